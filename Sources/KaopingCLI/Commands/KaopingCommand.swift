@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `kaoping`: the operator and leadership command line.
+public struct KaopingCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "kaoping",
+        abstract: "Kaoping (考评): collect, verify and rank a sub-district's annual assessment.",
+        subcommands: [ScoreCommand.self, CatalogCommand.self])
+
+    public init() {}
+}

@@ -1,0 +1,90 @@
+import KaopingCore
+
+/// The human form of a score report: districts, workers, what is missing and what was refused, with Chinese labels.
+public struct ScoreTable {
+    public let report: ScoreReport
+    public let catalog: Catalog
+
+    public init(report: ScoreReport, catalog: Catalog) {
+        self.report = report
+        self.catalog = catalog
+    }
+
+    public func render() -> String {
+        let standings = report.standings
+        let completeness = standings.completeness
+        var out = "\(catalog.title)（\(catalog.campaign)）\n"
+        out += standings.isFinal
+            ? "最终排名 final: all \(completeness.expected) expected cells are in\n\n"
+            : "临时排名 provisional: \(completeness.missing.count) of \(completeness.expected) expected cells missing "
+                + "(counted as 0)\n\n"
+        out += districtTable(standings).render()
+        if !standings.workers.isEmpty {
+            out += "\n" + workerTable(standings).render()
+        }
+        out += missingSummary(completeness)
+        out += flagSummary(standings.hotlineFlags)
+        out += rejectedSummary()
+        return out
+    }
+
+    private func districtTable(_ standings: Standings) -> TextTable {
+        let indicators = catalog.districtIndicators
+        var table = TextTable(
+            [.init("排名", alignRight: true), .init("居民区")] + indicators.map { .init($0.shortLabel, alignRight: true) }
+                + [.init("总分", alignRight: true), .init("等第"), .init("缺项", alignRight: true)])
+        for row in standings.districts {
+            table.append(
+                ["\(row.rank)", row.district.name] + indicators.map { row.values[$0.id]?.description ?? "-" }
+                    + [row.total.description, row.grade.label, row.missing.isEmpty ? "" : "\(row.missing.count)"])
+        }
+        return table
+    }
+
+    private func workerTable(_ standings: Standings) -> TextTable {
+        let components = catalog.workerIndicators
+        var table = TextTable(
+            [.init("排名", alignRight: true), .init("社区工作者"), .init("居民区")]
+                + components.map { .init($0.shortLabel, alignRight: true) }
+                + [.init("总分", alignRight: true), .init("等第")])
+        for row in standings.workers {
+            let district = catalog.district(row.worker.district)?.name ?? row.worker.district
+            table.append(
+                ["\(row.rank)", "\(row.worker.name) \(row.worker.id)", district]
+                    + components.map { row.values[$0.id]?.description ?? "-" }
+                    + [row.total.description, row.grade.label])
+        }
+        return table
+    }
+
+    private func missingSummary(_ completeness: Completeness) -> String {
+        guard !completeness.isComplete else { return "" }
+        let owed = completeness.missingByOwner.map { "\($0.owner) \($0.count)" }.joined(separator: ", ")
+        return "\n缺项 missing cells by submitter: \(owed)\n"
+    }
+
+    private func flagSummary(_ flags: [HotlineFlag]) -> String {
+        guard !flags.isEmpty else { return "" }
+        var out = "\n热线未达标 hotline rates below target (flagged, not scored): \(flags.count)\n"
+        for flag in flags.prefix(10) {
+            let district = catalog.district(flag.district)?.name ?? flag.district
+            out += "  \(district) \(flag.period) \(flag.metric.label) \(flag.rate.plain) < \(flag.metric.target.plain)\n"
+        }
+        if flags.count > 10 { out += "  … and \(flags.count - 10) more\n" }
+        return out
+    }
+
+    private func rejectedSummary() -> String {
+        var out = ""
+        if report.duplicates > 0 {
+            out += "\n重复 duplicates (same content resent, ignored): \(report.duplicates)\n"
+        }
+        if !report.rejected.isEmpty {
+            out += "\n拒收 rejected lines: \(report.rejected.count)\n"
+            for line in report.rejected {
+                out += "  line \(line.line) \(line.submissionID) \(line.rejection.status.rawValue): \(line.rejection.reason)\n"
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,168 @@
+/// An exact fixed-point decimal with four fractional digits, used for every score, rate, weight and total.
+///
+/// Submitted values carry at most two fractional digits (RULES.md §2); a weight with at most two fractional
+/// digits times such a value needs four, so every product the rules form is exact. No `Double` is involved.
+public struct ExactDecimal: Hashable, Comparable, Sendable {
+    /// Units per 1: the value is `units / scale`.
+    public static let scale: Int64 = 10_000
+    /// The number of fractional digits the representation holds.
+    public static let fractionDigits = 4
+    /// The largest integer part accepted by ``parse(_:maxFractionDigits:)``; larger values are out of any rule.
+    static let maxIntegerPart: Int64 = 1_000_000_000_000
+
+    /// The value times ``scale``.
+    public let units: Int64
+
+    /// Creates a value from its units (`units / scale`).
+    public init(units: Int64) {
+        self.units = units
+    }
+
+    /// Creates a whole-number value.
+    public init(_ integer: Int) {
+        self.units = Int64(integer) * Self.scale
+    }
+
+    public static let zero = ExactDecimal(units: 0)
+
+    public static func < (lhs: ExactDecimal, rhs: ExactDecimal) -> Bool { lhs.units < rhs.units }
+    public static func + (lhs: ExactDecimal, rhs: ExactDecimal) -> ExactDecimal { .init(units: lhs.units + rhs.units) }
+    public static func - (lhs: ExactDecimal, rhs: ExactDecimal) -> ExactDecimal { .init(units: lhs.units - rhs.units) }
+    public static prefix func - (value: ExactDecimal) -> ExactDecimal { .init(units: -value.units) }
+    public static func += (lhs: inout ExactDecimal, rhs: ExactDecimal) { lhs = lhs + rhs }
+
+    /// Multiplies by a whole number.
+    public static func * (lhs: ExactDecimal, rhs: Int) -> ExactDecimal { .init(units: lhs.units * Int64(rhs)) }
+
+    /// The exact product, or `nil` when it would need more than ``fractionDigits`` fractional digits.
+    public func exactlyMultiplied(by other: ExactDecimal) -> ExactDecimal? {
+        let (product, overflow) = units.multipliedReportingOverflow(by: other.units)
+        guard !overflow, product % Self.scale == 0 else { return nil }
+        return ExactDecimal(units: product / Self.scale)
+    }
+
+    /// The number of fractional digits needed to write the value exactly (0…4).
+    public var significantFractionDigits: Int {
+        var fraction = abs(units % Self.scale)
+        guard fraction != 0 else { return 0 }
+        var digits = Self.fractionDigits
+        while fraction % 10 == 0 {
+            fraction /= 10
+            digits -= 1
+        }
+        return digits
+    }
+
+    /// The value clamped to `range`.
+    public func clamped(to range: ClosedRange<ExactDecimal>) -> ExactDecimal {
+        min(max(self, range.lowerBound), range.upperBound)
+    }
+
+    /// Whether the value is a whole number.
+    public var isInteger: Bool { units % Self.scale == 0 }
+
+    /// The whole-number part, truncated toward zero.
+    public var integerPart: Int64 { units / Self.scale }
+}
+
+// MARK: - Parsing
+
+/// Why a string is not a decimal in the format of RULES.md §2.
+public enum DecimalFormatError: Error, Equatable, Sendable, CustomStringConvertible {
+    case empty
+    case notDecimal(String)
+    case tooManyFractionDigits(String, allowed: Int)
+    case tooLarge(String)
+
+    public var description: String {
+        switch self {
+        case .empty:
+            return "the value is empty; write a number such as \"13.5\""
+        case .notDecimal(let text):
+            return "\"\(text)\" is not a decimal; write digits with an optional point and 1–2 decimals, such as \"13.5\""
+        case .tooManyFractionDigits(let text, let allowed):
+            return "\"\(text)\" has more than \(allowed) decimals; round it to \(allowed) decimals"
+        case .tooLarge(let text):
+            return "\"\(text)\" is far too large to be a score"
+        }
+    }
+}
+
+extension ExactDecimal {
+    /// Parses the strict format `[0-9]+(\.[0-9]{1,N})?` (RULES.md §2, `N` = `maxFractionDigits`).
+    ///
+    /// No sign, exponent, blanks, leading or trailing point. Leading zeros are fine ("07").
+    public static func parse(_ text: String, maxFractionDigits: Int = 2) throws(DecimalFormatError) -> ExactDecimal {
+        try parse(text, maxFractionDigits: maxFractionDigits, allowSign: false)
+    }
+
+    /// Parses like ``parse(_:maxFractionDigits:)`` but also accepts a leading `-` (for catalog values such as
+    /// clamp bounds).
+    public static func parseSigned(_ text: String, maxFractionDigits: Int = 2) throws(DecimalFormatError)
+        -> ExactDecimal
+    {
+        try parse(text, maxFractionDigits: maxFractionDigits, allowSign: true)
+    }
+
+    private static func parse(_ text: String, maxFractionDigits: Int, allowSign: Bool) throws(DecimalFormatError)
+        -> ExactDecimal
+    {
+        guard !text.isEmpty else { throw .empty }
+        var bytes = Substring(text).utf8[...]
+        var negative = false
+        if allowSign, bytes.first == UInt8(ascii: "-") {
+            negative = true
+            bytes = bytes.dropFirst()
+        }
+        let point = bytes.firstIndex(of: UInt8(ascii: "."))
+        let integerDigits = bytes[..<(point ?? bytes.endIndex)]
+        let fractionDigits = point.map { bytes[bytes.index(after: $0)...] } ?? bytes[bytes.endIndex...]
+        func isDigits(_ part: Substring.UTF8View.SubSequence) -> Bool {
+            part.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+        }
+        guard !integerDigits.isEmpty, isDigits(integerDigits), isDigits(fractionDigits),
+            point == nil || !fractionDigits.isEmpty
+        else { throw .notDecimal(text) }
+        guard fractionDigits.count <= maxFractionDigits, fractionDigits.count <= Self.fractionDigits else {
+            throw .tooManyFractionDigits(text, allowed: min(maxFractionDigits, Self.fractionDigits))
+        }
+        var integer: Int64 = 0
+        for digit in integerDigits {
+            integer = integer * 10 + Int64(digit - UInt8(ascii: "0"))
+            guard integer <= maxIntegerPart else { throw .tooLarge(text) }
+        }
+        var fraction: Int64 = 0
+        var place = Self.scale
+        for digit in fractionDigits {
+            place /= 10
+            fraction += Int64(digit - UInt8(ascii: "0")) * place
+        }
+        let units = integer * Self.scale + fraction
+        return ExactDecimal(units: negative ? -units : units)
+    }
+}
+
+// MARK: - Formatting
+
+extension ExactDecimal: CustomStringConvertible {
+    /// The value with at least two fractional digits and as many more as it needs: "13.50", "84.125", "-5.00".
+    public var description: String { formatted(minimumFractionDigits: 2) }
+
+    /// The value with at least `minimumFractionDigits` fractional digits and as many more as it needs.
+    public func formatted(minimumFractionDigits: Int) -> String {
+        let digits = max(minimumFractionDigits, significantFractionDigits)
+        let magnitude = units.magnitude
+        let integer = magnitude / UInt64(Self.scale)
+        var text = (units < 0 ? "-" : "") + String(integer)
+        if digits > 0 {
+            let fraction = magnitude % UInt64(Self.scale)
+            var fractionText = String(fraction)
+            fractionText = String(repeating: "0", count: Self.fractionDigits - fractionText.count) + fractionText
+            text += "." + fractionText.prefix(digits)
+        }
+        return text
+    }
+
+    /// The shortest exact form: "13.5", "7", "0.25" (used where people edit values, such as catalog files).
+    public var plain: String { formatted(minimumFractionDigits: 0) }
+}

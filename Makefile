@@ -1,0 +1,31 @@
+# Kaoping: `make demo` runs the system locally, `make test` runs every test. Both set up what is missing first.
+
+SWIFT ?= swift
+SWIFT_BUILD_FLAGS ?=
+PYTHON ?= python3
+BIN := .build/debug
+
+.PHONY: all deps build test demo clean
+
+all: build
+
+## deps: install the system libraries Kaoping needs (libzmq via apt) when they are missing.
+deps:
+	@scripts/ensure-deps.sh
+
+## build: compile every target (debug).
+build: deps
+	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
+
+## test: unit, rule and command-line tests, then the differential check against the reference scorer.
+test: build
+	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
+	$(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS)
+	$(PYTHON) tests/reference/differential.py --kaoping $(BIN)/kaoping --campaigns 60
+
+## demo: score the shipped sample campaign and print the ranking.
+demo: build
+	@deploy/demo/run-demo.sh $(BIN)
+
+clean:
+	rm -rf .build

@@ -1,0 +1,172 @@
+import Foundation
+import Testing
+
+/// Runs the real `kaoping` binary, as a clerk or a script would.
+@Suite struct KaopingExecutableTests {
+    struct Run {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    static let binary: URL = {
+        // The test bundle sits next to the executables in the build folder.
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: folder.appendingPathComponent("kaoping").path),
+            folder.path != "/"
+        {
+            folder.deleteLastPathComponent()
+        }
+        return folder.appendingPathComponent("kaoping")
+    }()
+
+    static func run(_ arguments: [String], stdin: String? = nil) throws -> Run {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let input = Pipe()
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    static func temporaryFile(_ name: String, _ contents: String) throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kaoping-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let url = folder.appendingPathComponent(name)
+        try Data(contents.utf8).write(to: url)
+        return url.path
+    }
+
+    /// A failure says what is wrong in one or two lines and never shows a stack trace.
+    private func expectCleanFailure(_ run: Run, mentioning words: [String]) {
+        #expect(run.status != 0)
+        let lines = run.stderr.split(separator: "\n")
+        #expect((1...2).contains(lines.count), "stderr: \(run.stderr)")
+        for word in words { #expect(run.stderr.contains(word), "stderr: \(run.stderr)") }
+        #expect(!run.stderr.contains("Fatal error") && !run.stderr.contains("Stack dump"))
+    }
+
+    private let line = #"{"submission_id": "a", "submitter": "party_office", "campaign": "zhongshan-2023", "indicator": "party_building", "district": "D01", "score": "13.5"}"#
+
+    @Test func scorePrintsTheContractJSON() throws {
+        let input = try Self.temporaryFile("in.jsonl", line + "\n")
+        let run = try Self.run(["score", "--input", input])
+        #expect(run.status == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(json["campaign"] as? String == "zhongshan-2023")
+        let first = (json["districts"] as? [[String: Any]])?.first
+        #expect(first?["total"] as? String == "13.50")
+        #expect(run.stdout.split(separator: "\n").count == 1)
+    }
+
+    @Test func scoreReadsStandardInput() throws {
+        let run = try Self.run(["score", "--input", "-"], stdin: line)
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("\"13.50\""))
+    }
+
+    @Test func scoreTableAlignsChineseColumns() throws {
+        let roster = try Self.temporaryFile("roster.csv", "\u{FEFF}id,name,district\nW0101,王小明,D01\n")
+        let input = try Self.temporaryFile("in.jsonl", line + "\n{bad\n")
+        let run = try Self.run(["score", "--input", input, "--roster", roster, "--format", "table"])
+        #expect(run.status == 0)
+        let rows = run.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let header = try #require(rows.firstIndex { $0.contains("居民区") && $0.contains("总分") })
+        let tableRows = rows[header...].prefix { !$0.isEmpty }
+        #expect(tableRows.count == 24)  // heading, rule, 22 districts
+        let totalColumn = DisplayWidthProbe.columnEnd(of: "总分", in: rows[header])
+        for row in tableRows.dropFirst(2) {
+            #expect(DisplayWidthProbe.columnEnd(ofFieldAt: 11, in: row) == totalColumn, "misaligned: \(row)")
+        }
+        #expect(run.stdout.contains("临时排名 provisional"))
+        #expect(run.stdout.contains("line 2"))
+        #expect(run.stdout.contains("王小明 W0101"))
+    }
+
+    @Test func missingInputFileFailsCleanly() throws {
+        expectCleanFailure(try Self.run(["score", "--input", "/nonexistent/x.jsonl"]), mentioning: ["no such file"])
+    }
+
+    @Test func folderAsInputFailsCleanly() throws {
+        expectCleanFailure(try Self.run(["score", "--input", "/tmp"]), mentioning: ["folder"])
+    }
+
+    @Test func badRosterFailsTheWholeRun() throws {
+        let input = try Self.temporaryFile("in.jsonl", line + "\n")
+        let roster = try Self.temporaryFile("roster.csv", "id,name,district\nW1,a,D01\nW1,b,D02\n")
+        expectCleanFailure(try Self.run(["score", "--input", input, "--roster", roster]), mentioning: ["line 3", "W1"])
+        let unknown = try Self.temporaryFile("roster.csv", "id,name,district\nW1,a,D31\n")
+        expectCleanFailure(try Self.run(["score", "--input", input, "--roster", unknown]), mentioning: ["D31"])
+    }
+
+    @Test func badCatalogFailsNamingTheLine() throws {
+        let input = try Self.temporaryFile("in.jsonl", line + "\n")
+        let catalog = try Self.temporaryFile("catalog.yaml", "campaign: x\nnonsense: [\n")
+        expectCleanFailure(try Self.run(["score", "--input", input, "--catalog", catalog]), mentioning: ["catalog.yaml:"])
+    }
+
+    @Test func catalogShowThenCheckRoundTrips() throws {
+        let shown = try Self.run(["catalog", "show"])
+        #expect(shown.status == 0)
+        #expect(shown.stdout.contains("campaign: \"zhongshan-2023\""))
+        let file = try Self.temporaryFile("catalog.yaml", shown.stdout)
+        let check = try Self.run(["catalog", "check", file])
+        #expect(check.status == 0)
+        #expect(check.stdout.contains("ok"))
+        let broken = try Self.temporaryFile(
+            "catalog.yaml", shown.stdout.replacingOccurrences(of: "weight: \"0.2\"", with: "weight: \"0.25\""))
+        expectCleanFailure(try Self.run(["catalog", "check", broken]), mentioning: ["add up to 1.05"])
+    }
+
+    @Test func unknownOptionFailsWithUsage() throws {
+        let run = try Self.run(["score", "--input", "-", "--rostr", "x"])
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("--rostr"))
+    }
+}
+
+/// Column positions in terminal cells, for checking alignment from the outside.
+enum DisplayWidthProbe {
+    static func width(_ text: Substring) -> Int {
+        text.unicodeScalars.reduce(0) { $0 + (($1.value >= 0x2E80 && $1.value <= 0x9FFF) || ($1.value >= 0xFF00 && $1.value <= 0xFF60) ? 2 : 1) }
+    }
+
+    /// The cell just past `title` in `row`.
+    static func columnEnd(of title: String, in row: String) -> Int {
+        let range = row.range(of: title)!
+        return width(row[..<range.upperBound])
+    }
+
+    /// The cell just past the `index`th space-separated field (0-based) of `row`.
+    static func columnEnd(ofFieldAt index: Int, in row: String) -> Int {
+        var count = -1
+        var inField = false
+        var end = row.endIndex
+        for position in row.indices {
+            let isSpace = row[position] == " "
+            if !isSpace && !inField {
+                count += 1
+                inField = true
+            } else if isSpace && inField {
+                inField = false
+                if count == index {
+                    end = position
+                    break
+                }
+            }
+        }
+        return width(row[..<end])
+    }
+}

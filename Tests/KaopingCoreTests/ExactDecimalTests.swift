@@ -1,0 +1,62 @@
+import Testing
+@testable import KaopingCore
+
+@Suite struct ExactDecimalTests {
+    @Test(arguments: [
+        ("13.5", 135_000), ("13.50", 135_000), ("07", 70_000), ("0", 0), ("100", 1_000_000), ("0.01", 100),
+        ("5", 50_000), ("000013.5", 135_000),
+    ])
+    func parsesTheRulesFormat(text: String, units: Int64) throws {
+        #expect(try ExactDecimal.parse(text).units == units)
+    }
+
+    @Test(arguments: ["13.555", "-1", "+1", "1e1", "1e3", ".5", "5.", " 5", "5 ", "", "abc", "1,5", "１３", "13.5.1", "0x10"])
+    func rejectsEverythingElse(text: String) {
+        #expect(throws: DecimalFormatError.self) { try ExactDecimal.parse(text) }
+    }
+
+    @Test func tellsWhatIsWrong() {
+        #expect(throws: DecimalFormatError.tooManyFractionDigits("13.555", allowed: 2)) { try ExactDecimal.parse("13.555") }
+        #expect(throws: DecimalFormatError.empty) { try ExactDecimal.parse("") }
+        #expect(throws: DecimalFormatError.tooLarge("99999999999999999999")) {
+            try ExactDecimal.parse("99999999999999999999")
+        }
+    }
+
+    @Test func comparesByValue() throws {
+        #expect(try ExactDecimal.parse("13.5") == ExactDecimal.parse("13.50"))
+        #expect(try ExactDecimal.parse("5") < ExactDecimal.parse("5.01"))
+    }
+
+    @Test func formatsWithTwoToFourDecimals() {
+        #expect(ExactDecimal(units: 135_000).description == "13.50")
+        #expect(ExactDecimal(units: 841_250).description == "84.125")
+        #expect(ExactDecimal(-5).description == "-5.00")
+        #expect(ExactDecimal(units: -5_000).description == "-0.50")
+        #expect(ExactDecimal(units: 1_234).description == "0.1234")
+        #expect(ExactDecimal(units: 135_000).plain == "13.5")
+        #expect(ExactDecimal(7).plain == "7")
+    }
+
+    @Test func multipliesExactlyOrNotAtAll() {
+        let weight = ExactDecimal(units: 3_000)  // 0.3
+        #expect(ExactDecimal(units: 900_100).exactlyMultiplied(by: weight) == ExactDecimal(units: 270_030))  // 27.003
+        #expect(ExactDecimal(units: 1).exactlyMultiplied(by: weight) == nil)  // 0.00003 needs 5 decimals
+    }
+}
+
+@Suite struct QuotaTests {
+    @Test func twentyPercentOfTwentyTwoIsFour() {
+        #expect(Quota(percent: ExactDecimal(20)).count(of: 22) == 4)
+    }
+
+    @Test(arguments: [
+        (Quota.Rounding.floor, 40, 6), (.ceil, 40, 6), (.round, 40, 6),
+        (.floor, 30, 4), (.ceil, 30, 5), (.round, 30, 5),  // 4.5
+        (.floor, 29, 4), (.ceil, 29, 5), (.round, 29, 4),  // 4.35
+        (.floor, 0, 0), (.ceil, 0, 0),
+    ])
+    func fifteenPercentRoundsAsConfigured(rounding: Quota.Rounding, population: Int, expected: Int) {
+        #expect(Quota(percent: ExactDecimal(15), rounding: rounding).count(of: population) == expected)
+    }
+}

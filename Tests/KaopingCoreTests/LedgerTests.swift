@@ -1,0 +1,109 @@
+import Testing
+@testable import KaopingCore
+
+@Suite struct LedgerTests {
+    var ledger = Ledger(catalog: .zhongshan2023, roster: Fixtures.roster(perDistrict: 1))
+
+    @Test mutating func firstValidSubmissionIsAccepted() {
+        let outcome = ledger.submit(Fixtures.submission("visits", "D01", "13.5", id: "a"))
+        guard case .accepted(let entry) = outcome else {
+            Issue.record("expected accepted, got \(outcome)")
+            return
+        }
+        #expect(entry.position == 1)
+        #expect(entry.value == .score(ExactDecimal(units: 135_000)))
+    }
+
+    @Test mutating func sameContentAgainIsADuplicateAnsweredWithTheOriginal() {
+        let first = Fixtures.submission("visits", "D01", "13.5", id: "a")
+        guard case .accepted(let original) = ledger.submit(first) else {
+            Issue.record("not accepted")
+            return
+        }
+        var retry = first
+        retry.id = "b"
+        retry.score = "13.50"
+        #expect(ledger.submit(retry) == .duplicate(of: original))
+        #expect(ledger.submit(first) == .duplicate(of: original))
+        #expect(ledger.lastPosition == 1)
+    }
+
+    @Test mutating func differentContentIsAConflictAndTheAcceptedStands() {
+        let first = Fixtures.submission("visits", "D01", "13.5", id: "a")
+        _ = ledger.submit(first)
+        var changed = first
+        changed.id = "b"
+        changed.score = "14"
+        guard case .rejected(let rejection) = ledger.submit(changed) else {
+            Issue.record("a change was not refused")
+            return
+        }
+        #expect(rejection.status == .conflict)
+        #expect(ledger.accepted(for: first.key)?.submission == first)
+        var otherNote = first
+        otherNote.note = "different"
+        #expect(ledger.submit(otherNote) == .rejected(Rejection(.conflict, rejection.reason)))
+    }
+
+    @Test mutating func aRejectedSubmissionLeavesNoTrace() {
+        let bad = Fixtures.submission("visits", "D01", "16", id: "a")
+        guard case .rejected(let first) = ledger.submit(bad), case .rejected(let again) = ledger.submit(bad) else {
+            Issue.record("a resent invalid submission was not rejected")
+            return
+        }
+        #expect(first.status == .invalid && again.status == .invalid)
+        #expect(ledger.accepted(for: bad.key) == nil)
+        #expect(ledger.lastPosition == 0)
+    }
+
+    @Test mutating func reopenVoidsAndTheNextSubmissionIsAccepted() {
+        let first = Fixtures.submission("party_building", "D02", "12", id: "a")
+        _ = ledger.submit(first)
+        let reopen = Reopen(key: first.key, requestedBy: "operator", reason: "党建办 corrected a typo")
+        guard case .reopened(let voided) = ledger.reopen(reopen) else {
+            Issue.record("reopen refused")
+            return
+        }
+        #expect(voided.submission == first)
+        #expect(ledger.voided.map(\.submission.submission) == [first])
+        let corrected = Fixtures.submission("party_building", "D02", "13", id: "b")
+        guard case .accepted = ledger.submit(corrected) else {
+            Issue.record("the corrected submission was not accepted")
+            return
+        }
+        // A late resend of the voided submission is now a conflict.
+        guard case .rejected(let late) = ledger.submit(first) else {
+            Issue.record("the voided submission came back")
+            return
+        }
+        #expect(late.status == .conflict)
+    }
+
+    @Test mutating func afterAReopenEvenTheSameContentIsAcceptedAnew() {
+        let first = Fixtures.submission("stability", "D02", "8", id: "a")
+        _ = ledger.submit(first)
+        _ = ledger.reopen(Reopen(key: first.key, requestedBy: "operator", reason: "recheck"))
+        guard case .accepted(let entry) = ledger.submit(first) else {
+            Issue.record("not accepted after reopen")
+            return
+        }
+        #expect(entry.position == 2)
+    }
+
+    @Test mutating func reopenIsRefusedWithoutAnAcceptedSubmissionReasonOrOperator() {
+        let key = Fixtures.submission("stability", "D03").key
+        #expect(status(ledger.reopen(Reopen(key: key, requestedBy: "operator", reason: "why"))) == .invalid)
+        _ = ledger.submit(Fixtures.submission("stability", "D03"))
+        #expect(status(ledger.reopen(Reopen(key: key, requestedBy: "operator", reason: " "))) == .invalid)
+        #expect(status(ledger.reopen(Reopen(key: key, requestedBy: "safety_office", reason: "why"))) == .unauthorized)
+        var unknown = key
+        unknown.indicator = "nope"
+        #expect(status(ledger.reopen(Reopen(key: unknown, requestedBy: "operator", reason: "why"))) == .invalid)
+        #expect(ledger.accepted(for: key) != nil)
+    }
+
+    private func status(_ outcome: Ledger.ReopenOutcome) -> Rejection.Status? {
+        if case .rejected(let rejection) = outcome { return rejection.status }
+        return nil
+    }
+}

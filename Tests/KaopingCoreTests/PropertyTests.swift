@@ -1,0 +1,76 @@
+import Testing
+@testable import KaopingCore
+
+/// Invariants of the rules, checked over seeded random campaigns.
+@Suite struct PropertyTests {
+    typealias F = Fixtures
+
+    private func campaign(seed: UInt64, keep share: UInt64) -> (Roster, [Submission]) {
+        var generator = SplitMix64(seed: seed)
+        let roster = F.roster(perDistrict: Int(generator.next() % 4) + 1)
+        let all = F.completeCampaign(roster: roster, generator: &generator)
+        return (roster, all.filter { _ in generator.next() % 100 < share })
+    }
+
+    @Test(arguments: [(1, 100), (2, 70), (3, 30), (4, 95)] as [(UInt64, UInt64)])
+    func standingsDoNotDependOnTheOrderOfSubmissions(seed: UInt64, share: UInt64) {
+        let (roster, submissions) = campaign(seed: seed, keep: share)
+        let expected = F.standings(submissions, roster: roster)
+        var generator = SplitMix64(seed: seed &* 31)
+        for _ in 0..<5 {
+            #expect(F.standings(submissions.shuffled(using: &generator), roster: roster) == expected)
+        }
+    }
+
+    @Test(arguments: [11, 12] as [UInt64])
+    func resendingAnyAcceptedSubmissionChangesNothing(seed: UInt64) {
+        let (roster, submissions) = campaign(seed: seed, keep: 60)
+        var ledger = Ledger(catalog: F.catalog, roster: roster)
+        for submission in submissions { _ = ledger.submit(submission) }
+        let before = Scoreboard(ledger: ledger).standings()
+        for submission in submissions {
+            var resent = submission
+            resent.id = "retry-\(submission.id)"
+            guard case .duplicate(let original) = ledger.submit(resent) else {
+                Issue.record("resending \(submission.key) was not a duplicate")
+                return
+            }
+            #expect(original.submission == submission)
+        }
+        #expect(Scoreboard(ledger: ledger).standings() == before)
+        #expect(ledger.lastPosition == submissions.count)
+    }
+
+    @Test(arguments: [21, 22, 23] as [UInt64])
+    func distinctTotalsFillTheQuotasExactly(seed: UInt64) {
+        var generator = SplitMix64(seed: seed)
+        var hundredths = Set<Int>()
+        while hundredths.count < 22 { hundredths.insert(Int(generator.next() % 1_501)) }
+        let submissions = zip(F.districtIDs, hundredths).map { district, value in
+            F.submission("serving_masses", district, "\(value / 100).\(value % 100 < 10 ? "0" : "")\(value % 100)")
+        }
+        let standings = F.standings(submissions)
+        #expect(standings.districts.filter { $0.grade == .excellent }.count == 4)
+        #expect(standings.districts.filter { $0.grade == .ordinary }.count == 4)
+        #expect(standings.districts.map(\.rank) == Array(1...22))
+    }
+
+    @Test func reopeningAndResubmittingTheSameValueRestoresTheStandings() {
+        let (roster, submissions) = campaign(seed: 5, keep: 100)
+        var ledger = Ledger(catalog: F.catalog, roster: roster)
+        for submission in submissions { _ = ledger.submit(submission) }
+        let before = Scoreboard(ledger: ledger).standings()
+        var board = Scoreboard(ledger: ledger)
+        let target = submissions[17]
+        _ = ledger.reopen(Reopen(key: target.key, requestedBy: "operator", reason: "check"))
+        board.void(target.key)
+        #expect(board.standings() != before)
+        #expect(board.standings() == Scoreboard(ledger: ledger).standings())
+        guard case .accepted(let entry) = ledger.submit(target) else {
+            Issue.record("resubmission after reopen refused")
+            return
+        }
+        board.apply(entry)
+        #expect(board.standings() == before)
+    }
+}

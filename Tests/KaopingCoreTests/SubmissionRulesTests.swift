@@ -1,0 +1,129 @@
+import Testing
+@testable import KaopingCore
+
+@Suite struct SubmissionRulesTests {
+    let catalog = Catalog.zhongshan2023
+    let roster = Fixtures.roster(perDistrict: 2)
+
+    private func status(_ submission: Submission) -> Rejection.Status? {
+        switch catalog.validate(submission, roster: roster) {
+        case .success: return nil
+        case .failure(let rejection): return rejection.status
+        }
+    }
+
+    private func with(_ base: Submission, _ change: (inout Submission) -> Void) -> Submission {
+        var copy = base
+        change(&copy)
+        return copy
+    }
+
+    @Test(arguments: [(19, Rejection.Status.invalid), (20, nil), (50, nil), (51, .invalid)])
+    func surveyRespondentsBetweenTwentyAndFifty(respondents: Int, expected: Rejection.Status?) {
+        let submission = with(Fixtures.submission("visits", "D01", "12")) {
+            $0.respondents = respondents
+            $0.keyRespondents = (respondents + 2) / 3
+        }
+        #expect(status(submission) == expected)
+    }
+
+    @Test(arguments: [(30, 10, Rejection.Status?.none), (30, 9, .invalid), (31, 11, nil), (31, 10, .invalid),
+                      (30, 30, nil), (30, 31, .invalid), (30, -1, .invalid)])
+    func aThirdOfRespondentsFromKeyGroups(respondents: Int, key: Int, expected: Rejection.Status?) {
+        let submission = with(Fixtures.submission("practical_matters", "D01", "12")) {
+            $0.respondents = respondents
+            $0.keyRespondents = key
+        }
+        #expect(status(submission) == expected)
+    }
+
+    @Test(arguments: [(39, Rejection.Status.invalid), (40, nil)])
+    func reviewsNeedFortyParticipants(participants: Int, expected: Rejection.Status?) {
+        let member = with(Fixtures.submission("member_evaluation", "D02", "18")) { $0.participants = participants }
+        #expect(status(member) == expected)
+        let democratic = with(Fixtures.submission("worker_democratic_review", "D01", "80", worker: "W0101")) {
+            $0.participants = participants
+        }
+        #expect(status(democratic) == expected)
+    }
+
+    @Test(arguments: [("5", Rejection.Status?.none), ("5.00", nil), ("5.01", .invalid), ("0", nil), ("6", .invalid)])
+    func bonusAndDeductionAtMostFive(score: String, expected: Rejection.Status?) {
+        #expect(status(Fixtures.submission("bonus", "D03", score)) == expected)
+        #expect(status(Fixtures.submission("deduction", "D03", score)) == expected)
+    }
+
+    @Test func aPositiveBonusNeedsAReason() {
+        #expect(status(Fixtures.submission("bonus", "D03", "2", note: "  \u{3000}")) == .invalid)
+        #expect(status(with(Fixtures.submission("deduction", "D03", "0.5")) { $0.note = "" }) == .invalid)
+        #expect(status(with(Fixtures.submission("bonus", "D03", "0")) { $0.note = "" }) == nil)
+    }
+
+    @Test(arguments: ["15", "0", "15.00"])
+    func scoresAtTheBoundsAreAccepted(score: String) {
+        #expect(status(Fixtures.submission("visits", "D01", score)) == nil)
+    }
+
+    @Test(arguments: ["15.01", "-1", "13.555", "abc", "", "1e1"])
+    func scoresOutsideTheRulesAreInvalid(score: String) {
+        #expect(status(Fixtures.submission("visits", "D01", score)) == .invalid)
+    }
+
+    @Test func aLeaderMaySubmitOnlyForItsOwnDistrict() {
+        let own = Fixtures.submission("worker_leader_review", "D01", "90", worker: "W0101", submitter: "leader:D01")
+        #expect(status(own) == nil)
+        let other = with(own) { $0.submitter = "leader:D02" }
+        #expect(status(other) == .unauthorized)
+    }
+
+    @Test func departmentsMaySubmitOnlyTheirIndicators() {
+        #expect(status(Fixtures.submission("party_building", "D01", "12", submitter: "safety_office")) == .unauthorized)
+        #expect(status(Fixtures.submission("party_building", "D01", "12", submitter: "")) == .unauthorized)
+        #expect(status(Fixtures.submission("party_building", "D01", "12", submitter: "Party_Office")) == .unauthorized)
+    }
+
+    @Test func keysMustFitTheCatalogAndRoster() {
+        #expect(status(Fixtures.submission("visit", "D01")) == .invalid)
+        #expect(status(Fixtures.submission("visits", "D23")) == .invalid)
+        #expect(status(Fixtures.submission("visits", "d01")) == .invalid)
+        #expect(status(Fixtures.submission("visits", "D01", worker: "W0101")) == .invalid)
+        #expect(status(Fixtures.submission("visits", "D01", period: "2023-01")) == .invalid)
+        #expect(status(Fixtures.submission("worker_leader_review", "D01", "90", worker: "")) == .invalid)
+        #expect(status(Fixtures.submission("worker_leader_review", "D01", "90", worker: "W9999")) == .invalid)
+        // W0201 is in D02: the district must be the worker's own.
+        #expect(status(Fixtures.submission("worker_leader_review", "D01", "90", worker: "W0201", submitter: "leader:D01"))
+            == .invalid)
+        #expect(status(Fixtures.hotline("D01", "2023-13", ["90", "96", "96", "80"])) == .invalid)
+        #expect(status(Fixtures.hotline("D01", "", ["90", "96", "96", "80"])) == .invalid)
+        #expect(status(with(Fixtures.submission("visits", "D01")) { $0.campaign = "zhongshan-2024" }) == .invalid)
+    }
+
+    @Test func checksRunInTheOrderOfTheRules() {
+        // Wrong campaign (check 2) beats unauthorized (check 4).
+        let wrongCampaign = with(Fixtures.submission("visits", "D01", submitter: "city_ops")) { $0.campaign = "x" }
+        #expect(status(wrongCampaign) == .invalid)
+        // Unknown district (check 3) beats unauthorized.
+        #expect(status(Fixtures.submission("visits", "D99", submitter: "city_ops")) == .invalid)
+        // Unauthorized (check 4) beats a bad value (check 5).
+        let both = Fixtures.submission("visits", "D01", "99", submitter: "city_ops")
+        #expect(status(both) == .unauthorized)
+    }
+
+    @Test func hotlineNeedsAllFourRatesInRange() {
+        #expect(status(Fixtures.hotline("D01", "2023-01", ["85", "95", "95", "78"])) == nil)
+        #expect(status(Fixtures.hotline("D01", "2023-01", ["100", "0", "0.01", "99.99"])) == nil)
+        #expect(status(Fixtures.hotline("D01", "2023-01", ["85", "95", "95"])) == .invalid)
+        #expect(status(Fixtures.hotline("D01", "2023-01", ["85", "95", "100.01", "78"])) == .invalid)
+        #expect(status(Fixtures.hotline("D01", "2023-01", ["85", "95", "95.555", "78"])) == .invalid)
+    }
+
+    @Test func reasonsSayWhatToDo() throws {
+        guard case .failure(let rejection) = catalog.validate(
+            Fixtures.submission("visits", "D01", "15.5"), roster: roster)
+        else {
+            Issue.record("15.5 of 15 was accepted")
+            return
+        }
+        #expect(rejection.reason.contains("between 0 and 15"))
+    }
+}

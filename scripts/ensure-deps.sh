@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what Kaoping needs from the system when it is missing: libzmq (libzmq3-dev) and pkg-config.
+# Safe to run again: it does nothing when everything is there.
+set -euo pipefail
+
+missing=()
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+if ! pkg-config --exists libzmq 2>/dev/null; then
+    missing+=(libzmq3-dev)
+fi
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "ensure-deps: installing ${missing[*]}" >&2
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "ensure-deps: ${missing[*]} missing and apt-get is not available; install libzmq 4.3 (with its pkg-config file) and python3 with your package manager, then run make again" >&2
+    exit 1
+fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+        sudo="sudo"
+    else
+        echo "ensure-deps: not root and no sudo; run as root: apt-get update && apt-get install -y ${missing[*]}" >&2
+        exit 1
+    fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+pkg-config --exists libzmq || { echo "ensure-deps: libzmq still not found by pkg-config after installing libzmq3-dev" >&2; exit 1; }
+echo "ensure-deps: libzmq $(pkg-config --modversion libzmq) ready" >&2

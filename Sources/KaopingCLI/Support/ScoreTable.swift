@@ -65,13 +65,13 @@ public struct ScoreTable {
 
     private func flagSummary(_ flags: [HotlineFlag]) -> String {
         guard !flags.isEmpty else { return "" }
-        var out = "\n热线未达标 hotline rates below target (flagged, not scored): \(flags.count)\n"
-        for flag in flags.prefix(10) {
-            let district = catalog.district(flag.district)?.name ?? flag.district
-            out += "  \(district) \(flag.period) \(flag.metric.label) \(flag.rate.plain) < \(flag.metric.target.plain)\n"
+        var counts: [String: Int] = [:]
+        for flag in flags { counts[flag.district, default: 0] += 1 }
+        let byDistrict = catalog.districts.compactMap { district in
+            counts[district.id].map { "\(district.name) \($0)" }
         }
-        if flags.count > 10 { out += "  … and \(flags.count - 10) more\n" }
-        return out
+        return "\n热线未达标 hotline rates below target (flagged, not scored): \(flags.count) — "
+            + byDistrict.joined(separator: ", ") + "\n"
     }
 
     private func rejectedSummary() -> String {

@@ -3,14 +3,21 @@ import PackageDescription
 
 let package = Package(
     name: "kaoping",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "kaoping", targets: ["kaoping"]),
+        .executable(name: "kaoping-aggregator", targets: ["kaoping-aggregator"]),
         .library(name: "KaopingCore", targets: ["KaopingCore"]),
+        .library(name: "KaopingWire", targets: ["KaopingWire"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // MARK: C libraries
@@ -21,24 +28,71 @@ let package = Package(
         ),
 
         // MARK: Libraries
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         .target(
             name: "KaopingCore",
             dependencies: [.product(name: "Yams", package: "Yams")]
         ),
         .target(
-            name: "KaopingCLI",
+            name: "KaopingWire",
             dependencies: [
                 "KaopingCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .target(
+            name: "KaopingStore",
+            dependencies: [
+                "KaopingCore",
+                "KaopingWire",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(
+            name: "KaopingAggregator",
+            dependencies: [
+                "KaopingCore",
+                "KaopingWire",
+                "KaopingStore",
+                "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(name: "KaopingClient", dependencies: ["KaopingCore", "KaopingWire", "ZeroMQ"]),
+        .target(
+            name: "KaopingCLI",
+            dependencies: [
+                "KaopingClient",
+                "KaopingCore",
+                "KaopingStore",
+                "KaopingWire",
+                "ZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         // MARK: Executables
         .executableTarget(name: "kaoping", dependencies: ["KaopingCLI"]),
+        .executableTarget(
+            name: "kaoping-aggregator",
+            dependencies: [
+                "KaopingAggregator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
 
         // MARK: Tests
         .testTarget(name: "CZeroMQTests", dependencies: ["CZeroMQ"]),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "KaopingCoreTests", dependencies: ["KaopingCore"]),
+        .testTarget(name: "KaopingWireTests", dependencies: ["KaopingWire"]),
+        .testTarget(name: "KaopingStoreTests", dependencies: ["KaopingStore"]),
+        .testTarget(
+            name: "KaopingAggregatorTests",
+            dependencies: ["KaopingClient", "KaopingStore", "KaopingWire", "ZeroMQ", "kaoping-aggregator", "kaoping"]
+        ),
         .testTarget(name: "KaopingCLITests", dependencies: ["KaopingCLI", "kaoping"]),
     ],
     swiftLanguageModes: [.v6]

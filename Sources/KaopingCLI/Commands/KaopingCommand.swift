@@ -5,7 +5,10 @@ public struct KaopingCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "kaoping",
         abstract: "Kaoping (考评): collect, verify and rank a sub-district's annual assessment.",
-        subcommands: [ScoreCommand.self, CatalogCommand.self])
+        subcommands: [
+            ScoreCommand.self, CatalogCommand.self, StatusCommand.self, ReopenCommand.self, KeygenCommand.self,
+            KeysCommand.self, AuditCommand.self,
+        ])
 
     public init() {}
 }

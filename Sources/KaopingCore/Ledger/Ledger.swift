@@ -52,6 +52,14 @@ public struct Ledger: Sendable {
         self.roster = roster
     }
 
+    /// A ledger rebuilt from durable storage: `standing` are the accepted submissions not voided, with the
+    /// positions they were given; `lastPosition` is the highest position ever given (voided ones included).
+    public init(catalog: Catalog, roster: Roster, restoring standing: [AcceptedSubmission], lastPosition: Int) {
+        self.init(catalog: catalog, roster: roster)
+        for entry in standing { current[entry.submission.key] = entry }
+        self.lastPosition = max(lastPosition, standing.map(\.position).max() ?? 0)
+    }
+
     /// The accepted submission that stands for `key`, if any.
     public func accepted(for key: SubmissionKey) -> AcceptedSubmission? { current[key] }
 

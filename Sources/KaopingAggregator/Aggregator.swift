@@ -1,0 +1,156 @@
+import Foundation
+import KaopingCore
+import KaopingStore
+import KaopingWire
+import Logging
+import ServiceLifecycle
+import ZeroMQ
+
+/// Why the aggregator cannot start, in words an operator can act on at 2 a.m.
+public struct AggregatorStartupError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+/// The aggregator daemon: its sockets, its ledger keeper and its services, ready to run.
+public struct Aggregator: Sendable {
+    public let configuration: AggregatorConfiguration
+    /// The endpoints actually bound (ports chosen for `*`).
+    public let boundEndpoints: AggregatorConfiguration.Endpoints
+    let services: [any Service]
+    let loop: SocketLoop
+    let published: PublishedState
+    let logger: Logger
+
+    /// Reads the catalog, roster, keyring, key and store, binds every endpoint, and rebuilds state from the store.
+    public static func build(_ configuration: AggregatorConfiguration, logger: Logger) async throws -> Aggregator {
+        let catalog = try loadCatalog(configuration.catalog)
+        let roster = try loadRoster(configuration.roster, catalog: catalog)
+        let keyring: Keyring
+        do {
+            keyring = try Keyring(parsing: try readText(configuration.keyring, what: "keyring"))
+        } catch let error as KeyFileError {
+            throw AggregatorStartupError(message: "\(configuration.keyring): \(error.message)")
+        }
+        let identity: SigningIdentity
+        do {
+            identity = try KeyFile.parse(Data(try readText(configuration.identity, what: "aggregator key").utf8))
+        } catch let error as KeyFileError {
+            throw AggregatorStartupError(message: "\(configuration.identity): \(error.message)")
+        }
+        let store: AggregatorStore
+        do {
+            store = try AggregatorStore(path: configuration.store)
+        } catch {
+            throw AggregatorStartupError(message: "cannot open the store \(configuration.store): \(error)")
+        }
+
+        let limits = configuration.limits
+        let context = try Context()
+        let loop = try SocketLoop(context: context, name: "aggregator-zmq")
+        let routerOptions: [SocketOption] = [
+            .routerMandatory, .maxMessageSize(Int64(limits.maxMessageBytes)),
+            .receiveHighWaterMark(limits.highWaterMark), .sendHighWaterMark(limits.highWaterMark),
+            .heartbeat(interval: 5_000, timeout: 15_000, ttl: 30_000), .linger(1_000),
+        ]
+        let endpoints = configuration.endpoints
+        func open(_ type: SocketType, _ endpoint: String, _ options: [SocketOption]) async throws -> SocketLoop.Opened {
+            do {
+                return try await loop.open(type, options: options, bind: [endpoint])
+            } catch {
+                throw AggregatorStartupError(message: "cannot bind \(endpoint): \(error); is another aggregator running?")
+            }
+        }
+        let ingest = try await open(.router, endpoints.ingest, routerOptions)
+        let control = try await open(.router, endpoints.control, routerOptions)
+        let snapshot = try await open(.router, endpoints.snapshot, routerOptions)
+        let feed = try await open(.pub, endpoints.feed, [.sendHighWaterMark(1_000), .linger(500)])
+        var bound = AggregatorConfiguration.Endpoints()
+        bound.ingest = ingest.endpoints.first ?? endpoints.ingest
+        bound.control = control.endpoints.first ?? endpoints.control
+        bound.snapshot = snapshot.endpoints.first ?? endpoints.snapshot
+        bound.feed = feed.endpoints.first ?? endpoints.feed
+
+        let published = PublishedState()
+        let keeper = try LedgerKeeper(
+            catalog: catalog, roster: roster, identity: identity, store: store, keyring: keyring,
+            keyringPath: configuration.keyring, published: published,
+            replies: ReplySink(loop: loop, ingestSocket: ingest.handle, controlSocket: control.handle),
+            logger: logger, now: { Int64(Date().timeIntervalSince1970 * 1000) })
+        await keeper.publishInitialState()
+
+        let queue = WorkQueue(capacity: limits.queueCapacity)
+        let counters = IntakeCounters()
+        let services: [any Service] = [
+            FeedService(
+                loop: loop, socket: feed.handle, published: published, campaign: catalog.campaign,
+                heartbeatInterval: .seconds(1)),
+            SnapshotService(loop: loop, socket: snapshot.handle, incoming: snapshot.incoming, published: published),
+            KeeperService(keeper: keeper, queue: queue, maximumBatch: limits.maxBatch),
+            IngestService(
+                incoming: control.incoming, queue: queue, maximumMessageBytes: limits.maxMessageBytes,
+                counters: counters, logger: logger, route: { .control($0) }),
+            IngestService(
+                incoming: ingest.incoming, queue: queue, maximumMessageBytes: limits.maxMessageBytes,
+                counters: counters, logger: logger, route: { .ingest($0) }),
+        ]
+        logger.info(
+            "aggregator ready",
+            metadata: [
+                "campaign": "\(catalog.campaign)", "endpoint.ingest": "\(bound.ingest)",
+                "endpoint.feed": "\(bound.feed)", "endpoint.snapshot": "\(bound.snapshot)",
+                "endpoint.control": "\(bound.control)", "key.id": "\(identity.keyID)",
+            ])
+        return Aggregator(
+            configuration: configuration, boundEndpoints: bound, services: services, loop: loop,
+            published: published, logger: logger)
+    }
+
+    /// Runs until SIGTERM (graceful: stop taking work, commit and answer what is in hand, close) or SIGINT.
+    public func run() async throws {
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm],
+                cancellationSignals: [.sigint], logger: logger))
+        defer { published.finish() }
+        do {
+            try await group.run()
+        } catch {
+            await loop.stop(linger: 1_000)
+            throw error
+        }
+        await loop.stop(linger: 1_000)
+        logger.info("aggregator stopped")
+    }
+
+    // MARK: - Files
+
+    static func readText(_ path: String, what: String) throws -> String {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw AggregatorStartupError(message: "\(what) \(path) does not exist; check the path in the configuration")
+        }
+        do {
+            return try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw AggregatorStartupError(message: "cannot read \(what) \(path): \(error.localizedDescription)")
+        }
+    }
+
+    static func loadCatalog(_ path: String?) throws -> Catalog {
+        guard let path else { return .zhongshan2023 }
+        do {
+            return try CatalogFile.parse(try readText(path, what: "catalog"))
+        } catch let error as CatalogFileError {
+            throw AggregatorStartupError(message: "\(path):\(error.line): \(error.field) \(error.message)")
+        }
+    }
+
+    static func loadRoster(_ path: String?, catalog: Catalog) throws -> Roster {
+        guard let path else { return .empty }
+        do {
+            return try Roster(csv: try readText(path, what: "roster"), catalog: catalog)
+        } catch let error as RosterError {
+            throw AggregatorStartupError(message: "\(path): \(error)")
+        }
+    }
+}

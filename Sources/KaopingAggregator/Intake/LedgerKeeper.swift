@@ -1,0 +1,428 @@
+import Foundation
+import KaopingCore
+import KaopingStore
+import KaopingWire
+import Logging
+import SwiftProtobuf
+
+/// The only writer: decides every submission and control request against the ledger, commits each batch in one
+/// transaction, and only then answers and publishes.
+///
+/// Checks run in this order (docs/protocol.md): size and frames (by the caller), envelope decoding, protocol
+/// version and type, key id (unknown), signature, key revoked, campaign, payload decoding, signer = submitter, then
+/// the ledger of KaopingCore (RULES.md §6).
+actor LedgerKeeper {
+    /// The state a batch changes; copied before a batch so that a failed commit leaves it untouched.
+    struct State {
+        var ledger: Ledger
+        var keyring: Keyring
+        var revoked: [String: Revocation]
+        var lastSeen: [String: Int64]
+        var outcomes: [String: [String: Int]]
+    }
+
+    /// What a batch produced, to act on after the commit.
+    private struct Effects {
+        var operations: [StoreOperation] = []
+        var ingestReplies: [(RoutedRequest, Data)] = []
+        var controlReplies: [(RoutedRequest, Data)] = []
+        var accepted: [AcceptedSubmission] = []
+        var voided: [SubmissionKey] = []
+        /// Receipts of submissions accepted in this batch, by position (a duplicate may refer to one).
+        var receipts: [Int: Data] = [:]
+    }
+
+    let catalog: Catalog
+    let identity: SigningIdentity
+    private let store: AggregatorStore
+    private let keyringPath: String?
+    private let logger: Logger
+    private let now: @Sendable () -> Int64
+    private let published: PublishedState
+    private let replies: ReplySink
+    private var state: State
+    private var scoreboard: Scoreboard
+    private var recentControlRequests: [String: Int64] = [:]
+
+    init(
+        catalog: Catalog, roster: Roster, identity: SigningIdentity, store: AggregatorStore, keyring: Keyring,
+        keyringPath: String?, published: PublishedState, replies: ReplySink, logger: Logger,
+        now: @escaping @Sendable () -> Int64
+    ) throws {
+        self.catalog = catalog
+        self.identity = identity
+        self.store = store
+        self.keyringPath = keyringPath
+        self.published = published
+        self.replies = replies
+        self.logger = logger
+        self.now = now
+        let loaded = try store.load()
+        var standing: [AcceptedSubmission] = []
+        for stored in loaded.standing {
+            guard let entry = Self.restore(stored, catalog: catalog, roster: roster) else {
+                logger.error(
+                    "stored submission no longer fits the catalog; it is kept in the store but not scored",
+                    metadata: ["submission.id": "\(stored.submissionID)", "submission.key": "\(stored.key)"])
+                continue
+            }
+            standing.append(entry)
+        }
+        let ledger = Ledger(catalog: catalog, roster: roster, restoring: standing, lastPosition: loaded.lastPosition)
+        state = State(
+            ledger: ledger, keyring: keyring, revoked: loaded.revoked, lastSeen: loaded.lastSeen,
+            outcomes: loaded.outcomes)
+        scoreboard = Scoreboard(ledger: ledger)
+        logger.info(
+            "state rebuilt from the store",
+            metadata: ["ledger.standing": "\(standing.count)", "ledger.position": "\(loaded.lastPosition)"])
+    }
+
+    private static func restore(_ stored: StoredSubmission, catalog: Catalog, roster: Roster) -> AcceptedSubmission? {
+        guard let envelope = try? SignedEnvelope.decode(stored.envelope),
+            let wire = try? Kaoping_V1_Submission(serializedBytes: envelope.payload)
+        else { return nil }
+        var submission = Submission(wire: wire)
+        submission.submitter = stored.submitter
+        guard case .success(let value) = catalog.validate(submission, roster: roster) else { return nil }
+        return AcceptedSubmission(submission: submission, value: value, position: stored.position)
+    }
+
+    /// Publishes the state rebuilt at start (sequence 1), so that the first snapshot has it.
+    func publishInitialState() {
+        publish()
+    }
+
+    // MARK: - Batches
+
+    /// Decides, commits, then answers and publishes one batch. A failed commit answers nothing and changes
+    /// nothing: senders retry, and their retries are decided afresh.
+    func process(_ batch: [Work]) async {
+        let at = now()
+        var tentative = state
+        var effects = Effects()
+        for work in batch {
+            switch work {
+            case .ingest(let request):
+                ingest(request, at: at, state: &tentative, effects: &effects)
+            case .control(let request):
+                control(request, at: at, state: &tentative, effects: &effects)
+            }
+        }
+        if !effects.operations.isEmpty {
+            do {
+                try await store.commit(effects.operations)
+            } catch {
+                logger.error(
+                    "commit failed; no receipt sent, senders will retry",
+                    metadata: ["batch.size": "\(batch.count)", "error": "\(error)"])
+                return
+            }
+        }
+        state = tentative
+        for (request, body) in effects.ingestReplies { replies.ingest(request.reply(body)) }
+        for (request, body) in effects.controlReplies { replies.control(request.reply(body)) }
+        guard !effects.accepted.isEmpty || !effects.voided.isEmpty else { return }
+        for key in effects.voided { scoreboard.void(key) }
+        for entry in effects.accepted { scoreboard.apply(entry) }
+        publish()
+    }
+
+    private func publish() {
+        let standings = scoreboard.standings()
+        let ranking = Kaoping_V1_Ranking(standings, ledgerPosition: state.ledger.lastPosition, updatedAt: now())
+        published.publish(ranking)
+    }
+
+    // MARK: - Ingest
+
+    private func ingest(_ request: RoutedRequest, at: Int64, state: inout State, effects: inout Effects) {
+        let envelopeHash = request.body.sha256
+        var receipt = Kaoping_V1_Receipt()
+        receipt.envelopeHash = envelopeHash
+        receipt.campaign = catalog.campaign
+        receipt.committedAtMs = at
+
+        func answer(_ status: Kaoping_V1_Status, _ reason: String, audit entry: AuditEntry?) {
+            receipt.status = status
+            receipt.reason = reason
+            if let entry { effects.operations.append(.audit(entry)) }
+            effects.ingestReplies.append((request, sealReceipt(receipt)))
+            if entry != nil, !entry!.submitter.isEmpty {
+                state.outcomes[entry!.submitter, default: [:]][status.name, default: 0] += 1
+            }
+        }
+
+        let envelope: Kaoping_V1_Envelope
+        do {
+            envelope = try SignedEnvelope.decode(request.body)
+        } catch {
+            return answer(.invalid, error.message, audit: nil)
+        }
+        guard envelope.version == SignedEnvelope.protocolVersion else {
+            return answer(
+                .invalid,
+                "protocol version \(envelope.version) is not supported; this aggregator speaks version "
+                    + "\(SignedEnvelope.protocolVersion)", audit: nil)
+        }
+        let isHeartbeat = envelope.type == MessageType.heartbeat.rawValue
+        guard envelope.type == MessageType.submission.rawValue || isHeartbeat else {
+            return answer(
+                .invalid, "message type '\(envelope.type)' is not accepted here; send 'submission' or 'heartbeat'",
+                audit: nil)
+        }
+        var entry = AuditEntry(event: "", atMilliseconds: at, keyID: envelope.keyID, envelopeHash: envelopeHash)
+        func refuse(_ status: Kaoping_V1_Status, _ reason: String) {
+            entry.event = status.name
+            entry.reason = reason
+            answer(status, reason, audit: entry)
+        }
+        // Peek at the submission id for the answer; nothing in the payload is trusted before the signature.
+        let claimed = isHeartbeat ? nil : try? Kaoping_V1_Submission(serializedBytes: envelope.payload)
+        receipt.submissionID = claimed?.submissionID ?? ""
+        receipt.contentHash = envelope.payload.sha256
+        entry.submissionID = receipt.submissionID
+
+        guard let key = state.keyring.entry(KeyID(rawValue: envelope.keyID)) else {
+            return refuse(
+                .unknownKey,
+                "key \(envelope.keyID.isEmpty ? "(none)" : envelope.keyID) is not in the aggregator's keyring; "
+                    + "ask the operator to add your public key")
+        }
+        guard SignedEnvelope.verify(envelope, with: key.publicKey) else {
+            return refuse(
+                .badSignature,
+                "the signature does not verify over this version, type, campaign and payload; sign exactly the "
+                    + "payload bytes sent, with the key \(envelope.keyID)")
+        }
+        entry.submitter = key.submitter
+        receipt.submitter = key.submitter
+        if let revocation = state.revoked[envelope.keyID] {
+            return refuse(
+                .revoked, "key \(envelope.keyID) was revoked (\(revocation.reason)); ask the operator for a new key")
+        }
+        effects.operations.append(.seen(submitter: key.submitter, atMilliseconds: at))
+        state.lastSeen[key.submitter] = at
+        if isHeartbeat { return }  // a sign of life needs no answer
+
+        guard envelope.campaign == catalog.campaign else {
+            return refuse(.invalid, "campaign '\(envelope.campaign)' is not this campaign; use '\(catalog.campaign)'")
+        }
+        guard let wire = claimed else {
+            return refuse(.invalid, "the payload is not a kaoping.v1.Submission")
+        }
+        guard wire.campaign == envelope.campaign else {
+            return refuse(
+                .invalid, "the payload's campaign '\(wire.campaign)' differs from the envelope's '\(envelope.campaign)'")
+        }
+        guard wire.submitter.isEmpty || wire.submitter == key.submitter else {
+            return refuse(
+                .unauthorized, "signed by \(key.submitter)'s key but claims to be from '\(wire.submitter)'")
+        }
+        var submission = Submission(wire: wire)
+        submission.submitter = key.submitter
+        entry.subject = submission.key.description
+
+        switch state.ledger.submit(submission) {
+        case .rejected(let rejection):
+            refuse(Kaoping_V1_Status(rejection.status), rejection.reason)
+        case .accepted(let accepted):
+            receipt.ledgerPosition = UInt64(accepted.position)
+            receipt.status = .accepted
+            let sealed = sealReceipt(receipt)
+            entry.event = "accepted"
+            effects.operations.append(
+                .insert(
+                    StoredSubmission(
+                        position: accepted.position, submissionID: submission.id, submitter: key.submitter,
+                        keyID: envelope.keyID, key: submission.key, envelope: request.body,
+                        contentHash: receipt.contentHash, receipt: sealed, committedAtMilliseconds: at)))
+            effects.operations.append(.audit(entry))
+            effects.accepted.append(accepted)
+            effects.receipts[accepted.position] = sealed
+            effects.ingestReplies.append((request, sealed))
+            state.outcomes[key.submitter, default: [:]]["accepted", default: 0] += 1
+        case .duplicate(let original):
+            receipt.ledgerPosition = UInt64(original.position)
+            receipt.originalSubmissionID = original.submission.id
+            receipt.originalReceipt = effects.receipts[original.position]
+                ?? ((try? store.receipt(position: original.position)) ?? Data())
+            entry.event = "duplicate"
+            answer(.duplicate, "already accepted as submission \(original.submission.id); nothing changed", audit: entry)
+        }
+    }
+
+    private func sealReceipt(_ receipt: Kaoping_V1_Receipt) -> Data {
+        // Signing with a valid in-memory key and serializing a plain message cannot fail.
+        try! SignedEnvelope.seal(receipt, type: .receipt, campaign: catalog.campaign, by: identity)
+    }
+}
+
+// MARK: - Control
+
+extension LedgerKeeper {
+    /// How far a control request's signing time may be from the aggregator's clock.
+    static let controlWindowMilliseconds: Int64 = 5 * 60 * 1000
+
+    private func control(_ request: RoutedRequest, at: Int64, state: inout State, effects: inout Effects) {
+        var reply = Kaoping_V1_ControlReply()
+        func send() {
+            // Signing with a valid in-memory key and serializing a plain message cannot fail.
+            let sealed = try! SignedEnvelope.seal(reply, type: .controlReply, campaign: catalog.campaign, by: identity)
+            effects.controlReplies.append((request, sealed))
+        }
+        func fail(_ message: String) {
+            reply.ok = false
+            reply.error = message
+            send()
+        }
+        let envelope: Kaoping_V1_Envelope
+        let controlRequest: Kaoping_V1_ControlRequest
+        do {
+            envelope = try SignedEnvelope.decode(request.body)
+            controlRequest = try Kaoping_V1_ControlRequest(serializedBytes: envelope.payload)
+        } catch {
+            return fail("not a control request (Envelope of type 'control' carrying kaoping.v1.ControlRequest)")
+        }
+        reply.requestID = controlRequest.requestID
+        guard envelope.version == SignedEnvelope.protocolVersion, envelope.type == MessageType.control.rawValue,
+            envelope.campaign == catalog.campaign
+        else {
+            return fail("expected a version \(SignedEnvelope.protocolVersion) 'control' envelope for \(catalog.campaign)")
+        }
+        if case .status = controlRequest.request, envelope.signature.isEmpty {
+            reply.ok = true
+            reply.status = status(state)
+            return send()
+        }
+        guard let key = state.keyring.entry(KeyID(rawValue: envelope.keyID)),
+            SignedEnvelope.verify(envelope, with: key.publicKey)
+        else {
+            return fail("the request is not signed by a key in the keyring; sign it with an operator key")
+        }
+        guard state.revoked[envelope.keyID] == nil else { return fail("key \(envelope.keyID) was revoked") }
+        guard catalog.isOperator(key.submitter) else {
+            return fail("\(key.submitter) is not an operator; only \(catalog.operators.map(\.id).joined(separator: ", ")) may")
+        }
+        guard abs(controlRequest.signedAtMs - at) <= Self.controlWindowMilliseconds else {
+            return fail("signed_at_ms is more than 5 minutes from the aggregator's clock; check the clock and resend")
+        }
+        guard !controlRequest.requestID.isEmpty, recentControlRequests[controlRequest.requestID] == nil else {
+            return fail("request_id is empty or was already used; give every request a new id")
+        }
+        recentControlRequests = recentControlRequests.filter { at - $0.value <= 2 * Self.controlWindowMilliseconds }
+        recentControlRequests[controlRequest.requestID] = at
+        var entry = AuditEntry(
+            event: "", atMilliseconds: at, submitter: key.submitter, keyID: envelope.keyID,
+            envelopeHash: request.body.sha256)
+
+        switch controlRequest.request {
+        case .status:
+            reply.ok = true
+            reply.status = status(state)
+        case .reopen(let reopen):
+            let submissionKey = SubmissionKey(
+                campaign: catalog.campaign, indicator: reopen.indicator, district: reopen.district,
+                worker: reopen.worker, period: reopen.period)
+            switch state.ledger.reopen(Reopen(key: submissionKey, requestedBy: key.submitter, reason: reopen.reason)) {
+            case .rejected(let rejection):
+                return fail(rejection.reason)
+            case .reopened(let voided):
+                entry.event = "reopened"
+                entry.subject = submissionKey.description
+                entry.submissionID = voided.submission.id
+                entry.reason = reopen.reason
+                effects.operations.append(
+                    .void(position: voided.position, reason: reopen.reason, operator: key.submitter, atMilliseconds: at))
+                effects.operations.append(.audit(entry))
+                effects.voided.append(submissionKey)
+                reply.ok = true
+                var result = Kaoping_V1_ReopenReply()
+                result.voidedPosition = UInt64(voided.position)
+                result.voidedSubmissionID = voided.submission.id
+                reply.reopen = result
+            }
+        case .revokeKey(let revoke):
+            guard let target = state.keyring.entry(KeyID(rawValue: revoke.keyID)) else {
+                return fail("key \(revoke.keyID) is not in the keyring; `kaoping keys list` shows the key ids")
+            }
+            guard !revoke.reason.allSatisfy(\.isWhitespace) else { return fail("a revocation needs a reason") }
+            let revocation = Revocation(
+                keyID: revoke.keyID, submitter: target.submitter, reason: revoke.reason, atMilliseconds: at)
+            state.revoked[revoke.keyID] = revocation
+            entry.event = "key_revoked"
+            entry.subject = revoke.keyID
+            entry.reason = revoke.reason
+            effects.operations.append(.revoke(revocation))
+            effects.operations.append(.audit(entry))
+            reply.ok = true
+            var result = Kaoping_V1_RevokeKeyReply()
+            result.submitter = target.submitter
+            reply.revokeKey = result
+        case .reloadKeyring:
+            guard let keyringPath else { return fail("the aggregator was started without a keyring file") }
+            do {
+                let text = try String(contentsOfFile: keyringPath, encoding: .utf8)
+                state.keyring = try Keyring(parsing: text)
+            } catch {
+                return fail("cannot reload \(keyringPath): \(error); the old keyring stays in force")
+            }
+            entry.event = "keyring_reloaded"
+            entry.subject = keyringPath
+            entry.reason = "\(state.keyring.entries.count) keys"
+            effects.operations.append(.audit(entry))
+            reply.ok = true
+            var result = Kaoping_V1_ReloadKeyringReply()
+            result.keys = UInt32(state.keyring.entries.count)
+            reply.reloadKeyring = result
+        case nil:
+            return fail("the request names no operation; set one of status, reopen, revoke_key, reload_keyring")
+        }
+        send()
+    }
+
+    /// Completeness, who owes what, when each submitter was last seen, and rejection counts.
+    private func status(_ state: State) -> Kaoping_V1_StatusReply {
+        // From the ledger as of this point of the batch, so that a status sees the reopens before it.
+        let standings = Scoreboard(ledger: state.ledger).standings()
+        var reply = Kaoping_V1_StatusReply()
+        reply.campaign = catalog.campaign
+        reply.cellsExpected = UInt32(standings.completeness.expected)
+        reply.cellsFilled = UInt32(standings.completeness.filled)
+        reply.final = standings.isFinal
+        reply.missing = standings.completeness.missing.map { cell in
+            var missing = Kaoping_V1_MissingCell()
+            missing.indicator = cell.key.indicator
+            missing.district = cell.key.district
+            missing.worker = cell.key.worker
+            missing.period = cell.key.period
+            missing.owner = cell.owner
+            return missing
+        }
+        let owed = Dictionary(uniqueKeysWithValues: standings.completeness.missingByOwner.map { ($0.owner, $0.count) })
+        var submitters = catalog.submitters.map { ($0.id, $0.name) }
+        submitters += catalog.districts.map { (SubmitterReference.leaderID(of: $0.id), "\($0.name)正职") }
+        reply.submitters = submitters.map { id, name in
+            var row = Kaoping_V1_SubmitterStatus()
+            row.submitter = id
+            row.name = name
+            row.lastSeenMs = state.lastSeen[id] ?? 0
+            let outcomes = state.outcomes[id] ?? [:]
+            row.accepted = UInt32(outcomes["accepted"] ?? 0)
+            row.rejected = UInt32(outcomes.filter { !["accepted", "duplicate"].contains($0.key) }.values.reduce(0, +))
+            row.owed = UInt32(owed[id] ?? 0)
+            return row
+        }
+        var rejections: [String: UInt32] = [:]
+        for (_, events) in state.outcomes {
+            for (event, count) in events where !["accepted", "duplicate"].contains(event) {
+                rejections[event, default: 0] += UInt32(count)
+            }
+        }
+        reply.rejections = rejections
+        reply.ledgerPosition = UInt64(state.ledger.lastPosition)
+        reply.feedSequence = published.sequence
+        reply.ranking = Kaoping_V1_Ranking(standings, ledgerPosition: state.ledger.lastPosition, updatedAt: now())
+        return reply
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Synchronization
+import ZeroMQ
+
+/// Work for the ledger keeper, from the ingest socket or the control endpoint.
+enum Work: Sendable {
+    case ingest(RoutedRequest)
+    case control(RoutedRequest)
+}
+
+/// A multi-producer queue the ledger keeper drains in batches: whatever arrived while the last batch was being
+/// committed forms the next batch (group commit sized by load).
+final class WorkQueue: Sendable {
+    private let state = Mutex<(items: [Work], finished: Bool)>(([], false))
+    private let signal: AsyncStream<Void>
+    private let continuation: AsyncStream<Void>.Continuation
+    /// Work refused because the queue was full (the sender retries; nothing was acknowledged).
+    let dropped = Atomic<Int>(0)
+    let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        (signal, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Adds work; returns false (and drops it) when the queue is full or finished.
+    @discardableResult
+    func enqueue(_ work: Work) -> Bool {
+        let added = state.withLock { state in
+            guard !state.finished, state.items.count < capacity else { return false }
+            state.items.append(work)
+            return true
+        }
+        if added { continuation.yield() } else { dropped.add(1, ordering: .relaxed) }
+        return added
+    }
+
+    /// No more work will be added; ``batches(maximum:)`` ends once the queue is empty.
+    func finish() {
+        state.withLock { $0.finished = true }
+        continuation.finish()
+    }
+
+    /// Calls `body` with batches of at most `maximum` items, in arrival order, until the queue is finished and
+    /// empty. One consumer only.
+    func drain(maximum: Int, _ body: ([Work]) async -> Void) async {
+        var signals = signal.makeAsyncIterator()
+        while true {
+            let batch = take(maximum: maximum)
+            if !batch.isEmpty {
+                await body(batch)
+                continue
+            }
+            if await signals.next() == nil {
+                while case let batch = take(maximum: maximum), !batch.isEmpty {
+                    await body(batch)
+                }
+                return
+            }
+        }
+    }
+
+    private func take(maximum: Int) -> [Work] {
+        state.withLock { state in
+            let count = min(maximum, state.items.count)
+            let batch = Array(state.items.prefix(count))
+            state.items.removeFirst(count)
+            return batch
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import KaopingWire
+import ServiceLifecycle
+import SwiftProtobuf
+import ZeroMQ
+
+/// The live feed (ZeroMQ Clone pattern): PUB frames `[topic, sequence u64 big-endian, body]`, a "ranking" after
+/// every committed change and a "heartbeat" each second carrying the current sequence.
+struct FeedService: Service {
+    static let rankingTopic = Data("ranking".utf8)
+    static let heartbeatTopic = Data("heartbeat".utf8)
+
+    let loop: SocketLoop
+    let socket: SocketLoop.Handle
+    let published: PublishedState
+    let campaign: String
+    let heartbeatInterval: Duration
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await (sequence, ranking) in published.stream {
+                        guard let body = try? ranking.serializedBytes() as Data else { continue }
+                        loop.post(Multipart([Self.rankingTopic, Self.bigEndian(sequence), body]), on: socket)
+                    }
+                }
+                group.addTask {
+                    var heartbeat = Kaoping_V1_FeedHeartbeat()
+                    heartbeat.campaign = campaign
+                    while !Task.isCancelled {
+                        heartbeat.sentAtMs = Int64(Date().timeIntervalSince1970 * 1000)
+                        if let body = try? heartbeat.serializedBytes() as Data {
+                            loop.post(
+                                Multipart([Self.heartbeatTopic, Self.bigEndian(published.sequence), body]), on: socket)
+                        }
+                        try? await Task.sleep(for: heartbeatInterval)
+                    }
+                }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+    }
+
+    static func bigEndian(_ value: UInt64) -> Data {
+        withUnsafeBytes(of: value.bigEndian) { Data($0) }
+    }
+}
+
+/// Answers late joiners on the snapshot ROUTER with the current ranking and its sequence.
+struct SnapshotService: Service {
+    let loop: SocketLoop
+    let socket: SocketLoop.Handle
+    let incoming: AsyncStream<Multipart>
+    let published: PublishedState
+
+    func run() async {
+        for await message in incoming.cancelOnGracefulShutdown() {
+            guard let request = RoutedRequest(message), request.body.count <= 4096,
+                let body = try? published.snapshot().serializedBytes() as Data
+            else { continue }
+            loop.post(request.reply(body), on: socket)
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import KaopingClient
+import KaopingWire
+import ZeroMQ
+
+/// How the CLI reaches the aggregator's control endpoint, shared by status, reopen and keys.
+struct ControlOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The aggregator's control endpoint.", valueName: "ENDPOINT"))
+    var control = "tcp://127.0.0.1:7404"
+
+    @Option(help: "The campaign id.")
+    var campaign = "zhongshan-2023"
+
+    @Option(help: ArgumentHelp(
+        "The operator's key file; needed for reopen and key changes.", valueName: "FILE"))
+    var key: String?
+
+    @Option(help: ArgumentHelp(
+        "The aggregator's public key (base64) or a file holding it or its keyring line; replies are verified with it.",
+        valueName: "KEY"))
+    var aggregatorKey: String?
+
+    @Option(help: "Seconds to wait for the aggregator.")
+    var timeout: Int32 = 10
+
+    /// Sends a request and returns the reply, failing with its error when the aggregator refused it.
+    func call(_ request: Kaoping_V1_ControlRequest, signed: Bool) throws -> Kaoping_V1_ControlReply {
+        var identity: SigningIdentity?
+        if signed {
+            guard let key else {
+                throw CLIError("this needs the operator's key: pass --key FILE (made with `kaoping keygen --submitter operator`)")
+            }
+            do {
+                identity = try KeyFile.parse(try InputFile.read(key, what: "key file"))
+            } catch let error as KeyFileError {
+                throw CLIError("\(key): \(error.message)")
+            }
+        }
+        let context = try Context()
+        let client = try ControlClient(
+            endpoint: control, campaign: campaign, aggregatorKey: try aggregatorEntry(), context: context)
+        let reply: Kaoping_V1_ControlReply
+        do {
+            reply = try client.call(request, signedBy: identity, timeout: timeout * 1000)
+        } catch let error as WireError {
+            throw CLIError("\(control): \(error.message)")
+        }
+        guard reply.ok else { throw CLIError("the aggregator refused: \(reply.error)") }
+        return reply
+    }
+
+    private func aggregatorEntry() throws -> Keyring.Entry? {
+        guard let aggregatorKey else { return nil }
+        var text = aggregatorKey
+        if FileManager.default.fileExists(atPath: aggregatorKey) {
+            let data = try InputFile.read(aggregatorKey, what: "aggregator key")
+            if let identity = try? KeyFile.parse(data) {
+                return Keyring.Entry(submitter: identity.submitter, publicKey: identity.publicKey)
+            }
+            text = String(decoding: data, as: UTF8.self)
+        }
+        let words = text.split(separator: "#").first?.split(whereSeparator: \.isWhitespace) ?? []
+        guard let last = words.last, let key = try? KeyFile.publicKey(base64: String(last)) else {
+            throw CLIError("--aggregator-key is neither a base64 public key nor a file holding one")
+        }
+        return Keyring.Entry(submitter: "aggregator", publicKey: key)
+    }
+}

@@ -1,0 +1,149 @@
+import ArgumentParser
+import Foundation
+import KaopingWire
+
+/// `kaoping keygen`: a new Ed25519 key for a submitter.
+struct KeygenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keygen",
+        abstract: "Create a submitter's Ed25519 key file and print the line to add to the aggregator's keyring.")
+
+    @Option(help: "The submitter id the key proves: party_office, leader:D07, operator, aggregator, …")
+    var submitter: String
+
+    @Option(help: ArgumentHelp("Where to write the key file (readable by its owner only).", valueName: "FILE"))
+    var out: String
+
+    @Flag(help: "Replace an existing key file.")
+    var force = false
+
+    func validate() throws {
+        guard !submitter.isEmpty, !submitter.contains(where: \.isWhitespace) else {
+            throw ValidationError("--submitter must be an id without spaces, such as party_office or leader:D07")
+        }
+        if !force, FileManager.default.fileExists(atPath: out) {
+            throw ValidationError("\(out) already exists; keep it, or pass --force to replace it (the old key stops working)")
+        }
+    }
+
+    func run() throws {
+        let identity = SigningIdentity.generate(for: submitter)
+        let text = KeyFile.render(identity)
+        guard FileManager.default.createFile(
+            atPath: out, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+        else {
+            throw CLIError("cannot write \(out); check that its folder exists and is writable")
+        }
+        print(Keyring.line(for: identity))
+    }
+}
+
+/// `kaoping keys list|add|revoke|reload`.
+struct KeysCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys",
+        abstract: "List and add keyring entries; revoke a key or reload the keyring on a running aggregator.",
+        subcommands: [List.self, Add.self, Revoke.self, Reload.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the keys of a keyring file.")
+
+        @Option(help: ArgumentHelp("The keyring file.", valueName: "FILE"))
+        var keyring: String
+
+        func run() throws {
+            let keyring = try KeyringFile.load(keyring)
+            var table = TextTable([.init("submitter"), .init("key id"), .init("public key")])
+            for entry in keyring.entries.values.sorted(by: { ($0.submitter, $0.keyID) < ($1.submitter, $1.keyID) }) {
+                table.append([entry.submitter, entry.keyID.rawValue, entry.publicKey.rawRepresentation.base64EncodedString()])
+            }
+            print(table.render(), terminator: "")
+        }
+    }
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a public key to a keyring file; then run `kaoping keys reload` on the aggregator.")
+
+        @Option(help: ArgumentHelp("The keyring file (created if absent).", valueName: "FILE"))
+        var keyring: String
+
+        @Option(help: "The submitter id the key proves.")
+        var submitter: String
+
+        @Option(help: "The public key, base64 (as printed by `kaoping keygen`).")
+        var publicKey: String
+
+        func run() throws {
+            let key: Keyring.Entry
+            do {
+                key = Keyring.Entry(submitter: submitter, publicKey: try KeyFile.publicKey(base64: publicKey))
+            } catch {
+                throw CLIError("\(error.message); copy the key exactly as `kaoping keygen` printed it")
+            }
+            var text = FileManager.default.fileExists(atPath: keyring) ? try InputFile.text(keyring, what: "keyring") : ""
+            let existing = try KeyringFile.parse(text, path: keyring)
+            if let entry = existing.entry(key.keyID) {
+                throw CLIError("key \(key.keyID) is already in \(keyring) for \(entry.submitter); nothing to add")
+            }
+            if !text.isEmpty, !text.hasSuffix("\n") { text += "\n" }
+            text += "\(submitter) \(publicKey)  # key \(key.keyID)\n"
+            guard FileManager.default.createFile(atPath: keyring, contents: Data(text.utf8)) else {
+                throw CLIError("cannot write \(keyring); check its permissions")
+            }
+            print("added key \(key.keyID) for \(submitter) to \(keyring); run `kaoping keys reload` to apply it")
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a key on the running aggregator, at once and audited; earlier accepted scores stand.")
+
+        @OptionGroup var control: ControlOptions
+
+        @Option(help: "The key id to revoke (see `kaoping keys list`).")
+        var keyId: String
+
+        @Option(help: "Why, for the audit log.")
+        var reason: String
+
+        func run() throws {
+            var request = Kaoping_V1_ControlRequest()
+            var revoke = Kaoping_V1_RevokeKeyRequest()
+            revoke.keyID = keyId
+            revoke.reason = reason
+            request.revokeKey = revoke
+            let reply = try control.call(request, signed: true)
+            print("revoked key \(keyId) of \(reply.revokeKey.submitter)")
+        }
+    }
+
+    struct Reload: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make the running aggregator re-read its keyring file (audited).")
+
+        @OptionGroup var control: ControlOptions
+
+        func run() throws {
+            var request = Kaoping_V1_ControlRequest()
+            request.reloadKeyring = Kaoping_V1_ReloadKeyringRequest()
+            let reply = try control.call(request, signed: true)
+            print("keyring reloaded: \(reply.reloadKeyring.keys) keys")
+        }
+    }
+}
+
+/// Reading keyring files with messages that name the file.
+enum KeyringFile {
+    static func load(_ path: String) throws(CLIError) -> Keyring {
+        try parse(try InputFile.text(path, what: "keyring"), path: path)
+    }
+
+    static func parse(_ text: String, path: String) throws(CLIError) -> Keyring {
+        do {
+            return try Keyring(parsing: text)
+        } catch {
+            throw CLIError("\(path): \(error.message)")
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import KaopingCore
+import KaopingStore
+import KaopingWire
+import SwiftProtobuf
+
+/// `kaoping status`: completeness at a glance, who owes what, who has gone silent, what was refused.
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Show completeness, owed cells, silent submitters and rejections.")
+
+    @OptionGroup var control: ControlOptions
+
+    @Flag(help: "Print the status as JSON (protobuf JSON mapping of kaoping.v1.StatusReply).")
+    var json = false
+
+    @Option(help: "Hours without a sign of life after which a submitter that still owes cells counts as silent.")
+    var silentAfter: Int = 24
+
+    func run() throws {
+        var request = Kaoping_V1_ControlRequest()
+        request.status = Kaoping_V1_StatusRequest()
+        let status = try control.call(request, signed: control.key != nil).status
+        if json {
+            var options = JSONEncodingOptions()
+            options.preserveProtoFieldNames = true
+            print(try status.jsonString(options: options))
+            return
+        }
+        print(StatusView(status: status, silentAfterHours: silentAfter, now: Date()).render(), terminator: "")
+    }
+}
+
+/// `kaoping reopen`: an audited correction.
+struct ReopenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reopen",
+        abstract: "Void an accepted submission so that its department can submit it once more (audited).")
+
+    @OptionGroup var control: ControlOptions
+
+    @Option(help: "District id, such as D05.")
+    var district: String
+
+    @Option(help: "Indicator id, such as party_building.")
+    var indicator: String
+
+    @Option(help: "Worker id, for worker indicators.")
+    var worker = ""
+
+    @Option(help: "Month, such as 2023-03, for the hotline.")
+    var period = ""
+
+    @Option(help: "Why the department must correct it (kept in the audit log).")
+    var reason: String
+
+    func validate() throws {
+        guard !reason.allSatisfy(\.isWhitespace) else {
+            throw ValidationError("--reason is blank; say why the department must correct it")
+        }
+    }
+
+    func run() throws {
+        var request = Kaoping_V1_ControlRequest()
+        var reopen = Kaoping_V1_ReopenRequest()
+        reopen.district = district
+        reopen.indicator = indicator
+        reopen.worker = worker
+        reopen.period = period
+        reopen.reason = reason
+        request.reopen = reopen
+        let reply = try control.call(request, signed: true)
+        print(
+            "reopened \([indicator, district, worker, period].filter { !$0.isEmpty }.joined(separator: "/")): "
+                + "submission \(reply.reopen.voidedSubmissionID) (position \(reply.reopen.voidedPosition)) is void; "
+                + "the department may submit again")
+    }
+}
+
+/// `kaoping audit verify`.
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "Check the aggregator's audit log.", subcommands: [Verify.self])
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Recompute the audit log's hash chain and check every stored submission against it.")
+
+        @Option(help: ArgumentHelp("The aggregator's SQLite store.", valueName: "FILE"))
+        var store: String
+
+        func run() throws {
+            guard FileManager.default.fileExists(atPath: store) else {
+                throw CLIError("\(store) does not exist; pass the aggregator's store file")
+            }
+            let opened: AggregatorStore
+            do {
+                opened = try AggregatorStore(path: store)
+            } catch {
+                throw CLIError("cannot open \(store): \(error)")
+            }
+            let count: Int
+            do {
+                count = try opened.verifyAuditChain()
+            } catch {
+                throw CLIError("\(store): audit chain broken: \(error)")
+            }
+            let submissions = try opened.allSubmissions()
+            let accepted = Set(
+                try opened.auditLog().filter { $0.entry.event == "accepted" }.map { $0.entry.envelopeHash })
+            for (submission, _) in submissions where !accepted.contains(submission.envelope.sha256) {
+                throw CLIError(
+                    "\(store): submission \(submission.submissionID) (position \(submission.position)) has no "
+                        + "'accepted' audit entry; the store was altered")
+            }
+            let voided = submissions.filter(\.voided).count
+            print(
+                "\(store): audit chain ok — \(count) entries; \(submissions.count) submissions stored "
+                    + "(\(submissions.count - voided) standing, \(voided) voided), each with its audit entry")
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import KaopingWire
+import SwiftProtobuf
+import ZeroMQ
+
+/// A blocking client of the control endpoint: status, reopen, key revocation and keyring reload.
+public final class ControlClient {
+    public let campaign: String
+    private let socket: Socket
+    private let aggregatorKey: Keyring.Entry?
+
+    /// `aggregatorKey` verifies replies; without it replies are read unverified (status only).
+    public init(endpoint: String, campaign: String, aggregatorKey: Keyring.Entry?, context: Context) throws {
+        self.campaign = campaign
+        self.aggregatorKey = aggregatorKey
+        socket = try Socket(context: context, type: .dealer)
+        try socket.set(.linger(0))
+        try socket.connect(endpoint)
+    }
+
+    deinit {
+        socket.close(linger: 0)
+    }
+
+    /// Sends `request` (signed by `operatorIdentity` unless nil) and waits for the reply.
+    public func call(
+        _ request: Kaoping_V1_ControlRequest, signedBy operatorIdentity: SigningIdentity?, timeout: Int32 = 10_000
+    ) throws -> Kaoping_V1_ControlReply {
+        var request = request
+        if request.requestID.isEmpty { request.requestID = UUID().uuidString }
+        if request.signedAtMs == 0 { request.signedAtMs = Int64(Date().timeIntervalSince1970 * 1000) }
+        let envelope: Data
+        if let operatorIdentity {
+            envelope = try SignedEnvelope.seal(request, type: .control, campaign: campaign, by: operatorIdentity)
+        } else {
+            var unsigned = Kaoping_V1_Envelope()
+            unsigned.version = SignedEnvelope.protocolVersion
+            unsigned.type = MessageType.control.rawValue
+            unsigned.campaign = campaign
+            unsigned.payload = try request.serializedBytes()
+            envelope = try unsigned.serializedBytes()
+        }
+        try socket.send(Multipart([envelope]))
+        let deadline = Date().addingTimeInterval(Double(timeout) / 1000)
+        while true {
+            let remaining = Int32(max(0, deadline.timeIntervalSinceNow * 1000))
+            guard let message = try socket.receive(timeout: remaining), let body = message.frames.last else {
+                throw WireError("no answer from the control endpoint within \(timeout / 1000) s; is the aggregator running?")
+            }
+            let reply = try open(body)
+            if reply.requestID == request.requestID { return reply }
+        }
+    }
+
+    private func open(_ bytes: Data) throws -> Kaoping_V1_ControlReply {
+        let envelope = try SignedEnvelope.decode(bytes)
+        if let aggregatorKey {
+            guard envelope.keyID == aggregatorKey.keyID.rawValue,
+                SignedEnvelope.verify(envelope, with: aggregatorKey.publicKey)
+            else { throw WireError("the reply is not signed by the aggregator's key; do not trust it") }
+        }
+        return try Kaoping_V1_ControlReply(serializedBytes: envelope.payload)
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import KaopingWire
+import SwiftProtobuf
+import ZeroMQ
+
+/// A live-feed subscriber that follows the Clone pattern: it subscribes, fetches a snapshot, drops updates the
+/// snapshot already holds, and fetches a new snapshot on a sequence gap or when a heartbeat shows it missed one.
+public final class FeedSubscriber {
+    /// What the subscriber saw.
+    public enum Event: Sendable {
+        /// A ranking at a sequence, from a snapshot or a live update.
+        case ranking(sequence: UInt64, Kaoping_V1_Ranking, fromSnapshot: Bool)
+        /// A heartbeat: the aggregator is alive at this sequence.
+        case heartbeat(sequence: UInt64)
+    }
+
+    private let subscriber: Socket
+    private let snapshotSocket: Socket
+    private let campaign: String
+    /// The sequence of the last ranking applied.
+    public private(set) var sequence: UInt64 = 0
+    /// Snapshots fetched, the first one included.
+    public private(set) var snapshots = 0
+    private var pending: [Event] = []
+
+    public init(feed: String, snapshot: String, campaign: String, context: Context) throws {
+        self.campaign = campaign
+        subscriber = try Socket(context: context, type: .sub)
+        try subscriber.set(.linger(0))
+        try subscriber.set(.subscribe(Data("ranking".utf8)))
+        try subscriber.set(.subscribe(Data("heartbeat".utf8)))
+        try subscriber.connect(feed)
+        snapshotSocket = try Socket(context: context, type: .dealer)
+        try snapshotSocket.set(.linger(0))
+        try snapshotSocket.connect(snapshot)
+    }
+
+    deinit {
+        subscriber.close(linger: 0)
+        snapshotSocket.close(linger: 0)
+    }
+
+    /// Fetches the current state; called first and after every gap.
+    public func resnapshot(timeout: Int32 = 5_000) throws -> Event {
+        var request = Kaoping_V1_SnapshotRequest()
+        request.campaign = campaign
+        try snapshotSocket.send(Multipart([try request.serializedBytes()]))
+        guard let reply = try snapshotSocket.receive(timeout: timeout), let body = reply.frames.last else {
+            throw WireError("no snapshot within \(timeout / 1000) s; is the aggregator running?")
+        }
+        let snapshot = try Kaoping_V1_Snapshot(serializedBytes: body)
+        sequence = snapshot.sequence
+        snapshots += 1
+        return .ranking(sequence: snapshot.sequence, snapshot.ranking, fromSnapshot: true)
+    }
+
+    /// The next event within `timeout` milliseconds, or nil.
+    public func next(timeout: Int32) throws -> Event? {
+        if snapshots == 0 { return try resnapshot() }
+        guard let message = try subscriber.receive(timeout: timeout) else { return nil }
+        guard message.frames.count == 3, message.frames[1].count == 8 else { return nil }
+        let number = message.frames[1].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        switch message.frames[0] {
+        case Data("heartbeat".utf8):
+            if number > sequence { return try resnapshot() }  // missed an update
+            return .heartbeat(sequence: number)
+        case Data("ranking".utf8):
+            if number <= sequence { return try next(timeout: timeout) }  // the snapshot already has it
+            if number > sequence + 1 { return try resnapshot() }  // a gap
+            sequence = number
+            return .ranking(sequence: number, try Kaoping_V1_Ranking(serializedBytes: message.frames[2]), fromSnapshot: false)
+        default:
+            return nil
+        }
+    }
+}

@@ -1,0 +1,322 @@
+import Foundation
+import GRDB
+import KaopingCore
+import KaopingWire
+
+/// An accepted submission as stored: the exact envelope received and the receipt sent for it.
+public struct StoredSubmission: Hashable, Sendable {
+    public var position: Int
+    public var submissionID: String
+    public var submitter: String
+    public var keyID: String
+    public var key: SubmissionKey
+    /// The envelope bytes exactly as received (signature included).
+    public var envelope: Data
+    /// SHA-256 of the submission payload.
+    public var contentHash: Data
+    /// The signed receipt envelope sent for it.
+    public var receipt: Data
+    public var committedAtMilliseconds: Int64
+
+    public init(
+        position: Int, submissionID: String, submitter: String, keyID: String, key: SubmissionKey, envelope: Data,
+        contentHash: Data, receipt: Data, committedAtMilliseconds: Int64
+    ) {
+        self.position = position
+        self.submissionID = submissionID
+        self.submitter = submitter
+        self.keyID = keyID
+        self.key = key
+        self.envelope = envelope
+        self.contentHash = contentHash
+        self.receipt = receipt
+        self.committedAtMilliseconds = committedAtMilliseconds
+    }
+}
+
+/// A key revocation.
+public struct Revocation: Hashable, Sendable {
+    public var keyID: String
+    public var submitter: String
+    public var reason: String
+    public var atMilliseconds: Int64
+
+    public init(keyID: String, submitter: String, reason: String, atMilliseconds: Int64) {
+        self.keyID = keyID
+        self.submitter = submitter
+        self.reason = reason
+        self.atMilliseconds = atMilliseconds
+    }
+}
+
+/// One change of a commit batch; applied in order inside one transaction.
+public enum StoreOperation: Sendable {
+    case insert(StoredSubmission)
+    /// Voids the standing submission at `position` (a reopen).
+    case void(position: Int, reason: String, operator: String, atMilliseconds: Int64)
+    case revoke(Revocation)
+    case audit(AuditEntry)
+    /// A submitter was seen (submission or heartbeat); not audited.
+    case seen(submitter: String, atMilliseconds: Int64)
+}
+
+/// What the aggregator rebuilds its state from at start.
+public struct LoadedState: Sendable {
+    /// The submissions that stand (not voided), by position.
+    public var standing: [StoredSubmission]
+    /// The highest position ever given, voided ones included.
+    public var lastPosition: Int
+    public var revoked: [String: Revocation]
+    public var lastSeen: [String: Int64]
+    /// Audit events per submitter: submitter → event → count.
+    public var outcomes: [String: [String: Int]]
+}
+
+/// A store failure, carrying SQLite's words.
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+
+    public init(_ message: String) {
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+/// The aggregator's durable state in SQLite: WAL, `synchronous=FULL`, one connection; a batch is one transaction.
+///
+/// At most one submission stands per key, enforced by a unique index as well as by the ledger.
+public final class AggregatorStore: Sendable {
+    private let database: DatabaseQueue
+
+    /// Opens (creating and migrating as needed) the store at `path`.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.journalMode = .wal
+        configuration.label = "kaoping-aggregator"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        database = try DatabaseQueue(path: path, configuration: configuration)
+        try Self.migrator.migrate(database)
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: submissions, reopens, audit, keys") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE submission (
+                        position INTEGER PRIMARY KEY,
+                        submission_id TEXT NOT NULL,
+                        submitter TEXT NOT NULL,
+                        key_id TEXT NOT NULL,
+                        campaign TEXT NOT NULL,
+                        indicator TEXT NOT NULL,
+                        district TEXT NOT NULL,
+                        worker TEXT NOT NULL,
+                        period TEXT NOT NULL,
+                        envelope BLOB NOT NULL,
+                        content_hash BLOB NOT NULL,
+                        receipt BLOB NOT NULL,
+                        committed_at_ms INTEGER NOT NULL,
+                        voided_at_ms INTEGER,
+                        voided_reason TEXT,
+                        voided_by TEXT
+                    );
+                    CREATE UNIQUE INDEX submission_standing
+                        ON submission(campaign, indicator, district, worker, period) WHERE voided_at_ms IS NULL;
+                    CREATE TABLE audit (
+                        sequence INTEGER PRIMARY KEY,
+                        at_ms INTEGER NOT NULL,
+                        event TEXT NOT NULL,
+                        submission_id TEXT NOT NULL,
+                        submitter TEXT NOT NULL,
+                        key_id TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        reason TEXT NOT NULL,
+                        envelope_hash BLOB NOT NULL,
+                        hash BLOB NOT NULL
+                    );
+                    CREATE TABLE revoked_key (
+                        key_id TEXT PRIMARY KEY,
+                        submitter TEXT NOT NULL,
+                        reason TEXT NOT NULL,
+                        at_ms INTEGER NOT NULL
+                    );
+                    CREATE TABLE last_seen (
+                        submitter TEXT PRIMARY KEY,
+                        at_ms INTEGER NOT NULL
+                    );
+                    """)
+        }
+        return migrator
+    }
+
+    // MARK: - Writing
+
+    /// Applies `operations` in order in one transaction; returns only after the commit is durable.
+    /// On any error nothing of the batch is stored.
+    public func commit(_ operations: [StoreOperation]) async throws {
+        try await database.write { db in
+            var previous: Data?
+            var sequence: Int64 = 0
+            for operation in operations {
+                switch operation {
+                case .insert(let stored):
+                    try db.execute(
+                        sql: """
+                            INSERT INTO submission (position, submission_id, submitter, key_id, campaign, indicator,
+                                district, worker, period, envelope, content_hash, receipt, committed_at_ms)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [
+                            stored.position, stored.submissionID, stored.submitter, stored.keyID, stored.key.campaign,
+                            stored.key.indicator, stored.key.district, stored.key.worker, stored.key.period,
+                            stored.envelope, stored.contentHash, stored.receipt, stored.committedAtMilliseconds,
+                        ])
+                case .void(let position, let reason, let by, let at):
+                    try db.execute(
+                        sql: """
+                            UPDATE submission SET voided_at_ms = ?, voided_reason = ?, voided_by = ?
+                            WHERE position = ? AND voided_at_ms IS NULL
+                            """,
+                        arguments: [at, reason, by, position])
+                    guard db.changesCount == 1 else {
+                        throw StoreError("no standing submission at position \(position) to void")
+                    }
+                case .revoke(let revocation):
+                    try db.execute(
+                        sql: "INSERT OR REPLACE INTO revoked_key (key_id, submitter, reason, at_ms) VALUES (?, ?, ?, ?)",
+                        arguments: [revocation.keyID, revocation.submitter, revocation.reason, revocation.atMilliseconds])
+                case .audit(let entry):
+                    if previous == nil {
+                        let head = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit ORDER BY sequence DESC LIMIT 1")
+                        previous = head?["hash"] ?? AuditChain.genesis
+                        sequence = head?["sequence"] ?? 0
+                    }
+                    sequence += 1
+                    let hash = AuditChain.hash(previous: previous!, sequence: sequence, entry: entry)
+                    try db.execute(
+                        sql: """
+                            INSERT INTO audit (sequence, at_ms, event, submission_id, submitter, key_id, subject,
+                                reason, envelope_hash, hash)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [
+                            sequence, entry.atMilliseconds, entry.event, entry.submissionID, entry.submitter,
+                            entry.keyID, entry.subject, entry.reason, entry.envelopeHash, hash,
+                        ])
+                    previous = hash
+                case .seen(let submitter, let at):
+                    try db.execute(
+                        sql: """
+                            INSERT INTO last_seen (submitter, at_ms) VALUES (?, ?)
+                            ON CONFLICT(submitter) DO UPDATE SET at_ms = MAX(at_ms, excluded.at_ms)
+                            """,
+                        arguments: [submitter, at])
+                }
+            }
+        }
+    }
+
+    // MARK: - Reading
+
+    /// Everything the aggregator needs to rebuild its state.
+    public func load() throws -> LoadedState {
+        try database.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT position, submission_id, submitter, key_id, campaign, indicator, district, worker, period,
+                        envelope, content_hash, receipt, committed_at_ms
+                    FROM submission WHERE voided_at_ms IS NULL ORDER BY position
+                    """)
+            let standing = rows.map(Self.stored)
+            let lastPosition = try Int.fetchOne(db, sql: "SELECT MAX(position) FROM submission") ?? 0
+            var revoked: [String: Revocation] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT key_id, submitter, reason, at_ms FROM revoked_key") {
+                let revocation = Revocation(
+                    keyID: row["key_id"], submitter: row["submitter"], reason: row["reason"],
+                    atMilliseconds: row["at_ms"])
+                revoked[revocation.keyID] = revocation
+            }
+            var lastSeen: [String: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT submitter, at_ms FROM last_seen") {
+                lastSeen[row["submitter"]] = row["at_ms"]
+            }
+            var outcomes: [String: [String: Int]] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT submitter, event, COUNT(*) AS n FROM audit GROUP BY submitter, event")
+            {
+                outcomes[row["submitter"], default: [:]][row["event"]] = row["n"]
+            }
+            return LoadedState(
+                standing: standing, lastPosition: lastPosition, revoked: revoked, lastSeen: lastSeen,
+                outcomes: outcomes)
+        }
+    }
+
+    /// The receipt sent for the submission at `position`.
+    public func receipt(position: Int) throws -> Data? {
+        try database.read { db in
+            try Data.fetchOne(db, sql: "SELECT receipt FROM submission WHERE position = ?", arguments: [position])
+        }
+    }
+
+    /// Every submission ever stored, voided ones included, by position (for audits and exports).
+    public func allSubmissions() throws -> [(submission: StoredSubmission, voided: Bool)] {
+        try database.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT position, submission_id, submitter, key_id, campaign, indicator, district, worker, period,
+                        envelope, content_hash, receipt, committed_at_ms, voided_at_ms
+                    FROM submission ORDER BY position
+                    """
+            ).map { (Self.stored($0), ($0["voided_at_ms"] as Int64?) != nil) }
+        }
+    }
+
+    /// The audit log in order, with each entry's stored hash.
+    public func auditLog() throws -> [(sequence: Int64, entry: AuditEntry, hash: Data)] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY sequence").map { row in
+                let entry = AuditEntry(
+                    event: row["event"], atMilliseconds: row["at_ms"], submissionID: row["submission_id"],
+                    submitter: row["submitter"], keyID: row["key_id"], subject: row["subject"], reason: row["reason"],
+                    envelopeHash: row["envelope_hash"])
+                return (row["sequence"], entry, row["hash"])
+            }
+        }
+    }
+
+    /// Recomputes the audit hash chain; returns the number of entries, or throws naming the first broken one.
+    public func verifyAuditChain() throws -> Int {
+        var previous = AuditChain.genesis
+        var expectedSequence: Int64 = 1
+        let log = try auditLog()
+        for (sequence, entry, hash) in log {
+            guard sequence == expectedSequence else {
+                throw StoreError("audit entry \(expectedSequence) is missing (next is \(sequence)); the log was cut")
+            }
+            guard AuditChain.hash(previous: previous, sequence: sequence, entry: entry) == hash else {
+                throw StoreError("audit entry \(sequence) does not match its hash; the log was altered at or before it")
+            }
+            previous = hash
+            expectedSequence += 1
+        }
+        return log.count
+    }
+
+    private static func stored(_ row: Row) -> StoredSubmission {
+        StoredSubmission(
+            position: row["position"], submissionID: row["submission_id"], submitter: row["submitter"],
+            keyID: row["key_id"],
+            key: SubmissionKey(
+                campaign: row["campaign"], indicator: row["indicator"], district: row["district"],
+                worker: row["worker"], period: row["period"]),
+            envelope: row["envelope"], contentHash: row["content_hash"], receipt: row["receipt"],
+            committedAtMilliseconds: row["committed_at_ms"])
+    }
+}

@@ -1,0 +1,86 @@
+@preconcurrency import Crypto
+import Foundation
+import SwiftProtobuf
+
+/// The message types an envelope can carry; the name is part of what is signed.
+public enum MessageType: String, Sendable, CaseIterable {
+    case submission
+    case receipt
+    case heartbeat
+    case control
+    case controlReply = "control_reply"
+}
+
+/// Signing and opening envelopes (docs/protocol.md, "Signatures").
+public enum SignedEnvelope {
+    /// The protocol version this code speaks.
+    public static let protocolVersion: UInt32 = 1
+    /// Envelopes larger than this are refused before decoding.
+    public static let maximumEnvelopeBytes = 64 * 1024
+
+    /// The exact bytes an Ed25519 signature covers:
+    /// `"kaoping" 0x00 VERSION 0x00 TYPE 0x00 CAMPAIGN 0x00 PAYLOAD`, with VERSION in decimal ASCII.
+    public static func signingInput(version: UInt32, type: String, campaign: String, payload: Data) -> Data {
+        var input = Data("kaoping".utf8)
+        for part in [String(version), type, campaign] {
+            input.append(0)
+            input.append(contentsOf: Data(part.utf8))
+        }
+        input.append(0)
+        input.append(payload)
+        return input
+    }
+
+    /// An envelope carrying `payload`, signed by `identity`.
+    public static func seal(
+        payload: Data, type: MessageType, campaign: String, by identity: SigningIdentity
+    ) throws -> Kaoping_V1_Envelope {
+        var envelope = Kaoping_V1_Envelope()
+        envelope.version = protocolVersion
+        envelope.type = type.rawValue
+        envelope.campaign = campaign
+        envelope.payload = payload
+        envelope.keyID = identity.keyID.rawValue
+        envelope.signature = try identity.privateKey.signature(
+            for: signingInput(version: protocolVersion, type: type.rawValue, campaign: campaign, payload: payload))
+        return envelope
+    }
+
+    /// Serializes `message` and seals it.
+    public static func seal(
+        _ message: some SwiftProtobuf.Message, type: MessageType, campaign: String, by identity: SigningIdentity
+    ) throws -> Data {
+        try seal(payload: try message.serializedBytes(), type: type, campaign: campaign, by: identity)
+            .serializedBytes()
+    }
+
+    /// Whether `envelope`'s signature verifies with `key`, over its own version, type and campaign.
+    public static func verify(_ envelope: Kaoping_V1_Envelope, with key: Curve25519.Signing.PublicKey) -> Bool {
+        let input = signingInput(
+            version: envelope.version, type: envelope.type, campaign: envelope.campaign, payload: envelope.payload)
+        return key.isValidSignature(envelope.signature, for: input)
+    }
+
+    /// Decodes an envelope, refusing oversized input before parsing.
+    public static func decode(_ bytes: Data) throws(WireError) -> Kaoping_V1_Envelope {
+        guard bytes.count <= maximumEnvelopeBytes else {
+            throw WireError("the envelope is \(bytes.count) bytes; the limit is \(maximumEnvelopeBytes)")
+        }
+        do {
+            return try Kaoping_V1_Envelope(serializedBytes: bytes)
+        } catch {
+            throw WireError("not a Kaoping envelope (protobuf kaoping.v1.Envelope): \(error)")
+        }
+    }
+}
+
+/// A message that could not be read as the protocol says.
+public struct WireError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let message: String
+
+    public init(_ message: String) {
+        self.message = message
+    }
+
+    public var description: String { message }
+}

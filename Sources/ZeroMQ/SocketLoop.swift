@@ -1,0 +1,230 @@
+import CZeroMQ
+import Foundation
+import Synchronization
+
+/// One thread that owns a set of libzmq sockets: it polls them, hands inbound messages to `AsyncStream`s and
+/// performs sends queued from any task, woken by an eventfd.
+///
+/// libzmq sockets are not thread-safe; here every call on a socket happens on the loop's own thread, which is what
+/// makes the `@unchecked Sendable` below sound: the socket table is touched only by that thread, and everything
+/// other threads touch is behind ``pending``'s mutex or is itself thread-safe (the eventfd, stream continuations).
+public final class SocketLoop: @unchecked Sendable {
+    /// Names a socket of this loop.
+    public struct Handle: Hashable, Sendable {
+        let id: Int
+    }
+
+    /// What ``open(_:options:bind:connect:inboundLimit:)`` returns.
+    public struct Opened: Sendable {
+        public let handle: Handle
+        /// Inbound messages; empty for sockets that do not receive (PUB). Ends when the socket is closed.
+        public let incoming: AsyncStream<Multipart>
+        /// The bound endpoints with the ports chosen for `*`.
+        public let endpoints: [String]
+    }
+
+    private enum Command {
+        case open(
+            SocketType, [SocketOption], bind: [String], connect: [String], inboundLimit: Int,
+            CheckedContinuation<Opened, any Error>)
+        case send(Handle, Multipart, CheckedContinuation<Void, any Error>?)
+        case close(Handle, linger: Int32)
+        case stop(linger: Int32)
+    }
+
+    private struct Entry {
+        let socket: Socket
+        let receives: Bool
+        let continuation: AsyncStream<Multipart>.Continuation?
+    }
+
+    private let context: Context
+    private let name: String
+    private let wakeDescriptor: Int32
+    private let pending = Mutex<(commands: [Command], accepting: Bool)>(([], true))
+    private let finished = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    /// Inbound messages dropped because a consumer fell behind by more than its inbound limit.
+    private let droppedCount = Atomic<Int>(0)
+
+    // Touched only by the loop thread.
+    private var sockets: [Int: Entry] = [:]
+    private var nextID = 0
+
+    /// Creates the loop and starts its thread.
+    public init(context: Context, name: String = "zmq-loop") throws(ZMQError) {
+        self.context = context
+        self.name = name
+        let descriptor = kaoping_eventfd_open()
+        guard descriptor >= 0 else { throw ZMQError(operation: "eventfd", errno: errno) }
+        wakeDescriptor = descriptor
+        let thread = Thread { [self] in run() }
+        thread.name = name
+        thread.start()
+    }
+
+    deinit {
+        kaoping_eventfd_close(wakeDescriptor)
+    }
+
+    /// Inbound messages dropped so far because their consumer was too slow.
+    public var droppedInbound: Int { droppedCount.load(ordering: .relaxed) }
+
+    // MARK: - API for any task
+
+    /// Creates a socket on the loop thread, sets `options`, binds and connects it.
+    public func open(
+        _ type: SocketType, options: [SocketOption] = [], bind: [String] = [], connect: [String] = [],
+        inboundLimit: Int = 10_000
+    ) async throws -> Opened {
+        try await withCheckedThrowingContinuation { continuation in
+            submit(.open(type, options, bind: bind, connect: connect, inboundLimit: inboundLimit, continuation)) {
+                continuation.resume(throwing: ZMQError(operation: "open", errno: ETERM, detail: "loop stopped"))
+            }
+        }
+    }
+
+    /// Sends a message and returns once libzmq has queued it; throws when it cannot (``ZMQError/wouldBlock``,
+    /// ``ZMQError/hostUnreachable``).
+    public func send(_ message: Multipart, on handle: Handle) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            submit(.send(handle, message, continuation)) {
+                continuation.resume(throwing: ZMQError(operation: "zmq_send", errno: ETERM, detail: "loop stopped"))
+            }
+        }
+    }
+
+    /// Queues a message and does not wait; a failure is dropped (for PUB fan-out, where dropping is the norm).
+    public func post(_ message: Multipart, on handle: Handle) {
+        submit(.send(handle, message, nil)) {}
+    }
+
+    /// Closes one socket, keeping unsent messages for `linger` milliseconds.
+    public func close(_ handle: Handle, linger: Int32 = 0) {
+        submit(.close(handle, linger: linger)) {}
+    }
+
+    /// Closes every socket (with `linger` milliseconds for unsent messages) and ends the thread; returns when done.
+    public func stop(linger: Int32 = 100) async {
+        submit(.stop(linger: linger)) {}
+        await withCheckedContinuation { continuation in
+            let alreadyDone = finished.withLock { state in
+                if state.done { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if alreadyDone { continuation.resume() }
+        }
+    }
+
+    private func submit(_ command: Command, otherwise refuse: () -> Void) {
+        let accepted = pending.withLock { state in
+            guard state.accepting else { return false }
+            state.commands.append(command)
+            if case .stop = command { state.accepting = false }
+            return true
+        }
+        if accepted { kaoping_eventfd_signal(wakeDescriptor) } else { refuse() }
+    }
+
+    // MARK: - The loop thread
+
+    private func run() {
+        var stopping: Int32?
+        while stopping == nil {
+            let commands = pending.withLock { state in
+                let taken = state.commands
+                state.commands.removeAll(keepingCapacity: true)
+                return taken
+            }
+            for command in commands {
+                if case .stop(let linger) = command {
+                    stopping = linger
+                    continue
+                }
+                execute(command)
+            }
+            if stopping != nil { break }
+            poll()
+        }
+        for (_, entry) in sockets {
+            entry.socket.close(linger: stopping ?? 0)
+            entry.continuation?.finish()
+        }
+        sockets.removeAll()
+        let waiters = finished.withLock { state in
+            state.done = true
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    private func execute(_ command: Command) {
+        switch command {
+        case .open(let type, let options, let binds, let connects, let limit, let continuation):
+            do {
+                let socket = try Socket(context: context, type: type)
+                var endpoints: [String] = []
+                do {
+                    for option in options { try socket.set(option) }
+                    for endpoint in binds {
+                        try socket.bind(endpoint)
+                        endpoints.append(socket.lastEndpoint)
+                    }
+                    for endpoint in connects { try socket.connect(endpoint) }
+                } catch {
+                    socket.close(linger: 0)
+                    throw error
+                }
+                let receives = type != .pub
+                var streamContinuation: AsyncStream<Multipart>.Continuation?
+                let stream = AsyncStream<Multipart>(bufferingPolicy: .bufferingOldest(limit)) {
+                    streamContinuation = $0
+                }
+                if !receives { streamContinuation?.finish() }
+                nextID += 1
+                let handle = Handle(id: nextID)
+                sockets[handle.id] = Entry(socket: socket, receives: receives, continuation: streamContinuation)
+                continuation.resume(returning: Opened(handle: handle, incoming: stream, endpoints: endpoints))
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        case .send(let handle, let message, let continuation):
+            guard let entry = sockets[handle.id] else {
+                continuation?.resume(throwing: ZMQError(operation: "zmq_send", errno: ENOTSOCK, detail: "socket closed"))
+                return
+            }
+            do {
+                try entry.socket.send(message)
+                continuation?.resume()
+            } catch {
+                continuation?.resume(throwing: error)
+            }
+        case .close(let handle, let linger):
+            if let entry = sockets.removeValue(forKey: handle.id) {
+                entry.socket.close(linger: linger)
+                entry.continuation?.finish()
+            }
+        case .stop:
+            break
+        }
+    }
+
+    /// Waits for inbound messages or a wake-up, then drains what is readable (a bounded batch per socket, so
+    /// that one busy peer cannot starve the others or the command queue).
+    private func poll() {
+        let receiving = sockets.filter { $0.value.receives }.sorted { $0.key < $1.key }
+        var items = [zmq_pollitem_t(socket: nil, fd: wakeDescriptor, events: Int16(ZMQ_POLLIN), revents: 0)]
+        items += receiving.map { zmq_pollitem_t(socket: $0.value.socket.handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0) }
+        let ready = zmq_poll(&items, Int32(items.count), -1)
+        guard ready > 0 else { return }
+        if items[0].revents != 0 { kaoping_eventfd_drain(wakeDescriptor) }
+        for (index, (_, entry)) in receiving.enumerated() where items[index + 1].revents != 0 {
+            for _ in 0..<256 {
+                guard let message = try? entry.socket.receive() else { break }
+                if case .dropped = entry.continuation?.yield(message) {
+                    droppedCount.add(1, ordering: .relaxed)
+                }
+            }
+        }
+    }
+}

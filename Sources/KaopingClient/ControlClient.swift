@@ -40,7 +40,7 @@ public final class ControlClient {
             unsigned.payload = try request.serializedBytes()
             envelope = try unsigned.serializedBytes()
         }
-        try socket.send(Multipart([envelope]))
+        try socket.send(Multipart([envelope]), timeout: timeout)
         let deadline = Date().addingTimeInterval(Double(timeout) / 1000)
         while true {
             let remaining = Int32(max(0, deadline.timeIntervalSinceNow * 1000))

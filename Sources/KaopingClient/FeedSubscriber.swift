@@ -44,7 +44,7 @@ public final class FeedSubscriber {
     public func resnapshot(timeout: Int32 = 5_000) throws -> Event {
         var request = Kaoping_V1_SnapshotRequest()
         request.campaign = campaign
-        try snapshotSocket.send(Multipart([try request.serializedBytes()]))
+        try snapshotSocket.send(Multipart([try request.serializedBytes()]), timeout: timeout)
         guard let reply = try snapshotSocket.receive(timeout: timeout), let body = reply.frames.last else {
             throw WireError("no snapshot within \(timeout / 1000) s; is the aggregator running?")
         }

@@ -25,7 +25,7 @@ public final class IngestClient {
 
     /// Sends raw frames (for tests of what the aggregator refuses).
     public func sendRaw(_ frames: [Data]) throws {
-        try socket.send(Multipart(frames))
+        try socket.send(Multipart(frames), timeout: 5_000)
     }
 
     /// Signs `submission` as `identity` and returns the envelope bytes, as an agent stores them in its outbox.
@@ -37,7 +37,7 @@ public final class IngestClient {
     /// Sends an envelope and waits up to `timeout` milliseconds for the receipt that answers it (matched by
     /// envelope hash); other receipts that arrive meanwhile are returned in `others`.
     public func deliver(_ envelope: Data, timeout: Int32 = 5_000) throws -> VerifiedReceipt? {
-        try socket.send(Multipart([envelope]))
+        try socket.send(Multipart([envelope]), timeout: timeout)
         let wanted = envelope.sha256
         let deadline = Date().addingTimeInterval(Double(timeout) / 1000)
         while true {

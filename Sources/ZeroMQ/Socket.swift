@@ -164,6 +164,14 @@ public final class Socket {
         }
     }
 
+    /// Waits up to `timeout` milliseconds until the message can be queued (a peer is connected and below its
+    /// high-water mark), then sends it; throws `EAGAIN` when it still cannot. For simple clients and tests.
+    public func send(_ message: Multipart, timeout: Int32) throws(ZMQError) {
+        var item = zmq_pollitem_t(socket: handle, fd: 0, events: Int16(ZMQ_POLLOUT), revents: 0)
+        guard zmq_poll(&item, 1, Int(timeout)) >= 0 else { throw .last("zmq_poll") }
+        try send(message)
+    }
+
     /// The next whole message, or `nil` when none is waiting.
     public func receive() throws(ZMQError) -> Multipart? {
         var frames: [Data] = []

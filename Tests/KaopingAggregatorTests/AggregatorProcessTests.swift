@@ -1,0 +1,311 @@
+import Foundation
+import KaopingClient
+import KaopingCore
+import KaopingStore
+import KaopingWire
+import SwiftProtobuf
+import Testing
+import ZeroMQ
+
+/// The real `kaoping-aggregator` binary driven over the real wire (ipc:// on this machine).
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct AggregatorProcessTests {
+    @Test func acceptsThenAnswersDuplicatesWithTheOriginalReceipt() throws {
+        let harness = try AggregatorHarness(submitters: ["party_office"])
+        try harness.start()
+        let client = try harness.ingestClient()
+        let submission = Sample.submission("party_building", "D01", "13.5", submitter: "party_office", id: "a")
+        let envelope = try harness.seal(submission)
+
+        let first = try #require(try client.deliver(envelope))
+        #expect(first.receipt.status == .accepted)
+        #expect(first.receipt.submissionID == "a")
+        #expect(first.receipt.ledgerPosition == 1)
+        #expect(first.receipt.submitter == "party_office")
+        #expect(first.receipt.contentHash == (try SignedEnvelope.decode(envelope)).payload.sha256)
+
+        // The same bytes again (an agent's retry): duplicate, carrying the original receipt.
+        let again = try #require(try client.deliver(envelope))
+        #expect(again.receipt.status == .duplicate)
+        #expect(again.receipt.originalReceipt == first.envelope)
+        #expect(again.receipt.ledgerPosition == 1)
+        #expect(again.receipt.originalSubmissionID == "a")
+
+        // Same content under a new id, "13.50" for "13.5": still a duplicate.
+        var retry = submission
+        retry.id = "b"
+        retry.score = "13.50"
+        let third = try #require(try client.deliver(try harness.seal(retry)))
+        #expect(third.receipt.status == .duplicate)
+        #expect(third.receipt.originalReceipt == first.envelope)
+        #expect(harness.stop() == 0)
+    }
+
+    @Test func refusesConflictsUnauthorizedAndInvalidWithReasons() throws {
+        let harness = try AggregatorHarness(submitters: ["party_office", "safety_office", "leader:D01"])
+        try harness.start()
+        let client = try harness.ingestClient()
+        _ = try client.deliver(try harness.seal(Sample.submission("party_building", "D02", "12", submitter: "party_office")))
+
+        let conflict = try #require(
+            try client.deliver(try harness.seal(Sample.submission("party_building", "D02", "14", submitter: "party_office"))))
+        #expect(conflict.receipt.status == .conflict)
+        #expect(conflict.receipt.reason.contains("reopen"))
+
+        let unauthorized = try #require(
+            try client.deliver(try harness.seal(Sample.submission("party_building", "D03", "12", submitter: "safety_office"))))
+        #expect(unauthorized.receipt.status == .unauthorized)
+
+        let invalid = try #require(
+            try client.deliver(try harness.seal(Sample.submission("stability", "D03", "10.01", submitter: "safety_office"))))
+        #expect(invalid.receipt.status == .invalid)
+        #expect(invalid.receipt.reason.contains("between 0 and 10"))
+
+        // A signer claiming another submitter in the payload.
+        let impostor = Sample.submission("stability", "D04", "8", submitter: "safety_office")
+        let forged = try IngestClient.seal(impostor, as: harness.identities["party_office"]!, signedAt: 1)
+        let claimed = try #require(try client.deliver(forged))
+        #expect(claimed.receipt.status == .unauthorized)
+
+        // A district head may not submit a department's indicator.
+        let leader = try #require(
+            try client.deliver(try harness.seal(Sample.submission("party_building", "D01", "12", submitter: "leader:D01"))))
+        #expect(leader.receipt.status == .unauthorized)
+        harness.stop()
+    }
+
+    @Test func refusesBadSignaturesUnknownKeysAndOtherCampaigns() throws {
+        let harness = try AggregatorHarness(submitters: ["party_office"])
+        try harness.start()
+        let client = try harness.ingestClient()
+        let submission = Sample.submission("party_building", "D05", "11", submitter: "party_office")
+
+        var tampered = try SignedEnvelope.decode(try harness.seal(submission))
+        tampered.signature[10] ^= 0x01
+        let bad = try #require(try client.deliver(try tampered.serializedBytes()))
+        #expect(bad.receipt.status == .badSignature)
+
+        var changedPayload = try SignedEnvelope.decode(try harness.seal(submission))
+        var wire = try Kaoping_V1_Submission(serializedBytes: changedPayload.payload)
+        wire.score = "15"
+        changedPayload.payload = try wire.serializedBytes()
+        #expect(try #require(try client.deliver(try changedPayload.serializedBytes())).receipt.status == .badSignature)
+
+        // Signed for another campaign: relabelled, the signature fails; as signed, the campaign is refused.
+        var otherCampaign = submission
+        otherCampaign.campaign = "zhongshan-2024"
+        let signedElsewhere = try IngestClient.seal(otherCampaign, as: harness.identities["party_office"]!, signedAt: 1)
+        #expect(try #require(try client.deliver(signedElsewhere)).receipt.status == .invalid)
+        var relabelled = try SignedEnvelope.decode(signedElsewhere)
+        relabelled.campaign = "zhongshan-2023"
+        #expect(try #require(try client.deliver(try relabelled.serializedBytes())).receipt.status == .badSignature)
+
+        // Signed as another message type.
+        var retyped = try SignedEnvelope.decode(try harness.seal(submission))
+        retyped.type = "heartbeat"
+        let retypedReceipt = try client.deliver(try retyped.serializedBytes(), timeout: 1_000)
+        #expect(retypedReceipt?.receipt.status == .badSignature)
+
+        let stranger = SigningIdentity.generate(for: "party_office")
+        let unknown = try #require(try client.deliver(try IngestClient.seal(submission, as: stranger, signedAt: 1)))
+        #expect(unknown.receipt.status == .unknownKey)
+
+        // None of these left anything in the ledger.
+        let accepted = try #require(try client.deliver(try harness.seal(submission)))
+        #expect(accepted.receipt.status == .accepted)
+        #expect(accepted.receipt.ledgerPosition == 1)
+        harness.stop()
+    }
+
+    @Test func keepsServingThroughGarbageAndOversizedFrames() throws {
+        let harness = try AggregatorHarness(submitters: ["party_office"])
+        try harness.start()
+        let client = try harness.ingestClient()
+        try client.sendRaw([Data((0..<200).map { _ in UInt8.random(in: 0...255) })])
+        try client.sendRaw([Data(), Data("x".utf8), Data("y".utf8), Data("z".utf8)])
+        try client.sendRaw([Data(repeating: 0x41, count: 200_000)])  // over ZMQ_MAXMSGSIZE: libzmq drops the peer
+        try client.sendRaw([Data([0x0A, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F])])  // a protobuf length beyond the end
+        let garbage = try client.receive(timeout: 2_000)
+        if let garbage { #expect(garbage.receipt.status == .invalid) }
+
+        let fresh = try harness.ingestClient()
+        let receipt = try #require(
+            try fresh.deliver(try harness.seal(Sample.submission("party_building", "D06", "9", submitter: "party_office"))))
+        #expect(receipt.receipt.status == .accepted)
+        #expect(harness.isRunning)
+        harness.stop()
+    }
+
+    @Test func reqPeersAreServedToo() throws {
+        let harness = try AggregatorHarness(submitters: ["party_office"])
+        try harness.start()
+        let socket = try Socket(context: harness.context, type: .req)
+        defer { socket.close(linger: 0) }
+        try socket.connect(harness.endpoint("ingest"))
+        try socket.send(Multipart([try harness.seal(Sample.submission("party_building", "D07", "10", submitter: "party_office"))]))
+        let reply = try #require(try socket.receive(timeout: 5_000))
+        #expect(reply.frames.count == 1)
+        let receipt = try ReceiptCheck.open(reply.frames[0], aggregatorKey: harness.aggregatorEntry, campaign: "zhongshan-2023")
+        #expect(receipt.receipt.status == .accepted)
+        harness.stop()
+    }
+
+    @Test func restartKeepsEverythingAndTheAuditChainVerifies() throws {
+        let harness = try AggregatorHarness(submitters: ["party_office", "safety_office"])
+        try harness.start()
+        var envelopes: [Data] = []
+        var receipts: [VerifiedReceipt] = []
+        do {
+            let client = try harness.ingestClient()
+            for number in 1...22 {
+                let district = number < 10 ? "D0\(number)" : "D\(number)"
+                let envelope = try harness.seal(
+                    Sample.submission("party_building", district, "\(number % 15).5", submitter: "party_office"))
+                envelopes.append(envelope)
+                receipts.append(try #require(try client.deliver(envelope)))
+            }
+            _ = try client.deliver(try harness.seal(Sample.submission("stability", "D01", "11", submitter: "safety_office")))
+        }
+        #expect(receipts.allSatisfy { $0.receipt.status == .accepted })
+        #expect(harness.stop(signal: SIGKILL) != 0)
+
+        try harness.start()
+        let client = try harness.ingestClient()
+        for (envelope, original) in zip(envelopes, receipts) {
+            let again = try #require(try client.deliver(envelope))
+            #expect(again.receipt.status == .duplicate)
+            #expect(again.receipt.originalReceipt == original.envelope)
+        }
+        let next = try #require(
+            try client.deliver(try harness.seal(Sample.submission("stability", "D01", "9", submitter: "safety_office"))))
+        #expect(next.receipt.ledgerPosition == 23)
+        var request = Kaoping_V1_ControlRequest()
+        request.status = Kaoping_V1_StatusRequest()
+        let status = try harness.controlClient().call(request, signedBy: nil).status
+        #expect(status.cellsFilled == 23)
+        #expect(status.rejections["invalid"] == 1)
+        harness.stop()
+
+        let store = try AggregatorStore(path: harness.storePath)
+        // 22 + 1 accepted, 1 invalid, 22 duplicates.
+        #expect(try store.verifyAuditChain() == 46)
+        #expect(try store.load().standing.count == 23)
+    }
+
+    @Test func reopenRevokeAndReloadThroughTheControlEndpoint() throws {
+        let harness = try AggregatorHarness(submitters: ["party_office"])
+        try harness.start()
+        let client = try harness.ingestClient()
+        let control = try harness.controlClient()
+        let first = Sample.submission("party_building", "D08", "10", submitter: "party_office")
+        _ = try client.deliver(try harness.seal(first))
+
+        var reopen = Kaoping_V1_ControlRequest()
+        reopen.reopen.indicator = "party_building"
+        reopen.reopen.district = "D08"
+        reopen.reopen.reason = "党建办 sent the wrong file"
+        // Unsigned, or signed by a department: refused.
+        #expect(try control.call(reopen, signedBy: nil).ok == false)
+        #expect(try control.call(reopen, signedBy: harness.identities["party_office"]).ok == false)
+        let reply = try control.call(reopen, signedBy: harness.operatorIdentity)
+        #expect(reply.ok, "\(reply.error)")
+        #expect(reply.reopen.voidedPosition == 1)
+        // The same signed request replayed: refused.
+        var replay = reopen
+        replay.requestID = "fixed"
+        #expect(try control.call(replay, signedBy: harness.operatorIdentity).ok == false)  // nothing standing now
+        #expect(try control.call(replay, signedBy: harness.operatorIdentity).error.contains("already used"))
+
+        let corrected = Sample.submission("party_building", "D08", "12", submitter: "party_office")
+        #expect(try #require(try client.deliver(try harness.seal(corrected))).receipt.status == .accepted)
+        #expect(try #require(try client.deliver(try harness.seal(first))).receipt.status == .conflict)
+
+        // Revocation takes effect at once; what was accepted stands.
+        var revoke = Kaoping_V1_ControlRequest()
+        revoke.revokeKey.keyID = harness.identities["party_office"]!.keyID.rawValue
+        revoke.revokeKey.reason = "laptop lost"
+        #expect(try control.call(revoke, signedBy: harness.operatorIdentity).revokeKey.submitter == "party_office")
+        let afterRevoke = try #require(
+            try client.deliver(try harness.seal(Sample.submission("party_building", "D09", "10", submitter: "party_office"))))
+        #expect(afterRevoke.receipt.status == .revoked)
+
+        // A new key, added to the keyring file and reloaded, works.
+        _ = try harness.addKey(for: "party_office")
+        var reload = Kaoping_V1_ControlRequest()
+        reload.reloadKeyring = Kaoping_V1_ReloadKeyringRequest()
+        #expect(try control.call(reload, signedBy: harness.operatorIdentity).reloadKeyring.keys == 3)
+        let rotated = try #require(
+            try client.deliver(try harness.seal(Sample.submission("party_building", "D09", "10", submitter: "party_office"))))
+        #expect(rotated.receipt.status == .accepted)
+
+        var status = Kaoping_V1_ControlRequest()
+        status.status = Kaoping_V1_StatusRequest()
+        let ranking = try control.call(status, signedBy: nil).status.ranking
+        #expect(ranking.districts.first { $0.district == "D08" }?.total == "12.00")
+        harness.stop()
+
+        let store = try AggregatorStore(path: harness.storePath)
+        let events = try store.auditLog().map(\.entry.event)
+        #expect(events.contains("reopened") && events.contains("key_revoked") && events.contains("keyring_reloaded"))
+        #expect(try store.allSubmissions().filter(\.voided).count == 1)
+    }
+
+    @Test func aLateSubscriberGetsTheSnapshotThenLiveUpdatesWithoutGaps() throws {
+        let harness = try AggregatorHarness(submitters: ["party_office"])
+        try harness.start()
+        let client = try harness.ingestClient()
+        for district in ["D01", "D02", "D03"] {
+            _ = try client.deliver(try harness.seal(Sample.submission("party_building", district, "10", submitter: "party_office")))
+        }
+        let feed = try harness.feedSubscriber()
+        guard case .ranking(let start, let snapshot, true) = try #require(try feed.next(timeout: 5_000)) else {
+            Issue.record("the first event was not a snapshot")
+            return
+        }
+        #expect(snapshot.districts.filter { $0.total == "10.00" }.count == 3)
+        usleep(300_000)  // let the subscription reach the publisher
+        var sequences: [UInt64] = []
+        var last = snapshot
+        for district in ["D04", "D05", "D06", "D07"] {
+            _ = try client.deliver(try harness.seal(Sample.submission("party_building", district, "11", submitter: "party_office")))
+            let deadline = Date().addingTimeInterval(5)
+            while Date() < deadline {
+                guard let event = try feed.next(timeout: 1_000) else { continue }
+                if case .ranking(let sequence, let ranking, let fromSnapshot) = event {
+                    #expect(!fromSnapshot, "a gap forced a resnapshot")
+                    sequences.append(sequence)
+                    last = ranking
+                    break
+                }
+            }
+        }
+        #expect(sequences == [start + 1, start + 2, start + 3, start + 4])
+        #expect(feed.snapshots == 1)
+        #expect(last.districts.prefix(4).map(\.district) == ["D04", "D05", "D06", "D07"])
+        // A heartbeat arrives within a second or two and carries the current sequence.
+        var heartbeat: UInt64?
+        let deadline = Date().addingTimeInterval(3)
+        while heartbeat == nil, Date() < deadline {
+            if case .heartbeat(let sequence) = try feed.next(timeout: 1_500) { heartbeat = sequence }
+        }
+        #expect(heartbeat == start + 4)
+        harness.stop()
+    }
+
+    @Test func startupProblemsAreOneClearLine() throws {
+        let harness = try AggregatorHarness(submitters: [])
+        let process = Process()
+        process.executableURL = AggregatorHarness.binary("kaoping-aggregator")
+        process.arguments = ["--store", harness.storePath, "--keyring", "/nonexistent/keyring.txt",
+                             "--identity", "/nonexistent/key"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = Pipe()
+        try process.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        #expect(text.contains("keyring /nonexistent/keyring.txt does not exist"))
+        #expect(!text.contains("Fatal error"))
+    }
+}

@@ -17,11 +17,13 @@ deps:
 build: deps
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
 
-## test: unit, rule and command-line tests, then the differential check against the reference scorer.
+## test: unit, rule, multi-process and command-line tests; the differential check against the reference scorer;
+## the protocol check with a Python client written from docs/protocol.md.
 test: build
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
 	$(SWIFT) test --skip-build --disable-xctest $(SWIFT_BUILD_FLAGS)
 	$(PYTHON) tests/reference/differential.py --kaoping $(BIN)/kaoping --campaigns 60
+	$(PYTHON) tests/protocol/run.py --bin $(BIN)
 
 ## demo: score the shipped sample campaign and print the ranking.
 demo: build

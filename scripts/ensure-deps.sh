@@ -3,13 +3,27 @@
 # Safe to run again: it does nothing when everything is there.
 set -euo pipefail
 
+# The protocol test (tests/protocol/) is a third-party client in Python: pyzmq, protobuf and cryptography from PyPI.
+ensure_python_packages() {
+    if ! python3 -c "import zmq, google.protobuf, cryptography" >/dev/null 2>&1; then
+        echo "ensure-deps: installing pyzmq, protobuf and cryptography for the protocol test (pip)" >&2
+        python3 -m pip install -q pyzmq "protobuf>=4.21" cryptography >&2 || {
+            echo "ensure-deps: pip could not install pyzmq/protobuf/cryptography; install them for python3, then run make again" >&2
+            exit 1
+        }
+    fi
+}
+
 missing=()
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 if ! pkg-config --exists libzmq 2>/dev/null; then
     missing+=(libzmq3-dev)
 fi
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+    ensure_python_packages
+    exit 0
+fi
 
 echo "ensure-deps: installing ${missing[*]}" >&2
 if ! command -v apt-get >/dev/null 2>&1; then
@@ -30,3 +44,4 @@ $sudo apt-get update -qq
 $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 pkg-config --exists libzmq || { echo "ensure-deps: libzmq still not found by pkg-config after installing libzmq3-dev" >&2; exit 1; }
 echo "ensure-deps: libzmq $(pkg-config --modversion libzmq) ready" >&2
+ensure_python_packages

@@ -62,7 +62,8 @@ public final class FeedSubscriber {
         let number = message.frames[1].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         switch message.frames[0] {
         case Data("heartbeat".utf8):
-            if number > sequence { return try resnapshot() }  // missed an update
+            // Ahead: an update was missed. Behind: the aggregator restarted (sequences start again at 1).
+            if number != sequence { return try resnapshot() }
             return .heartbeat(sequence: number)
         case Data("ranking".utf8):
             if number <= sequence { return try next(timeout: timeout) }  // the snapshot already has it

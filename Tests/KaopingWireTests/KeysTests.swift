@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+@testable import KaopingWire
+
+@Suite struct KeysTests {
+    @Test func keyFilesRoundTripAndRefuseEdits() throws {
+        let identity = SigningIdentity.generate(for: "leader:D07")
+        let text = KeyFile.render(identity)
+        let read = try KeyFile.parse(Data(text.utf8))
+        #expect(read.submitter == "leader:D07")
+        #expect(read.keyID == identity.keyID)
+        let other = SigningIdentity.generate(for: "x").publicKey.rawRepresentation.base64EncodedString()
+        let edited = text.replacingOccurrences(
+            of: identity.publicKey.rawRepresentation.base64EncodedString(), with: other)
+        #expect(throws: KeyFileError.self) { try KeyFile.parse(Data(edited.utf8)) }
+        #expect(throws: KeyFileError.self) { try KeyFile.parse(Data("not json".utf8)) }
+    }
+
+    @Test func keyringParsesLinesCommentsAndRefusesBadOnes() throws {
+        let first = SigningIdentity.generate(for: "party_office")
+        let second = SigningIdentity.generate(for: "leader:D01")
+        let text = "# keyring\n\n\(Keyring.line(for: first))\n\(Keyring.line(for: second))\n"
+        let keyring = try Keyring(parsing: text)
+        #expect(keyring.entries.count == 2)
+        #expect(keyring.entry(first.keyID)?.submitter == "party_office")
+        #expect(throws: KeyFileError.self) { try Keyring(parsing: "party_office notbase64\n") }
+        #expect(throws: KeyFileError.self) { try Keyring(parsing: "party_office\n") }
+        let stolen = "safety_office \(first.publicKey.rawRepresentation.base64EncodedString())\n"
+        #expect(throws: KeyFileError.self) { try Keyring(parsing: text + stolen) }
+    }
+
+    @Test func signingInputIsDomainSeparated() {
+        let input = SignedEnvelope.signingInput(version: 1, type: "submission", campaign: "c", payload: Data([0xAA]))
+        #expect(input == Data("kaoping\u{0}1\u{0}submission\u{0}c\u{0}".utf8) + Data([0xAA]))
+    }
+
+    @Test func oversizedEnvelopesAreRefusedBeforeDecoding() {
+        #expect(throws: WireError.self) {
+            try SignedEnvelope.decode(Data(repeating: 0, count: SignedEnvelope.maximumEnvelopeBytes + 1))
+        }
+    }
+}

@@ -1,0 +1,138 @@
+@preconcurrency import Crypto
+import Foundation
+import KaopingCore
+import SwiftProtobuf
+import Testing
+@testable import KaopingWire
+
+/// The committed test vectors of docs/protocol-vectors.json, which other implementations check their signing
+/// against byte for byte. Set KAOPING_WRITE_VECTORS=1 to rewrite the file after a deliberate protocol change.
+@Suite struct ProtocolVectorTests {
+    static let file = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("docs/protocol-vectors.json")
+
+    /// Builds every vector from fixed inputs.
+    static func vectors() throws -> [String: String] {
+        let submitterSeed = Data((0..<32).map { UInt8($0) })
+        let aggregatorSeed = Data((0..<32).map { UInt8(255 - $0) })
+        let submitter = SigningIdentity(
+            submitter: "party_office", privateKey: try Curve25519.Signing.PrivateKey(rawRepresentation: submitterSeed))
+        let aggregator = SigningIdentity(
+            submitter: "aggregator", privateKey: try Curve25519.Signing.PrivateKey(rawRepresentation: aggregatorSeed))
+        var wire = Kaoping_V1_Submission()
+        wire.submissionID = "2023-party_office-D01"
+        wire.submitter = "party_office"
+        wire.campaign = "zhongshan-2023"
+        wire.indicator = "party_building"
+        wire.district = "D01"
+        wire.score = "13.50"
+        wire.signedAtMs = 1_700_000_000_000
+        let payload: Data = try wire.serializedBytes()
+        let input = SignedEnvelope.signingInput(version: 1, type: "submission", campaign: "zhongshan-2023", payload: payload)
+        let envelope = try SignedEnvelope.seal(payload: payload, type: .submission, campaign: "zhongshan-2023", by: submitter)
+        let envelopeBytes: Data = try envelope.serializedBytes()
+
+        var receipt = Kaoping_V1_Receipt()
+        receipt.submissionID = wire.submissionID
+        receipt.status = .accepted
+        receipt.contentHash = payload.sha256
+        receipt.ledgerPosition = 1
+        receipt.committedAtMs = 1_700_000_000_123
+        receipt.campaign = "zhongshan-2023"
+        receipt.submitter = "party_office"
+        receipt.envelopeHash = envelopeBytes.sha256
+        let receiptPayload: Data = try receipt.serializedBytes()
+        let receiptEnvelope = try SignedEnvelope.seal(
+            payload: receiptPayload, type: .receipt, campaign: "zhongshan-2023", by: aggregator)
+
+        return [
+            "submitter_secret_seed_base64": submitterSeed.base64EncodedString(),
+            "submitter_public_key_base64": submitter.publicKey.rawRepresentation.base64EncodedString(),
+            "submitter_key_id": submitter.keyID.rawValue,
+            "submission_payload_hex": payload.hex,
+            "submission_signing_input_hex": input.hex,
+            "submission_signature_hex": envelope.signature.hex,
+            "submission_envelope_hex": envelopeBytes.hex,
+            "submission_malleated_signature_hex": Self.malleate(envelope.signature).hex,
+            "aggregator_secret_seed_base64": aggregatorSeed.base64EncodedString(),
+            "aggregator_public_key_base64": aggregator.publicKey.rawRepresentation.base64EncodedString(),
+            "aggregator_key_id": aggregator.keyID.rawValue,
+            "receipt_payload_hex": receiptPayload.hex,
+            "receipt_signature_hex": receiptEnvelope.signature.hex,
+            "receipt_envelope_hex": (try receiptEnvelope.serializedBytes() as Data).hex,
+        ]
+    }
+
+    /// S + L, the same signature scalar in a non-canonical encoding; strict verifiers refuse it.
+    static func malleate(_ signature: Data) -> Data {
+        let order: [UInt8] = [
+            0xED, 0xD3, 0xF5, 0x5C, 0x1A, 0x63, 0x12, 0x58, 0xD6, 0x9C, 0xF7, 0xA2, 0xDE, 0xF9, 0xDE, 0x14,
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+        ]
+        var bytes = [UInt8](signature)
+        var carry = 0
+        for index in 0..<32 {
+            let sum = Int(bytes[32 + index]) + Int(order[index]) + carry
+            bytes[32 + index] = UInt8(sum & 0xFF)
+            carry = sum >> 8
+        }
+        return Data(bytes)
+    }
+
+    @Test func committedVectorsMatchThisImplementation() throws {
+        let built = try Self.vectors()
+        if ProcessInfo.processInfo.environment["KAOPING_WRITE_VECTORS"] == "1" {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            try encoder.encode(built).write(to: Self.file)
+        }
+        let committed = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: Self.file))
+        #expect(committed == built)
+    }
+
+    @Test func committedSignaturesVerifyAndTamperingFails() throws {
+        let vectors = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: Self.file))
+        let key = try KeyFile.publicKey(base64: vectors["submitter_public_key_base64"]!)
+        let envelope = try SignedEnvelope.decode(Data(hex: vectors["submission_envelope_hex"]!))
+        #expect(SignedEnvelope.verify(envelope, with: key))
+        #expect(KeyID(of: key).rawValue == vectors["submitter_key_id"])
+        #expect(envelope.keyID == vectors["submitter_key_id"])
+
+        var malleated = envelope
+        malleated.signature = Data(hex: vectors["submission_malleated_signature_hex"]!)
+        #expect(malleated.signature != envelope.signature)
+        #expect(!SignedEnvelope.verify(malleated, with: key))
+
+        for (field, change) in [("version", 2), ("type", 0), ("campaign", 0)] as [(String, Int)] {
+            var replayed = envelope
+            switch field {
+            case "version": replayed.version = UInt32(change)
+            case "type": replayed.type = "heartbeat"
+            default: replayed.campaign = "zhongshan-2024"
+            }
+            #expect(!SignedEnvelope.verify(replayed, with: key), "a signature replayed into another \(field) verified")
+        }
+
+        let aggregator = try KeyFile.publicKey(base64: vectors["aggregator_public_key_base64"]!)
+        let receipt = try SignedEnvelope.decode(Data(hex: vectors["receipt_envelope_hex"]!))
+        #expect(SignedEnvelope.verify(receipt, with: aggregator))
+        let decoded = try Kaoping_V1_Receipt(serializedBytes: receipt.payload)
+        #expect(decoded.status == .accepted)
+        #expect(decoded.contentHash == Data(hex: vectors["submission_payload_hex"]!).sha256)
+        #expect(decoded.envelopeHash == Data(hex: vectors["submission_envelope_hex"]!).sha256)
+    }
+}
+
+extension Data {
+    init(hex: String) {
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex {
+            let next = hex.index(index, offsetBy: 2)
+            bytes.append(UInt8(hex[index..<next], radix: 16)!)
+            index = next
+        }
+        self.init(bytes)
+    }
+}

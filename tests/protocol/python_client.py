@@ -1,0 +1,169 @@
+"""A third-party Kaoping client written from docs/protocol.md alone: pyzmq, protobuf and cryptography.
+
+It loads the schema from the descriptor set (proto/kaoping-v1.desc), signs submissions as the protocol says,
+sends them over DEALER sockets, verifies every receipt with the aggregator's public key, sends operator reopens
+over the control endpoint, and follows the live feed with the snapshot-and-sequence rules.
+"""
+
+import base64
+import hashlib
+import json
+import time
+
+import zmq
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives import serialization
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
+
+def load_schema(descriptor_set_path):
+    with open(descriptor_set_path, "rb") as handle:
+        files = descriptor_pb2.FileDescriptorSet.FromString(handle.read())
+    pool = descriptor_pool.DescriptorPool()
+    for file in files.file:
+        pool.Add(file)
+    names = ["Envelope", "Submission", "Receipt", "Ranking", "Snapshot", "SnapshotRequest", "FeedHeartbeat",
+             "ControlRequest", "ControlReply"]
+    return {name: message_factory.GetMessageClass(pool.FindMessageTypeByName("kaoping.v1." + name))
+            for name in names}
+
+
+def signing_input(version, kind, campaign, payload):
+    return b"kaoping\x00" + str(version).encode() + b"\x00" + kind.encode() + b"\x00" + campaign.encode() + b"\x00" \
+        + payload
+
+
+def key_id(public_key_bytes):
+    return hashlib.sha256(public_key_bytes).hexdigest()[:16]
+
+
+class Signer:
+    def __init__(self, key_file):
+        with open(key_file) as handle:
+            document = json.load(handle)
+        self.submitter = document["submitter"]
+        self.private = Ed25519PrivateKey.from_private_bytes(base64.b64decode(document["secret_key"]))
+        public = self.private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        self.key_id = key_id(public)
+
+    def seal(self, schema, kind, campaign, message):
+        payload = message.SerializeToString()
+        envelope = schema["Envelope"](version=1, type=kind, campaign=campaign, payload=payload, key_id=self.key_id,
+                                      signature=self.private.sign(signing_input(1, kind, campaign, payload)))
+        return envelope.SerializeToString()
+
+
+class Client:
+    def __init__(self, schema, endpoints, aggregator_public_key, campaign):
+        self.schema = schema
+        self.endpoints = endpoints
+        self.campaign = campaign
+        self.aggregator = Ed25519PublicKey.from_public_bytes(aggregator_public_key)
+        self.aggregator_key_id = key_id(aggregator_public_key)
+        self.context = zmq.Context()
+        self.ingest = self.context.socket(zmq.DEALER)
+        self.ingest.setsockopt(zmq.LINGER, 0)
+        self.ingest.connect(endpoints["ingest"])
+        self.control = self.context.socket(zmq.DEALER)
+        self.control.setsockopt(zmq.LINGER, 0)
+        self.control.connect(endpoints["control"])
+
+    def open_signed(self, raw, kind):
+        envelope = self.schema["Envelope"].FromString(raw)
+        if envelope.type != kind or envelope.campaign != self.campaign or envelope.key_id != self.aggregator_key_id:
+            raise ValueError("unexpected %s envelope: type %r campaign %r key %r" % (
+                kind, envelope.type, envelope.campaign, envelope.key_id))
+        self.aggregator.verify(envelope.signature,
+                               signing_input(envelope.version, envelope.type, envelope.campaign, envelope.payload))
+        return envelope
+
+    def submit_all(self, envelopes, timeout=20.0):
+        """Sends every envelope (pipelined), returns the verified receipts in the same order."""
+        wanted = {hashlib.sha256(raw).digest(): index for index, raw in enumerate(envelopes)}
+        receipts = [None] * len(envelopes)
+        for raw in envelopes:
+            self.ingest.send(raw)
+        deadline = time.time() + timeout
+        poller = zmq.Poller()
+        poller.register(self.ingest, zmq.POLLIN)
+        while any(r is None for r in receipts) and time.time() < deadline:
+            if not poller.poll(200):
+                continue
+            frames = self.ingest.recv_multipart()
+            envelope = self.open_signed(frames[-1], "receipt")
+            receipt = self.schema["Receipt"].FromString(envelope.payload)
+            index = wanted.get(receipt.envelope_hash)
+            if index is None:
+                raise ValueError("a receipt for something not sent")
+            if receipt.status == 2:  # DUPLICATE: the original receipt must verify too
+                original = self.open_signed(receipt.original_receipt, "receipt")
+                if self.schema["Receipt"].FromString(original.payload).status != 1:
+                    raise ValueError("the original receipt of a duplicate is not ACCEPTED")
+            receipts[index] = receipt
+        return receipts
+
+    def reopen(self, operator, indicator, district, worker, period, reason, request_id):
+        request = self.schema["ControlRequest"](request_id=request_id, signed_at_ms=int(time.time() * 1000))
+        request.reopen.indicator = indicator
+        request.reopen.district = district
+        request.reopen.worker = worker
+        request.reopen.period = period
+        request.reopen.reason = reason
+        self.control.send(operator.seal(self.schema, "control", self.campaign, request))
+        if not self.control.poll(10000):
+            raise TimeoutError("no control reply")
+        envelope = self.open_signed(self.control.recv_multipart()[-1], "control_reply")
+        return self.schema["ControlReply"].FromString(envelope.payload)
+
+
+class Feed:
+    """The Clone pattern of docs/protocol.md §5."""
+
+    def __init__(self, schema, endpoints, campaign):
+        self.schema = schema
+        self.campaign = campaign
+        context = zmq.Context.instance()
+        self.sub = context.socket(zmq.SUB)
+        self.sub.setsockopt(zmq.LINGER, 0)
+        self.sub.setsockopt(zmq.SUBSCRIBE, b"ranking")
+        self.sub.setsockopt(zmq.SUBSCRIBE, b"heartbeat")
+        self.sub.connect(endpoints["feed"])
+        self.snapshot_socket = context.socket(zmq.DEALER)
+        self.snapshot_socket.setsockopt(zmq.LINGER, 0)
+        self.snapshot_socket.connect(endpoints["snapshot"])
+        self.sequence = 0
+        self.ranking = None
+        self.snapshots = 0
+        self.updates = 0
+
+    def resnapshot(self):
+        self.snapshot_socket.send(self.schema["SnapshotRequest"](campaign=self.campaign).SerializeToString())
+        if not self.snapshot_socket.poll(10000):
+            raise TimeoutError("no snapshot")
+        snapshot = self.schema["Snapshot"].FromString(self.snapshot_socket.recv_multipart()[-1])
+        self.sequence = snapshot.sequence
+        self.ranking = snapshot.ranking
+        self.snapshots += 1
+
+    def follow_until(self, done, timeout=30.0):
+        if self.ranking is None:
+            self.resnapshot()
+        deadline = time.time() + timeout
+        while not done(self.ranking) and time.time() < deadline:
+            if not self.sub.poll(500):
+                continue
+            topic, sequence_bytes, body = self.sub.recv_multipart()
+            sequence = int.from_bytes(sequence_bytes, "big")
+            if topic == b"heartbeat":
+                if sequence != self.sequence:
+                    self.resnapshot()
+            elif topic == b"ranking":
+                if sequence <= self.sequence:
+                    continue
+                if sequence != self.sequence + 1:
+                    self.resnapshot()
+                    continue
+                self.sequence = sequence
+                self.ranking = self.schema["Ranking"].FromString(body)
+                self.updates += 1
+        return done(self.ranking)

@@ -88,7 +88,10 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "KaopingCoreTests", dependencies: ["KaopingCore"]),
         .testTarget(name: "KaopingWireTests", dependencies: ["KaopingWire"]),
-        .testTarget(name: "KaopingStoreTests", dependencies: ["KaopingStore"]),
+        .testTarget(
+            name: "KaopingStoreTests",
+            dependencies: ["KaopingStore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "KaopingAggregatorTests",
             dependencies: ["KaopingClient", "KaopingStore", "KaopingWire", "ZeroMQ", "kaoping-aggregator", "kaoping"]

@@ -125,6 +125,24 @@ final class AggregatorHarness: @unchecked Sendable {
         return process.terminationStatus
     }
 
+    /// Sends a signal without waiting.
+    func signal(_ signal: Int32) {
+        if let process { kill(process.processIdentifier, signal) }
+    }
+
+    /// Waits (up to 20 s) for the process to end after a signal; returns its exit status.
+    func waitForExit() -> Int32 {
+        guard let process else { return -1 }
+        let deadline = Date().addingTimeInterval(20)
+        while process.isRunning, Date() < deadline { usleep(20_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        self.process = nil
+        return process.terminationStatus
+    }
+
     var isRunning: Bool { process?.isRunning ?? false }
 
     var log: String { (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? "" }

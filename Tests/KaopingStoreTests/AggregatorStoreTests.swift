@@ -1,0 +1,96 @@
+import Foundation
+import GRDB
+import KaopingCore
+import Testing
+@testable import KaopingStore
+
+@Suite struct AggregatorStoreTests {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString).sqlite").path
+
+    private func stored(_ position: Int, district: String = "D01", id: String? = nil) -> StoredSubmission {
+        StoredSubmission(
+            position: position, submissionID: id ?? "s\(position)", submitter: "party_office", keyID: "k",
+            key: SubmissionKey(campaign: "zhongshan-2023", indicator: "party_building", district: district),
+            envelope: Data("envelope \(position)".utf8), contentHash: Data([1]), receipt: Data("receipt".utf8),
+            committedAtMilliseconds: 1)
+    }
+
+    private func audit(_ event: String, _ id: String) -> StoreOperation {
+        .audit(AuditEntry(event: event, atMilliseconds: 1, submissionID: id, submitter: "party_office"))
+    }
+
+    @Test func commitsLoadsAndVoids() async throws {
+        let store = try AggregatorStore(path: path)
+        try await store.commit([.insert(stored(1)), audit("accepted", "s1"), .insert(stored(2, district: "D02"))])
+        try await store.commit([.void(position: 1, reason: "typo", operator: "operator", atMilliseconds: 2)])
+        try await store.commit([.insert(stored(3)), .seen(submitter: "party_office", atMilliseconds: 5)])
+        let reopened = try AggregatorStore(path: path)
+        let state = try reopened.load()
+        #expect(state.standing.map(\.position) == [2, 3])
+        #expect(state.lastPosition == 3)
+        #expect(state.lastSeen["party_office"] == 5)
+        #expect(try reopened.receipt(position: 1) == Data("receipt".utf8))
+        #expect(try reopened.allSubmissions().map(\.voided) == [true, false, false])
+    }
+
+    @Test func aFailedBatchStoresNothing() async throws {
+        let store = try AggregatorStore(path: path)
+        try await store.commit([.insert(stored(1))])
+        // The second insert breaks "one standing submission per key": the whole batch rolls back.
+        await #expect(throws: (any Error).self) {
+            try await store.commit([.insert(stored(2, district: "D05")), audit("accepted", "s2"), .insert(stored(3))])
+        }
+        let state = try store.load()
+        #expect(state.standing.map(\.position) == [1])
+        #expect(try store.auditLog().isEmpty)
+        await #expect(throws: (any Error).self) {
+            try await store.commit([.void(position: 9, reason: "x", operator: "operator", atMilliseconds: 1)])
+        }
+    }
+
+    @Test func theAuditChainDetectsAlterationAndDeletion() async throws {
+        let store = try AggregatorStore(path: path)
+        try await store.commit([audit("accepted", "a"), audit("conflict", "b")])
+        try await store.commit([audit("reopened", "a"), audit("accepted", "c")])
+        #expect(try store.verifyAuditChain() == 4)
+
+        let database = try DatabaseQueue(path: path)
+        try await database.write { try $0.execute(sql: "UPDATE audit SET event = 'accepted' WHERE sequence = 2") }
+        #expect(throws: StoreError.self) { try store.verifyAuditChain() }
+        try await database.write { try $0.execute(sql: "UPDATE audit SET event = 'conflict' WHERE sequence = 2") }
+        #expect(try store.verifyAuditChain() == 4)
+        try await database.write { try $0.execute(sql: "DELETE FROM audit WHERE sequence = 3") }
+        #expect(throws: StoreError.self) { try store.verifyAuditChain() }
+    }
+
+    @Test func theChainHashCoversEveryField() {
+        let entry = AuditEntry(
+            event: "accepted", atMilliseconds: 7, submissionID: "a", submitter: "s", keyID: "k", subject: "x",
+            reason: "r", envelopeHash: Data([9]))
+        let hash = AuditChain.hash(previous: AuditChain.genesis, sequence: 1, entry: entry)
+        var changes: [AuditEntry] = []
+        for index in 0..<8 {
+            var changed = entry
+            switch index {
+            case 0: changed.event = "duplicate"
+            case 1: changed.atMilliseconds = 8
+            case 2: changed.submissionID = "b"
+            case 3: changed.submitter = "t"
+            case 4: changed.keyID = "l"
+            case 5: changed.subject = "y"
+            case 6: changed.reason = "q"
+            default: changed.envelopeHash = Data([8])
+            }
+            changes.append(changed)
+        }
+        for changed in changes {
+            #expect(AuditChain.hash(previous: AuditChain.genesis, sequence: 1, entry: changed) != hash)
+        }
+        #expect(AuditChain.hash(previous: AuditChain.genesis, sequence: 2, entry: entry) != hash)
+        // Field boundaries are length-prefixed: moving a character between fields changes the hash.
+        var shifted = entry
+        shifted.submissionID = "as"
+        shifted.submitter = ""
+        #expect(AuditChain.hash(previous: AuditChain.genesis, sequence: 1, entry: shifted) != hash)
+    }
+}

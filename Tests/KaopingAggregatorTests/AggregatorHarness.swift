@@ -113,16 +113,8 @@ final class AggregatorHarness: @unchecked Sendable {
     /// Sends SIGTERM (graceful) or SIGKILL and waits for the process to end; returns its exit status.
     @discardableResult
     func stop(signal: Int32 = SIGTERM) -> Int32 {
-        guard let process else { return -1 }
-        kill(process.processIdentifier, signal)
-        let deadline = Date().addingTimeInterval(20)
-        while process.isRunning, Date() < deadline { usleep(20_000) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-        self.process = nil
-        return process.terminationStatus
+        self.signal(signal)
+        return waitForExit()
     }
 
     /// Sends a signal without waiting.

@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "kaoping", targets: ["kaoping"]),
         .executable(name: "kaoping-aggregator", targets: ["kaoping-aggregator"]),
+        .executable(name: "kaoping-agent", targets: ["kaoping-agent"]),
         .library(name: "KaopingCore", targets: ["KaopingCore"]),
         .library(name: "KaopingWire", targets: ["KaopingWire"]),
     ],
@@ -58,9 +59,22 @@ let package = Package(
                 "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .target(name: "KaopingClient", dependencies: ["KaopingCore", "KaopingWire", "ZeroMQ"]),
+        .target(
+            name: "KaopingAgent",
+            dependencies: [
+                "KaopingClient",
+                "KaopingCore",
+                "KaopingStore",
+                "KaopingWire",
+                "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .target(
             name: "KaopingCLI",
             dependencies: [
@@ -75,6 +89,13 @@ let package = Package(
 
         // MARK: Executables
         .executableTarget(name: "kaoping", dependencies: ["KaopingCLI"]),
+        .executableTarget(
+            name: "kaoping-agent",
+            dependencies: [
+                "KaopingAgent",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(
             name: "kaoping-aggregator",
             dependencies: [

@@ -1,0 +1,85 @@
+import Foundation
+import KaopingCore
+import KaopingStore
+import KaopingWire
+
+/// Why an agent cannot do what was asked, in words a department clerk can act on.
+public struct AgentError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// A department's agent: its key, the aggregator's key, the rules and the outbox. Signs and queues submissions;
+/// ``Deliverer`` sends them.
+public struct Agent: Sendable {
+    public let configuration: AgentConfiguration
+    public let identity: SigningIdentity
+    public let aggregatorKey: Keyring.Entry
+    public let catalog: Catalog
+    public let importer: SubmissionImport
+    public let outbox: Outbox
+
+    /// Loads the key, the aggregator's key, the catalog, the roster and opens the outbox.
+    public init(configuration: AgentConfiguration) throws {
+        self.configuration = configuration
+        func read(_ path: String, _ what: String) throws -> Data {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw AgentError("cannot read \(what) \(path); check the path in the agent configuration")
+            }
+            return data
+        }
+        do {
+            identity = try KeyFile.parse(try read(configuration.key, "key file"))
+        } catch let error as KeyFileError {
+            throw AgentError("\(configuration.key): \(error.message)")
+        }
+        do {
+            aggregatorKey = Keyring.Entry(
+                submitter: "aggregator", publicKey: try KeyFile.publicKey(base64: configuration.aggregatorPublicKey))
+        } catch {
+            throw AgentError(
+                "aggregator_public_key is missing or not a base64 Ed25519 public key; ask the operator for it")
+        }
+        if let path = configuration.catalog {
+            do {
+                catalog = try CatalogFile.parse(String(decoding: try read(path, "catalog"), as: UTF8.self))
+            } catch let error as CatalogFileError {
+                throw AgentError("\(path):\(error.line): \(error.field) \(error.message)")
+            }
+        } else {
+            catalog = .zhongshan2023
+        }
+        var roster: Roster?
+        if let path = configuration.roster {
+            do {
+                roster = try Roster(csv: String(decoding: try read(path, "roster"), as: UTF8.self), catalog: catalog)
+            } catch let error as RosterError {
+                throw AgentError("\(path): \(error)")
+            }
+        }
+        importer = SubmissionImport(catalog: catalog, roster: roster, submitter: identity.submitter)
+        do {
+            outbox = try Outbox(path: configuration.outbox)
+        } catch {
+            throw AgentError("cannot open the outbox \(configuration.outbox): \(error)")
+        }
+    }
+
+    /// Signs submissions and writes them to the outbox (before any sending); returns how many were new.
+    @discardableResult
+    public func enqueue(_ submissions: [(source: String, submission: Submission)]) throws -> Int {
+        let now = Self.now()
+        let items = try submissions.map { source, submission in
+            (
+                submissionID: submission.id, subject: submission.key.description,
+                envelope: try SignedEnvelope.seal(
+                    submission.wire(signedAt: now), type: .submission, campaign: submission.campaign, by: identity),
+                source: source
+            )
+        }
+        return try outbox.add(items, at: now)
+    }
+
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Yams
+
+/// An agent's settings (YAML); see deploy/config/agent-*.yaml.
+public struct AgentConfiguration: Codable, Sendable, Equatable {
+    /// The agent's key file (its submitter id is the key's).
+    public var key: String = "agent.key"
+    /// The aggregator's ingest endpoint.
+    public var aggregator: String = "tcp://127.0.0.1:7401"
+    /// The aggregator's public key (base64), which must sign every receipt.
+    public var aggregatorPublicKey: String = ""
+    public var campaign: String = "zhongshan-2023"
+    /// The durable outbox (SQLite).
+    public var outbox: String = "outbox.sqlite"
+    /// A folder watched for CSV and JSON Lines files; files end in done/ or failed/ with a report.
+    public var inbox: String?
+    /// A catalog file; the built-in zhongshan-2023 when absent.
+    public var catalog: String?
+    /// The roster, to check worker ids before sending; without it the aggregator checks them.
+    public var roster: String?
+    /// Seconds between heartbeats.
+    public var heartbeatSeconds: Double = 30
+    /// Seconds between inbox scans.
+    public var inboxScanSeconds: Double = 2
+    /// First retry delay without a receipt; doubles up to `retryMaxSeconds`, with ±50 % jitter.
+    public var retryInitialSeconds: Double = 1
+    public var retryMaxSeconds: Double = 300
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case key, aggregator, campaign, outbox, inbox, catalog, roster
+        case aggregatorPublicKey = "aggregator_public_key"
+        case heartbeatSeconds = "heartbeat_seconds"
+        case inboxScanSeconds = "inbox_scan_seconds"
+        case retryInitialSeconds = "retry_initial_seconds"
+        case retryMaxSeconds = "retry_max_seconds"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = AgentConfiguration()
+        key = try container.decodeIfPresent(String.self, forKey: .key) ?? defaults.key
+        aggregator = try container.decodeIfPresent(String.self, forKey: .aggregator) ?? defaults.aggregator
+        aggregatorPublicKey = try container.decodeIfPresent(String.self, forKey: .aggregatorPublicKey) ?? ""
+        campaign = try container.decodeIfPresent(String.self, forKey: .campaign) ?? defaults.campaign
+        outbox = try container.decodeIfPresent(String.self, forKey: .outbox) ?? defaults.outbox
+        inbox = try container.decodeIfPresent(String.self, forKey: .inbox)
+        catalog = try container.decodeIfPresent(String.self, forKey: .catalog)
+        roster = try container.decodeIfPresent(String.self, forKey: .roster)
+        heartbeatSeconds = try container.decodeIfPresent(Double.self, forKey: .heartbeatSeconds) ?? 30
+        inboxScanSeconds = try container.decodeIfPresent(Double.self, forKey: .inboxScanSeconds) ?? 2
+        retryInitialSeconds = try container.decodeIfPresent(Double.self, forKey: .retryInitialSeconds) ?? 1
+        retryMaxSeconds = try container.decodeIfPresent(Double.self, forKey: .retryMaxSeconds) ?? 300
+    }
+
+    public static func parse(_ text: String) throws -> AgentConfiguration {
+        try YAMLDecoder().decode(AgentConfiguration.self, from: text.isEmpty ? "{}" : text)
+    }
+}

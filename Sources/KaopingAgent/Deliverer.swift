@@ -1,0 +1,163 @@
+import Foundation
+import Synchronization
+import KaopingClient
+import KaopingStore
+import KaopingWire
+import Logging
+import SwiftProtobuf
+import ZeroMQ
+
+/// Sends what is pending in the outbox over a DEALER socket, resending the same bytes with exponential backoff and
+/// jitter until a receipt whose aggregator signature verifies comes back; records every receipt.
+public struct Deliverer: Sendable {
+    public let agent: Agent
+    public let logger: Logger
+
+    public init(agent: Agent, logger: Logger) {
+        self.agent = agent
+        self.logger = logger
+    }
+
+    /// What a run did.
+    public struct Report: Sendable {
+        public var delivered = 0
+        public var rejected = 0
+        public var pending = 0
+    }
+
+    /// Delivers until cancelled; with `untilDrained`, returns once nothing is pending or `deadline` passes.
+    /// With `heartbeats` it also sends a signed heartbeat every `heartbeat_seconds`; with `inbox`, it imports the
+    /// files dropped into the inbox folder.
+    public func run(untilDrained: Bool, deadline: Date? = nil, heartbeats: Bool, inbox: Inbox?) async throws -> Report {
+        let context = try Context()
+        let loop = try SocketLoop(context: context, name: "agent-zmq")
+        let dealer = try await loop.open(
+            .dealer,
+            options: [
+                .immediate, .linger(0), .reconnectInterval(milliseconds: 200, maximum: 5_000),
+                .heartbeat(interval: 5_000, timeout: 15_000, ttl: 30_000), .maxMessageSize(1 << 20),
+            ],
+            connect: [agent.configuration.aggregator])
+        let counter = ReportCounter()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await message in dealer.incoming {
+                    record(message, counter: counter)
+                }
+            }
+            if heartbeats {
+                group.addTask { await heartbeat(loop: loop, socket: dealer.handle) }
+            }
+            if let inbox {
+                group.addTask { await inbox.watch(every: agent.configuration.inboxScanSeconds) }
+            }
+            group.addTask {
+                await send(loop: loop, socket: dealer.handle, untilDrained: untilDrained, deadline: deadline)
+            }
+            // The sender ends the run (drained, deadline, or cancelled); then stop the rest.
+            if untilDrained {
+                while let _ = await group.next() {
+                    if (try? agent.outbox.counts()[.pending] ?? 0) == 0 || deadline.map({ Date() >= $0 }) == true {
+                        break
+                    }
+                }
+            } else {
+                await group.next()
+            }
+            group.cancelAll()
+        }
+        await loop.stop(linger: 0)
+        var report = counter.report
+        report.pending = (try? agent.outbox.counts()[.pending]) ?? 0
+        return report
+    }
+
+    private func send(loop: SocketLoop, socket: SocketLoop.Handle, untilDrained: Bool, deadline: Date?) async {
+        while !Task.isCancelled {
+            let now = Agent.now()
+            do {
+                for item in try agent.outbox.due(at: now) {
+                    do {
+                        try await loop.send(Multipart([item.envelope]), on: socket)
+                    } catch {
+                        logger.debug("aggregator unreachable; will retry", metadata: ["submission.id": "\(item.submissionID)"])
+                    }
+                    try agent.outbox.attempted(item.submissionID, retryAt: now + backoff(attempt: item.attempts + 1))
+                }
+                if untilDrained, (try agent.outbox.counts()[.pending] ?? 0) == 0 { return }
+            } catch {
+                logger.error("the outbox cannot be read: \(error)")
+            }
+            if let deadline, Date() >= deadline { return }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    /// Milliseconds to wait before resending after `attempt` attempts: doubling from `retry_initial_seconds` up to
+    /// `retry_max_seconds`, times a random factor in [0.5, 1.5).
+    func backoff(attempt: Int) -> Int64 {
+        let configuration = agent.configuration
+        let base = min(configuration.retryMaxSeconds, configuration.retryInitialSeconds * pow(2, Double(max(0, attempt - 1))))
+        return Int64(base * Double.random(in: 0.5..<1.5) * 1000)
+    }
+
+    private func record(_ message: Multipart, counter: ReportCounter) {
+        guard let body = message.frames.last else { return }
+        let verified: VerifiedReceipt
+        do {
+            verified = try ReceiptCheck.open(body, aggregatorKey: agent.aggregatorKey, campaign: agent.configuration.campaign)
+        } catch {
+            logger.warning("ignored an answer that is not a receipt signed by the aggregator: \(error)")
+            return
+        }
+        let receipt = verified.receipt
+        let delivered = receipt.status == .accepted || receipt.status == .duplicate
+        do {
+            guard let item = try agent.outbox.receipt(
+                forEnvelopeHash: receipt.envelopeHash, delivered: delivered, status: receipt.status.name,
+                reason: receipt.reason, receipt: verified.envelope, at: Agent.now())
+            else { return }
+            if delivered {
+                counter.delivered()
+                logger.info(
+                    "delivered", metadata: [
+                        "submission.id": "\(item.submissionID)", "submission.key": "\(item.subject)",
+                        "receipt.status": "\(receipt.status.name)", "ledger.position": "\(receipt.ledgerPosition)",
+                    ])
+            } else {
+                counter.rejected()
+                logger.warning(
+                    "refused by the aggregator: \(receipt.reason)", metadata: [
+                        "submission.id": "\(item.submissionID)", "submission.key": "\(item.subject)",
+                        "receipt.status": "\(receipt.status.name)",
+                    ])
+            }
+        } catch {
+            logger.error("cannot record a receipt in the outbox: \(error); it will be asked for again")
+        }
+    }
+
+    private func heartbeat(loop: SocketLoop, socket: SocketLoop.Handle) async {
+        while !Task.isCancelled {
+            var beat = Kaoping_V1_AgentHeartbeat()
+            beat.submitter = agent.identity.submitter
+            beat.sentAtMs = Agent.now()
+            beat.pending = UInt32((try? agent.outbox.counts()[.pending]) ?? 0)
+            beat.agentVersion = "kaoping-agent 1"
+            if let envelope = try? SignedEnvelope.seal(
+                beat, type: .heartbeat, campaign: agent.configuration.campaign, by: agent.identity)
+            {
+                loop.post(Multipart([envelope]), on: socket)
+            }
+            try? await Task.sleep(for: .seconds(agent.configuration.heartbeatSeconds))
+        }
+    }
+}
+
+/// Counts receipts across the receiving task.
+final class ReportCounter: Sendable {
+    private let counts = Mutex<Deliverer.Report>(Deliverer.Report())
+    func delivered() { counts.withLock { $0.delivered += 1 } }
+    func rejected() { counts.withLock { $0.rejected += 1 } }
+    var report: Deliverer.Report { counts.withLock { $0 } }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import Logging
+
+/// A folder a clerk drops files into. Each CSV or JSON Lines file is checked whole: if every row is valid its
+/// submissions are signed into the outbox and the file moves to `done/`; otherwise nothing is queued and it moves to
+/// `failed/`. Either way a report (`NAME.report.txt`) beside it says what happened, row by row.
+public struct Inbox: Sendable {
+    public let folder: URL
+    public let agent: Agent
+    public let logger: Logger
+
+    public init(folder: String, agent: Agent, logger: Logger) throws {
+        self.folder = URL(fileURLWithPath: folder)
+        self.agent = agent
+        self.logger = logger
+        for sub in ["", "done", "failed"] {
+            try FileManager.default.createDirectory(
+                at: self.folder.appendingPathComponent(sub), withIntermediateDirectories: true)
+        }
+    }
+
+    /// Scans every `seconds` until cancelled.
+    func watch(every seconds: Double) async {
+        while !Task.isCancelled {
+            scan()
+            try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+        }
+    }
+
+    /// Processes the files that are complete (not modified in the last second); returns what happened to each.
+    @discardableResult
+    public func scan(now: Date = Date()) -> [(file: String, accepted: Bool)] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        var outcomes: [(String, Bool)] = []
+        for name in names.sorted() where !name.hasPrefix(".") {
+            let lower = name.lowercased()
+            guard lower.hasSuffix(".csv") || lower.hasSuffix(".jsonl") || lower.hasSuffix(".json") else { continue }
+            let url = folder.appendingPathComponent(name)
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
+                (attributes[.type] as? FileAttributeType) == .typeRegular,
+                let modified = attributes[.modificationDate] as? Date, now.timeIntervalSince(modified) >= 1
+            else { continue }
+            outcomes.append((name, process(url)))
+        }
+        return outcomes
+    }
+
+    private func process(_ url: URL) -> Bool {
+        let name = url.lastPathComponent
+        let stamp = Self.stamp()
+        guard let data = FileManager.default.contents(atPath: url.path) else { return false }
+        var report = "Kaoping agent \(agent.identity.submitter) — \(name) — \(stamp)\n"
+        let accepted: Bool
+        let outcome = agent.importer.read(data, fileName: name)
+        if outcome.problems.isEmpty {
+            let rows = outcome.rows
+            do {
+                let added = try agent.enqueue(rows.map { ("\(name):\($0.line)", $0.submission) })
+                report += "OK: \(rows.count) rows checked, \(added) queued for delivery"
+                report += rows.count > added ? " (\(rows.count - added) were already in the outbox)\n" : "\n"
+                for row in rows {
+                    report += "  line \(row.line): \(row.submission.key) \(row.submission.score) → \(row.submission.id)\n"
+                }
+                accepted = true
+            } catch {
+                report += "NOT QUEUED: the outbox could not be written (\(error)); the file stays for another try\n"
+                logger.error("inbox: cannot write the outbox: \(error)")
+                return false
+            }
+        } else {
+            report += "NOT QUEUED: \(outcome.problems.count) row(s) need fixing; nothing from this file was sent.\n"
+            report += "Fix the rows below and drop the whole file into the inbox again.\n"
+            for problem in outcome.problems { report += "  \(problem)\n" }
+            accepted = false
+        }
+        let target = folder.appendingPathComponent(accepted ? "done" : "failed").appendingPathComponent("\(stamp)-\(name)")
+        do {
+            try FileManager.default.moveItem(at: url, to: target)
+            try Data(report.utf8).write(to: URL(fileURLWithPath: target.path + ".report.txt"))
+        } catch {
+            logger.error("inbox: cannot move \(name): \(error)")
+        }
+        logger.info(
+            accepted ? "inbox: file queued" : "inbox: file refused; see its report",
+            metadata: ["inbox.file": "\(name)", "inbox.report": "\(target.path).report.txt"])
+        return accepted
+    }
+
+    private static func stamp() -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        return formatter.string(from: Date())
+    }
+}

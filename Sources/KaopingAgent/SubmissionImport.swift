@@ -1,0 +1,231 @@
+import Foundation
+import KaopingCore
+import KaopingWire
+
+/// A row of an imported file that cannot be submitted, and why.
+public struct ImportProblem: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The 1-based line of the file.
+    public let line: Int
+    public let message: String
+
+    public var description: String { "line \(line): \(message)" }
+}
+
+/// Turns a department's file (CSV with a header, or JSON Lines in the `kaoping score` format) into submissions of
+/// its own submitter, checked by the same rules as the aggregator before anything is queued.
+public struct SubmissionImport: Sendable {
+    public let catalog: Catalog
+    /// The roster when the agent has one; without it, whether a worker is on the roster is left to the aggregator.
+    public let roster: Roster?
+    /// The submitter the agent's key proves.
+    public let submitter: String
+
+    public init(catalog: Catalog, roster: Roster?, submitter: String) {
+        self.catalog = catalog
+        self.roster = roster
+        self.submitter = submitter
+    }
+
+    /// Column names accepted for each field, ids first, then the Chinese headings clerks use.
+    static let columns: [String: [String]] = [
+        "submission_id": ["submission_id", "编号", "提交编号"],
+        "indicator": ["indicator", "指标", "项目", "考核指标"],
+        "district": ["district", "居民区", "居委", "居委会"],
+        "worker": ["worker", "社区工作者", "工作者", "工号"],
+        "period": ["period", "月份", "月"],
+        "score": ["score", "得分", "分数", "分值"],
+        "respondents": ["respondents", "受访户数", "抽查户数", "调查户数"],
+        "key_respondents": ["key_respondents", "重点人群户数", "重点人群"],
+        "participants": ["participants", "参与人数", "测评人数", "评议人数"],
+        "note": ["note", "备注", "说明", "理由", "原因"],
+    ]
+
+    /// What reading a file gave: the valid rows and the problems of the others.
+    public struct Outcome: Sendable {
+        public var rows: [(line: Int, submission: Submission)]
+        public var problems: [ImportProblem]
+    }
+
+    /// Reads a whole file and checks every row; a caller takes the rows only when there is no problem, so that a
+    /// file goes in whole or not at all.
+    public func read(_ data: Data, fileName: String) -> Outcome {
+        var bytes = data
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+        guard let text = String(data: bytes, encoding: .utf8) else {
+            return Outcome(rows: [], problems: [ImportProblem(line: 1, message: "the file is not UTF-8; save it as CSV UTF-8")])
+        }
+        let lower = fileName.lowercased()
+        let rows = lower.hasSuffix(".jsonl") || lower.hasSuffix(".json") ? jsonLines(text) : csv(text)
+        var submissions: [(Int, Submission)] = []
+        var problems: [ImportProblem] = []
+        for row in rows {
+            switch row {
+            case .failure(let problem): problems.append(problem)
+            case .success(let (line, submission)):
+                if let problem = check(submission) {
+                    problems.append(ImportProblem(line: line, message: problem))
+                } else {
+                    submissions.append((line, submission))
+                }
+            }
+        }
+        if submissions.isEmpty, problems.isEmpty {
+            problems.append(ImportProblem(line: 1, message: "the file has no rows to submit"))
+        }
+        return Outcome(rows: submissions, problems: problems)
+    }
+
+    /// The rules' verdict for one submission, with the roster check left to the aggregator when the agent has no
+    /// roster; nil when it may be sent.
+    public func check(_ submission: Submission) -> String? {
+        var roster = self.roster ?? .empty
+        if self.roster == nil, !submission.worker.isEmpty,
+            let permissive = try? Roster(
+                workers: [Worker(id: submission.worker, name: "", district: submission.district)], catalog: catalog)
+        {
+            roster = permissive
+        }
+        if case .failure(let rejection) = catalog.validate(submission, roster: roster) {
+            return rejection.reason
+        }
+        return nil
+    }
+
+    // MARK: CSV
+
+    private func csv(_ text: String) -> [Result<(Int, Submission), ImportProblem>] {
+        let table: CSVTable
+        do {
+            table = try CSVTable(parsing: text)
+        } catch {
+            return [.failure(ImportProblem(line: error.line, message: error.message))]
+        }
+        guard let header = table.rows.first else { return [] }
+        var fieldOfColumn: [Int: String] = [:]
+        var metricOfColumn: [Int: String] = [:]
+        var unknown: [String] = []
+        for (column, raw) in header.fields.enumerated() {
+            let name = raw.trimmingCharacters(in: .whitespaces)
+            if let field = Self.columns.first(where: { $0.value.contains(name) })?.key {
+                fieldOfColumn[column] = field
+            } else if let metric = catalog.hotline.metrics.first(where: { $0.id == name || $0.label == name }) {
+                metricOfColumn[column] = metric.id
+            } else if !name.isEmpty {
+                unknown.append(name)
+            }
+        }
+        if !unknown.isEmpty {
+            let known = Self.columns.keys.sorted().joined(separator: ", ")
+            return [
+                .failure(
+                    ImportProblem(
+                        line: header.line,
+                        message: "unknown column \(unknown.map { "'\($0)'" }.joined(separator: ", ")); use \(known), "
+                            + "the hotline rates, or their Chinese headings (居民区, 指标, 得分, …)"))
+            ]
+        }
+        return table.rows.dropFirst().map { row in
+            var values: [String: String] = [:]
+            var rates: [String: String] = [:]
+            for (column, value) in row.fields.enumerated() {
+                let trimmed = value.trimmingCharacters(in: .whitespaces)
+                if let field = fieldOfColumn[column] { values[field] = trimmed }
+                if let metric = metricOfColumn[column], !trimmed.isEmpty { rates[metric] = trimmed }
+            }
+            return make(line: row.line, values: values, rates: rates)
+        }
+    }
+
+    // MARK: JSON Lines
+
+    private func jsonLines(_ text: String) -> [Result<(Int, Submission), ImportProblem>] {
+        var rows: [Result<(Int, Submission), ImportProblem>] = []
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            guard !line.allSatisfy(\.isWhitespace) else { continue }
+            do {
+                guard case .submission(let parsed) = try ScoreLine.decode(Data(line.utf8)) else {
+                    rows.append(.failure(ImportProblem(line: index + 1, message: "a reopen is the operator's, not an agent's")))
+                    continue
+                }
+                var values: [String: String] = [
+                    "submission_id": parsed.id, "indicator": parsed.indicator, "district": parsed.district,
+                    "worker": parsed.worker, "period": parsed.period, "score": parsed.score, "note": parsed.note,
+                    "respondents": "\(parsed.respondents)", "key_respondents": "\(parsed.keyRespondents)",
+                    "participants": "\(parsed.participants)",
+                ]
+                if !parsed.submitter.isEmpty, parsed.submitter != submitter {
+                    rows.append(
+                        .failure(
+                            ImportProblem(
+                                line: index + 1,
+                                message: "submitter is '\(parsed.submitter)' but this agent submits as '\(submitter)'")))
+                    continue
+                }
+                if parsed.campaign != catalog.campaign, !parsed.campaign.isEmpty {
+                    values["campaign"] = parsed.campaign
+                }
+                rows.append(make(line: index + 1, values: values, rates: parsed.hotline))
+            } catch {
+                rows.append(.failure(ImportProblem(line: index + 1, message: error.reason)))
+            }
+        }
+        return rows
+    }
+
+    // MARK: Rows to submissions
+
+    private func make(line: Int, values: [String: String], rates: [String: String])
+        -> Result<(Int, Submission), ImportProblem>
+    {
+        func integer(_ field: String) -> Int? {
+            guard let text = values[field], !text.isEmpty else { return 0 }
+            return Int(text)
+        }
+        for field in ["respondents", "key_respondents", "participants"] where integer(field) == nil {
+            return .failure(ImportProblem(line: line, message: "\(field) '\(values[field]!)' is not a whole number"))
+        }
+        var submission = Submission(
+            id: values["submission_id"] ?? "", submitter: submitter, campaign: values["campaign"] ?? catalog.campaign,
+            indicator: indicatorID(values["indicator"] ?? ""), district: districtID(values["district"] ?? ""),
+            worker: values["worker"] ?? "", period: values["period"] ?? "", score: values["score"] ?? "",
+            respondents: integer("respondents")!, keyRespondents: integer("key_respondents")!,
+            participants: integer("participants")!, note: values["note"] ?? "", hotline: rates)
+        if submission.district.isEmpty, submitter.hasPrefix("\(SubmitterReference.leaderKeyword):") {
+            submission.district = String(submitter.dropFirst(SubmitterReference.leaderKeyword.count + 1))
+        }
+        if submission.id.isEmpty { submission.id = Self.derivedID(submission) }
+        return .success((line, submission))
+    }
+
+    /// The indicator an agent means: an id, the document's label or the short label; when the column is empty,
+    /// the one indicator this submitter owns, if it owns exactly one.
+    func indicatorID(_ text: String) -> String {
+        if text.isEmpty {
+            let owned = catalog.indicators.filter { indicator in
+                switch indicator.submitter {
+                case .submitter(let id): return id == submitter
+                case .districtLeader: return submitter.hasPrefix("\(SubmitterReference.leaderKeyword):")
+                }
+            }
+            return owned.count == 1 ? owned[0].id : ""
+        }
+        return catalog.indicators.first { $0.id == text || $0.label == text || $0.shortLabel == text }?.id ?? text
+    }
+
+    /// The district an agent means: an id or the catalog's name (居民区01).
+    func districtID(_ text: String) -> String {
+        catalog.districts.first { $0.id == text || $0.name == text }?.id ?? text
+    }
+
+    /// A stable id for a row without one, so that importing the same file twice queues nothing new.
+    static func derivedID(_ submission: Submission) -> String {
+        var content = [
+            submission.submitter, submission.campaign, submission.indicator, submission.district, submission.worker,
+            submission.period, submission.score, "\(submission.respondents)", "\(submission.keyRespondents)",
+            "\(submission.participants)", submission.note,
+        ]
+        content += submission.hotline.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        let digest = Data(content.joined(separator: "\u{1F}").utf8).sha256.hex.prefix(12)
+        return ([submission.submitter, submission.key.description].joined(separator: "/")) + "/" + digest
+    }
+}

@@ -1,0 +1,189 @@
+import Foundation
+import GRDB
+import KaopingCore
+import KaopingWire
+
+/// An agent's durable outbox: every submission is written here, signed, before it is sent, and kept until a receipt
+/// whose aggregator signature verifies. Shared by the agent daemon and its one-shot commands (SQLite WAL).
+public final class Outbox: Sendable {
+    /// Where an item stands.
+    public enum State: String, Sendable, CaseIterable {
+        /// Waiting for a receipt; resent with backoff.
+        case pending
+        /// A verified ACCEPTED or DUPLICATE receipt arrived: delivered.
+        case delivered
+        /// A verified refusal arrived (conflict, invalid, …): final, not retried.
+        case rejected
+    }
+
+    /// One submission in the outbox.
+    public struct Item: Hashable, Sendable {
+        public var submissionID: String
+        /// Such as `party_building/D01`.
+        public var subject: String
+        /// The signed envelope, sent byte for byte on every attempt.
+        public var envelope: Data
+        public var envelopeHash: Data
+        public var state: State
+        /// The receipt status name (`accepted`, `duplicate`, `conflict`, …) once one arrived.
+        public var status: String
+        public var reason: String
+        /// The receipt envelope, the proof of delivery.
+        public var receipt: Data?
+        public var createdAtMilliseconds: Int64
+        public var attempts: Int
+        public var nextAttemptAtMilliseconds: Int64
+        public var receiptAtMilliseconds: Int64?
+        /// Where the item came from: `submit`, a file name and row.
+        public var source: String
+    }
+
+    private let database: DatabaseQueue
+
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.journalMode = .wal
+        configuration.busyMode = .timeout(10)
+        configuration.label = "kaoping-outbox"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        database = try DatabaseQueue(path: path, configuration: configuration)
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: outbox") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE outbox (
+                        submission_id TEXT PRIMARY KEY,
+                        subject TEXT NOT NULL,
+                        envelope BLOB NOT NULL,
+                        envelope_hash BLOB NOT NULL UNIQUE,
+                        state TEXT NOT NULL,
+                        status TEXT NOT NULL DEFAULT '',
+                        reason TEXT NOT NULL DEFAULT '',
+                        receipt BLOB,
+                        created_at_ms INTEGER NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_at_ms INTEGER NOT NULL,
+                        receipt_at_ms INTEGER,
+                        source TEXT NOT NULL DEFAULT ''
+                    );
+                    CREATE INDEX outbox_due ON outbox(state, next_attempt_at_ms);
+                    """)
+        }
+        try migrator.migrate(database)
+    }
+
+    /// Adds signed submissions in one transaction; an id already in the outbox is skipped (re-importing the same
+    /// file is harmless). Returns how many were new.
+    @discardableResult
+    public func add(_ items: [(submissionID: String, subject: String, envelope: Data, source: String)], at: Int64) throws
+        -> Int
+    {
+        try database.write { db in
+            var added = 0
+            for item in items {
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO outbox (submission_id, subject, envelope, envelope_hash, state,
+                            created_at_ms, next_attempt_at_ms, source)
+                        VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)
+                        """,
+                    arguments: [
+                        item.submissionID, item.subject, item.envelope, Self.hash(item.envelope), at, at, item.source,
+                    ])
+                added += db.changesCount
+            }
+            return added
+        }
+    }
+
+    /// Pending items due at `now`, oldest first.
+    public func due(at now: Int64, limit: Int = 256) throws -> [Item] {
+        try database.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at_ms <= ?
+                    ORDER BY created_at_ms, submission_id LIMIT ?
+                    """,
+                arguments: [now, limit]
+            ).map(Self.item)
+        }
+    }
+
+    /// When the next pending item is due, if any.
+    public func nextDue() throws -> Int64? {
+        try database.read { db in
+            try Int64.fetchOne(db, sql: "SELECT MIN(next_attempt_at_ms) FROM outbox WHERE state = 'pending'")
+        }
+    }
+
+    /// Records an attempt and when to try again if no receipt comes.
+    public func attempted(_ submissionID: String, retryAt: Int64) throws {
+        try database.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE outbox SET attempts = attempts + 1, next_attempt_at_ms = ?
+                    WHERE submission_id = ? AND state = 'pending'
+                    """,
+                arguments: [retryAt, submissionID])
+        }
+    }
+
+    /// Records a verified receipt for the envelope it answers; returns the item, or nil when the receipt answers
+    /// nothing in the outbox.
+    @discardableResult
+    public func receipt(
+        forEnvelopeHash hash: Data, delivered: Bool, status: String, reason: String, receipt: Data, at: Int64
+    ) throws -> Item? {
+        try database.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE outbox SET state = ?, status = ?, reason = ?, receipt = ?, receipt_at_ms = ?
+                    WHERE envelope_hash = ? AND state = 'pending'
+                    """,
+                arguments: [
+                    delivered ? State.delivered.rawValue : State.rejected.rawValue, status, reason, receipt, at, hash,
+                ])
+            return try Row.fetchOne(db, sql: "SELECT * FROM outbox WHERE envelope_hash = ?", arguments: [hash])
+                .map(Self.item)
+        }
+    }
+
+    /// Every item, newest first, optionally in one state.
+    public func items(state: State? = nil) throws -> [Item] {
+        try database.read { db in
+            if let state {
+                return try Row.fetchAll(
+                    db, sql: "SELECT * FROM outbox WHERE state = ? ORDER BY created_at_ms DESC, submission_id",
+                    arguments: [state.rawValue]
+                ).map(Self.item)
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM outbox ORDER BY created_at_ms DESC, submission_id")
+                .map(Self.item)
+        }
+    }
+
+    /// Items per state.
+    public func counts() throws -> [State: Int] {
+        try database.read { db in
+            var counts: [State: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM outbox GROUP BY state") {
+                if let state = State(rawValue: row["state"]) { counts[state] = row["n"] }
+            }
+            return counts
+        }
+    }
+
+    private static func hash(_ data: Data) -> Data { data.sha256 }
+
+    private static func item(_ row: Row) -> Item {
+        Item(
+            submissionID: row["submission_id"], subject: row["subject"], envelope: row["envelope"],
+            envelopeHash: row["envelope_hash"], state: State(rawValue: row["state"]) ?? .pending, status: row["status"],
+            reason: row["reason"], receipt: row["receipt"], createdAtMilliseconds: row["created_at_ms"],
+            attempts: row["attempts"], nextAttemptAtMilliseconds: row["next_attempt_at_ms"],
+            receiptAtMilliseconds: row["receipt_at_ms"], source: row["source"])
+    }
+}

@@ -1,0 +1,269 @@
+import ArgumentParser
+import Foundation
+import KaopingAgent
+import KaopingCore
+import KaopingStore
+import Logging
+
+/// `kaoping-agent`: a department's collector. Parses the command line and hands over to ``Agent``.
+@main
+struct AgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kaoping-agent",
+        abstract: "Sign a department's scores and deliver them to the aggregator, even if it is down at the time.",
+        discussion: """
+            Every command writes to the same durable outbox: a submission is signed and stored before it is sent,
+            and kept until the aggregator's signed receipt comes back. `run` is the daemon; `submit`, `import`,
+            `send` and `outbox` are one-shot commands for a clerk or a script.
+            """,
+        subcommands: [Run.self, Submit.self, Import.self, Send.self, OutboxCommand.self])
+}
+
+/// A failure reported in a line or a few, without usage text; exit status 1.
+struct AgentFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// `--config FILE`, shared by every subcommand.
+struct AgentOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The agent's configuration (YAML).", valueName: "FILE"))
+    var config = "agent.yaml"
+
+    @Option(help: "trace, debug, info, notice, warning or error.")
+    var logLevel = "info"
+
+    func load() throws -> Agent {
+        guard let text = try? String(contentsOfFile: config, encoding: .utf8) else {
+            throw AgentFailure("cannot read \(config); pass --config with the agent's configuration file")
+        }
+        let settings: AgentConfiguration
+        do {
+            settings = try AgentConfiguration.parse(text)
+        } catch {
+            throw AgentFailure("\(config) is not a valid agent configuration: \(error)")
+        }
+        do {
+            return try Agent(configuration: settings)
+        } catch let error as AgentError {
+            throw AgentFailure(error.message)
+        }
+    }
+
+    func logger() -> Logger {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: "kaoping.agent")
+    }
+}
+
+extension AgentCommand {
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run as a daemon: watch the inbox, deliver the outbox with retries, send heartbeats.")
+
+        @OptionGroup var options: AgentOptions
+
+        func run() async throws {
+            let logger = options.logger()
+            let agent = try options.load()
+            let inbox = try agent.configuration.inbox.map { try Inbox(folder: $0, agent: agent, logger: logger) }
+            logger.info(
+                "agent running", metadata: [
+                    "agent.id": "\(agent.identity.submitter)", "key.id": "\(agent.identity.keyID)",
+                    "aggregator": "\(agent.configuration.aggregator)",
+                    "inbox": "\(agent.configuration.inbox ?? "none")",
+                ])
+            let task = Task {
+                try await Deliverer(agent: agent, logger: logger).run(
+                    untilDrained: false, heartbeats: true, inbox: inbox)
+            }
+            // SIGTERM and SIGINT end the daemon; the outbox keeps whatever is not yet delivered.
+            let signals = [SIGTERM, SIGINT].map { number in
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number)
+                source.setEventHandler { task.cancel() }
+                source.resume()
+                return source
+            }
+            _ = try await task.value
+            signals.forEach { $0.cancel() }
+            logger.info("agent stopped", metadata: ["outbox.pending": "\((try? agent.outbox.counts()[.pending]) ?? 0)"])
+        }
+    }
+
+    struct Send: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Deliver what is pending, then exit (non-zero if something is still pending or was refused).")
+
+        @OptionGroup var options: AgentOptions
+
+        @Option(help: "Seconds to keep trying.")
+        var wait: Double = 30
+
+        func run() async throws {
+            let agent = try options.load()
+            let report = try await Deliverer(agent: agent, logger: options.logger()).run(
+                untilDrained: true, deadline: Date().addingTimeInterval(wait), heartbeats: false, inbox: nil)
+            print("delivered \(report.delivered), refused \(report.rejected), still pending \(report.pending)")
+            if report.pending > 0 {
+                throw AgentFailure(
+                    "\(report.pending) submission(s) still pending: the aggregator did not answer in \(Int(wait)) s; "
+                        + "they stay in the outbox — run `send` again or keep `run` going")
+            }
+            if report.rejected > 0 { throw ExitCode(2) }
+        }
+    }
+
+    struct Submit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Queue one score from flags (checked by the rules first), then try to deliver it.")
+
+        @OptionGroup var options: AgentOptions
+
+        @Option(help: "Indicator id or its Chinese label; may be omitted when this submitter owns only one.")
+        var indicator = ""
+
+        @Option(help: "District id (D01) or name (居民区01).")
+        var district = ""
+
+        @Option(help: "Worker id, for worker indicators.")
+        var worker = ""
+
+        @Option(help: "Month (2023-03), for the hotline.")
+        var period = ""
+
+        @Option(help: "The score as a decimal, such as 13.5.")
+        var score = ""
+
+        @Option(help: "Survey households reached.")
+        var respondents = 0
+
+        @Option(help: "Households from key groups.")
+        var keyRespondents = 0
+
+        @Option(help: "Participants of a review meeting.")
+        var participants = 0
+
+        @Option(help: "The reason (required for a bonus or deduction above 0).")
+        var note = ""
+
+        @Option(help: "Hotline rate as METRIC=VALUE (repeat for each of the four).")
+        var rate: [String] = []
+
+        @Option(help: "The submission id; derived from the content when omitted.")
+        var id = ""
+
+        @Flag(help: "Only queue it; do not try to deliver now.")
+        var queueOnly = false
+
+        func run() async throws {
+            let agent = try options.load()
+            var columns = [
+                "submission_id": id, "indicator": indicator, "district": district, "worker": worker,
+                "period": period, "score": score, "respondents": "\(respondents)",
+                "key_respondents": "\(keyRespondents)", "participants": "\(participants)", "note": note,
+            ]
+            columns = columns.filter { !$0.value.isEmpty }
+            var header = Array(columns.keys).sorted()
+            var values = header.map { columns[$0]! }
+            for pair in rate {
+                let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2 else { throw ValidationError("--rate takes METRIC=VALUE, such as on_time_rate=96") }
+                header.append(parts[0])
+                values.append(parts[1])
+            }
+            let csv = [header, values].map { $0.map(Self.quoted).joined(separator: ",") }.joined(separator: "\n")
+            let outcome = agent.importer.read(Data(csv.utf8), fileName: "submit.csv")
+            if let problem = outcome.problems.first {
+                throw AgentFailure(problem.message)
+            }
+            let added = try agent.enqueue(outcome.rows.map { ("submit", $0.submission) })
+            let submission = outcome.rows[0].submission
+            print("\(added == 1 ? "queued" : "already queued") \(submission.key) = \(submission.score) as \(submission.id)")
+            if queueOnly { return }
+            let report = try await Deliverer(agent: agent, logger: options.logger()).run(
+                untilDrained: true, deadline: Date().addingTimeInterval(5), heartbeats: false, inbox: nil)
+            if report.pending > 0 {
+                print("the aggregator did not answer yet; it stays in the outbox and `kaoping-agent run` or `send` will deliver it")
+            }
+            let item = try agent.outbox.items().first { $0.submissionID == submission.id }
+            if let item, item.state != .pending {
+                print("receipt: \(item.status)\(item.reason.isEmpty ? "" : " — \(item.reason)")")
+                if item.state == .rejected { throw ExitCode(2) }
+            }
+        }
+
+        static func quoted(_ text: String) -> String {
+            text.contains(where: { ",\"\n".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a CSV or JSON Lines file and queue all its rows, or none if any row is wrong.")
+
+        @OptionGroup var options: AgentOptions
+
+        @Argument(help: ArgumentHelp("CSV (UTF-8, with a header; Chinese headings accepted) or .jsonl.", valueName: "FILE"))
+        var file: String
+
+        func run() async throws {
+            let agent = try options.load()
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw AgentFailure("cannot read \(file); check the path")
+            }
+            let outcome = agent.importer.read(data, fileName: file)
+            guard outcome.problems.isEmpty else {
+                var message = "\(file): \(outcome.problems.count) row(s) need fixing; nothing was queued:"
+                for problem in outcome.problems.prefix(20) { message += "\n  \(problem)" }
+                if outcome.problems.count > 20 { message += "\n  … and \(outcome.problems.count - 20) more" }
+                throw AgentFailure(message)
+            }
+            let added = try agent.enqueue(outcome.rows.map { ("\(file):\($0.line)", $0.submission) })
+            print("\(file): \(outcome.rows.count) rows checked, \(added) queued (\(outcome.rows.count - added) already in the outbox)")
+        }
+    }
+
+    struct OutboxCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "outbox", abstract: "List pending, delivered and refused submissions with reasons and receipt times.")
+
+        @OptionGroup var options: AgentOptions
+
+        @Option(help: "Only this state: pending, delivered or rejected.")
+        var state: String?
+
+        func run() throws {
+            let agent = try options.load()
+            let filter = try state.map { name -> Outbox.State in
+                guard let state = Outbox.State(rawValue: name) else {
+                    throw ValidationError("--state must be pending, delivered or rejected")
+                }
+                return state
+            }
+            let items = try agent.outbox.items(state: filter)
+            let counts = try agent.outbox.counts()
+            print(
+                "\(agent.identity.submitter): \(counts[.pending] ?? 0) pending, \(counts[.delivered] ?? 0) delivered, "
+                    + "\(counts[.rejected] ?? 0) refused")
+            for item in items {
+                let when = item.receiptAtMilliseconds.map { Self.format($0) } ?? "attempts \(item.attempts)"
+                var line = "\(item.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(item.subject)  "
+                    + "\(item.submissionID)  \(item.status.isEmpty ? "-" : item.status)  \(when)"
+                if !item.reason.isEmpty, item.state == .rejected { line += "  — \(item.reason)" }
+                print(line)
+            }
+        }
+
+        static func format(_ milliseconds: Int64) -> String {
+            let formatter = DateFormatter()
+            formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+            return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+        }
+    }
+}

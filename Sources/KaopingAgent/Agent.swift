@@ -58,7 +58,8 @@ public struct Agent: Sendable {
                 throw AgentError("\(path): \(error)")
             }
         }
-        importer = SubmissionImport(catalog: catalog, roster: roster, submitter: identity.submitter)
+        importer = SubmissionImport(
+            catalog: catalog, roster: roster, submitter: identity.submitter, checks: configuration.localCheck)
         do {
             outbox = try Outbox(path: configuration.outbox)
         } catch {

@@ -18,6 +18,9 @@ public struct AgentConfiguration: Codable, Sendable, Equatable {
     public var catalog: String?
     /// The roster, to check worker ids before sending; without it the aggregator checks them.
     public var roster: String?
+    /// Check every submission with the rules before queueing it (the default). A vendor whose own software checks,
+    /// or a test of the aggregator's checks, may turn it off; the aggregator checks everything anyway.
+    public var localCheck = true
     /// Seconds between heartbeats.
     public var heartbeatSeconds: Double = 30
     /// Seconds between inbox scans.
@@ -30,6 +33,7 @@ public struct AgentConfiguration: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case key, aggregator, campaign, outbox, inbox, catalog, roster
+        case localCheck = "local_check"
         case aggregatorPublicKey = "aggregator_public_key"
         case heartbeatSeconds = "heartbeat_seconds"
         case inboxScanSeconds = "inbox_scan_seconds"
@@ -48,6 +52,7 @@ public struct AgentConfiguration: Codable, Sendable, Equatable {
         inbox = try container.decodeIfPresent(String.self, forKey: .inbox)
         catalog = try container.decodeIfPresent(String.self, forKey: .catalog)
         roster = try container.decodeIfPresent(String.self, forKey: .roster)
+        localCheck = try container.decodeIfPresent(Bool.self, forKey: .localCheck) ?? true
         heartbeatSeconds = try container.decodeIfPresent(Double.self, forKey: .heartbeatSeconds) ?? 30
         inboxScanSeconds = try container.decodeIfPresent(Double.self, forKey: .inboxScanSeconds) ?? 2
         retryInitialSeconds = try container.decodeIfPresent(Double.self, forKey: .retryInitialSeconds) ?? 1

@@ -74,8 +74,8 @@ public final class Outbox: Sendable {
         try migrator.migrate(database)
     }
 
-    /// Adds signed submissions in one transaction; an id already in the outbox is skipped (re-importing the same
-    /// file is harmless). Returns how many were new.
+    /// Adds signed submissions in one transaction; an id already pending or delivered is skipped (re-importing the
+    /// same file is harmless), an id that was refused is queued again. Returns how many were queued.
     @discardableResult
     public func add(_ items: [(submissionID: String, subject: String, envelope: Data, source: String)], at: Int64) throws
         -> Int
@@ -83,6 +83,14 @@ public final class Outbox: Sendable {
         try database.write { db in
             var added = 0
             for item in items {
+                // A refused submission may be fixed and submitted again under its id: the refused record is kept,
+                // renamed, with its receipt.
+                try db.execute(
+                    sql: """
+                        UPDATE outbox SET submission_id = submission_id || '#refused-' || created_at_ms
+                        WHERE submission_id = ? AND state = 'rejected'
+                        """,
+                    arguments: [item.submissionID])
                 try db.execute(
                     sql: """
                         INSERT OR IGNORE INTO outbox (submission_id, subject, envelope, envelope_hash, state,

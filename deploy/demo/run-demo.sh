@@ -1,11 +1,140 @@
 #!/usr/bin/env bash
-# The local demo. Until the aggregator and agents exist, it scores the shipped sample campaign with the same rule
-# engine the aggregator uses and prints the ranking table.
-# Usage: deploy/demo/run-demo.sh BIN_DIR   (BIN_DIR holds the built kaoping binary)
+# The local demo: the whole system on this machine, in a temporary folder, on ipc:// endpoints.
+#
+# It creates keys and configurations, starts the aggregator and one agent per submitter (8 departments and 22
+# district heads), and drops each department's files into its agent's inbox on its own schedule — including a
+# conflicting resend, an unauthorized attempt, a malformed file and a late department — while the live ranking
+# redraws. It ends with the final table, checks it against `kaoping score` over the same data, and stops every
+# process it started.
+#
+# Usage: deploy/demo/run-demo.sh BIN_DIR   (BIN_DIR holds kaoping, kaoping-agent and kaoping-aggregator)
 set -euo pipefail
-bin=${1:-.build/debug}
+bin=$(cd "${1:-.build/debug}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-echo "== Kaoping demo: the 2023 Zhongshan campaign (22 districts, $(($(wc -l < "$here/roster.csv") - 1)) workers, 8 departments)"
-echo "== input: $here/sample-campaign.jsonl ($(wc -l < "$here/sample-campaign.jsonl") lines, incl. a retry, a conflict, an unauthorized attempt, a malformed line and a reopen)"
+work=$(mktemp -d /tmp/kaoping-demo.XXXXXX)
+pids=()
+
+cleanup() {
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do
+        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    if [ "${KEEP_DEMO:-0}" = 1 ]; then echo "demo files kept in $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT INT TERM
+
+say() { printf '\033[1m== %s\033[0m\n' "$*"; }
+kaoping() { "$bin/kaoping" "$@"; }
+endpoint() { echo "ipc://$work/$1"; }
+
+say "Kaoping demo in $work"
+# ---- keys and the keyring
+mkdir -p "$work/keys" "$work/agents"
+kaoping keygen --submitter aggregator --out "$work/keys/aggregator.key" >/dev/null
+aggregator_public=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['public_key'])" "$work/keys/aggregator.key")
+kaoping keygen --submitter operator --out "$work/keys/operator.key" > "$work/keyring.txt"
+departments="survey_vendor city_ops assessment_team party_office self_governance_office safety_office assessment_office discipline_commission"
+leaders=$(for n in $(seq -w 1 22); do echo "leader:D$n"; done)
+for submitter in $departments $leaders; do
+    name=${submitter/:/_}
+    kaoping keygen --submitter "$submitter" --out "$work/keys/$name.key" >> "$work/keyring.txt"
+done
+say "keys: 1 aggregator, 1 operator, 8 departments, 22 district heads"
+
+# ---- the aggregator
+"$bin/kaoping-aggregator" --store "$work/aggregator.sqlite" --keyring "$work/keyring.txt" \
+    --identity "$work/keys/aggregator.key" --roster "$here/roster.csv" \
+    --ingest "$(endpoint ingest)" --feed "$(endpoint feed)" --snapshot "$(endpoint snapshot)" \
+    --control "$(endpoint control)" > "$work/aggregator.out" 2> "$work/aggregator.log" &
+pids+=($!)
+for _ in $(seq 1 100); do grep -q ready "$work/aggregator.out" 2>/dev/null && break; sleep 0.1; done
+grep -q ready "$work/aggregator.out" || { echo "the aggregator did not start:"; cat "$work/aggregator.log"; exit 1; }
+say "aggregator up: $(cat "$work/aggregator.out")"
+
+# ---- one agent per submitter, each with its inbox
+for submitter in $departments $leaders; do
+    name=${submitter/:/_}
+    mkdir -p "$work/agents/$name/inbox"
+    check=true
+    [ "$submitter" = "leader:D07" ] && check=false   # this head's software skips local checks: the aggregator decides
+    cat > "$work/agents/$name/agent.yaml" <<EOF
+key: $work/keys/$name.key
+aggregator: $(endpoint ingest)
+aggregator_public_key: "$aggregator_public"
+outbox: $work/agents/$name/outbox.sqlite
+inbox: $work/agents/$name/inbox
+roster: $here/roster.csv
+local_check: $check
+heartbeat_seconds: 5
+inbox_scan_seconds: 1
+retry_initial_seconds: 0.5
+retry_max_seconds: 5
+EOF
+    "$bin/kaoping-agent" run --config "$work/agents/$name/agent.yaml" --log-level warning \
+        2> "$work/agents/$name/agent.log" &
+    pids+=($!)
+done
+say "30 agents running (8 departments, 22 district heads)"
+
+# ---- each department's files, split by the demo's schedule
+python3 "$here/split-sample.py" "$here/sample-campaign.jsonl" "$work/drops"
+
+# ---- the live ranking, while the departments deliver on their own schedule
+if [ -t 1 ]; then
+    kaoping watch --feed "$(endpoint feed)" --snapshot "$(endpoint snapshot)" --workers 5 --seconds 150 --until-final &
+else
+    kaoping watch --feed "$(endpoint feed)" --snapshot "$(endpoint snapshot)" --brief --seconds 150 --until-final &
+fi
+watcher=$!
+pids+=($watcher)
+
+drop() {  # drop FILE into the inbox of SUBMITTER: the agent picks it up within a second
+    local file=$1 submitter=${2/:/_}
+    cp "$work/drops/$file" "$work/agents/$submitter/inbox/$file.tmp"
+    mv "$work/agents/$submitter/inbox/$file.tmp" "$work/agents/$submitter/inbox/$file"
+}
+schedule() {
+    sleep 2;  for n in $(seq -w 1 11); do drop "leader_D$n.jsonl" "leader:D$n"; done
+    sleep 2;  drop party_office-1.jsonl party_office; drop city_ops-1.jsonl city_ops
+    sleep 3;  drop survey_vendor.jsonl survey_vendor; drop self_governance_office.jsonl self_governance_office
+    sleep 3;  drop city_ops-2.jsonl city_ops; for n in $(seq 12 22); do drop "leader_D$n.jsonl" "leader:D$n"; done
+    sleep 3;  drop safety_office.jsonl safety_office; drop safety_office-typo.jsonl safety_office
+    sleep 3;  drop assessment_team.jsonl assessment_team; drop city_ops-3.jsonl city_ops
+    sleep 3;  drop assessment_office.jsonl assessment_office
+    sleep 3;  drop party_office-2-conflict.jsonl party_office          # a clerk "fixes" D05 without a reopen
+    sleep 4;  kaoping reopen --control "$(endpoint control)" --aggregator-key "$aggregator_public" \
+                  --key "$work/keys/operator.key" --district D05 --indicator party_building \
+                  --reason "党建办来函更正：漏计两项片区共建活动" > "$work/reopen.out" 2>&1
+    sleep 1;  drop party_office-3-corrected.jsonl party_office
+    sleep 6;  drop discipline_commission.jsonl discipline_commission  # the late department
+}
+schedule
+wait "$watcher" || true
+
+# ---- the end: final table, the check against the offline scorer, what was refused
 echo
-"$bin/kaoping" score --input "$here/sample-campaign.jsonl" --roster "$here/roster.csv" --format table
+say "final ranking (from the live aggregator)"
+kaoping watch --feed "$(endpoint feed)" --snapshot "$(endpoint snapshot)" --once --workers 10
+say "operator's reopen: $(cat "$work/reopen.out")"
+kaoping status --control "$(endpoint control)" --aggregator-key "$aggregator_public" | sed -n '1,2p'
+kaoping export --feed "$(endpoint feed)" --snapshot "$(endpoint snapshot)" --format json > "$work/final.json"
+kaoping export --feed "$(endpoint feed)" --snapshot "$(endpoint snapshot)" --format csv --out "$work/final.csv" >/dev/null
+kaoping score --input "$here/sample-campaign.jsonl" --roster "$here/roster.csv" > "$work/score.json"
+python3 - "$work/final.json" "$work/score.json" <<'EOF'
+import json, sys
+live, offline = (json.load(open(path)) for path in sys.argv[1:3])
+rows = lambda doc, kind, key: [(r[key], r["total"], r["rank"], r["grade"]) for r in doc[kind]]
+same = all(rows(live, k, i) == rows(offline, k, i) for k, i in [("districts", "district"), ("workers", "worker")])
+print("== live ranking equals `kaoping score` over the same data: %s (final: %s)" % ("yes" if same else "NO", live["final"]))
+sys.exit(0 if same else 1)
+EOF
+say "refused by the aggregator (from the agents' outboxes):"
+for submitter in party_office leader_D07; do
+    "$bin/kaoping-agent" outbox --config "$work/agents/$submitter/agent.yaml" --state rejected | sed 's/^/  /'
+done
+say "refused by an agent before sending (inbox report):"
+sed 's/^/  /' "$work"/agents/safety_office/inbox/failed/*.report.txt
+kaoping audit verify --store "$work/aggregator.sqlite"
+say "stopping every process"

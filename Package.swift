@@ -115,8 +115,12 @@ let package = Package(
         ),
         .testTarget(
             name: "KaopingAggregatorTests",
-            dependencies: ["KaopingClient", "KaopingStore", "KaopingWire", "ZeroMQ", "kaoping-aggregator", "kaoping"]
+            dependencies: [
+                "KaopingClient", "KaopingStore", "KaopingWire", "ZeroMQ", "kaoping-aggregator", "kaoping-agent",
+                "kaoping",
+            ]
         ),
+        .testTarget(name: "KaopingAgentTests", dependencies: ["KaopingAgent", "KaopingStore", "KaopingWire"]),
         .testTarget(name: "KaopingCLITests", dependencies: ["KaopingCLI", "kaoping"]),
     ],
     swiftLanguageModes: [.v6]

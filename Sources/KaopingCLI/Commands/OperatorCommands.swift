@@ -18,6 +18,10 @@ struct StatusCommand: ParsableCommand {
     @Option(help: "Hours without a sign of life after which a submitter that still owes cells counts as silent.")
     var silentAfter: Int = 24
 
+    @Option(help: ArgumentHelp("The catalog the aggregator runs (for labels); the built-in one when omitted.",
+        valueName: "FILE"))
+    var catalog: String?
+
     func run() throws {
         var request = Kaoping_V1_ControlRequest()
         request.status = Kaoping_V1_StatusRequest()
@@ -28,7 +32,10 @@ struct StatusCommand: ParsableCommand {
             print(try status.jsonString(options: options))
             return
         }
-        print(StatusView(status: status, silentAfterHours: silentAfter, now: Date()).render(), terminator: "")
+        let catalog = try self.catalog.map { path throws(CLIError) in try CatalogSource.load(path) } ?? .zhongshan2023
+        print(
+            StatusView(status: status, catalog: catalog, silentAfterHours: silentAfter, now: Date()).render(),
+            terminator: "")
     }
 }
 

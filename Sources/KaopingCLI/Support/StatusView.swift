@@ -1,13 +1,51 @@
 import Foundation
+import KaopingCore
 import KaopingWire
 
 /// The operator's view of a status reply: completeness, owed cells per submitter, silence and rejections.
 struct StatusView {
     let status: Kaoping_V1_StatusReply
+    let catalog: Catalog
     let silentAfterHours: Int
     let now: Date
 
     func render() -> String {
+        matrix() + "\n" + summary()
+    }
+
+    /// Districts × indicators: ✓ in, · missing; the hotline as months in; workers as reviews in.
+    func matrix() -> String {
+        var missingByDistrict: [String: [Kaoping_V1_MissingCell]] = [:]
+        for cell in status.missing { missingByDistrict[cell.district, default: []].append(cell) }
+        let indicators = catalog.districtIndicators
+        let workerIndicators = catalog.workerIndicators
+        var table = TextTable(
+            [.init("居民区")] + indicators.map { .init($0.shortLabel) }
+                + (workerIndicators.isEmpty ? [] : [.init("工作者评价", alignRight: true)]))
+        let workersPerDistrict = Dictionary(grouping: status.ranking.workers, by: \.district).mapValues(\.count)
+        for district in catalog.districts {
+            let missing = missingByDistrict[district.id] ?? []
+            var row = [district.name]
+            for indicator in indicators {
+                if indicator.scope == .hotline {
+                    let gaps = missing.filter { $0.indicator == indicator.id }.count
+                    let months = catalog.hotline.periods.count
+                    row.append(gaps == 0 ? "✓" : "\(months - gaps)/\(months)")
+                } else {
+                    row.append(missing.contains { $0.indicator == indicator.id } ? "·" : "✓")
+                }
+            }
+            if !workerIndicators.isEmpty {
+                let expected = (workersPerDistrict[district.id] ?? 0) * workerIndicators.count
+                let gaps = missing.filter { !$0.worker.isEmpty }.count
+                row.append(expected == 0 ? "-" : gaps == 0 ? "✓" : "\(expected - gaps)/\(expected)")
+            }
+            table.append(row)
+        }
+        return table.render()
+    }
+
+    func summary() -> String {
         var out = "\(status.campaign): \(status.cellsFilled) of \(status.cellsExpected) cells filled"
         out += status.final ? " — final\n" : " — provisional, \(status.missing.count) missing\n"
         out += "ledger position \(status.ledgerPosition), feed sequence \(status.feedSequence)\n\n"

@@ -1,0 +1,171 @@
+import Foundation
+import KaopingCore
+import KaopingStore
+import KaopingWire
+import Logging
+import Testing
+@testable import KaopingAgent
+
+/// An agent in a temporary folder with fresh keys; nothing is sent.
+struct AgentFixture {
+    let folder: URL
+    let agent: Agent
+    let aggregator = SigningIdentity.generate(for: "aggregator")
+
+    init(submitter: String, roster: String? = nil, inbox: Bool = false) throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("agent-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let key = folder.appendingPathComponent("agent.key")
+        try Data(KeyFile.render(.generate(for: submitter)).utf8).write(to: key)
+        var configuration = AgentConfiguration()
+        configuration.key = key.path
+        configuration.aggregatorPublicKey = aggregator.publicKey.rawRepresentation.base64EncodedString()
+        configuration.outbox = folder.appendingPathComponent("outbox.sqlite").path
+        if let roster {
+            let path = folder.appendingPathComponent("roster.csv")
+            try Data(roster.utf8).write(to: path)
+            configuration.roster = path.path
+        }
+        if inbox { configuration.inbox = folder.appendingPathComponent("inbox").path }
+        agent = try Agent(configuration: configuration)
+    }
+}
+
+@Suite struct SubmissionImportTests {
+    let roster = "id,name,district\nW0701,王伟,D07\nW0702,李娜,D07\nW0801,张强,D08\n"
+
+    @Test func readsCSVWithChineseHeadingsNamesAndABOM() throws {
+        let fixture = try AgentFixture(submitter: "survey_vendor")
+        let csv = "\u{FEFF}居民区,指标,得分,受访户数,重点人群户数,备注\r\n居民区01,走访,13.5,30,10,\r\nD02,visits,12,20,7,\r\n"
+        let outcome = fixture.agent.importer.read(Data(csv.utf8), fileName: "survey.csv")
+        #expect(outcome.problems.isEmpty)
+        #expect(outcome.rows.map(\.line) == [2, 3])
+        let first = outcome.rows[0].submission
+        #expect(first.district == "D01" && first.indicator == "visits" && first.score == "13.5")
+        #expect(first.respondents == 30 && first.keyRespondents == 10 && first.submitter == "survey_vendor")
+        #expect(first.id.hasPrefix("survey_vendor/visits/D01/"))
+    }
+
+    @Test func namesEveryBadRowAndTakesNothing() throws {
+        let fixture = try AgentFixture(submitter: "party_office")
+        let unclosed = fixture.agent.importer.read(Data("居民区,得分\nD05,\"12\n".utf8), fileName: "x.csv")
+        #expect(unclosed.problems.first?.message.contains("never closed") == true)
+        let rows = fixture.agent.importer.read(Data("居民区,得分\nD01,13.5\nD23,12\nD03,13.555\nD04,16\n".utf8), fileName: "p.csv")
+        #expect(rows.problems.map(\.line) == [3, 4, 5])
+        #expect(rows.problems[0].message.contains("D23"))
+        #expect(rows.problems[1].message.contains("more than 2 decimals"))
+        #expect(rows.problems[2].message.contains("between 0 and 15"))
+    }
+
+    @Test func refusesUnknownColumnsAndOtherSubmittersRows() throws {
+        let fixture = try AgentFixture(submitter: "party_office")
+        let unknown = fixture.agent.importer.read(Data("居民区,分\nD01,13\n".utf8), fileName: "p.csv")
+        #expect(unknown.problems.first?.message.contains("unknown column '分'") == true)
+        let other = #"{"submission_id": "a", "submitter": "safety_office", "campaign": "zhongshan-2023", "indicator": "stability", "district": "D01", "score": "8"}"#
+        let jsonl = fixture.agent.importer.read(Data(other.utf8), fileName: "p.jsonl")
+        #expect(jsonl.problems.first?.message.contains("this agent submits as 'party_office'") == true)
+        let notMine = fixture.agent.importer.read(Data("居民区,指标,得分\nD01,stability,8\n".utf8), fileName: "p.csv")
+        #expect(notMine.problems.first?.message.contains("may not submit stability") == true)
+    }
+
+    @Test func aDistrictHeadNeedsOnlyWorkerAndScore() throws {
+        let fixture = try AgentFixture(submitter: "leader:D07", roster: roster)
+        let outcome = fixture.agent.importer.read(Data("社区工作者,得分\nW0701,92\nW0702,88.5\n".utf8), fileName: "r.csv")
+        #expect(outcome.problems.isEmpty)
+        #expect(outcome.rows.map(\.submission.indicator) == ["worker_leader_review", "worker_leader_review"])
+        #expect(outcome.rows.map(\.submission.district) == ["D07", "D07"])
+        let other = fixture.agent.importer.read(Data("社区工作者,得分,居民区\nW0801,90,D08\n".utf8), fileName: "r.csv")
+        #expect(other.problems.first?.message.contains("leader:D08") == true)
+    }
+
+    @Test func readsHotlineRatesByTheirChineseNames() throws {
+        let fixture = try AgentFixture(submitter: "city_ops")
+        let csv = "居民区,月份,先行联系率,按时办结率,诉求解决率,市民满意率\n居民区05,2023-03,88.1,96,95.5,80\n"
+        let outcome = fixture.agent.importer.read(Data(csv.utf8), fileName: "hotline.csv")
+        #expect(outcome.problems.isEmpty)
+        let submission = try #require(outcome.rows.first?.submission)
+        #expect(submission.indicator == "hotline" && submission.period == "2023-03")
+        #expect(submission.hotline["resolution_rate"] == "95.5")
+    }
+
+    @Test func derivedIDsAreStableAndFollowTheContent() {
+        let a = Submission(id: "", submitter: "p", campaign: "c", indicator: "i", district: "D01", score: "1")
+        var b = a
+        #expect(SubmissionImport.derivedID(a) == SubmissionImport.derivedID(b))
+        b.score = "2"
+        #expect(SubmissionImport.derivedID(a) != SubmissionImport.derivedID(b))
+    }
+}
+
+@Suite struct OutboxAndInboxTests {
+    @Test func theOutboxSurvivesReopeningAndRequeuesARefusedSubmission() throws {
+        let fixture = try AgentFixture(submitter: "party_office")
+        let rows = fixture.agent.importer.read(Data("居民区,得分\nD01,13\nD02,12\n".utf8), fileName: "p.csv").rows
+        #expect(try fixture.agent.enqueue(rows.map { ("test", $0.submission) }) == 2)
+        #expect(try fixture.agent.enqueue(rows.map { ("test", $0.submission) }) == 0)
+
+        let reopened = try Outbox(path: fixture.agent.configuration.outbox)
+        let pending = try reopened.items(state: .pending)
+        #expect(pending.count == 2)
+        let envelope = try SignedEnvelope.decode(pending[0].envelope)
+        #expect(SignedEnvelope.verify(envelope, with: fixture.agent.identity.publicKey))
+
+        try reopened.receipt(
+            forEnvelopeHash: pending[0].envelopeHash, delivered: false, status: "conflict", reason: "r",
+            receipt: Data([1]), at: 5)
+        #expect(try reopened.counts() == [.pending: 1, .rejected: 1])
+        // Submitted again after the operator's reopen: queued anew, the refusal kept on record.
+        #expect(try fixture.agent.enqueue(rows.map { ("again", $0.submission) }) == 1)
+        #expect(try reopened.counts() == [.pending: 2, .rejected: 1])
+        #expect(try reopened.items(state: .rejected).first?.submissionID.contains("#refused-") == true)
+    }
+
+    @Test func dueItemsBackOff() throws {
+        let fixture = try AgentFixture(submitter: "party_office")
+        _ = try fixture.agent.enqueue([("t", Submission(
+            id: "x", submitter: "party_office", campaign: "zhongshan-2023", indicator: "party_building",
+            district: "D01", score: "1"))])
+        let outbox = fixture.agent.outbox
+        let now = Agent.now()
+        #expect(try outbox.due(at: now).count == 1)
+        try outbox.attempted("x", retryAt: now + 60_000)
+        #expect(try outbox.due(at: now).isEmpty)
+        #expect(try outbox.due(at: now + 60_000).count == 1)
+        let deliverer = Deliverer(agent: fixture.agent, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        for attempt in 1...12 {
+            let delay = deliverer.backoff(attempt: attempt)
+            let base = min(300.0, pow(2, Double(attempt - 1))) * 1000
+            #expect(Double(delay) >= base * 0.5 && Double(delay) < base * 1.5)
+        }
+    }
+
+    @Test func theInboxMovesGoodFilesToDoneAndBadOnesToFailedWithReports() throws {
+        let fixture = try AgentFixture(submitter: "party_office", inbox: true)
+        let inbox = try Inbox(folder: fixture.agent.configuration.inbox!, agent: fixture.agent, logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let past = Date().addingTimeInterval(-5)
+        func drop(_ name: String, _ text: String) throws {
+            let url = inbox.folder.appendingPathComponent(name)
+            try Data(text.utf8).write(to: url)
+            try FileManager.default.setAttributes([.modificationDate: past], ofItemAtPath: url.path)
+        }
+        try drop("good.csv", "\u{FEFF}居民区,得分\nD01,13\nD02,12.5\n")
+        try drop("bad.csv", "居民区,得分\nD03,12\nD04,abc\n")
+        try drop("notes.txt", "ignored")
+        try Data("居民区,得分\nD05,1\n".utf8).write(to: inbox.folder.appendingPathComponent("writing.csv"))
+
+        let outcomes = inbox.scan()
+        #expect(outcomes.map(\.file) == ["bad.csv", "good.csv"])
+        #expect(outcomes.map(\.accepted) == [false, true])
+        let done = try FileManager.default.contentsOfDirectory(atPath: inbox.folder.appendingPathComponent("done").path)
+        let failed = try FileManager.default.contentsOfDirectory(atPath: inbox.folder.appendingPathComponent("failed").path)
+        #expect(done.filter { $0.hasSuffix("good.csv") }.count == 1 && done.contains { $0.hasSuffix(".report.txt") })
+        let report = try String(
+            contentsOf: inbox.folder.appendingPathComponent("failed").appendingPathComponent(failed.first { $0.hasSuffix(".report.txt") }!),
+            encoding: .utf8)
+        #expect(report.contains("line 3") && report.contains("abc") && report.contains("NOT QUEUED"))
+        #expect(try fixture.agent.outbox.items().map(\.subject).sorted() == ["party_building/D01", "party_building/D02"])
+        // The file still being written (modified just now) waits for the next scan; the .txt is left alone.
+        let left = try FileManager.default.contentsOfDirectory(atPath: inbox.folder.path).sorted()
+        #expect(left == ["done", "failed", "notes.txt", "writing.csv"])
+    }
+}

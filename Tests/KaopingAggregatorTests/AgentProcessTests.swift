@@ -1,0 +1,144 @@
+import Foundation
+import KaopingClient
+import KaopingStore
+import KaopingWire
+import Testing
+
+/// The real `kaoping-agent` against the real aggregator: a durable outbox, retries while the aggregator is down,
+/// and the operator's status and export commands.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct AgentProcessTests {
+    /// Runs a binary to completion and returns its status and output.
+    @discardableResult
+    static func run(_ binary: String, _ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+        let process = Process()
+        process.executableURL = AggregatorHarness.binary(binary)
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self))
+    }
+
+    static func agentConfiguration(_ harness: AggregatorHarness, submitter: String) throws -> String {
+        let key = harness.folder.appendingPathComponent("\(submitter).key")
+        try Data(KeyFile.render(harness.identities[submitter]!).utf8).write(to: key)
+        let path = harness.folder.appendingPathComponent("agent-\(submitter).yaml").path
+        let yaml = """
+            key: \(key.path)
+            aggregator: \(harness.endpoint("ingest"))
+            aggregator_public_key: "\(harness.aggregatorIdentity.publicKey.rawRepresentation.base64EncodedString())"
+            outbox: \(harness.folder.appendingPathComponent("outbox-\(submitter).sqlite").path)
+            heartbeat_seconds: 1
+            retry_initial_seconds: 0.2
+            retry_max_seconds: 1
+            """
+        try Data(yaml.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func theOutboxSurvivesAgentRestartsAndDrainsOnceTheAggregatorIsBack() throws {
+        let harness = try AggregatorHarness(submitters: ["party_office"])
+        let config = try Self.agentConfiguration(harness, submitter: "party_office")
+        for (district, score) in [("D01", "13"), ("居民区02", "12.5"), ("D03", "14")] {
+            let queued = try Self.run("kaoping-agent", ["submit", "--config", config, "--district", district, "--score", score, "--queue-only"])
+            #expect(queued.status == 0, "\(queued.err)")
+        }
+        // The aggregator is down: the daemon retries, then is killed outright.
+        let agent = Process()
+        agent.executableURL = AggregatorHarness.binary("kaoping-agent")
+        agent.arguments = ["run", "--config", config, "--log-level", "warning"]
+        agent.standardError = FileHandle.nullDevice
+        try agent.run()
+        Thread.sleep(forTimeInterval: 1.5)
+        kill(agent.processIdentifier, SIGKILL)
+        agent.waitUntilExit()
+        let outbox = try Outbox(path: harness.folder.appendingPathComponent("outbox-party_office.sqlite").path)
+        #expect(try outbox.counts()[.pending] == 3)
+        #expect(try outbox.items().allSatisfy { $0.attempts >= 1 })
+
+        // A new daemon, then the aggregator comes up: everything is delivered once.
+        let again = Process()
+        again.executableURL = AggregatorHarness.binary("kaoping-agent")
+        again.arguments = ["run", "--config", config, "--log-level", "warning"]
+        again.standardError = FileHandle.nullDevice
+        try again.run()
+        defer {
+            kill(again.processIdentifier, SIGTERM)
+            again.waitUntilExit()
+        }
+        Thread.sleep(forTimeInterval: 0.5)
+        try harness.start()
+        let deadline = Date().addingTimeInterval(20)
+        while (try outbox.counts()[.pending] ?? 0) > 0, Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+        #expect(try outbox.counts() == [.delivered: 3])
+        for item in try outbox.items() {
+            let receipt = try ReceiptCheck.open(
+                try #require(item.receipt), aggregatorKey: harness.aggregatorEntry, campaign: "zhongshan-2023")
+            #expect(receipt.receipt.status == .accepted)
+        }
+        // Heartbeats reach the operator's status.
+        Thread.sleep(forTimeInterval: 1.5)
+        let status = try Self.run("kaoping", ["status", "--control", harness.endpoint("control"), "--json"])
+        #expect(status.status == 0)
+        #expect(status.out.contains("\"cells_filled\": 3") || status.out.contains("\"cells_filled\":3"))
+        let text = try Self.run("kaoping", ["status", "--control", harness.endpoint("control")])
+        let row = try #require(text.out.split(separator: "\n").first { $0.hasPrefix("party_office") })
+        #expect(!row.contains("never") && !row.contains("silent"))
+        let list = try Self.run("kaoping-agent", ["outbox", "--config", config])
+        #expect(list.out.contains("0 pending, 3 delivered, 0 refused"))
+        harness.stop()
+        #expect(try AggregatorStore(path: harness.storePath).load().standing.count == 3)
+    }
+
+    @Test func statusShowsTheMatrixAndExportWritesCSVWithABOM() throws {
+        let harness = try AggregatorHarness(submitters: ["party_office", "city_ops"])
+        try harness.start()
+        let client = try harness.ingestClient()
+        _ = try client.deliver(try harness.seal(Sample.submission("party_building", "D01", "13", submitter: "party_office")))
+        _ = try client.deliver(try harness.seal(Sample.submission("party_building", "D02", "14", submitter: "party_office")))
+
+        let status = try Self.run("kaoping", ["status", "--control", harness.endpoint("control")])
+        #expect(status.status == 0, "\(status.err)")
+        let lines = status.out.split(separator: "\n").map(String.init)
+        let header = try #require(lines.first { $0.hasPrefix("居民区") })
+        #expect(header.contains("党建") && header.contains("热线"))
+        let d01 = try #require(lines.first { $0.hasPrefix("居民区01") })
+        let d03 = try #require(lines.first { $0.hasPrefix("居民区03") })
+        #expect(d01.contains("✓") && !d03.contains("✓"))
+        #expect(d01.contains("0/12"))
+        #expect(status.out.contains("2 of 440 cells filled"))
+
+        let csv = try Self.run("kaoping", [
+            "export", "--feed", harness.endpoint("feed"), "--snapshot", harness.endpoint("snapshot"), "--format", "csv",
+        ])
+        #expect(csv.status == 0, "\(csv.err)")
+        #expect(csv.out.hasPrefix("\u{FEFF}类型 kind,排名 rank"))
+        let rows = csv.out.split(separator: "\r\n")
+        #expect(rows.count == 23)
+        #expect(rows[1] == "居民区,1,D02,居民区02,D02,14.00,优秀,excellent,临时 provisional")
+
+        let json = try Self.run("kaoping", [
+            "export", "--feed", harness.endpoint("feed"), "--snapshot", harness.endpoint("snapshot"), "--format", "json",
+        ])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])
+        #expect((document["districts"] as? [[String: Any]])?.first?["district"] as? String == "D02")
+        #expect(document["final"] as? Bool == false)
+
+        let watch = try Self.run("kaoping", [
+            "watch", "--feed", harness.endpoint("feed"), "--snapshot", harness.endpoint("snapshot"), "--json", "--once",
+        ])
+        let update = try #require(try JSONSerialization.jsonObject(with: Data(watch.out.utf8)) as? [String: Any])
+        #expect(update["ledger_position"] as? Int == 2)
+        harness.stop()
+
+        let down = try Self.run("kaoping", ["status", "--control", harness.endpoint("control"), "--timeout", "1"])
+        #expect(down.status != 0)
+        #expect(down.err.contains("is the aggregator running?"))
+    }
+}

@@ -96,6 +96,85 @@ struct AgentProcessTests {
         #expect(try AggregatorStore(path: harness.storePath).load().standing.count == 3)
     }
 
+    @Test func killingTheAggregatorMidDeliveryLosesNothingAndDuplicatesNothing() throws {
+        let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("deploy/demo/sample-campaign.jsonl")
+        let submitters = ["city_ops", "survey_vendor", "assessment_team", "party_office"]
+        let lines = try String(contentsOf: sample, encoding: .utf8).split(separator: "\n").map(String.init).filter { line in
+            submitters.contains { line.contains("\"submitter\": \"\($0)\"") } && !line.contains("14.80")
+                && line.contains("\"indicator\": \"") && !line.contains("worker_democratic_review")
+        }
+        let harness = try AggregatorHarness(submitters: submitters)
+        try harness.start()
+        var agents: [Process] = []
+        var outboxes: [Outbox] = []
+        for submitter in submitters {
+            let config = try Self.agentConfiguration(harness, submitter: submitter)
+            let file = harness.folder.appendingPathComponent("\(submitter).jsonl")
+            try Data(lines.filter { $0.contains("\"submitter\": \"\(submitter)\"") }.joined(separator: "\n").utf8).write(to: file)
+            let imported = try Self.run("kaoping-agent", ["import", "--config", config, file.path])
+            #expect(imported.status == 0, "\(imported.err)")
+            let agent = Process()
+            agent.executableURL = AggregatorHarness.binary("kaoping-agent")
+            agent.arguments = ["run", "--config", config, "--log-level", "error"]
+            agent.standardError = FileHandle.nullDevice
+            try agent.run()
+            agents.append(agent)
+            outboxes.append(try Outbox(path: harness.folder.appendingPathComponent("outbox-\(submitter).sqlite").path))
+        }
+        defer {
+            for agent in agents where agent.isRunning {
+                kill(agent.processIdentifier, SIGTERM)
+                agent.waitUntilExit()
+            }
+        }
+        // Kill the aggregator outright twice while the agents deliver, and bring it back.
+        for _ in 0..<2 {
+            Thread.sleep(forTimeInterval: 0.4)
+            harness.stop(signal: SIGKILL)
+            Thread.sleep(forTimeInterval: 0.5)
+            try harness.start()
+        }
+        let deadline = Date().addingTimeInterval(60)
+        func pending() throws -> Int { try outboxes.reduce(0) { $0 + ((try $1.counts()[.pending]) ?? 0) } }
+        while try pending() > 0, Date() < deadline { Thread.sleep(forTimeInterval: 0.3) }
+        #expect(try pending() == 0)
+        #expect(try outboxes.map { try $0.counts()[.rejected] ?? 0 } == [0, 0, 0, 0])
+
+        // Every receipt an agent holds matches exactly one stored submission.
+        let store = try AggregatorStore(path: harness.storePath)
+        let stored = try store.load().standing
+        #expect(stored.count == lines.count)
+        let byID = Dictionary(grouping: stored, by: \.submissionID)
+        for outbox in outboxes {
+            for item in try outbox.items() {
+                let receipt = try ReceiptCheck.open(
+                    try #require(item.receipt), aggregatorKey: harness.aggregatorEntry, campaign: "zhongshan-2023")
+                let matches = byID[receipt.receipt.status == .duplicate
+                    ? receipt.receipt.originalSubmissionID : receipt.receipt.submissionID] ?? []
+                #expect(matches.count == 1)
+                #expect(matches.first.map { UInt64($0.position) } == receipt.receipt.ledgerPosition)
+            }
+        }
+        // The final ranking equals `kaoping score` over the same lines.
+        let input = harness.folder.appendingPathComponent("all.jsonl")
+        try Data(lines.joined(separator: "\n").utf8).write(to: input)
+        let scored = try Self.run("kaoping", ["score", "--input", input.path])
+        let offline = try #require(try JSONSerialization.jsonObject(with: Data(scored.out.utf8)) as? [String: Any])
+        let live = try Self.run("kaoping", [
+            "export", "--feed", harness.endpoint("feed"), "--snapshot", harness.endpoint("snapshot"), "--format", "json",
+        ])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(live.out.utf8)) as? [String: Any])
+        func rows(_ document: [String: Any]) -> [String] {
+            (document["districts"] as? [[String: Any]] ?? []).map {
+                "\($0["district"]!) \($0["total"]!) \($0["rank"]!) \($0["grade"]!)"
+            }
+        }
+        #expect(rows(document) == rows(offline))
+        #expect(try store.verifyAuditChain() >= lines.count)
+        harness.stop()
+    }
+
     @Test func statusShowsTheMatrixAndExportWritesCSVWithABOM() throws {
         let harness = try AggregatorHarness(submitters: ["party_office", "city_ops"])
         try harness.start()

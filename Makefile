@@ -5,7 +5,7 @@ SWIFT_BUILD_FLAGS ?=
 PYTHON ?= python3
 BIN := .build/debug
 
-.PHONY: all deps build test demo clean
+.PHONY: all deps build test chaos demo clean
 
 all: build
 
@@ -25,7 +25,12 @@ test: build
 	$(PYTHON) tests/reference/differential.py --kaoping $(BIN)/kaoping --campaigns 60
 	$(PYTHON) tests/protocol/run.py --bin $(BIN)
 
-## demo: score the shipped sample campaign and print the ranking.
+## chaos: agents deliver a full campaign while the aggregator (and some agents) are killed at random, CYCLES times.
+CYCLES ?= 25
+chaos: build
+	$(PYTHON) tests/chaos/chaos.py --bin $(BIN) --cycles $(CYCLES)
+
+## demo: the aggregator and 30 agents on this machine, the live ranking, then the final table.
 demo: build
 	@deploy/demo/run-demo.sh $(BIN)
 

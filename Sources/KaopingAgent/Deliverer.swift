@@ -30,7 +30,7 @@ public struct Deliverer: Sendable {
     /// files dropped into the inbox folder.
     public func run(untilDrained: Bool, deadline: Date? = nil, heartbeats: Bool, inbox: Inbox?) async throws -> Report {
         let context = try Context()
-        let loop = try SocketLoop(context: context, name: "agent-zmq")
+        let loop = try SocketLoop(context: context, name: "agent-zmq", terminatesContext: true)
         let dealer = try await loop.open(
             .dealer,
             options: [

@@ -47,7 +47,7 @@ public struct Aggregator: Sendable {
 
         let limits = configuration.limits
         let context = try Context()
-        let loop = try SocketLoop(context: context, name: "aggregator-zmq")
+        let loop = try SocketLoop(context: context, name: "aggregator-zmq", terminatesContext: true)
         let routerOptions: [SocketOption] = [
             .routerMandatory, .maxMessageSize(Int64(limits.maxMessageBytes)),
             .receiveHighWaterMark(limits.highWaterMark), .sendHighWaterMark(limits.highWaterMark),
@@ -120,7 +120,9 @@ public struct Aggregator: Sendable {
             throw error
         }
         await loop.stop(linger: 1_000)
-        logger.info("aggregator stopped")
+        logger.info(
+            "aggregator stopped",
+            metadata: ["zmq.failed_posts": "\(loop.failedPosts)", "zmq.dropped_inbound": "\(loop.droppedInbound)"])
     }
 
     // MARK: - Files

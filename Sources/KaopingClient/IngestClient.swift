@@ -15,7 +15,6 @@ public final class IngestClient {
         self.aggregatorKey = aggregatorKey
         socket = try Socket(context: context, type: .dealer)
         try socket.set(.linger(0))
-        try socket.set(.immediate)
         try socket.connect(endpoint)
     }
 

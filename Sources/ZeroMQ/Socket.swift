@@ -1,11 +1,13 @@
 import CZeroMQ
 import Foundation
+import Synchronization
 
 /// A libzmq context: the owner of I/O threads and sockets.
 ///
 /// `@unchecked Sendable`: libzmq documents contexts as thread-safe; the handle is immutable after `init`.
 public final class Context: @unchecked Sendable {
     let handle: UnsafeMutableRawPointer
+    private let terminated = Mutex(false)
 
     public init(ioThreads: Int32 = 1) throws(ZMQError) {
         guard let handle = zmq_ctx_new() else { throw .last("zmq_ctx_new") }
@@ -18,9 +20,20 @@ public final class Context: @unchecked Sendable {
         zmq_ctx_shutdown(handle)
     }
 
-    deinit {
-        // Every socket is closed by its owner before the context goes; zmq_ctx_term waits for lingering sends.
+    /// Waits until every closed socket has sent what it holds (up to its linger), then frees the context. Call it
+    /// after closing every socket and before the process exits: messages still queued in libzmq's I/O thread are
+    /// lost otherwise. Blocking; idempotent.
+    public func terminate() {
+        let first = terminated.withLock { done in
+            defer { done = true }
+            return !done
+        }
+        guard first else { return }
         while zmq_ctx_term(handle) != 0, kaoping_zmq_errno() == EINTR {}
+    }
+
+    deinit {
+        terminate()
     }
 }
 

@@ -45,15 +45,22 @@ public final class SocketLoop: @unchecked Sendable {
     private let finished = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
     /// Inbound messages dropped because a consumer fell behind by more than its inbound limit.
     private let droppedCount = Atomic<Int>(0)
+    /// Posted messages libzmq refused (peer gone, high-water mark reached).
+    private let failedPostCount = Atomic<Int>(0)
 
     // Touched only by the loop thread.
     private var sockets: [Int: Entry] = [:]
     private var nextID = 0
 
-    /// Creates the loop and starts its thread.
-    public init(context: Context, name: String = "zmq-loop") throws(ZMQError) {
+    /// Whether the loop terminates its context when it stops.
+    private let terminatesContext: Bool
+
+    /// Creates the loop and starts its thread. With `terminatesContext`, ``stop(linger:)`` returns only once the
+    /// context has flushed what the closed sockets still held (use it when the loop owns the context).
+    public init(context: Context, name: String = "zmq-loop", terminatesContext: Bool = false) throws(ZMQError) {
         self.context = context
         self.name = name
+        self.terminatesContext = terminatesContext
         let descriptor = kaoping_eventfd_open()
         guard descriptor >= 0 else { throw ZMQError(operation: "eventfd", errno: errno) }
         wakeDescriptor = descriptor
@@ -68,6 +75,9 @@ public final class SocketLoop: @unchecked Sendable {
 
     /// Inbound messages dropped so far because their consumer was too slow.
     public var droppedInbound: Int { droppedCount.load(ordering: .relaxed) }
+
+    /// Messages given to ``post(_:on:)`` that libzmq refused (the peer was gone, or its high-water mark reached).
+    public var failedPosts: Int { failedPostCount.load(ordering: .relaxed) }
 
     // MARK: - API for any task
 
@@ -151,6 +161,7 @@ public final class SocketLoop: @unchecked Sendable {
             entry.continuation?.finish()
         }
         sockets.removeAll()
+        if terminatesContext { context.terminate() }
         let waiters = finished.withLock { state in
             state.done = true
             return state.waiters
@@ -197,6 +208,7 @@ public final class SocketLoop: @unchecked Sendable {
                 try entry.socket.send(message)
                 continuation?.resume()
             } catch {
+                if continuation == nil { failedPostCount.add(1, ordering: .relaxed) }
                 continuation?.resume(throwing: error)
             }
         case .close(let handle, let linger):

@@ -120,6 +120,11 @@ actor LedgerKeeper {
             }
         }
         state = tentative
+        logger.debug(
+            "batch committed", metadata: [
+                "batch.size": "\(batch.count)", "batch.accepted": "\(effects.accepted.count)",
+                "batch.replies": "\(effects.ingestReplies.count + effects.controlReplies.count)",
+            ])
         for (request, body) in effects.ingestReplies { replies.ingest(request.reply(body)) }
         for (request, body) in effects.controlReplies { replies.control(request.reply(body)) }
         guard !effects.accepted.isEmpty || !effects.voided.isEmpty else { return }

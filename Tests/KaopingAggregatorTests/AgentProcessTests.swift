@@ -25,6 +25,17 @@ struct AgentProcessTests {
         return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self))
     }
 
+    /// Waits (up to 10 s) until the published ranking includes ledger position `position`: the ranking follows
+    /// the receipts of a batch by a moment.
+    static func waitForRanking(_ harness: AggregatorHarness, position: Int) throws {
+        let feed = try harness.feedSubscriber()
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if case .ranking(_, let ranking, _) = try feed.resnapshot(), ranking.ledgerPosition >= position { return }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+    }
+
     static func agentConfiguration(_ harness: AggregatorHarness, submitter: String) throws -> String {
         let key = harness.folder.appendingPathComponent("\(submitter).key")
         try Data(KeyFile.render(harness.identities[submitter]!).utf8).write(to: key)
@@ -159,6 +170,7 @@ struct AgentProcessTests {
         // The final ranking equals `kaoping score` over the same lines.
         let input = harness.folder.appendingPathComponent("all.jsonl")
         try Data(lines.joined(separator: "\n").utf8).write(to: input)
+        try Self.waitForRanking(harness, position: try store.load().lastPosition)
         let scored = try Self.run("kaoping", ["score", "--input", input.path])
         let offline = try #require(try JSONSerialization.jsonObject(with: Data(scored.out.utf8)) as? [String: Any])
         let live = try Self.run("kaoping", [
@@ -182,6 +194,7 @@ struct AgentProcessTests {
         _ = try client.deliver(try harness.seal(Sample.submission("party_building", "D01", "13", submitter: "party_office")))
         _ = try client.deliver(try harness.seal(Sample.submission("party_building", "D02", "14", submitter: "party_office")))
 
+        try Self.waitForRanking(harness, position: 2)
         let status = try Self.run("kaoping", ["status", "--control", harness.endpoint("control")])
         #expect(status.status == 0, "\(status.err)")
         let lines = status.out.split(separator: "\n").map(String.init)

@@ -188,8 +188,15 @@ def main():
         with open(data, "w", encoding="utf-8") as handle:
             handle.write("\n".join(text for text, _ in lines) + "\n")
         offline = json.loads(run(kaoping, "score", "--input", data, "--roster", roster))
-        live = json.loads(run(kaoping, "export", "--feed", endpoint("feed"), "--snapshot", endpoint("snapshot"),
-                              "--format", "json"))
+        # The ranking follows the last receipts by a moment.
+        last_position = db.execute("SELECT MAX(position) FROM submission").fetchone()[0]
+        deadline = time.time() + 10
+        while True:
+            live = json.loads(run(kaoping, "export", "--feed", endpoint("feed"), "--snapshot", endpoint("snapshot"),
+                                  "--format", "json"))
+            if live["ledger_position"] >= last_position or time.time() > deadline:
+                break
+            time.sleep(0.2)
         rows = lambda doc, kind, key: [(r[key], r["total"], r["rank"], r["grade"]) for r in doc[kind]]
         for kind, key in [("districts", "district"), ("workers", "worker")]:
             checks.check(rows(live, kind, key) == rows(offline, kind, key), "%s ranking differs from kaoping score" % kind)

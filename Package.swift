@@ -116,8 +116,8 @@ let package = Package(
         .testTarget(
             name: "KaopingAggregatorTests",
             dependencies: [
-                "KaopingClient", "KaopingStore", "KaopingWire", "ZeroMQ", "kaoping-aggregator", "kaoping-agent",
-                "kaoping",
+                "KaopingAggregator", "KaopingClient", "KaopingStore", "KaopingWire", "ZeroMQ", "kaoping-aggregator",
+                "kaoping-agent", "kaoping",
             ]
         ),
         .testTarget(name: "KaopingAgentTests", dependencies: ["KaopingAgent", "KaopingStore", "KaopingWire"]),

@@ -40,7 +40,8 @@ public struct Aggregator: Sendable {
         }
         let store: AggregatorStore
         do {
-            store = try AggregatorStore(path: configuration.store)
+            store = try AggregatorStore(
+                path: configuration.store, faultInjection: Self.faultInjection(logger: logger))
         } catch {
             throw AggregatorStartupError(message: "cannot open the store \(configuration.store): \(error)")
         }
@@ -123,6 +124,18 @@ public struct Aggregator: Sendable {
         logger.info(
             "aggregator stopped",
             metadata: ["zmq.failed_posts": "\(loop.failedPosts)", "zmq.dropped_inbound": "\(loop.droppedInbound)"])
+    }
+
+    /// `KAOPING_FAULT_FILE=PATH`: while PATH exists, every commit fails as on a full disk (for the storage-fault
+    /// tests of docs/reliability.md). Unset in production.
+    static func faultInjection(logger: Logger) -> (@Sendable () throws -> Void)? {
+        guard let path = ProcessInfo.processInfo.environment["KAOPING_FAULT_FILE"], !path.isEmpty else { return nil }
+        logger.warning("fault injection is on: commits fail while \(path) exists")
+        return {
+            if FileManager.default.fileExists(atPath: path) {
+                throw StoreError("injected storage fault: database or disk is full (\(path) exists)")
+            }
+        }
     }
 
     // MARK: - Files

@@ -88,9 +88,13 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
 /// At most one submission stands per key, enforced by a unique index as well as by the ledger.
 public final class AggregatorStore: Sendable {
     private let database: DatabaseQueue
+    /// Runs inside every commit's transaction before anything is written; a throw fails the commit as a full disk
+    /// or an I/O error would. For fault-injection tests only.
+    private let faultInjection: (@Sendable () throws -> Void)?
 
     /// Opens (creating and migrating as needed) the store at `path`.
-    public init(path: String) throws {
+    public init(path: String, faultInjection: (@Sendable () throws -> Void)? = nil) throws {
+        self.faultInjection = faultInjection
         var configuration = Configuration()
         configuration.journalMode = .wal
         configuration.label = "kaoping-aggregator"
@@ -158,7 +162,8 @@ public final class AggregatorStore: Sendable {
     /// Applies `operations` in order in one transaction; returns only after the commit is durable.
     /// On any error nothing of the batch is stored.
     public func commit(_ operations: [StoreOperation]) async throws {
-        try await database.write { db in
+        try await database.write { [faultInjection] db in
+            try faultInjection?()
             var previous: Data?
             var sequence: Int64 = 0
             for operation in operations {

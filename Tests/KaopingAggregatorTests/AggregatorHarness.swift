@@ -73,8 +73,9 @@ final class AggregatorHarness: @unchecked Sendable {
     }
 
     /// Starts the aggregator and waits (up to 30 s) for its ready line.
-    func start() throws {
+    func start(environment: [String: String] = [:]) throws {
         let process = Process()
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.executableURL = Self.binary("kaoping-aggregator")
         var arguments = [
             "--store", storePath, "--keyring", keyringPath,

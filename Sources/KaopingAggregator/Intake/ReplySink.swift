@@ -1,18 +1,19 @@
 import ZeroMQ
 
-/// Where the ledger keeper's answers go: the ingest and control ROUTER sockets of the loop.
+/// Where the ledger keeper's answers go: in the daemon, the ingest and control ROUTER sockets of the loop.
 struct ReplySink: Sendable {
-    let loop: SocketLoop
-    let ingestSocket: SocketLoop.Handle
-    let controlSocket: SocketLoop.Handle
+    let ingest: @Sendable (Multipart) -> Void
+    let control: @Sendable (Multipart) -> Void
 
-    /// Routes a receipt to its peer; a peer that has gone is skipped (ROUTER_MANDATORY reports it, and the agent
-    /// gets the same receipt again when it resends).
-    func ingest(_ message: Multipart) {
-        loop.post(message, on: ingestSocket)
+    /// Routes receipts and control replies to their peers; a peer that has gone is skipped (ROUTER_MANDATORY reports
+    /// it, and an agent gets the same receipt again when it resends).
+    init(loop: SocketLoop, ingestSocket: SocketLoop.Handle, controlSocket: SocketLoop.Handle) {
+        ingest = { loop.post($0, on: ingestSocket) }
+        control = { loop.post($0, on: controlSocket) }
     }
 
-    func control(_ message: Multipart) {
-        loop.post(message, on: controlSocket)
+    init(ingest: @escaping @Sendable (Multipart) -> Void, control: @escaping @Sendable (Multipart) -> Void) {
+        self.ingest = ingest
+        self.control = control
     }
 }

@@ -1,0 +1,91 @@
+import Foundation
+import KaopingCore
+import KaopingStore
+import KaopingWire
+import Logging
+import Synchronization
+import Testing
+import ZeroMQ
+@testable import KaopingAggregator
+
+/// When a commit fails (full disk, I/O error), nothing is acknowledged and nothing changes; the same submission is
+/// accepted once the store works again.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct StorageFaultTests {
+    @Test func aFailedCommitSendsNoReceiptAndChangesNothing() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fault-\(UUID().uuidString).sqlite").path
+        let failing = Atomic<Bool>(true)
+        let store = try AggregatorStore(path: path) {
+            if failing.load(ordering: .relaxed) { throw StoreError("injected: disk full") }
+        }
+        let replies = Mutex<[Multipart]>([])
+        let aggregator = SigningIdentity.generate(for: "aggregator")
+        let submitter = SigningIdentity.generate(for: "party_office")
+        let keeper = try LedgerKeeper(
+            catalog: .zhongshan2023, roster: .empty, identity: aggregator, store: store,
+            keyring: Keyring([.init(submitter: "party_office", publicKey: submitter.publicKey)]), keyringPath: nil,
+            published: PublishedState(),
+            replies: ReplySink(ingest: { message in replies.withLock { $0.append(message) } }, control: { _ in }),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), now: { 1_700_000_000_000 })
+        let submission = Submission(
+            id: "a", submitter: "party_office", campaign: "zhongshan-2023", indicator: "party_building",
+            district: "D01", score: "12")
+        let envelope = try SignedEnvelope.seal(
+            submission.wire(signedAt: 1), type: .submission, campaign: "zhongshan-2023", by: submitter)
+        let request = try #require(RoutedRequest(Multipart([Data("peer".utf8), envelope])))
+
+        await keeper.process([.ingest(request)])
+        #expect(replies.withLock { $0.isEmpty })
+        #expect(try store.load().standing.isEmpty)
+        #expect(try store.auditLog().isEmpty)
+
+        await keeper.process([.ingest(request)])  // the agent's resend, still failing
+        #expect(replies.withLock { $0.isEmpty })
+
+        failing.store(false, ordering: .relaxed)
+        await keeper.process([.ingest(request)])  // space is back
+        let sent = replies.withLock { $0 }
+        #expect(sent.count == 1)
+        let receipt = try Kaoping_V1_Receipt(serializedBytes: try SignedEnvelope.decode(try #require(sent.first?.frames.last)).payload)
+        #expect(receipt.status == .accepted)
+        #expect(receipt.ledgerPosition == 1)
+        #expect(try store.load().standing.map(\.submissionID) == ["a"])
+        #expect(try store.verifyAuditChain() == 1)
+    }
+
+    @Test func theAgentKeepsRetryingUntilTheDiskIsBack() throws {
+        let harness = try AggregatorHarness(submitters: ["party_office"])
+        let fault = harness.folder.appendingPathComponent("disk-full")
+        FileManager.default.createFile(atPath: fault.path, contents: nil)
+        try harness.start(environment: ["KAOPING_FAULT_FILE": fault.path])
+        let config = try AgentProcessTests.agentConfiguration(harness, submitter: "party_office")
+        for district in ["D01", "D02", "D03"] {
+            try AgentProcessTests.run(
+                "kaoping-agent", ["submit", "--config", config, "--district", district, "--score", "10", "--queue-only"])
+        }
+        let agent = Process()
+        agent.executableURL = AggregatorHarness.binary("kaoping-agent")
+        agent.arguments = ["run", "--config", config, "--log-level", "error"]
+        agent.standardError = FileHandle.nullDevice
+        try agent.run()
+        defer {
+            kill(agent.processIdentifier, SIGTERM)
+            agent.waitUntilExit()
+        }
+        let outbox = try Outbox(path: harness.folder.appendingPathComponent("outbox-party_office.sqlite").path)
+        Thread.sleep(forTimeInterval: 2)
+        #expect(try outbox.counts()[.pending] == 3)
+        #expect(try outbox.items().allSatisfy { $0.attempts >= 2 })
+        #expect(harness.log.contains("commit failed"))
+        #expect(harness.isRunning)
+
+        try FileManager.default.removeItem(at: fault)
+        let deadline = Date().addingTimeInterval(15)
+        while (try outbox.counts()[.pending] ?? 0) > 0, Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+        #expect(try outbox.counts() == [.delivered: 3])
+        harness.stop()
+        let store = try AggregatorStore(path: harness.storePath)
+        #expect(try store.load().standing.map(\.position) == [1, 2, 3])
+        #expect(try store.verifyAuditChain() >= 3)
+    }
+}

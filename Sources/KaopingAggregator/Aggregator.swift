@@ -123,7 +123,7 @@ public struct Aggregator: Sendable {
         await loop.stop(linger: 1_000)
         logger.info(
             "aggregator stopped",
-            metadata: ["zmq.failed_posts": "\(loop.failedPosts)", "zmq.dropped_inbound": "\(loop.droppedInbound)"])
+            metadata: ["zmq.failed_posts": "\(loop.failedPosts)"])
     }
 
     /// `KAOPING_FAULT_FILE=PATH`: while PATH exists, every commit fails as on a full disk (for the storage-fault

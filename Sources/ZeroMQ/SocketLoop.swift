@@ -17,8 +17,9 @@ public final class SocketLoop: @unchecked Sendable {
     /// What ``open(_:options:bind:connect:inboundLimit:)`` returns.
     public struct Opened: Sendable {
         public let handle: Handle
-        /// Inbound messages; empty for sockets that do not receive (PUB). Ends when the socket is closed.
-        public let incoming: AsyncStream<Multipart>
+        /// Inbound messages, with backpressure; empty for sockets that do not receive (PUB). Ends when the socket
+        /// is closed.
+        public let incoming: Inbound
         /// The bound endpoints with the ports chosen for `*`.
         public let endpoints: [String]
     }
@@ -34,8 +35,8 @@ public final class SocketLoop: @unchecked Sendable {
 
     private struct Entry {
         let socket: Socket
+        let inbound: Inbound
         let receives: Bool
-        let continuation: AsyncStream<Multipart>.Continuation?
     }
 
     private let context: Context
@@ -43,8 +44,6 @@ public final class SocketLoop: @unchecked Sendable {
     private let wakeDescriptor: Int32
     private let pending = Mutex<(commands: [Command], accepting: Bool)>(([], true))
     private let finished = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-    /// Inbound messages dropped because a consumer fell behind by more than its inbound limit.
-    private let droppedCount = Atomic<Int>(0)
     /// Posted messages libzmq refused (peer gone, high-water mark reached).
     private let failedPostCount = Atomic<Int>(0)
 
@@ -73,15 +72,13 @@ public final class SocketLoop: @unchecked Sendable {
         kaoping_eventfd_close(wakeDescriptor)
     }
 
-    /// Inbound messages dropped so far because their consumer was too slow.
-    public var droppedInbound: Int { droppedCount.load(ordering: .relaxed) }
-
     /// Messages given to ``post(_:on:)`` that libzmq refused (the peer was gone, or its high-water mark reached).
     public var failedPosts: Int { failedPostCount.load(ordering: .relaxed) }
 
     // MARK: - API for any task
 
-    /// Creates a socket on the loop thread, sets `options`, binds and connects it.
+    /// Creates a socket on the loop thread, sets `options`, binds and connects it. At most `inboundLimit` received
+    /// messages wait for their consumer; beyond that the loop stops reading the socket until the consumer catches up.
     public func open(
         _ type: SocketType, options: [SocketOption] = [], bind: [String] = [], connect: [String] = [],
         inboundLimit: Int = 10_000
@@ -158,7 +155,7 @@ public final class SocketLoop: @unchecked Sendable {
         }
         for (_, entry) in sockets {
             entry.socket.close(linger: stopping ?? 0)
-            entry.continuation?.finish()
+            entry.inbound.finish()
         }
         sockets.removeAll()
         if terminatesContext { context.terminate() }
@@ -187,15 +184,13 @@ public final class SocketLoop: @unchecked Sendable {
                     throw error
                 }
                 let receives = type != .pub
-                var streamContinuation: AsyncStream<Multipart>.Continuation?
-                let stream = AsyncStream<Multipart>(bufferingPolicy: .bufferingOldest(limit)) {
-                    streamContinuation = $0
-                }
-                if !receives { streamContinuation?.finish() }
+                let wake = wakeDescriptor
+                let inbound = Inbound(capacity: limit) { kaoping_eventfd_signal(wake) }
+                if !receives { inbound.finish() }
                 nextID += 1
                 let handle = Handle(id: nextID)
-                sockets[handle.id] = Entry(socket: socket, receives: receives, continuation: streamContinuation)
-                continuation.resume(returning: Opened(handle: handle, incoming: stream, endpoints: endpoints))
+                sockets[handle.id] = Entry(socket: socket, inbound: inbound, receives: receives)
+                continuation.resume(returning: Opened(handle: handle, incoming: inbound, endpoints: endpoints))
             } catch {
                 continuation.resume(throwing: error)
             }
@@ -214,7 +209,7 @@ public final class SocketLoop: @unchecked Sendable {
         case .close(let handle, let linger):
             if let entry = sockets.removeValue(forKey: handle.id) {
                 entry.socket.close(linger: linger)
-                entry.continuation?.finish()
+                entry.inbound.finish()
             }
         case .stop:
             break
@@ -222,9 +217,10 @@ public final class SocketLoop: @unchecked Sendable {
     }
 
     /// Waits for inbound messages or a wake-up, then drains what is readable (a bounded batch per socket, so
-    /// that one busy peer cannot starve the others or the command queue).
+    /// that one busy socket cannot starve the others or the command queue). A socket whose consumer is behind is
+    /// not read until it catches up.
     private func poll() {
-        let receiving = sockets.filter { $0.value.receives }.sorted { $0.key < $1.key }
+        let receiving = sockets.filter { $0.value.receives && !$0.value.inbound.isFull }.sorted { $0.key < $1.key }
         var items = [zmq_pollitem_t(socket: nil, fd: wakeDescriptor, events: Int16(ZMQ_POLLIN), revents: 0)]
         items += receiving.map { zmq_pollitem_t(socket: $0.value.socket.handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0) }
         let ready = zmq_poll(&items, Int32(items.count), -1)
@@ -232,10 +228,8 @@ public final class SocketLoop: @unchecked Sendable {
         if items[0].revents != 0 { kaoping_eventfd_drain(wakeDescriptor) }
         for (index, (_, entry)) in receiving.enumerated() where items[index + 1].revents != 0 {
             for _ in 0..<256 {
-                guard let message = try? entry.socket.receive() else { break }
-                if case .dropped = entry.continuation?.yield(message) {
-                    droppedCount.add(1, ordering: .relaxed)
-                }
+                guard !entry.inbound.isFull, let message = try? entry.socket.receive() else { break }
+                entry.inbound.push(message)
             }
         }
     }

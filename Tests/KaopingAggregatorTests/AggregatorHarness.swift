@@ -136,6 +136,8 @@ final class AggregatorHarness: @unchecked Sendable {
         return process.terminationStatus
     }
 
+    var processIdentifier: Int32? { process?.processIdentifier }
+
     var isRunning: Bool { process?.isRunning ?? false }
 
     var log: String { (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? "" }

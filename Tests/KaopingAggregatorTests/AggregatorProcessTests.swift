@@ -125,8 +125,9 @@ struct AggregatorProcessTests {
         try client.sendRaw([Data(), Data("x".utf8), Data("y".utf8), Data("z".utf8)])
         try client.sendRaw([Data(repeating: 0x41, count: 200_000)])  // over ZMQ_MAXMSGSIZE: libzmq drops the peer
         try client.sendRaw([Data([0x0A, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F])])  // a protobuf length beyond the end
-        let garbage = try client.receive(timeout: 2_000)
-        if let garbage { #expect(garbage.receipt.status == .invalid) }
+        // Garbage gets no answer at all.
+        let answered = try client.receive(timeout: 1_000) != nil
+        #expect(!answered)
 
         let fresh = try harness.ingestClient()
         let receipt = try #require(

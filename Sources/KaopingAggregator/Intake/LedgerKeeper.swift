@@ -162,7 +162,9 @@ actor LedgerKeeper {
         do {
             envelope = try SignedEnvelope.decode(request.body)
         } catch {
-            return answer(.invalid, error.message, audit: nil)
+            // Garbage gets no answer: signing a receipt for it would let a flood buy signatures cheaply.
+            logger.debug("dropped a message that is not an envelope", metadata: ["error": "\(error)"])
+            return
         }
         guard envelope.version == SignedEnvelope.protocolVersion else {
             return answer(

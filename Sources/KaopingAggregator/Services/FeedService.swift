@@ -52,7 +52,7 @@ struct FeedService: Service {
 struct SnapshotService: Service {
     let loop: SocketLoop
     let socket: SocketLoop.Handle
-    let incoming: AsyncStream<Multipart>
+    let incoming: Inbound
     let published: PublishedState
 
     func run() async {

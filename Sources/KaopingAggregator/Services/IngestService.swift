@@ -6,7 +6,7 @@ import ZeroMQ
 /// Reads the ingest ROUTER and queues each well-framed message for the ledger keeper. On graceful shutdown it
 /// stops taking new work; the socket stays open so that what is in hand is still answered.
 struct IngestService: Service {
-    let incoming: AsyncStream<Multipart>
+    let incoming: Inbound
     let queue: WorkQueue
     let maximumMessageBytes: Int
     let counters: IntakeCounters

@@ -5,7 +5,7 @@ SWIFT_BUILD_FLAGS ?=
 PYTHON ?= python3
 BIN := .build/debug
 
-.PHONY: all deps build test chaos demo clean
+.PHONY: all deps build test chaos fuzz demo clean
 
 all: build
 
@@ -24,11 +24,22 @@ test: build
 	$(SWIFT) test --skip-build --disable-xctest $(SWIFT_BUILD_FLAGS)
 	$(PYTHON) tests/reference/differential.py --kaoping $(BIN)/kaoping --campaigns 60
 	$(PYTHON) tests/protocol/run.py --bin $(BIN)
+	$(BIN)/kaoping-fuzz tests/fuzz/corpus tests/fuzz/crashes
 
 ## chaos: agents deliver a full campaign while the aggregator (and some agents) are killed at random, CYCLES times.
 CYCLES ?= 25
 chaos: build
 	$(PYTHON) tests/chaos/chaos.py --bin $(BIN) --cycles $(CYCLES)
+
+## fuzz: libFuzzer (with AddressSanitizer) over the envelope, submission and rules path for SECONDS seconds.
+## A crash is written to tests/fuzz/crashes/: commit it, and `make test` replays it from then on.
+SECONDS ?= 60
+fuzz: deps
+	$(SWIFT) build --product kaoping-fuzz --scratch-path .build-fuzz --sanitize=fuzzer --sanitize=address -Xswiftc -DFUZZING
+	mkdir -p .build-fuzz/corpus
+	cp tests/fuzz/corpus/* .build-fuzz/corpus/
+	.build-fuzz/debug/kaoping-fuzz .build-fuzz/corpus tests/fuzz/corpus -max_total_time=$(SECONDS) -max_len=4096 \
+		-artifact_prefix=tests/fuzz/crashes/ -print_final_stats=1
 
 ## demo: the aggregator and 30 agents on this machine, the live ranking, then the final table.
 demo: build

@@ -97,6 +97,10 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "kaoping-fuzz",
+            dependencies: ["KaopingCore", "KaopingWire", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
+        .executableTarget(
             name: "kaoping-aggregator",
             dependencies: [
                 "KaopingAggregator",

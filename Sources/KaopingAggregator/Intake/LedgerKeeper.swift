@@ -80,7 +80,7 @@ actor LedgerKeeper {
 
     private static func restore(_ stored: StoredSubmission, catalog: Catalog, roster: Roster) -> AcceptedSubmission? {
         guard let envelope = try? SignedEnvelope.decode(stored.envelope),
-            let wire = try? Kaoping_V1_Submission(serializedBytes: envelope.payload)
+            let wire = try? SignedEnvelope.decodePayload(Kaoping_V1_Submission.self, from: envelope.payload)
         else { return nil }
         var submission = Submission(wire: wire)
         submission.submitter = stored.submitter
@@ -185,7 +185,7 @@ actor LedgerKeeper {
             answer(status, reason, audit: entry)
         }
         // Peek at the submission id for the answer; nothing in the payload is trusted before the signature.
-        let claimed = isHeartbeat ? nil : try? Kaoping_V1_Submission(serializedBytes: envelope.payload)
+        let claimed = isHeartbeat ? nil : try? SignedEnvelope.decodePayload(Kaoping_V1_Submission.self, from: envelope.payload)
         receipt.submissionID = claimed?.submissionID ?? ""
         receipt.contentHash = envelope.payload.sha256
         entry.submissionID = receipt.submissionID
@@ -287,7 +287,7 @@ extension LedgerKeeper {
         let controlRequest: Kaoping_V1_ControlRequest
         do {
             envelope = try SignedEnvelope.decode(request.body)
-            controlRequest = try Kaoping_V1_ControlRequest(serializedBytes: envelope.payload)
+            controlRequest = try SignedEnvelope.decodePayload(Kaoping_V1_ControlRequest.self, from: envelope.payload)
         } catch {
             return fail("not a control request (Envelope of type 'control' carrying kaoping.v1.ControlRequest)")
         }

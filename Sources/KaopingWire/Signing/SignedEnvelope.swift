@@ -67,10 +67,22 @@ public enum SignedEnvelope {
             throw WireError("the envelope is \(bytes.count) bytes; the limit is \(maximumEnvelopeBytes)")
         }
         do {
-            return try Kaoping_V1_Envelope(serializedBytes: bytes)
+            return try Kaoping_V1_Envelope(serializedBytes: bytes, options: decodingOptions)
         } catch {
             throw WireError("not a Kaoping envelope (protobuf kaoping.v1.Envelope): \(error)")
         }
+    }
+
+    /// Protobuf limits for everything received: the messages of the protocol are flat (a map at most).
+    public static var decodingOptions: BinaryDecodingOptions {
+        var options = BinaryDecodingOptions()
+        options.messageDepthLimit = 8
+        return options
+    }
+
+    /// Decodes an envelope's payload with the protocol's limits.
+    public static func decodePayload<M: SwiftProtobuf.Message>(_ type: M.Type, from payload: Data) throws -> M {
+        try M(serializedBytes: payload, options: decodingOptions)
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import KaopingCore
 import KaopingStore
 import KaopingWire
+import ZeroMQ
 
 /// Why an agent cannot do what was asked, in words a department clerk can act on.
 public struct AgentError: Error, CustomStringConvertible, Sendable {
@@ -19,6 +20,8 @@ public struct Agent: Sendable {
     public let catalog: Catalog
     public let importer: SubmissionImport
     public let outbox: Outbox
+    /// How to encrypt the connection, when the aggregator runs with CURVE.
+    public let curve: CurveClient?
 
     /// Loads the key, the aggregator's key, the catalog, the roster and opens the outbox.
     public init(configuration: AgentConfiguration) throws {
@@ -40,6 +43,20 @@ public struct Agent: Sendable {
         } catch {
             throw AgentError(
                 "aggregator_public_key is missing or not a base64 Ed25519 public key; ask the operator for it")
+        }
+        if let serverKey = configuration.aggregatorCurveKey {
+            guard let raw = Data(base64Encoded: serverKey), raw.count == 32 else {
+                throw AgentError("aggregator_curve_key is not a base64 32-byte key; copy it from the operator again")
+            }
+            guard let transport = identity.transport else {
+                throw AgentError(
+                    "\(configuration.key) has no CURVE keys but the aggregator encrypts; make a new key with "
+                        + "`kaoping keygen` and have the operator list it")
+            }
+            curve = CurveClient(
+                serverKey: raw, keys: CurveKeyPair(publicKey: transport.publicKey, secretKey: transport.secretKey))
+        } else {
+            curve = nil
         }
         if let path = configuration.catalog {
             do {

@@ -9,6 +9,9 @@ public struct AgentConfiguration: Codable, Sendable, Equatable {
     public var aggregator: String = "tcp://127.0.0.1:7401"
     /// The aggregator's public key (base64), which must sign every receipt.
     public var aggregatorPublicKey: String = ""
+    /// The aggregator's CURVE public key (base64) when it encrypts connections; the agent then connects with the
+    /// CURVE keys of its own key file.
+    public var aggregatorCurveKey: String?
     public var campaign: String = "zhongshan-2023"
     /// The durable outbox (SQLite).
     public var outbox: String = "outbox.sqlite"
@@ -35,6 +38,7 @@ public struct AgentConfiguration: Codable, Sendable, Equatable {
         case key, aggregator, campaign, outbox, inbox, catalog, roster
         case localCheck = "local_check"
         case aggregatorPublicKey = "aggregator_public_key"
+        case aggregatorCurveKey = "aggregator_curve_key"
         case heartbeatSeconds = "heartbeat_seconds"
         case inboxScanSeconds = "inbox_scan_seconds"
         case retryInitialSeconds = "retry_initial_seconds"
@@ -47,6 +51,7 @@ public struct AgentConfiguration: Codable, Sendable, Equatable {
         key = try container.decodeIfPresent(String.self, forKey: .key) ?? defaults.key
         aggregator = try container.decodeIfPresent(String.self, forKey: .aggregator) ?? defaults.aggregator
         aggregatorPublicKey = try container.decodeIfPresent(String.self, forKey: .aggregatorPublicKey) ?? ""
+        aggregatorCurveKey = try container.decodeIfPresent(String.self, forKey: .aggregatorCurveKey)
         campaign = try container.decodeIfPresent(String.self, forKey: .campaign) ?? defaults.campaign
         outbox = try container.decodeIfPresent(String.self, forKey: .outbox) ?? defaults.outbox
         inbox = try container.decodeIfPresent(String.self, forKey: .inbox)

@@ -36,7 +36,7 @@ public struct Deliverer: Sendable {
             options: [
                 .immediate, .linger(0), .reconnectInterval(milliseconds: 200, maximum: 5_000),
                 .heartbeat(interval: 5_000, timeout: 15_000, ttl: 30_000), .maxMessageSize(1 << 20),
-            ],
+            ] + (agent.curve.map { [$0.option] } ?? []),
             connect: [agent.configuration.aggregator])
         let counter = ReportCounter()
         await withTaskGroup(of: Void.self) { group in

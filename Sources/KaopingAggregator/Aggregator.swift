@@ -49,6 +49,22 @@ public struct Aggregator: Sendable {
         let limits = configuration.limits
         let context = try Context()
         let loop = try SocketLoop(context: context, name: "aggregator-zmq", terminatesContext: true)
+        var transportAccess: TransportAccess?
+        var zap: SocketLoop.Opened?
+        var submitterSecurity: [SocketOption] = []
+        var readerSecurity: [SocketOption] = []
+        if configuration.curve {
+            guard let transport = identity.transport else {
+                throw AggregatorStartupError(
+                    message: "curve is on but \(configuration.identity) has no CURVE keys; make the aggregator's key "
+                        + "with `kaoping keygen --submitter aggregator`")
+            }
+            // The ZAP handler is bound before any server socket, so that no connection is admitted unchecked.
+            zap = try await loop.open(.router, bind: [ZAPService.endpoint])
+            transportAccess = TransportAccess()
+            submitterSecurity = [.zapDomain(ZAPService.submitterDomain), .curveServer(secretKey: transport.secretKey)]
+            readerSecurity = [.zapDomain(ZAPService.readerDomain), .curveServer(secretKey: transport.secretKey)]
+        }
         let routerOptions: [SocketOption] = [
             .routerMandatory, .maxMessageSize(Int64(limits.maxMessageBytes)),
             .receiveHighWaterMark(limits.highWaterMark), .sendHighWaterMark(limits.highWaterMark),
@@ -62,10 +78,10 @@ public struct Aggregator: Sendable {
                 throw AggregatorStartupError(message: "cannot bind \(endpoint): \(error); is another aggregator running?")
             }
         }
-        let ingest = try await open(.router, endpoints.ingest, routerOptions)
-        let control = try await open(.router, endpoints.control, routerOptions)
-        let snapshot = try await open(.router, endpoints.snapshot, routerOptions)
-        let feed = try await open(.pub, endpoints.feed, [.sendHighWaterMark(1_000), .linger(500)])
+        let ingest = try await open(.router, endpoints.ingest, routerOptions + submitterSecurity)
+        let control = try await open(.router, endpoints.control, routerOptions + submitterSecurity)
+        let snapshot = try await open(.router, endpoints.snapshot, routerOptions + readerSecurity)
+        let feed = try await open(.pub, endpoints.feed, [.sendHighWaterMark(1_000), .linger(500)] + readerSecurity)
         var bound = AggregatorConfiguration.Endpoints()
         bound.ingest = ingest.endpoints.first ?? endpoints.ingest
         bound.control = control.endpoints.first ?? endpoints.control
@@ -77,12 +93,17 @@ public struct Aggregator: Sendable {
             catalog: catalog, roster: roster, identity: identity, store: store, keyring: keyring,
             keyringPath: configuration.keyring, published: published,
             replies: ReplySink(loop: loop, ingestSocket: ingest.handle, controlSocket: control.handle),
-            logger: logger, now: { Int64(Date().timeIntervalSince1970 * 1000) })
+            logger: logger, transportAccess: transportAccess, now: { Int64(Date().timeIntervalSince1970 * 1000) })
         await keeper.publishInitialState()
 
         let queue = WorkQueue(capacity: limits.queueCapacity)
         let counters = IntakeCounters()
-        let services: [any Service] = [
+        var services: [any Service] = []
+        if let zap, let transportAccess {
+            services.append(
+                ZAPService(loop: loop, socket: zap.handle, incoming: zap.incoming, access: transportAccess, logger: logger))
+        }
+        services += [
             FeedService(
                 loop: loop, socket: feed.handle, published: published, campaign: catalog.campaign,
                 heartbeatInterval: .seconds(1)),
@@ -101,6 +122,7 @@ public struct Aggregator: Sendable {
                 "campaign": "\(catalog.campaign)", "endpoint.ingest": "\(bound.ingest)",
                 "endpoint.feed": "\(bound.feed)", "endpoint.snapshot": "\(bound.snapshot)",
                 "endpoint.control": "\(bound.control)", "key.id": "\(identity.keyID)",
+                "curve": "\(configuration.curve ? "on" : "off")",
             ])
         return Aggregator(
             configuration: configuration, boundEndpoints: bound, services: services, loop: loop,

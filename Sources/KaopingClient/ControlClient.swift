@@ -10,11 +10,14 @@ public final class ControlClient {
     private let aggregatorKey: Keyring.Entry?
 
     /// `aggregatorKey` verifies replies; without it replies are read unverified (status only).
-    public init(endpoint: String, campaign: String, aggregatorKey: Keyring.Entry?, context: Context) throws {
+    public init(
+        endpoint: String, campaign: String, aggregatorKey: Keyring.Entry?, context: Context, curve: CurveClient? = nil
+    ) throws {
         self.campaign = campaign
         self.aggregatorKey = aggregatorKey
         socket = try Socket(context: context, type: .dealer)
         try socket.set(.linger(0))
+        if let curve { try socket.set(curve.option) }
         try socket.connect(endpoint)
     }
 

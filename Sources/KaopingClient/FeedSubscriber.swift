@@ -23,15 +23,18 @@ public final class FeedSubscriber {
     public private(set) var snapshots = 0
     private var pending: [Event] = []
 
-    public init(feed: String, snapshot: String, campaign: String, context: Context) throws {
+    /// With CURVE on at the aggregator, pass `curve` (any key pair is admitted to the feed and snapshot).
+    public init(feed: String, snapshot: String, campaign: String, context: Context, curve: CurveClient? = nil) throws {
         self.campaign = campaign
         subscriber = try Socket(context: context, type: .sub)
         try subscriber.set(.linger(0))
+        if let curve { try subscriber.set(curve.option) }
         try subscriber.set(.subscribe(Data("ranking".utf8)))
         try subscriber.set(.subscribe(Data("heartbeat".utf8)))
         try subscriber.connect(feed)
         snapshotSocket = try Socket(context: context, type: .dealer)
         try snapshotSocket.set(.linger(0))
+        if let curve { try snapshotSocket.set(curve.option) }
         try snapshotSocket.connect(snapshot)
     }
 

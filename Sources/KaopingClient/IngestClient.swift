@@ -10,11 +10,15 @@ public final class IngestClient {
     private let socket: Socket
     private let aggregatorKey: Keyring.Entry
 
-    public init(endpoint: String, aggregatorKey: Keyring.Entry, campaign: String, context: Context) throws {
+    /// `curve` encrypts the connection (the aggregator runs with CURVE on).
+    public init(
+        endpoint: String, aggregatorKey: Keyring.Entry, campaign: String, context: Context, curve: CurveClient? = nil
+    ) throws {
         self.campaign = campaign
         self.aggregatorKey = aggregatorKey
         socket = try Socket(context: context, type: .dealer)
         try socket.set(.linger(0))
+        if let curve { try socket.set(curve.option) }
         try socket.connect(endpoint)
     }
 

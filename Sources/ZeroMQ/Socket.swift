@@ -188,6 +188,7 @@ public final class Socket {
     /// The next whole message, or `nil` when none is waiting.
     public func receive() throws(ZMQError) -> Multipart? {
         var frames: [Data] = []
+        var userID: String?
         var message = zmq_msg_t()
         zmq_msg_init(&message)
         defer { zmq_msg_close(&message) }
@@ -198,8 +199,12 @@ public final class Socket {
                 if error.wouldBlock, frames.isEmpty { return nil }
                 throw error
             }
+            // A ROUTER's routing-id frame is made locally and carries no metadata: ask each frame until one has it.
+            if userID == nil, let property = zmq_msg_gets(&message, "User-Id") {
+                userID = String(cString: property)
+            }
             frames.append(Data(bytes: zmq_msg_data(&message), count: Int(size)))
-            if zmq_msg_more(&message) == 0 { return Multipart(frames) }
+            if zmq_msg_more(&message) == 0 { return Multipart(frames, userID: userID) }
         }
     }
 

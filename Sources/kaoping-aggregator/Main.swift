@@ -44,6 +44,9 @@ struct AggregatorCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Control endpoint (ROUTER).", valueName: "ENDPOINT"))
     var control: String?
 
+    @Flag(help: "Encrypt every connection with CURVE and admit only the keyring's CURVE keys to ingest and control.")
+    var curve = false
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -81,6 +84,7 @@ struct AggregatorCommand: AsyncParsableCommand {
         if let feed { settings.endpoints.feed = feed }
         if let snapshot { settings.endpoints.snapshot = snapshot }
         if let control { settings.endpoints.control = control }
+        if curve { settings.curve = true }
 
         let aggregator = try await Aggregator.build(settings, logger: logger)
         let bound = aggregator.boundEndpoints

@@ -30,17 +30,27 @@ final class AggregatorHarness: @unchecked Sendable {
         return folder.appendingPathComponent(name)
     }
 
+    /// With CURVE: every identity has transport keys, and the aggregator runs with `--curve`.
+    let curve: Bool
+
+    static func identity(_ submitter: String, curve: Bool) throws -> SigningIdentity {
+        guard curve else { return .generate(for: submitter) }
+        let pair = try CurveKeyPair.generate()
+        return .generate(for: submitter, transport: TransportKeys(publicKey: pair.publicKey, secretKey: pair.secretKey))
+    }
+
     /// Keys for `submitters` (plus the operator), a keyring listing them and an optional roster.
-    init(submitters: [String], roster: String? = nil) throws {
+    init(submitters: [String], roster: String? = nil, curve: Bool = false) throws {
+        self.curve = curve
         folder = URL(fileURLWithPath: "/tmp/kaoping-test-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         context = try Context()
-        aggregatorIdentity = .generate(for: "aggregator")
-        operatorIdentity = .generate(for: "operator")
+        aggregatorIdentity = try Self.identity("aggregator", curve: curve)
+        operatorIdentity = try Self.identity("operator", curve: curve)
         try Data(KeyFile.render(aggregatorIdentity).utf8).write(to: folder.appendingPathComponent("aggregator.key"))
         var lines = [Keyring.line(for: operatorIdentity)]
         for submitter in submitters {
-            let identity = SigningIdentity.generate(for: submitter)
+            let identity = try Self.identity(submitter, curve: curve)
             identities[submitter] = identity
             lines.append(Keyring.line(for: identity))
         }
@@ -84,6 +94,7 @@ final class AggregatorHarness: @unchecked Sendable {
             "--control", endpoint("control"), "--log-level", "debug",
         ]
         if hasRoster { arguments += ["--roster", folder.appendingPathComponent("roster.csv").path] }
+        if curve { arguments.append("--curve") }
         process.arguments = arguments
         let output = Pipe()
         process.standardOutput = output
@@ -144,19 +155,33 @@ final class AggregatorHarness: @unchecked Sendable {
 
     // MARK: Clients
 
-    func ingestClient() throws -> IngestClient {
+    /// CURVE client options with `identity`'s transport keys (or none without CURVE).
+    func curveClient(_ identity: SigningIdentity?) -> CurveClient? {
+        guard curve, let identity, let transport = identity.transport, let server = aggregatorIdentity.transport else {
+            return nil
+        }
+        return CurveClient(
+            serverKey: server.publicKey,
+            keys: CurveKeyPair(publicKey: transport.publicKey, secretKey: transport.secretKey))
+    }
+
+    /// An ingest client; with CURVE it connects with the first submitter's transport keys unless told otherwise.
+    func ingestClient(connectingAs submitter: String? = nil) throws -> IngestClient {
         try IngestClient(
-            endpoint: endpoint("ingest"), aggregatorKey: aggregatorEntry, campaign: "zhongshan-2023", context: context)
+            endpoint: endpoint("ingest"), aggregatorKey: aggregatorEntry, campaign: "zhongshan-2023", context: context,
+            curve: curveClient(identities[submitter ?? identities.keys.sorted().first ?? ""]))
     }
 
     func controlClient() throws -> ControlClient {
         try ControlClient(
-            endpoint: endpoint("control"), campaign: "zhongshan-2023", aggregatorKey: aggregatorEntry, context: context)
+            endpoint: endpoint("control"), campaign: "zhongshan-2023", aggregatorKey: aggregatorEntry, context: context,
+            curve: curveClient(operatorIdentity))
     }
 
     func feedSubscriber() throws -> FeedSubscriber {
         try FeedSubscriber(
-            feed: endpoint("feed"), snapshot: endpoint("snapshot"), campaign: "zhongshan-2023", context: context)
+            feed: endpoint("feed"), snapshot: endpoint("snapshot"), campaign: "zhongshan-2023", context: context,
+            curve: curveClient(operatorIdentity))
     }
 
     /// Seals `submission` with its submitter's key.

@@ -32,8 +32,8 @@ endpoint() { echo "ipc://$work/$1"; }
 say "Kaoping demo in $work"
 # ---- keys and the keyring
 mkdir -p "$work/keys" "$work/agents"
-kaoping keygen --submitter aggregator --out "$work/keys/aggregator.key" >/dev/null
-aggregator_public=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['public_key'])" "$work/keys/aggregator.key")
+kaoping keygen --submitter aggregator --out "$work/keys/aggregator.key" > "$work/keys/aggregator.line"
+read -r _ aggregator_public aggregator_curve _ < "$work/keys/aggregator.line"
 kaoping keygen --submitter operator --out "$work/keys/operator.key" > "$work/keyring.txt"
 departments="survey_vendor city_ops assessment_team party_office self_governance_office safety_office assessment_office discipline_commission"
 leaders=$(for n in $(seq -w 1 22); do echo "leader:D$n"; done)
@@ -41,13 +41,13 @@ for submitter in $departments $leaders; do
     name=${submitter/:/_}
     kaoping keygen --submitter "$submitter" --out "$work/keys/$name.key" >> "$work/keyring.txt"
 done
-say "keys: 1 aggregator, 1 operator, 8 departments, 22 district heads"
+say "keys: 1 aggregator, 1 operator, 8 departments, 22 district heads (Ed25519 to sign, CURVE to encrypt)"
 
 # ---- the aggregator
 "$bin/kaoping-aggregator" --store "$work/aggregator.sqlite" --keyring "$work/keyring.txt" \
     --identity "$work/keys/aggregator.key" --roster "$here/roster.csv" \
     --ingest "$(endpoint ingest)" --feed "$(endpoint feed)" --snapshot "$(endpoint snapshot)" \
-    --control "$(endpoint control)" > "$work/aggregator.out" 2> "$work/aggregator.log" &
+    --control "$(endpoint control)" --curve > "$work/aggregator.out" 2> "$work/aggregator.log" &
 pids+=($!)
 for _ in $(seq 1 100); do grep -q ready "$work/aggregator.out" 2>/dev/null && break; sleep 0.1; done
 grep -q ready "$work/aggregator.out" || { echo "the aggregator did not start:"; cat "$work/aggregator.log"; exit 1; }
@@ -63,6 +63,7 @@ for submitter in $departments $leaders; do
 key: $work/keys/$name.key
 aggregator: $(endpoint ingest)
 aggregator_public_key: "$aggregator_public"
+aggregator_curve_key: "$aggregator_curve"
 outbox: $work/agents/$name/outbox.sqlite
 inbox: $work/agents/$name/inbox
 roster: $here/roster.csv
@@ -83,9 +84,11 @@ python3 "$here/split-sample.py" "$here/sample-campaign.jsonl" "$work/drops"
 
 # ---- the live ranking, while the departments deliver on their own schedule
 if [ -t 1 ]; then
-    kaoping watch --feed "$(endpoint feed)" --snapshot "$(endpoint snapshot)" --workers 5 --seconds 150 --until-final &
+    kaoping watch --feed "$(endpoint feed)" --snapshot "$(endpoint snapshot)" --aggregator-key "$work/keys/aggregator.line" \
+        --workers 5 --seconds 150 --until-final &
 else
-    kaoping watch --feed "$(endpoint feed)" --snapshot "$(endpoint snapshot)" --brief --seconds 150 --until-final &
+    kaoping watch --feed "$(endpoint feed)" --snapshot "$(endpoint snapshot)" --aggregator-key "$work/keys/aggregator.line" \
+        --brief --seconds 150 --until-final &
 fi
 watcher=$!
 pids+=($watcher)
@@ -104,7 +107,7 @@ schedule() {
     sleep 3;  drop assessment_team.jsonl assessment_team; drop city_ops-3.jsonl city_ops
     sleep 3;  drop assessment_office.jsonl assessment_office
     sleep 3;  drop party_office-2-conflict.jsonl party_office          # a clerk "fixes" D05 without a reopen
-    sleep 4;  kaoping reopen --control "$(endpoint control)" --aggregator-key "$aggregator_public" \
+    sleep 4;  kaoping reopen --control "$(endpoint control)" --aggregator-key "$work/keys/aggregator.line" \
                   --key "$work/keys/operator.key" --district D05 --indicator party_building \
                   --reason "党建办来函更正：漏计两项片区共建活动" > "$work/reopen.out" 2>&1
     sleep 1;  drop party_office-3-corrected.jsonl party_office
@@ -116,11 +119,13 @@ wait "$watcher" || true
 # ---- the end: final table, the check against the offline scorer, what was refused
 echo
 say "final ranking (from the live aggregator)"
-kaoping watch --feed "$(endpoint feed)" --snapshot "$(endpoint snapshot)" --once --workers 10
+feed=(--feed "$(endpoint feed)" --snapshot "$(endpoint snapshot)" --aggregator-key "$work/keys/aggregator.line")
+kaoping watch "${feed[@]}" --once --workers 10
 say "operator's reopen: $(cat "$work/reopen.out")"
-kaoping status --control "$(endpoint control)" --aggregator-key "$aggregator_public" | sed -n '1,2p'
-kaoping export --feed "$(endpoint feed)" --snapshot "$(endpoint snapshot)" --format json > "$work/final.json"
-kaoping export --feed "$(endpoint feed)" --snapshot "$(endpoint snapshot)" --format csv --out "$work/final.csv" >/dev/null
+kaoping status --control "$(endpoint control)" --aggregator-key "$work/keys/aggregator.line" \
+    --key "$work/keys/operator.key" | sed -n '/cells filled/,/feed sequence/p'
+kaoping export "${feed[@]}" --format json > "$work/final.json"
+kaoping export "${feed[@]}" --format csv --out "$work/final.csv" >/dev/null
 kaoping score --input "$here/sample-campaign.jsonl" --roster "$here/roster.csv" > "$work/score.json"
 python3 - "$work/final.json" "$work/score.json" <<'EOF'
 import json, sys

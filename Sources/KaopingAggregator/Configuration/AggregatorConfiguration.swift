@@ -46,11 +46,14 @@ public struct AggregatorConfiguration: Codable, Sendable, Equatable {
     public var roster: String?
     public var endpoints = Endpoints()
     public var limits = Limits()
+    /// Encrypt every connection with CURVE; ingest and control admit only the CURVE keys of the keyring, and each
+    /// submission must be signed by the key of the submitter its connection was admitted as.
+    public var curve = false
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case store, keyring, identity, catalog, roster, endpoints, limits
+        case store, keyring, identity, catalog, roster, endpoints, limits, curve
     }
 
     /// Reads a YAML configuration; absent fields keep their defaults, unknown fields are refused.
@@ -67,6 +70,7 @@ public struct AggregatorConfiguration: Codable, Sendable, Equatable {
         roster = try container.decodeIfPresent(String.self, forKey: .roster)
         endpoints = try container.decodeIfPresent(Endpoints.self, forKey: .endpoints) ?? endpoints
         limits = try container.decodeIfPresent(Limits.self, forKey: .limits) ?? limits
+        curve = try container.decodeIfPresent(Bool.self, forKey: .curve) ?? false
     }
 }
 

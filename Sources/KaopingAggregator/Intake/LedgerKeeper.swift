@@ -43,12 +43,15 @@ actor LedgerKeeper {
     private var state: State
     private var scoreboard: Scoreboard
     private var recentControlRequests: [String: Int64] = [:]
+    /// With CURVE: who may connect, kept in step with the keyring and revocations.
+    private let transportAccess: TransportAccess?
 
     init(
         catalog: Catalog, roster: Roster, identity: SigningIdentity, store: AggregatorStore, keyring: Keyring,
         keyringPath: String?, published: PublishedState, replies: ReplySink, logger: Logger,
-        now: @escaping @Sendable () -> Int64
+        transportAccess: TransportAccess? = nil, now: @escaping @Sendable () -> Int64
     ) throws {
+        self.transportAccess = transportAccess
         self.catalog = catalog
         self.identity = identity
         self.store = store
@@ -73,6 +76,7 @@ actor LedgerKeeper {
             ledger: ledger, keyring: keyring, revoked: loaded.revoked, lastSeen: loaded.lastSeen,
             outcomes: loaded.outcomes)
         scoreboard = Scoreboard(ledger: ledger)
+        Self.refresh(transportAccess, from: state)
         logger.info(
             "state rebuilt from the store",
             metadata: ["ledger.standing": "\(standing.count)", "ledger.position": "\(loaded.lastPosition)"])
@@ -86,6 +90,16 @@ actor LedgerKeeper {
         submission.submitter = stored.submitter
         guard case .success(let value) = catalog.validate(submission, roster: roster) else { return nil }
         return AcceptedSubmission(submission: submission, value: value, position: stored.position)
+    }
+
+    /// Admits the CURVE keys of the keyring entries that are not revoked.
+    private static func refresh(_ access: TransportAccess?, from state: State) {
+        guard let access else { return }
+        var keys: [Data: String] = [:]
+        for entry in state.keyring.entries.values where state.revoked[entry.keyID.rawValue] == nil {
+            if let transportKey = entry.transportKey { keys[transportKey] = entry.submitter }
+        }
+        access.update(keys)
     }
 
     /// Publishes the state rebuilt at start (sequence 1), so that the first snapshot has it.
@@ -120,6 +134,7 @@ actor LedgerKeeper {
             }
         }
         state = tentative
+        if !effects.controlReplies.isEmpty { Self.refresh(transportAccess, from: state) }
         logger.debug(
             "batch committed", metadata: [
                 "batch.size": "\(batch.count)", "batch.accepted": "\(effects.accepted.count)",
@@ -207,6 +222,12 @@ actor LedgerKeeper {
         if let revocation = state.revoked[envelope.keyID] {
             return refuse(
                 .revoked, "key \(envelope.keyID) was revoked (\(revocation.reason)); ask the operator for a new key")
+        }
+        if transportAccess != nil, request.userID != key.submitter {
+            return refuse(
+                .unauthorized,
+                "the connection was admitted as '\(request.userID ?? "nobody")' but the message is signed with "
+                    + "\(key.submitter)'s key; each submitter connects and signs with its own keys")
         }
         effects.operations.append(.seen(submitter: key.submitter, atMilliseconds: at))
         state.lastSeen[key.submitter] = at
@@ -308,6 +329,9 @@ extension LedgerKeeper {
             return fail("the request is not signed by a key in the keyring; sign it with an operator key")
         }
         guard state.revoked[envelope.keyID] == nil else { return fail("key \(envelope.keyID) was revoked") }
+        guard transportAccess == nil || request.userID == key.submitter else {
+            return fail("the connection was admitted as '\(request.userID ?? "nobody")', not as \(key.submitter)")
+        }
         guard catalog.isOperator(key.submitter) else {
             return fail("\(key.submitter) is not an operator; only \(catalog.operators.map(\.id).joined(separator: ", ")) may")
         }

@@ -7,10 +7,13 @@ struct RoutedRequest: Sendable {
     let identity: Data
     let delimited: Bool
     let body: Data
+    /// The submitter the ZAP handler authenticated the connection as (CURVE), if any.
+    let userID: String?
 
     /// Parses `[identity, body]` (DEALER) or `[identity, "", body]` (REQ, or a DEALER that adds the delimiter);
     /// anything else is refused before any decoding.
     init?(_ message: Multipart) {
+        userID = message.userID
         switch message.frames.count {
         case 2:
             identity = message.frames[0]

@@ -38,8 +38,21 @@ struct ControlOptions: ParsableArguments {
             }
         }
         let context = try Context()
+        let aggregator = try aggregatorEntry()
+        var curve: CurveClient?
+        if let serverKey = aggregator?.transportKey {
+            if identity == nil, let key {
+                identity = try? KeyFile.parse(try InputFile.read(key, what: "key file"))
+            }
+            guard let transport = identity?.transport else {
+                throw CLIError(
+                    "the aggregator encrypts (CURVE): pass --key with an operator key listed in its keyring")
+            }
+            curve = CurveClient(
+                serverKey: serverKey, keys: CurveKeyPair(publicKey: transport.publicKey, secretKey: transport.secretKey))
+        }
         let client = try ControlClient(
-            endpoint: control, campaign: campaign, aggregatorKey: try aggregatorEntry(), context: context)
+            endpoint: control, campaign: campaign, aggregatorKey: aggregator, context: context, curve: curve)
         let reply: Kaoping_V1_ControlReply
         do {
             reply = try client.call(request, signedBy: identity, timeout: timeout * 1000)
@@ -51,19 +64,6 @@ struct ControlOptions: ParsableArguments {
     }
 
     private func aggregatorEntry() throws -> Keyring.Entry? {
-        guard let aggregatorKey else { return nil }
-        var text = aggregatorKey
-        if FileManager.default.fileExists(atPath: aggregatorKey) {
-            let data = try InputFile.read(aggregatorKey, what: "aggregator key")
-            if let identity = try? KeyFile.parse(data) {
-                return Keyring.Entry(submitter: identity.submitter, publicKey: identity.publicKey)
-            }
-            text = String(decoding: data, as: UTF8.self)
-        }
-        let words = text.split(separator: "#").first?.split(whereSeparator: \.isWhitespace) ?? []
-        guard let last = words.last, let key = try? KeyFile.publicKey(base64: String(last)) else {
-            throw CLIError("--aggregator-key is neither a base64 public key nor a file holding one")
-        }
-        return Keyring.Entry(submitter: "aggregator", publicKey: key)
+        try aggregatorKey.map(AggregatorKey.parse)
     }
 }

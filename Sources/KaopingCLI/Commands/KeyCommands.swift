@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
 import KaopingWire
+import ZeroMQ
 
 /// `kaoping keygen`: a new Ed25519 key for a submitter.
 struct KeygenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keygen",
-        abstract: "Create a submitter's Ed25519 key file and print the line to add to the aggregator's keyring.")
+        abstract: "Create a submitter's key file (Ed25519 signing key and CURVE transport key) and print its keyring line.")
 
     @Option(help: "The submitter id the key proves: party_office, leader:D07, operator, aggregator, …")
     var submitter: String
@@ -27,7 +28,9 @@ struct KeygenCommand: ParsableCommand {
     }
 
     func run() throws {
-        let identity = SigningIdentity.generate(for: submitter)
+        let curve = try CurveKeyPair.generate()
+        let identity = SigningIdentity.generate(
+            for: submitter, transport: TransportKeys(publicKey: curve.publicKey, secretKey: curve.secretKey))
         let text = KeyFile.render(identity)
         guard FileManager.default.createFile(
             atPath: out, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
@@ -74,6 +77,9 @@ struct KeysCommand: ParsableCommand {
         @Option(help: "The public key, base64 (as printed by `kaoping keygen`).")
         var publicKey: String
 
+        @Option(help: "The CURVE public key, base64 (the third word of the line `kaoping keygen` printed).")
+        var curveKey: String?
+
         func run() throws {
             let key: Keyring.Entry
             do {
@@ -81,13 +87,16 @@ struct KeysCommand: ParsableCommand {
             } catch {
                 throw CLIError("\(error.message); copy the key exactly as `kaoping keygen` printed it")
             }
+            if let curveKey, Data(base64Encoded: curveKey)?.count != 32 {
+                throw CLIError("--curve-key is not a base64 32-byte key; copy it exactly as `kaoping keygen` printed it")
+            }
             var text = FileManager.default.fileExists(atPath: keyring) ? try InputFile.text(keyring, what: "keyring") : ""
             let existing = try KeyringFile.parse(text, path: keyring)
             if let entry = existing.entry(key.keyID) {
                 throw CLIError("key \(key.keyID) is already in \(keyring) for \(entry.submitter); nothing to add")
             }
             if !text.isEmpty, !text.hasSuffix("\n") { text += "\n" }
-            text += "\(submitter) \(publicKey)  # key \(key.keyID)\n"
+            text += "\(submitter) \(publicKey)\(curveKey.map { " " + $0 } ?? "")  # key \(key.keyID)\n"
             guard FileManager.default.createFile(atPath: keyring, contents: Data(text.utf8)) else {
                 throw CLIError("cannot write \(keyring); check its permissions")
             }

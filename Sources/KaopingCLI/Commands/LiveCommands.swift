@@ -15,8 +15,17 @@ struct FeedOptions: ParsableArguments {
     @Option(help: "The campaign id.")
     var campaign = "zhongshan-2023"
 
+    @Option(help: ArgumentHelp(
+        "The aggregator's keyring line or a file holding it; with its CURVE key the connection is encrypted.",
+        valueName: "KEY"))
+    var aggregatorKey: String?
+
     func subscriber(context: Context) throws -> FeedSubscriber {
-        try FeedSubscriber(feed: feed, snapshot: snapshot, campaign: campaign, context: context)
+        var curve: CurveClient?
+        if let serverKey = try aggregatorKey.map(AggregatorKey.parse)?.transportKey {
+            curve = CurveClient(serverKey: serverKey, keys: try CurveKeyPair.generate())
+        }
+        return try FeedSubscriber(feed: feed, snapshot: snapshot, campaign: campaign, context: context, curve: curve)
     }
 }
 

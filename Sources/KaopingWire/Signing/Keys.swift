@@ -19,20 +19,34 @@ public struct KeyID: Hashable, Sendable, Comparable, CustomStringConvertible {
     public static func < (lhs: KeyID, rhs: KeyID) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
-/// A submitter's (or the aggregator's) Ed25519 key pair with the id it signs as.
+/// A transport (CURVE) key pair, 32 bytes each, kept beside the signing key.
+public struct TransportKeys: Sendable, Equatable {
+    public let publicKey: Data
+    public let secretKey: Data
+
+    public init(publicKey: Data, secretKey: Data) {
+        self.publicKey = publicKey
+        self.secretKey = secretKey
+    }
+}
+
+/// A submitter's (or the aggregator's) Ed25519 key pair with the id it signs as, and its CURVE transport keys.
 public struct SigningIdentity: Sendable {
     /// The submitter id the key belongs to: `party_office`, `leader:D07`, `operator`, `aggregator`.
     public let submitter: String
     public let privateKey: Curve25519.Signing.PrivateKey
+    /// The CURVE key pair for encrypted connections, when the key file has one.
+    public let transport: TransportKeys?
 
-    public init(submitter: String, privateKey: Curve25519.Signing.PrivateKey) {
+    public init(submitter: String, privateKey: Curve25519.Signing.PrivateKey, transport: TransportKeys? = nil) {
         self.submitter = submitter
         self.privateKey = privateKey
+        self.transport = transport
     }
 
-    /// A new random key pair.
-    public static func generate(for submitter: String) -> SigningIdentity {
-        SigningIdentity(submitter: submitter, privateKey: Curve25519.Signing.PrivateKey())
+    /// A new random signing key pair, with `transport` keys if given.
+    public static func generate(for submitter: String, transport: TransportKeys? = nil) -> SigningIdentity {
+        SigningIdentity(submitter: submitter, privateKey: Curve25519.Signing.PrivateKey(), transport: transport)
     }
 
     public var publicKey: Curve25519.Signing.PublicKey { privateKey.publicKey }
@@ -51,17 +65,22 @@ public struct KeyFileError: Error, Equatable, Sendable, CustomStringConvertible 
 }
 
 /// The secret key file of one submitter: JSON with `submitter`, `public_key` and `secret_key` (the 32-byte Ed25519
-/// seed), both in standard base64. Keep it readable by its owner only.
+/// seed), and optionally `curve_public_key` and `curve_secret_key` (the CURVE transport keys), all in standard
+/// base64. Keep it readable by its owner only.
 public enum KeyFile {
     private struct Document: Codable {
         var submitter: String
         var publicKey: String
         var secretKey: String
+        var curvePublicKey: String?
+        var curveSecretKey: String?
 
         enum CodingKeys: String, CodingKey {
             case submitter
             case publicKey = "public_key"
             case secretKey = "secret_key"
+            case curvePublicKey = "curve_public_key"
+            case curveSecretKey = "curve_secret_key"
         }
     }
 
@@ -69,7 +88,9 @@ public enum KeyFile {
     public static func render(_ identity: SigningIdentity) -> String {
         let document = Document(
             submitter: identity.submitter, publicKey: identity.publicKey.rawRepresentation.base64EncodedString(),
-            secretKey: identity.privateKey.rawRepresentation.base64EncodedString())
+            secretKey: identity.privateKey.rawRepresentation.base64EncodedString(),
+            curvePublicKey: identity.transport?.publicKey.base64EncodedString(),
+            curveSecretKey: identity.transport?.secretKey.base64EncodedString())
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try! encoder.encode(document), as: UTF8.self) + "\n"
@@ -89,7 +110,16 @@ public enum KeyFile {
             throw KeyFileError("public_key does not belong to secret_key; the file was edited by hand — make a new key")
         }
         guard !document.submitter.isEmpty else { throw KeyFileError("submitter is empty; name the key's owner") }
-        return SigningIdentity(submitter: document.submitter, privateKey: key)
+        var transport: TransportKeys?
+        if let publicText = document.curvePublicKey, let secretText = document.curveSecretKey {
+            guard let publicKey = Data(base64Encoded: publicText), let secretKey = Data(base64Encoded: secretText),
+                publicKey.count == 32, secretKey.count == 32
+            else {
+                throw KeyFileError("curve_public_key / curve_secret_key are not base64 32-byte keys; make a new key")
+            }
+            transport = TransportKeys(publicKey: publicKey, secretKey: secretKey)
+        }
+        return SigningIdentity(submitter: document.submitter, privateKey: key, transport: transport)
     }
 
     /// Reads a public key written as standard base64 of its 32 bytes.
@@ -105,21 +135,26 @@ public enum KeyFile {
 
 /// The public keys the aggregator trusts, each mapped to the submitter it proves.
 ///
-/// File format: one key per line, `SUBMITTER PUBLIC_KEY_BASE64`; `#` starts a comment; blank lines are skipped.
+/// File format: one key per line, `SUBMITTER PUBLIC_KEY_BASE64 [CURVE_PUBLIC_KEY_BASE64]`; `#` starts a comment;
+/// blank lines are skipped.
 /// What a submitter may submit comes from the catalog, not from here.
 public struct Keyring: Sendable {
     public struct Entry: Hashable, Sendable {
         public let submitter: String
         public let publicKey: Curve25519.Signing.PublicKey
+        /// The submitter's CURVE public key, admitted by the aggregator's ZAP handler when CURVE is on.
+        public let transportKey: Data?
         public var keyID: KeyID { KeyID(of: publicKey) }
 
-        public init(submitter: String, publicKey: Curve25519.Signing.PublicKey) {
+        public init(submitter: String, publicKey: Curve25519.Signing.PublicKey, transportKey: Data? = nil) {
             self.submitter = submitter
             self.publicKey = publicKey
+            self.transportKey = transportKey
         }
 
         public static func == (lhs: Entry, rhs: Entry) -> Bool {
             lhs.submitter == rhs.submitter && lhs.publicKey.rawRepresentation == rhs.publicKey.rawRepresentation
+                && lhs.transportKey == rhs.transportKey
         }
 
         public func hash(into hasher: inout Hasher) {
@@ -146,8 +181,16 @@ public struct Keyring: Sendable {
             let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
             let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
             if words.isEmpty { continue }
-            guard words.count == 2 else {
-                throw KeyFileError("keyring line \(index + 1): expected 'SUBMITTER PUBLIC_KEY', found \(words.count) words")
+            guard words.count == 2 || words.count == 3 else {
+                throw KeyFileError(
+                    "keyring line \(index + 1): expected 'SUBMITTER PUBLIC_KEY [CURVE_KEY]', found \(words.count) words")
+            }
+            var transportKey: Data?
+            if words.count == 3 {
+                guard let raw = Data(base64Encoded: String(words[2])), raw.count == 32 else {
+                    throw KeyFileError("keyring line \(index + 1): the CURVE key is not a base64 32-byte key")
+                }
+                transportKey = raw
             }
             let key: Curve25519.Signing.PublicKey
             do {
@@ -155,7 +198,7 @@ public struct Keyring: Sendable {
             } catch {
                 throw KeyFileError("keyring line \(index + 1): \(error.message)")
             }
-            let entry = Entry(submitter: String(words[0]), publicKey: key)
+            let entry = Entry(submitter: String(words[0]), publicKey: key, transportKey: transportKey)
             if let existing = entries[entry.keyID], existing.submitter != entry.submitter {
                 throw KeyFileError(
                     "keyring line \(index + 1): key \(entry.keyID) is already listed for \(existing.submitter); one key, one submitter")
@@ -164,8 +207,15 @@ public struct Keyring: Sendable {
         }
     }
 
-    /// The keyring line for a key: `SUBMITTER PUBLIC_KEY_BASE64  # key id`.
+    /// The keyring line for a key: `SUBMITTER PUBLIC_KEY_BASE64 [CURVE_PUBLIC_KEY_BASE64]  # key id`.
     public static func line(for identity: SigningIdentity) -> String {
-        "\(identity.submitter) \(identity.publicKey.rawRepresentation.base64EncodedString())  # key \(identity.keyID)"
+        let curve = identity.transport.map { " " + $0.publicKey.base64EncodedString() } ?? ""
+        return "\(identity.submitter) \(identity.publicKey.rawRepresentation.base64EncodedString())\(curve)"
+            + "  # key \(identity.keyID)"
+    }
+
+    /// The entry whose CURVE key is `transportKey`, if any.
+    public func entry(transportKey: Data) -> Entry? {
+        entries.values.first { $0.transportKey == transportKey }
     }
 }

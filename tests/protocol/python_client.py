@@ -11,6 +11,7 @@ import json
 import time
 
 import zmq
+import zmq.utils.z85
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives import serialization
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
@@ -42,6 +43,8 @@ class Signer:
         with open(key_file) as handle:
             document = json.load(handle)
         self.submitter = document["submitter"]
+        self.curve_public = base64.b64decode(document.get("curve_public_key", ""))
+        self.curve_secret = base64.b64decode(document.get("curve_secret_key", ""))
         self.private = Ed25519PrivateKey.from_private_bytes(base64.b64decode(document["secret_key"]))
         public = self.private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         self.key_id = key_id(public)
@@ -53,20 +56,41 @@ class Signer:
         return envelope.SerializeToString()
 
 
+def secure(socket, curve):
+    """Makes `socket` a CURVE client: curve = (server public key, client public key, client secret key), 32 bytes
+    each, or None for a plain connection."""
+    if curve is not None:
+        server, public, secret = curve
+        socket.curve_serverkey = zmq.utils.z85.encode(server)
+        socket.curve_publickey = zmq.utils.z85.encode(public)
+        socket.curve_secretkey = zmq.utils.z85.encode(secret)
+
+
 class Client:
-    def __init__(self, schema, endpoints, aggregator_public_key, campaign):
+    def __init__(self, schema, endpoints, aggregator_public_key, campaign, curve=None, control_curve=None):
         self.schema = schema
         self.endpoints = endpoints
         self.campaign = campaign
         self.aggregator = Ed25519PublicKey.from_public_bytes(aggregator_public_key)
         self.aggregator_key_id = key_id(aggregator_public_key)
         self.context = zmq.Context()
-        self.ingest = self.context.socket(zmq.DEALER)
-        self.ingest.setsockopt(zmq.LINGER, 0)
-        self.ingest.connect(endpoints["ingest"])
+        self.endpoints = endpoints
+        self.curve = curve
+        self.ingest_sockets = {}
         self.control = self.context.socket(zmq.DEALER)
         self.control.setsockopt(zmq.LINGER, 0)
+        secure(self.control, control_curve)
         self.control.connect(endpoints["control"])
+
+    def ingest_for(self, submitter):
+        """One connection per submitter: with CURVE each connects with its own transport key."""
+        if submitter not in self.ingest_sockets:
+            socket = self.context.socket(zmq.DEALER)
+            socket.setsockopt(zmq.LINGER, 0)
+            secure(socket, self.curve(submitter) if self.curve else None)
+            socket.connect(self.endpoints["ingest"])
+            self.ingest_sockets[submitter] = socket
+        return self.ingest_sockets[submitter]
 
     def open_signed(self, raw, kind):
         envelope = self.schema["Envelope"].FromString(raw)
@@ -78,18 +102,20 @@ class Client:
         return envelope
 
     def submit_all(self, envelopes, timeout=20.0):
-        """Sends every envelope (pipelined), returns the verified receipts in the same order."""
-        wanted = {hashlib.sha256(raw).digest(): index for index, raw in enumerate(envelopes)}
+        """Sends every (submitter, envelope) pipelined, returns the verified receipts in the same order."""
+        wanted = {hashlib.sha256(raw).digest(): index for index, (_, raw) in enumerate(envelopes)}
         receipts = [None] * len(envelopes)
-        for raw in envelopes:
-            self.ingest.send(raw)
-        deadline = time.time() + timeout
         poller = zmq.Poller()
-        poller.register(self.ingest, zmq.POLLIN)
+        for submitter, raw in envelopes:
+            socket = self.ingest_for(submitter)
+            socket.send(raw)
+            poller.register(socket, zmq.POLLIN)
+        deadline = time.time() + timeout
         while any(r is None for r in receipts) and time.time() < deadline:
-            if not poller.poll(200):
+            ready = dict(poller.poll(200))
+            if not ready:
                 continue
-            frames = self.ingest.recv_multipart()
+            frames = next(iter(ready)).recv_multipart()
             envelope = self.open_signed(frames[-1], "receipt")
             receipt = self.schema["Receipt"].FromString(envelope.payload)
             index = wanted.get(receipt.envelope_hash)
@@ -119,17 +145,19 @@ class Client:
 class Feed:
     """The Clone pattern of docs/protocol.md §5."""
 
-    def __init__(self, schema, endpoints, campaign):
+    def __init__(self, schema, endpoints, campaign, curve=None):
         self.schema = schema
         self.campaign = campaign
         context = zmq.Context.instance()
         self.sub = context.socket(zmq.SUB)
         self.sub.setsockopt(zmq.LINGER, 0)
+        secure(self.sub, curve)
         self.sub.setsockopt(zmq.SUBSCRIBE, b"ranking")
         self.sub.setsockopt(zmq.SUBSCRIBE, b"heartbeat")
         self.sub.connect(endpoints["feed"])
         self.snapshot_socket = context.socket(zmq.DEALER)
         self.snapshot_socket.setsockopt(zmq.LINGER, 0)
+        secure(self.snapshot_socket, curve)
         self.snapshot_socket.connect(endpoints["snapshot"])
         self.sequence = 0
         self.ranking = None

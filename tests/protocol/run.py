@@ -51,6 +51,8 @@ def main():
     parser.add_argument("--bin", default=os.path.join(ROOT, ".build", "debug"))
     args = parser.parse_args()
     try:
+        import zmq
+        import zmq.utils.z85
         import python_client as pc
     except ImportError as error:
         print("protocol: cannot import pyzmq/protobuf/cryptography (%s); run scripts/ensure-deps.sh" % error,
@@ -84,21 +86,28 @@ def main():
         handle.write("\n".join(keyring) + "\n")
     with open(aggregator_key) as handle:
         import base64
-        aggregator_public = base64.b64decode(json.load(handle)["public_key"])
+        document = json.load(handle)
+        aggregator_public = base64.b64decode(document["public_key"])
+        aggregator_curve = base64.b64decode(document["curve_public_key"])
 
     store = os.path.join(folder, "store.sqlite")
     process = subprocess.Popen(
         [aggregator_binary, "--store", store, "--keyring", os.path.join(folder, "keyring.txt"),
          "--identity", aggregator_key, "--roster", roster, "--ingest", endpoints["ingest"], "--feed",
-         endpoints["feed"], "--snapshot", endpoints["snapshot"], "--control", endpoints["control"]],
+         endpoints["feed"], "--snapshot", endpoints["snapshot"], "--control", endpoints["control"], "--curve"],
         stdout=subprocess.PIPE, stderr=open(os.path.join(folder, "aggregator.log"), "w"), text=True)
     try:
         ready = process.stdout.readline()
         if "ready" not in ready:
             print("protocol: the aggregator did not start: " + open(os.path.join(folder, "aggregator.log")).read())
             return 1
-        client = pc.Client(schema, endpoints, aggregator_public, "zhongshan-2023")
-        feed = pc.Feed(schema, endpoints, "zhongshan-2023")
+        # Every connection is encrypted (CURVE): each submitter with its own transport key, the feed with any key.
+        curve_of = lambda submitter: (aggregator_curve, keys[submitter].curve_public, keys[submitter].curve_secret)
+        client = pc.Client(schema, endpoints, aggregator_public, "zhongshan-2023", curve=curve_of,
+                           control_curve=curve_of("operator"))
+        reader_public, reader_secret = zmq.curve_keypair()
+        feed = pc.Feed(schema, endpoints, "zhongshan-2023", curve=(
+            aggregator_curve, zmq.utils.z85.decode(reader_public), zmq.utils.z85.decode(reader_secret)))
         feed.resnapshot()
 
         # Send in file order; a reopen waits for the receipts before it (they travel on another socket).
@@ -132,7 +141,8 @@ def main():
                 signed_at_ms=int(time.time() * 1000))
             for metric, rate in (record.get("hotline") or {}).items():
                 submission.hotline[metric] = rate
-            pending.append((number, keys[record["submitter"]].seal(schema, "submission", "zhongshan-2023", submission)))
+            pending.append((number, (record["submitter"],
+                                     keys[record["submitter"]].seal(schema, "submission", "zhongshan-2023", submission))))
         flush()
 
         scored = json.loads(subprocess.run([kaoping, "score", "--input", sample, "--roster", roster], check=True,

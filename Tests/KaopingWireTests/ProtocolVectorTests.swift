@@ -46,7 +46,16 @@ import Testing
         let receiptEnvelope = try SignedEnvelope.seal(
             payload: receiptPayload, type: .receipt, campaign: "zhongshan-2023", by: aggregator)
 
+        // The same signature carried into another campaign, message type and protocol version: each must fail.
+        func replayed(_ change: (inout Kaoping_V1_Envelope) -> Void) throws -> String {
+            var copy = envelope
+            change(&copy)
+            return (try copy.serializedBytes() as Data).hex
+        }
         return [
+            "replay_other_campaign_envelope_hex": try replayed { $0.campaign = "zhongshan-2024" },
+            "replay_other_type_envelope_hex": try replayed { $0.type = "heartbeat" },
+            "replay_other_version_envelope_hex": try replayed { $0.version = 2 },
             "submitter_secret_seed_base64": submitterSeed.base64EncodedString(),
             "submitter_public_key_base64": submitter.publicKey.rawRepresentation.base64EncodedString(),
             "submitter_key_id": submitter.keyID.rawValue,
@@ -112,6 +121,12 @@ import Testing
             default: replayed.campaign = "zhongshan-2024"
             }
             #expect(!SignedEnvelope.verify(replayed, with: key), "a signature replayed into another \(field) verified")
+        }
+
+        for name in ["replay_other_campaign", "replay_other_type", "replay_other_version"] {
+            let replay = try SignedEnvelope.decode(Data(hex: vectors["\(name)_envelope_hex"]!))
+            #expect(replay.signature == envelope.signature && replay.payload == envelope.payload)
+            #expect(!SignedEnvelope.verify(replay, with: key), "\(name) verified")
         }
 
         let aggregator = try KeyFile.publicKey(base64: vectors["aggregator_public_key_base64"]!)

@@ -30,6 +30,8 @@ actor LedgerKeeper {
         var voided: [SubmissionKey] = []
         /// Receipts of submissions accepted in this batch, by position (a duplicate may refer to one).
         var receipts: [Int: Data] = [:]
+        /// Control request ids used in this batch; remembered only once the batch is committed.
+        var controlRequestIDs: [String] = []
     }
 
     let catalog: Catalog
@@ -135,6 +137,10 @@ actor LedgerKeeper {
         }
         state = tentative
         if !effects.controlReplies.isEmpty { Self.refresh(transportAccess, from: state) }
+        if !effects.controlRequestIDs.isEmpty {
+            recentControlRequests = recentControlRequests.filter { at - $0.value <= 2 * Self.controlWindowMilliseconds }
+            for id in effects.controlRequestIDs { recentControlRequests[id] = at }
+        }
         logger.debug(
             "batch committed", metadata: [
                 "batch.size": "\(batch.count)", "batch.accepted": "\(effects.accepted.count)",
@@ -338,11 +344,12 @@ extension LedgerKeeper {
         guard abs(controlRequest.signedAtMs - at) <= Self.controlWindowMilliseconds else {
             return fail("signed_at_ms is more than 5 minutes from the aggregator's clock; check the clock and resend")
         }
-        guard !controlRequest.requestID.isEmpty, recentControlRequests[controlRequest.requestID] == nil else {
+        guard !controlRequest.requestID.isEmpty, recentControlRequests[controlRequest.requestID] == nil,
+            !effects.controlRequestIDs.contains(controlRequest.requestID)
+        else {
             return fail("request_id is empty or was already used; give every request a new id")
         }
-        recentControlRequests = recentControlRequests.filter { at - $0.value <= 2 * Self.controlWindowMilliseconds }
-        recentControlRequests[controlRequest.requestID] = at
+        effects.controlRequestIDs.append(controlRequest.requestID)
         var entry = AuditEntry(
             event: "", atMilliseconds: at, submitter: key.submitter, keyID: envelope.keyID,
             envelopeHash: request.body.sha256)

@@ -1,0 +1,187 @@
+@preconcurrency import Crypto
+import Foundation
+import Histogram
+import KaopingCore
+import KaopingWire
+import Synchronization
+import ZeroMQ
+
+/// `make bench`: ingest throughput, receipt and feed latency, memory and restart time of the real aggregator at
+/// city scale, next to this machine's own ceilings measured in the same run. Prints a table and writes JSON.
+@main
+enum Bench {
+    struct Options {
+        var bin = ".build/release"
+        var districts = 6_000
+        var workersPerDistrict = 1
+        var senders = 8
+        var window = 128
+        var runs = 3
+        var out = "bench/results.json"
+    }
+
+    static func main() async throws {
+        var options = Options()
+        var arguments = CommandLine.arguments.dropFirst().makeIterator()
+        while let flag = arguments.next() {
+            guard let value = arguments.next() else { break }
+            switch flag {
+            case "--bin": options.bin = value
+            case "--districts": options.districts = Int(value) ?? options.districts
+            case "--workers-per-district": options.workersPerDistrict = Int(value) ?? options.workersPerDistrict
+            case "--senders": options.senders = Int(value) ?? options.senders
+            case "--runs": options.runs = Int(value) ?? options.runs
+            case "--out": options.out = value
+            default: fatalError("unknown option \(flag); see Makefile's bench target")
+            }
+        }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        print("kaoping bench: \(cores) cores, \(options.districts) districts, \(options.runs) runs (medians)")
+
+        let verify = median((0..<options.runs).map { _ in verificationsPerSecond() })
+        print(String(format: "  Ed25519 verifications/s, one core:      %10.0f", verify))
+        let roundTrips = median(try (0..<options.runs).map { _ in try zmqRoundTripsPerSecond(senders: options.senders) })
+        print(String(format: "  ZeroMQ DEALER→ROUTER round trips/s:     %10.0f", roundTrips))
+
+        let campaign = try CityCampaign(districts: options.districts, workersPerDistrict: options.workersPerDistrict)
+        print("  campaign: \(campaign.envelopes.count) signed submissions prepared")
+        var runs: [IngestRun] = []
+        for run in 0..<options.runs {
+            let result = try await IngestRun.measure(campaign: campaign, options: options)
+            print(String(
+                format: "  run %d: %.0f receipts/s full load; p50/p99/p99.9 %.1f/%.1f/%.1f ms; half load p99 %.1f ms; "
+                    + "feed p50/p99 %.1f/%.1f ms; RSS %.0f MB; restart %.2f s",
+                run + 1, result.receiptsPerSecond, result.fullLoad.p50, result.fullLoad.p99, result.fullLoad.p999,
+                result.halfLoad.p99, result.feed.p50, result.feed.p99, result.peakRSSMegabytes, result.restartSeconds))
+            runs.append(result)
+        }
+        let receipts = median(runs.map(\.receiptsPerSecond))
+        let results: [String: Any] = [
+            "machine": ["cores": cores, "date": ISO8601DateFormatter().string(from: Date())],
+            "campaign": [
+                "districts": options.districts, "workers": options.districts * options.workersPerDistrict,
+                "submissions": campaign.envelopes.count,
+            ],
+            "ceilings": ["ed25519_verify_per_second_one_core": verify, "zmq_round_trips_per_second": roundTrips],
+            "ingest": [
+                "receipts_per_second": receipts,
+                "full_load_latency_ms": ["p50": median(runs.map(\.fullLoad.p50)), "p99": median(runs.map(\.fullLoad.p99)),
+                                         "p99_9": median(runs.map(\.fullLoad.p999))],
+                "half_load_latency_ms": ["p50": median(runs.map(\.halfLoad.p50)), "p99": median(runs.map(\.halfLoad.p99)),
+                                         "p99_9": median(runs.map(\.halfLoad.p999))],
+                "feed_latency_ms": ["p50": median(runs.map(\.feed.p50)), "p99": median(runs.map(\.feed.p99))],
+                "peak_rss_mb": median(runs.map(\.peakRSSMegabytes)),
+                "store_mb": median(runs.map(\.storeMegabytes)),
+                "restart_seconds": median(runs.map(\.restartSeconds)),
+            ],
+            "ratios": [
+                "receipts_per_verify_capacity": receipts / (Double(cores) * verify),
+                "receipts_per_zmq_round_trip": receipts / roundTrips,
+            ],
+            "runs": options.runs,
+        ]
+        print("")
+        print("| figure (median of \(options.runs) runs) | value |")
+        print("|---|---|")
+        print(String(format: "| durable receipts/s (full load) | %.0f |", receipts))
+        print(String(format: "| ÷ (cores × single-core verify/s) | %.3f (goal ≥ 0.6) |", receipts / (Double(cores) * verify)))
+        print(String(format: "| ÷ raw ZeroMQ round trips/s | %.3f |", receipts / roundTrips))
+        print(String(format: "| receipt p50/p99/p99.9, full load | %.1f / %.1f / %.1f ms |", median(runs.map(\.fullLoad.p50)),
+                     median(runs.map(\.fullLoad.p99)), median(runs.map(\.fullLoad.p999))))
+        print(String(format: "| receipt p99, half load | %.1f ms (goal < 20) |", median(runs.map(\.halfLoad.p99))))
+        print(String(format: "| feed p50/p99 | %.1f / %.1f ms (goal p99 < 50) |", median(runs.map(\.feed.p50)),
+                     median(runs.map(\.feed.p99))))
+        print(String(format: "| aggregator peak RSS | %.0f MB (goal < 200) |", median(runs.map(\.peakRSSMegabytes))))
+        print(String(format: "| store size | %.0f MB |", median(runs.map(\.storeMegabytes))))
+        print(String(format: "| restart and rebuild | %.2f s (goal < 5) |", median(runs.map(\.restartSeconds))))
+        try FileManager.default.createDirectory(
+            atPath: (options.out as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try JSONSerialization.data(withJSONObject: results, options: [.prettyPrinted, .sortedKeys])
+            .write(to: URL(fileURLWithPath: options.out))
+        print("wrote \(options.out)")
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+
+    /// Ed25519 verifications per second on one core, with the library the aggregator uses.
+    static func verificationsPerSecond() -> Double {
+        let key = Curve25519.Signing.PrivateKey()
+        let messages = (0..<256).map { Data("kaoping\($0) signing input of a typical submission size ........".utf8) }
+        let signatures = messages.map { try! key.signature(for: $0) }
+        let publicKey = key.publicKey
+        let count = 20_000
+        let start = DispatchTime.now()
+        var valid = 0
+        for index in 0..<count where publicKey.isValidSignature(signatures[index % 256], for: messages[index % 256]) {
+            valid += 1
+        }
+        precondition(valid == count)
+        return Double(count) / seconds(since: start)
+    }
+
+    /// Round trips per second between DEALERs and an echoing ROUTER on loopback TCP, pipelined like the ingest load.
+    static func zmqRoundTripsPerSecond(senders: Int) throws -> Double {
+        let context = try Context()
+        let owned = OwnedSocket(socket: try Socket(context: context, type: .router))
+        try owned.socket.bind("tcp://127.0.0.1:*")
+        let endpoint = owned.socket.lastEndpoint
+        let perSender = 20_000
+        let stop = Atomic<Bool>(false)
+        let echo = Thread {
+            while !stop.load(ordering: .relaxed) {
+                guard let message = try? owned.socket.receive(timeout: 100) else { continue }
+                try? owned.socket.send(message, timeout: 1_000)
+            }
+        }
+        echo.start()
+        let payload = Data(repeating: 0x61, count: 300)
+        let start = DispatchTime.now()
+        let group = DispatchGroup()
+        for _ in 0..<senders {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                guard let dealer = try? Socket(context: context, type: .dealer) else { return }
+                try? dealer.connect(endpoint)
+                var sent = 0
+                var received = 0
+                while received < perSender {
+                    while sent < perSender, sent - received < 128, (try? dealer.send(Multipart([payload]), timeout: 1_000)) != nil {
+                        sent += 1
+                    }
+                    if (try? dealer.receive(timeout: 1_000)) != nil { received += 1 }
+                }
+                dealer.close(linger: 0)
+            }.start()
+        }
+        group.wait()
+        let elapsed = seconds(since: start)
+        stop.store(true, ordering: .relaxed)
+        Thread.sleep(forTimeInterval: 0.2)
+        owned.socket.close(linger: 0)
+        return Double(senders * perSender) / elapsed
+    }
+
+    static func seconds(since start: DispatchTime) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    }
+}
+
+/// Latency percentiles in milliseconds.
+struct Percentiles {
+    var p50 = 0.0
+    var p99 = 0.0
+    var p999 = 0.0
+
+    init() {}
+
+    init(_ histogram: Histogram<UInt64>) {
+        p50 = Double(histogram.valueAtPercentile(50)) / 1000
+        p99 = Double(histogram.valueAtPercentile(99)) / 1000
+        p999 = Double(histogram.valueAtPercentile(99.9)) / 1000
+    }
+}

@@ -1,0 +1,311 @@
+@preconcurrency import Crypto
+import Foundation
+import Histogram
+import KaopingCore
+import KaopingWire
+import Synchronization
+import ZeroMQ
+
+/// A value shared between the benchmark's threads behind a lock.
+final class Shared<Value: Sendable>: Sendable {
+    let lock: Mutex<Value>
+    init(_ value: Value) { lock = Mutex(value) }
+    func withLock<Result>(_ body: (inout Value) -> Result) -> Result { lock.withLock { body(&$0) } }
+}
+
+/// A socket used by exactly one thread of the benchmark.
+struct OwnedSocket: @unchecked Sendable {
+    let socket: Socket
+}
+
+/// A city-scale campaign: a catalog of N districts, a roster, keys, and every expected submission signed.
+struct CityCampaign: @unchecked Sendable {
+    let folder: URL
+    let aggregatorKeyPath: String
+    let catalogPath: String
+    let rosterPath: String
+    let keyringPath: String
+    /// Signed envelopes, in a realistic order: departments interleaved.
+    let envelopes: [Data]
+
+    init(districts: Int, workersPerDistrict: Int) throws {
+        folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("kaoping-bench-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let base = Catalog.zhongshan2023
+        let ids = (1...districts).map { String(format: "C%05d", $0) }
+        let catalog = Catalog(
+            campaign: "city-2023", title: "city scale benchmark", districts: ids.map { District(id: $0, name: $0) },
+            submitters: base.submitters, operators: base.operators, indicators: base.indicators, hotline: base.hotline,
+            districtGrades: base.districtGrades, workerRules: base.workerRules)
+        catalogPath = folder.appendingPathComponent("catalog.yaml").path
+        try CatalogFile.render(catalog).write(toFile: catalogPath, atomically: true, encoding: .utf8)
+        var roster = "id,name,district\n"
+        var workers: [(String, String)] = []
+        for district in ids {
+            for index in 0..<workersPerDistrict {
+                let worker = "W\(district)-\(index)"
+                workers.append((worker, district))
+                roster += "\(worker),\(worker),\(district)\n"
+            }
+        }
+        rosterPath = folder.appendingPathComponent("roster.csv").path
+        try roster.write(toFile: rosterPath, atomically: true, encoding: .utf8)
+
+        let aggregator = SigningIdentity.generate(for: "aggregator")
+        aggregatorKeyPath = folder.appendingPathComponent("aggregator.key").path
+        try KeyFile.render(aggregator).write(toFile: aggregatorKeyPath, atomically: true, encoding: .utf8)
+        var keys: [String: SigningIdentity] = [:]
+        for submitter in base.submitters.map(\.id) + ids.map({ SubmitterReference.leaderID(of: $0) }) {
+            keys[submitter] = .generate(for: submitter)
+        }
+        keyringPath = folder.appendingPathComponent("keyring.txt").path
+        try keys.values.map(Keyring.line(for:)).joined(separator: "\n").write(toFile: keyringPath, atomically: true, encoding: .utf8)
+
+        var submissions: [Submission] = []
+        var counter = 0
+        func add(_ indicator: String, _ district: String, score: String = "", worker: String = "", period: String = "",
+                 hotline: [String: String] = [:]) {
+            counter += 1
+            let owner = catalog.indicator(indicator)!.owner(district: district)
+            submissions.append(Submission(
+                id: "b\(counter)", submitter: owner, campaign: catalog.campaign, indicator: indicator,
+                district: district, worker: worker, period: period, score: score, respondents: 30, keyRespondents: 10,
+                participants: 45, note: "reason", hotline: hotline))
+        }
+        for (index, district) in ids.enumerated() {
+            for indicator in catalog.districtIndicators where indicator.scope == .district {
+                add(indicator.id, district, score: "\(index % 5).\(index % 100)")
+            }
+            for period in catalog.hotline.periods {
+                add("hotline", district, period: period, hotline: Dictionary(uniqueKeysWithValues: catalog.hotline.metrics.map {
+                    ($0.id, "\(80 + (index * 7 + period.hashValue & 15))")
+                }))
+            }
+        }
+        for (worker, district) in workers {
+            add("worker_leader_review", district, score: "88", worker: worker)
+            add("worker_democratic_review", district, score: "77", worker: worker)
+        }
+        var generator = SystemRandomNumberGenerator()
+        submissions.shuffle(using: &generator)
+        // Sign in parallel: one slice per core.
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let slices = stride(from: 0, to: submissions.count, by: (submissions.count + cores - 1) / cores).map {
+            Array(submissions[$0..<min(submissions.count, $0 + (submissions.count + cores - 1) / cores)])
+        }
+        let signed = Shared<[Int: [Data]]>([:])
+        let signers = keys
+        DispatchQueue.concurrentPerform(iterations: slices.count) { slice in
+            let envelopes = slices[slice].map { submission in
+                try! SignedEnvelope.seal(
+                    submission.wire(signedAt: 1_700_000_000_000), type: .submission, campaign: catalog.campaign,
+                    by: signers[submission.submitter]!)
+            }
+            signed.withLock { $0[slice] = envelopes }
+        }
+        envelopes = signed.withLock { parts in (0..<slices.count).flatMap { parts[$0]! } }
+    }
+}
+
+/// One run of the real aggregator under load.
+struct IngestRun {
+    var receiptsPerSecond = 0.0
+    var fullLoad = Percentiles()
+    var halfLoad = Percentiles()
+    var feed = Percentiles()
+    var peakRSSMegabytes = 0.0
+    var storeMegabytes = 0.0
+    var restartSeconds = 0.0
+
+    static func measure(campaign: CityCampaign, options: Bench.Options) async throws -> IngestRun {
+        let folder = campaign.folder.appendingPathComponent("run-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let store = folder.appendingPathComponent("store.sqlite").path
+        var aggregator = try Aggregator(options: options, campaign: campaign, store: store)
+        defer { aggregator.kill() }
+        let context = try Context()
+        var run = IngestRun()
+
+        // Receipt arrival times by ledger position, for the feed latency.
+        let total = campaign.envelopes.count
+        let arrival = Shared<[UInt64]>(Array(repeating: 0, count: total + 2))
+        let feedLatency = Shared(Histogram<UInt64>(highestTrackableValue: 600_000_000))
+        let feedDone = Atomic<Bool>(false)
+        let lastSeenPosition = Atomic<Int>(0)
+        let feedEndpoint = aggregator.endpoints["feed"]!
+        let feedThread = Thread {
+            guard let sub = try? Socket(context: context, type: .sub) else { return }
+            try? sub.set(.subscribe(Data("ranking".utf8)))
+            try? sub.connect(feedEndpoint)
+            while !feedDone.load(ordering: .relaxed) {
+                guard let message = try? sub.receive(timeout: 200), message.frames.count == 3 else { continue }
+                let now = DispatchTime.now().uptimeNanoseconds
+                let position = ledgerPosition(in: message.frames[2])
+                lastSeenPosition.store(position, ordering: .relaxed)
+                let sent = arrival.withLock { position < $0.count ? $0[position] : 0 }
+                if sent > 0, now > sent {
+                    _ = feedLatency.withLock { $0.record((now - sent) / 1000) }
+                }
+            }
+            sub.close(linger: 0)
+        }
+        feedThread.start()
+        usleep(300_000)
+
+        let fullCount = total * 2 / 3
+        let (rate, full) = try deliver(
+            Array(campaign.envelopes[0..<fullCount]), context: context, endpoint: aggregator.endpoints["ingest"]!,
+            senders: options.senders, window: options.window, interval: nil, arrival: arrival)
+        run.receiptsPerSecond = rate
+        run.fullLoad = Percentiles(full)
+        let perSenderInterval = Double(options.senders) / (rate / 2)
+        let (_, half) = try deliver(
+            Array(campaign.envelopes[fullCount...]), context: context, endpoint: aggregator.endpoints["ingest"]!,
+            senders: options.senders, window: options.window, interval: perSenderInterval, arrival: arrival)
+        run.halfLoad = Percentiles(half)
+        let deadline = Date().addingTimeInterval(30)
+        while lastSeenPosition.load(ordering: .relaxed) < total, Date() < deadline { usleep(50_000) }
+        feedDone.store(true, ordering: .relaxed)
+        run.feed = feedLatency.withLock { Percentiles($0) }
+        run.peakRSSMegabytes = Double(aggregator.peakResidentKilobytes) / 1024
+        run.storeMegabytes = Double(
+            ["", "-wal", "-shm"].compactMap {
+                (try? FileManager.default.attributesOfItem(atPath: store + $0))?[.size] as? Int
+            }.reduce(0, +)) / 1_048_576
+        aggregator.terminate()
+        let start = DispatchTime.now()
+        aggregator = try Aggregator(options: options, campaign: campaign, store: store)
+        run.restartSeconds = Bench.seconds(since: start)
+        aggregator.terminate()
+        return run
+    }
+
+    /// Sends `envelopes` over `senders` DEALERs with at most `window` in flight each (and, with `interval`, at most
+    /// one send per interval each); returns receipts per second and the receipt latency histogram (µs).
+    static func deliver(
+        _ envelopes: [Data], context: Context, endpoint: String, senders: Int, window: Int, interval: Double?,
+        arrival: Shared<[UInt64]>
+    ) throws -> (Double, Histogram<UInt64>) {
+        let latency = Shared(Histogram<UInt64>(highestTrackableValue: 600_000_000))
+        let group = DispatchGroup()
+        let start = DispatchTime.now()
+        for sender in 0..<senders {
+            let mine = stride(from: sender, to: envelopes.count, by: senders).map { envelopes[$0] }
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                guard let dealer = try? Socket(context: context, type: .dealer) else { return }
+                try? dealer.set(.receiveHighWaterMark(0))
+                try? dealer.connect(endpoint)
+                var sentAt: [Data: UInt64] = [:]
+                var next = 0
+                var received = 0
+                var local = Histogram<UInt64>(highestTrackableValue: 600_000_000)
+                var nextSend = DispatchTime.now().uptimeNanoseconds
+                while received < mine.count {
+                    let now = DispatchTime.now().uptimeNanoseconds
+                    while next < mine.count, next - received < window, interval == nil || now >= nextSend {
+                        sentAt[mine[next].sha256] = DispatchTime.now().uptimeNanoseconds
+                        guard (try? dealer.send(Multipart([mine[next]]), timeout: 1_000)) != nil else { break }
+                        next += 1
+                        if let interval { nextSend += UInt64(interval * 1e9) }
+                    }
+                    guard let message = try? dealer.receive(timeout: interval == nil ? 2_000 : 5),
+                        let body = message.frames.last, let envelope = try? SignedEnvelope.decode(body),
+                        let receipt = try? Kaoping_V1_Receipt(serializedBytes: envelope.payload),
+                        let sent = sentAt.removeValue(forKey: receipt.envelopeHash)
+                    else { continue }
+                    let now2 = DispatchTime.now().uptimeNanoseconds
+                    local.record((now2 - sent) / 1000)
+                    arrival.withLock { times in
+                        let position = Int(receipt.ledgerPosition)
+                        if position < times.count { times[position] = now2 }
+                    }
+                    received += 1
+                }
+                latency.withLock { $0.add(local) }
+                dealer.close(linger: 0)
+            }.start()
+        }
+        group.wait()
+        return (Double(envelopes.count) / Bench.seconds(since: start), latency.withLock { $0 })
+    }
+
+    /// Field 3 (`ledger_position`, a varint) of a serialized Ranking, without decoding the whole ranking.
+    static func ledgerPosition(in body: Data) -> Int {
+        var index = body.startIndex
+        func varint() -> UInt64 {
+            var value: UInt64 = 0
+            var shift: UInt64 = 0
+            while index < body.endIndex {
+                let byte = body[index]
+                index += 1
+                value |= UInt64(byte & 0x7F) << shift
+                if byte & 0x80 == 0 { break }
+                shift += 7
+            }
+            return value
+        }
+        while index < body.endIndex {
+            let key = varint()
+            switch (key >> 3, key & 7) {
+            case (3, 0): return Int(varint())
+            case (_, 0): _ = varint()
+            case (_, 2): index += Int(varint())
+            case (_, 1): index += 8
+            case (_, 5): index += 4
+            default: return 0
+            }
+        }
+        return 0
+    }
+}
+
+/// The aggregator process under test.
+struct Aggregator {
+    let process: Process
+    var endpoints: [String: String] = [:]
+
+    init(options: Bench.Options, campaign: CityCampaign, store: String) throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: options.bin).appendingPathComponent("kaoping-aggregator")
+        process.arguments = [
+            "--store", store, "--keyring", campaign.keyringPath, "--identity", campaign.aggregatorKeyPath,
+            "--catalog", campaign.catalogPath, "--roster", campaign.rosterPath, "--ingest", "tcp://127.0.0.1:*",
+            "--feed", "tcp://127.0.0.1:*", "--snapshot", "tcp://127.0.0.1:*", "--control", "tcp://127.0.0.1:*",
+            "--log-level", "warning",
+        ]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { throw NSError(domain: "kaoping-bench: the aggregator did not start", code: 1) }
+            line.append(chunk)
+        }
+        for word in String(decoding: line, as: UTF8.self).split(separator: " ") {
+            let parts = word.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { endpoints[String(parts[0])] = String(parts[1]).trimmingCharacters(in: .whitespacesAndNewlines) }
+        }
+    }
+
+    var peakResidentKilobytes: Int {
+        let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+        return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+    }
+
+    func terminate() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    func kill() {
+        if process.isRunning {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}

@@ -63,17 +63,7 @@ actor LedgerKeeper {
         self.logger = logger
         self.now = now
         let loaded = try store.load()
-        var standing: [AcceptedSubmission] = []
-        for stored in loaded.standing {
-            guard let entry = Self.restore(stored, catalog: catalog, roster: roster) else {
-                logger.error(
-                    "stored submission no longer fits the catalog; it is kept in the store but not scored",
-                    metadata: ["submission.id": "\(stored.submissionID)", "submission.key": "\(stored.key)"])
-                continue
-            }
-            standing.append(entry)
-        }
-        let ledger = Ledger(catalog: catalog, roster: roster, restoring: standing, lastPosition: loaded.lastPosition)
+        let ledger = Self.restoredLedger(loaded, catalog: catalog, roster: roster, logger: logger)
         state = State(
             ledger: ledger, keyring: keyring, revoked: loaded.revoked, lastSeen: loaded.lastSeen,
             outcomes: loaded.outcomes)
@@ -81,7 +71,22 @@ actor LedgerKeeper {
         Self.refresh(transportAccess, from: state)
         logger.info(
             "state rebuilt from the store",
-            metadata: ["ledger.standing": "\(standing.count)", "ledger.position": "\(loaded.lastPosition)"])
+            metadata: ["ledger.standing": "\(ledger.accepted.count)", "ledger.position": "\(loaded.lastPosition)"])
+    }
+
+    /// The ledger of what the store holds: every standing submission at its position.
+    private static func restoredLedger(_ loaded: LoadedState, catalog: Catalog, roster: Roster, logger: Logger) -> Ledger {
+        var standing: [AcceptedSubmission] = []
+        for stored in loaded.standing {
+            guard let entry = restore(stored, catalog: catalog, roster: roster) else {
+                logger.error(
+                    "stored submission no longer fits the catalog; it is kept in the store but not scored",
+                    metadata: ["submission.id": "\(stored.submissionID)", "submission.key": "\(stored.key)"])
+                continue
+            }
+            standing.append(entry)
+        }
+        return Ledger(catalog: catalog, roster: roster, restoring: standing, lastPosition: loaded.lastPosition)
     }
 
     private static func restore(_ stored: StoredSubmission, catalog: Catalog, roster: Roster) -> AcceptedSubmission? {
@@ -115,14 +120,17 @@ actor LedgerKeeper {
     /// nothing: senders retry, and their retries are decided afresh.
     func process(_ batch: [Work]) async {
         let at = now()
-        var tentative = state
+        // The ledger is changed in place (copying a city's ledger per batch would cost more than the batch); the
+        // small parts are kept aside, and a failed commit rebuilds the ledger from the store.
+        let kept = (state.keyring, state.revoked, state.lastSeen, state.outcomes)
+        let checked = await precheck(batch, keyring: state.keyring)
         var effects = Effects()
-        for work in batch {
+        for (index, work) in batch.enumerated() {
             switch work {
             case .ingest(let request):
-                ingest(request, at: at, state: &tentative, effects: &effects)
+                ingest(request, checked: checked[index], at: at, state: &state, effects: &effects)
             case .control(let request):
-                control(request, at: at, state: &tentative, effects: &effects)
+                control(request, at: at, state: &state, effects: &effects)
             }
         }
         if !effects.operations.isEmpty {
@@ -132,10 +140,17 @@ actor LedgerKeeper {
                 logger.error(
                     "commit failed; no receipt sent, senders will retry",
                     metadata: ["batch.size": "\(batch.count)", "error": "\(error)"])
+                (state.keyring, state.revoked, state.lastSeen, state.outcomes) = kept
+                do {
+                    state.ledger = Self.restoredLedger(
+                        try store.load(), catalog: catalog, roster: state.ledger.roster, logger: logger)
+                } catch {
+                    logger.critical("cannot read the store back after a failed commit: \(error); stopping")
+                    fatalError("the store cannot be read: \(error)")
+                }
                 return
             }
         }
-        state = tentative
         if !effects.controlReplies.isEmpty { Self.refresh(transportAccess, from: state) }
         if !effects.controlRequestIDs.isEmpty {
             recentControlRequests = recentControlRequests.filter { at - $0.value <= 2 * Self.controlWindowMilliseconds }
@@ -155,6 +170,7 @@ actor LedgerKeeper {
     }
 
     private func publish() {
+        scoreboard.refresh()
         let standings = scoreboard.standings()
         let ranking = Kaoping_V1_Ranking(standings, ledgerPosition: state.ledger.lastPosition, updatedAt: now())
         published.publish(ranking)
@@ -162,7 +178,50 @@ actor LedgerKeeper {
 
     // MARK: - Ingest
 
-    private func ingest(_ request: RoutedRequest, at: Int64, state: inout State, effects: inout Effects) {
+    /// An envelope decoded and its signature checked ahead of the ledger, on all cores.
+    struct Prechecked: Sendable {
+        let envelope: Kaoping_V1_Envelope?
+        let key: Keyring.Entry?
+        let signatureValid: Bool
+    }
+
+    /// Decodes every ingest envelope of the batch and verifies its signature with the keyring as it stands, in
+    /// parallel: verification is most of the work of a submission.
+    private func precheck(_ batch: [Work], keyring: Keyring) async -> [Int: Prechecked] {
+        let jobs = batch.enumerated().compactMap { index, work -> (Int, Data)? in
+            if case .ingest(let request) = work { return (index, request.body) }
+            return nil
+        }
+        guard !jobs.isEmpty else { return [:] }
+        func check(_ body: Data) -> Prechecked {
+            guard let envelope = try? SignedEnvelope.decode(body) else {
+                return Prechecked(envelope: nil, key: nil, signatureValid: false)
+            }
+            let key = keyring.entry(KeyID(rawValue: envelope.keyID))
+            return Prechecked(
+                envelope: envelope, key: key, signatureValid: key.map { SignedEnvelope.verify(envelope, with: $0.publicKey) } ?? false)
+        }
+        let lanes = min(ProcessInfo.processInfo.activeProcessorCount, max(1, jobs.count / 16))
+        if lanes == 1 {
+            return Dictionary(uniqueKeysWithValues: jobs.map { ($0.0, check($0.1)) })
+        }
+        return await withTaskGroup(of: [(Int, Prechecked)].self) { group in
+            for lane in 0..<lanes {
+                group.addTask {
+                    stride(from: lane, to: jobs.count, by: lanes).map { (jobs[$0].0, check(jobs[$0].1)) }
+                }
+            }
+            var results: [Int: Prechecked] = [:]
+            for await part in group {
+                for (index, result) in part { results[index] = result }
+            }
+            return results
+        }
+    }
+
+    private func ingest(
+        _ request: RoutedRequest, checked: Prechecked?, at: Int64, state: inout State, effects: inout Effects
+    ) {
         let envelopeHash = request.body.sha256
         var receipt = Kaoping_V1_Receipt()
         receipt.envelopeHash = envelopeHash
@@ -179,12 +238,9 @@ actor LedgerKeeper {
             }
         }
 
-        let envelope: Kaoping_V1_Envelope
-        do {
-            envelope = try SignedEnvelope.decode(request.body)
-        } catch {
+        guard let envelope = checked?.envelope ?? (try? SignedEnvelope.decode(request.body)) else {
             // Garbage gets no answer: signing a receipt for it would let a flood buy signatures cheaply.
-            logger.debug("dropped a message that is not an envelope", metadata: ["error": "\(error)"])
+            logger.debug("dropped a message that is not an envelope")
             return
         }
         guard envelope.version == SignedEnvelope.protocolVersion else {
@@ -217,7 +273,9 @@ actor LedgerKeeper {
                 "key \(envelope.keyID.isEmpty ? "(none)" : envelope.keyID) is not in the aggregator's keyring; "
                     + "ask the operator to add your public key")
         }
-        guard SignedEnvelope.verify(envelope, with: key.publicKey) else {
+        // The signature was checked ahead with the same key, unless the batch changed the keyring since.
+        let signatureValid = checked?.key == key ? checked!.signatureValid : SignedEnvelope.verify(envelope, with: key.publicKey)
+        guard signatureValid else {
             return refuse(
                 .badSignature,
                 "the signature does not verify over this version, type, campaign and payload; sign exactly the "
@@ -422,7 +480,7 @@ extension LedgerKeeper {
     /// Completeness, who owes what, when each submitter was last seen, and rejection counts.
     private func status(_ state: State) -> Kaoping_V1_StatusReply {
         // From the ledger as of this point of the batch, so that a status sees the reopens before it.
-        let standings = Scoreboard(ledger: state.ledger).standings()
+        let standings = Scoreboard(ledger: state.ledger).standings(listingMissingCells: true)
         var reply = Kaoping_V1_StatusReply()
         reply.campaign = catalog.campaign
         reply.cellsExpected = UInt32(standings.completeness.expected)

@@ -16,7 +16,7 @@ public struct ScoreTable {
         var out = "\(catalog.title)（\(catalog.campaign)）\n"
         out += standings.isFinal
             ? "最终排名 final: all \(completeness.expected) expected cells are in\n\n"
-            : "临时排名 provisional: \(completeness.missing.count) of \(completeness.expected) expected cells missing "
+            : "临时排名 provisional: \(completeness.missingCount) of \(completeness.expected) expected cells missing "
                 + "(counted as 0)\n\n"
         out += districtTable(standings).render()
         if !standings.workers.isEmpty {

@@ -11,31 +11,34 @@ public struct Completeness: Hashable, Sendable {
         }
     }
 
+    /// How many cells one submitter still owes.
+    public struct Owed: Hashable, Sendable {
+        public let owner: String
+        public let count: Int
+    }
+
     /// How many cells the campaign expects.
     public let expected: Int
-    /// The cells not yet filled, in catalog order: districts × indicators with their hotline months, then workers.
+    /// How many of them are filled.
+    public let filled: Int
+    /// Missing cells per owner, in catalog order of the owners.
+    public let missingByOwner: [Owed]
+    /// The cells not yet filled, in catalog order — listed only when asked for
+    /// (``Scoreboard/standings(listingMissingCells:)``), since a city has hundreds of thousands of cells.
     public let missing: [Cell]
 
-    public init(expected: Int, missing: [Cell]) {
+    public init(expected: Int, filled: Int, missingByOwner: [Owed], missing: [Cell]) {
         self.expected = expected
+        self.filled = filled
+        self.missingByOwner = missingByOwner
         self.missing = missing
     }
 
-    public var filled: Int { expected - missing.count }
-
     /// Whether every expected cell is filled: the ranking is final.
-    public var isComplete: Bool { missing.isEmpty }
+    public var isComplete: Bool { filled == expected }
 
-    /// Missing cells per owner, in the order owners first appear in ``missing``.
-    public var missingByOwner: [(owner: String, count: Int)] {
-        var order: [String] = []
-        var counts: [String: Int] = [:]
-        for cell in missing {
-            if counts[cell.owner] == nil { order.append(cell.owner) }
-            counts[cell.owner, default: 0] += 1
-        }
-        return order.map { ($0, counts[$0]!) }
-    }
+    /// How many cells are missing.
+    public var missingCount: Int { expected - filled }
 }
 
 extension Catalog {

@@ -12,6 +12,13 @@ public struct Scoreboard: Sendable {
     /// By worker position: worker indicator id → value.
     private var workerValues: [[String: ExactDecimal]]
     private var filled: Set<SubmissionKey> = []
+    /// Cells expected and filled per owner, kept as values come and go.
+    private let expectedPerOwner: [String: Int]
+    private let owners: [String]
+    private var filledPerOwner: [String: Int] = [:]
+    /// Bottom-group occurrences per closed month, by district position; months changed since are recomputed.
+    private var monthOccurrences: [String: [Int]] = [:]
+    private var changedMonths: Set<String> = []
 
     public init(catalog: Catalog, roster: Roster) {
         self.catalog = catalog
@@ -19,6 +26,23 @@ public struct Scoreboard: Sendable {
         districtValues = Array(repeating: [:], count: catalog.districts.count)
         hotlineRates = Array(repeating: [:], count: catalog.districts.count)
         workerValues = Array(repeating: [:], count: roster.workers.count)
+        var expected: [String: Int] = [:]
+        var owners: [String] = []
+        func expect(_ owner: String, _ count: Int) {
+            if expected[owner] == nil { owners.append(owner) }
+            expected[owner, default: 0] += count
+        }
+        for district in catalog.districts {
+            for indicator in catalog.districtIndicators {
+                expect(indicator.owner(district: district.id), indicator.scope == .hotline ? catalog.hotline.periods.count : 1)
+            }
+        }
+        for worker in roster.workers {
+            for indicator in catalog.workerIndicators { expect(indicator.owner(district: worker.district), 1) }
+        }
+        expectedPerOwner = expected
+        self.owners = owners
+        changedMonths = Set(catalog.hotline.periods)
     }
 
     /// A scoreboard of everything that stands in `ledger`.
@@ -58,13 +82,29 @@ public struct Scoreboard: Sendable {
         default:
             return
         }
-        if value == nil { filled.remove(key) } else { filled.insert(key) }
+        if indicator.scope == .hotline { changedMonths.insert(key.period) }
+        let owner = indicator.owner(district: key.district)
+        if value == nil {
+            if filled.remove(key) != nil { filledPerOwner[owner, default: 0] -= 1 }
+        } else if filled.insert(key).inserted {
+            filledPerOwner[owner, default: 0] += 1
+        }
+    }
+
+    /// Recomputes the hotline months changed since the last refresh, so that the next standings reuse the others:
+    /// a batch then costs what it changed, not the whole year. Standings are the same with or without it.
+    public mutating func refresh() {
+        for period in changedMonths {
+            monthOccurrences[period] = occurrences(in: period)
+        }
+        changedMonths.removeAll()
     }
 
     // MARK: - Standings
 
-    /// The ranking, grades and completeness of what stands now.
-    public func standings() -> Standings {
+    /// The ranking, grades and completeness of what stands now; with `listingMissingCells`, every missing cell is
+    /// listed too (for the operator's status), otherwise only the counts per owner.
+    public func standings(listingMissingCells: Bool = false) -> Standings {
         let occurrences = hotlineOccurrences()
         var districtRows: [DistrictStanding] = []
         for (position, district) in catalog.districts.enumerated() {
@@ -101,9 +141,14 @@ public struct Scoreboard: Sendable {
             workerRows[index].grade = catalog.workerRules.grade(of: total, in: workerTotals)
         }
 
-        let expected = catalog.expectedCells(roster: roster)
         let completeness = Completeness(
-            expected: expected.count, missing: expected.filter { !filled.contains($0.key) })
+            expected: expectedPerOwner.values.reduce(0, +), filled: filled.count,
+            missingByOwner: owners.compactMap { owner in
+                let missing = expectedPerOwner[owner, default: 0] - filledPerOwner[owner, default: 0]
+                return missing > 0 ? Completeness.Owed(owner: owner, count: missing) : nil
+            },
+            missing: listingMissingCells
+                ? catalog.expectedCells(roster: roster).filter { !filled.contains($0.key) } : [])
         return Standings(
             campaign: catalog.campaign,
             districts: districtRows.sorted { ($0.rank, $0.district.id) < ($1.rank, $1.district.id) },
@@ -132,16 +177,24 @@ public struct Scoreboard: Sendable {
 
     /// Per district position: the (closed month, metric) pairs in the bottom group (RULES.md §3).
     private func hotlineOccurrences() -> [Int] {
-        let rules = catalog.hotline
         var occurrences = Array(repeating: 0, count: catalog.districts.count)
-        for period in rules.periods {
-            let month = hotlineRates.compactMap { $0[period] }
-            guard month.count == catalog.districts.count, !month.isEmpty else { continue }
-            for metric in rules.metrics.indices {
-                let population = SortedValues(month.map { $0[metric] })
-                for (district, rates) in month.enumerated() where population.countBelow(rates[metric]) < rules.bottomCount {
-                    occurrences[district] += 1
-                }
+        for period in catalog.hotline.periods {
+            let month = changedMonths.contains(period) ? self.occurrences(in: period) : monthOccurrences[period] ?? []
+            for (district, count) in month.enumerated() { occurrences[district] += count }
+        }
+        return occurrences
+    }
+
+    /// One month's bottom-group occurrences by district position; empty while the month is not closed.
+    private func occurrences(in period: String) -> [Int] {
+        let rules = catalog.hotline
+        let month = hotlineRates.compactMap { $0[period] }
+        guard month.count == catalog.districts.count, !month.isEmpty else { return [] }
+        var occurrences = Array(repeating: 0, count: month.count)
+        for metric in rules.metrics.indices {
+            let population = SortedValues(month.map { $0[metric] })
+            for (district, rates) in month.enumerated() where population.countBelow(rates[metric]) < rules.bottomCount {
+                occurrences[district] += 1
             }
         }
         return occurrences

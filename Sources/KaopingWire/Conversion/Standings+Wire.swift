@@ -41,10 +41,10 @@ extension Kaoping_V1_CompletenessSummary {
         campaign = standings.campaign
         cellsExpected = UInt32(standings.completeness.expected)
         cellsFilled = UInt32(standings.completeness.filled)
-        owed = standings.completeness.missingByOwner.map { owner, count in
+        owed = standings.completeness.missingByOwner.map { missing in
             var owed = Kaoping_V1_Owed()
-            owed.submitter = owner
-            owed.missing = UInt32(count)
+            owed.submitter = missing.owner
+            owed.missing = UInt32(missing.count)
             return owed
         }
     }

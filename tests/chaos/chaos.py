@@ -30,19 +30,6 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "protocol"))
 
 
-class Checks:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, condition, what):
-        if condition:
-            self.passed += 1
-        else:
-            self.failed += 1
-            print("chaos check failed: " + what)
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", default=os.path.join(ROOT, ".build", "debug"))
@@ -60,7 +47,8 @@ def main():
     sample = os.path.join(ROOT, "deploy", "demo", "sample-campaign.jsonl")
     roster = os.path.join(ROOT, "deploy", "demo", "roster.csv")
     schema = pc.load_schema(os.path.join(ROOT, "proto", "kaoping-v1.desc"))
-    checks = Checks()
+    from checks import Checks
+    checks = Checks("chaos")
     started = time.time()
 
     # A complete campaign: the sample without its deliberate conflict, unauthorized, malformed and reopen lines.
@@ -225,7 +213,7 @@ def main():
         subprocess.run(["rm", "-rf", folder])
     else:
         print("chaos: files kept in " + folder)
-    print("chaos: %d passed, %d failed" % (checks.passed, checks.failed))
+    print(checks.summary())
     return 1 if checks.failed else 0
 
 

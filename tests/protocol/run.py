@@ -26,19 +26,6 @@ STATUS = {1: "accepted", 2: "duplicate", 3: "conflict", 4: "unauthorized", 5: "i
           7: "unknown_key", 8: "revoked"}
 
 
-class Checks:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, condition, what):
-        if condition:
-            self.passed += 1
-        else:
-            self.failed += 1
-            print("protocol check failed: " + what)
-
-
 def keygen(binary, submitter, folder):
     path = os.path.join(folder, submitter.replace(":", "_") + ".key")
     line = subprocess.run([binary, "keygen", "--submitter", submitter, "--out", path], check=True,
@@ -63,7 +50,8 @@ def main():
     sample = os.path.join(ROOT, "deploy", "demo", "sample-campaign.jsonl")
     roster = os.path.join(ROOT, "deploy", "demo", "roster.csv")
     schema = pc.load_schema(os.path.join(ROOT, "proto", "kaoping-v1.desc"))
-    checks = Checks()
+    from checks import Checks
+    checks = Checks("protocol")
 
     with open(sample, encoding="utf-8") as handle:
         lines = [line for line in handle.read().splitlines()]
@@ -198,7 +186,7 @@ def main():
         subprocess.run(["rm", "-rf", folder])
     else:
         print("protocol: files kept in " + folder)
-    print("protocol: %d passed, %d failed" % (checks.passed, checks.failed))
+    print(checks.summary())
     return 1 if checks.failed else 0
 
 

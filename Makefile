@@ -5,7 +5,7 @@ SWIFT_BUILD_FLAGS ?=
 PYTHON ?= python3
 BIN := .build/debug
 
-.PHONY: all deps build test chaos fuzz demo clean
+.PHONY: all deps build test chaos fuzz bench demo clean
 
 all: build
 
@@ -40,6 +40,14 @@ fuzz: deps
 	cp tests/fuzz/corpus/* .build-fuzz/corpus/
 	.build-fuzz/debug/kaoping-fuzz .build-fuzz/corpus tests/fuzz/corpus -max_total_time=$(SECONDS) -max_len=4096 \
 		-artifact_prefix=tests/fuzz/crashes/ -print_final_stats=1
+
+## bench: ingest throughput and latency at city scale (DISTRICTS districts) against this machine's own ceilings,
+## release build; prints a table and writes bench/results.json. See docs/benchmarks.md.
+DISTRICTS ?= 6000
+RUNS ?= 3
+bench: deps
+	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
+	.build/release/kaoping-bench --bin .build/release --districts $(DISTRICTS) --runs $(RUNS) --out bench/results.json
 
 ## demo: the aggregator and 30 agents on this machine, the live ranking, then the final table.
 demo: build

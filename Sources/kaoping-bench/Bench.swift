@@ -36,19 +36,19 @@ enum Bench {
             }
         }
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        print("kaoping bench: \(cores) cores, \(options.districts) districts, \(options.runs) runs (medians)")
+        say("kaoping bench: \(cores) cores, \(options.districts) districts, \(options.runs) runs (medians)")
 
         let verify = median((0..<options.runs).map { _ in verificationsPerSecond() })
-        print(String(format: "  Ed25519 verifications/s, one core:      %10.0f", verify))
+        say(String(format: "  Ed25519 verifications/s, one core:      %10.0f", verify))
         let roundTrips = median(try (0..<options.runs).map { _ in try zmqRoundTripsPerSecond(senders: options.senders) })
-        print(String(format: "  ZeroMQ DEALER→ROUTER round trips/s:     %10.0f", roundTrips))
+        say(String(format: "  ZeroMQ DEALER→ROUTER round trips/s:     %10.0f", roundTrips))
 
         let campaign = try CityCampaign(districts: options.districts, workersPerDistrict: options.workersPerDistrict)
-        print("  campaign: \(campaign.envelopes.count) signed submissions prepared")
+        say("  campaign: \(campaign.envelopes.count) signed submissions prepared")
         var runs: [IngestRun] = []
         for run in 0..<options.runs {
             let result = try await IngestRun.measure(campaign: campaign, options: options)
-            print(String(
+            say(String(
                 format: "  run %d: %.0f receipts/s full load; p50/p99/p99.9 %.1f/%.1f/%.1f ms; half load p99 %.1f ms; "
                     + "feed p50/p99 %.1f/%.1f ms; RSS %.0f MB; restart %.2f s",
                 run + 1, result.receiptsPerSecond, result.fullLoad.p50, result.fullLoad.p99, result.fullLoad.p999,
@@ -80,25 +80,30 @@ enum Bench {
             ],
             "runs": options.runs,
         ]
-        print("")
-        print("| figure (median of \(options.runs) runs) | value |")
-        print("|---|---|")
-        print(String(format: "| durable receipts/s (full load) | %.0f |", receipts))
-        print(String(format: "| ÷ (cores × single-core verify/s) | %.3f (goal ≥ 0.6) |", receipts / (Double(cores) * verify)))
-        print(String(format: "| ÷ raw ZeroMQ round trips/s | %.3f |", receipts / roundTrips))
-        print(String(format: "| receipt p50/p99/p99.9, full load | %.1f / %.1f / %.1f ms |", median(runs.map(\.fullLoad.p50)),
+        say("")
+        say("| figure (median of \(options.runs) runs) | value |")
+        say("|---|---|")
+        say(String(format: "| durable receipts/s (full load) | %.0f |", receipts))
+        say(String(format: "| ÷ (cores × single-core verify/s) | %.3f (goal ≥ 0.6) |", receipts / (Double(cores) * verify)))
+        say(String(format: "| ÷ raw ZeroMQ round trips/s | %.3f |", receipts / roundTrips))
+        say(String(format: "| receipt p50/p99/p99.9, full load | %.1f / %.1f / %.1f ms |", median(runs.map(\.fullLoad.p50)),
                      median(runs.map(\.fullLoad.p99)), median(runs.map(\.fullLoad.p999))))
-        print(String(format: "| receipt p99, half load | %.1f ms (goal < 20) |", median(runs.map(\.halfLoad.p99))))
-        print(String(format: "| feed p50/p99 | %.1f / %.1f ms (goal p99 < 50) |", median(runs.map(\.feed.p50)),
+        say(String(format: "| receipt p99, half load | %.1f ms (goal < 20) |", median(runs.map(\.halfLoad.p99))))
+        say(String(format: "| feed p50/p99 | %.1f / %.1f ms (goal p99 < 50) |", median(runs.map(\.feed.p50)),
                      median(runs.map(\.feed.p99))))
-        print(String(format: "| aggregator peak RSS | %.0f MB (goal < 200) |", median(runs.map(\.peakRSSMegabytes))))
-        print(String(format: "| store size | %.0f MB |", median(runs.map(\.storeMegabytes))))
-        print(String(format: "| restart and rebuild | %.2f s (goal < 5) |", median(runs.map(\.restartSeconds))))
+        say(String(format: "| aggregator peak RSS | %.0f MB (goal < 200) |", median(runs.map(\.peakRSSMegabytes))))
+        say(String(format: "| store size | %.0f MB |", median(runs.map(\.storeMegabytes))))
+        say(String(format: "| restart and rebuild | %.2f s (goal < 5) |", median(runs.map(\.restartSeconds))))
         try FileManager.default.createDirectory(
             atPath: (options.out as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try JSONSerialization.data(withJSONObject: results, options: [.prettyPrinted, .sortedKeys])
             .write(to: URL(fileURLWithPath: options.out))
-        print("wrote \(options.out)")
+        say("wrote \(options.out)")
+    }
+
+    /// Prints a line at once, even into a pipe.
+    static func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
     static func median(_ values: [Double]) -> Double {

@@ -47,6 +47,10 @@ actor LedgerKeeper {
     private var recentControlRequests: [String: Int64] = [:]
     /// With CURVE: who may connect, kept in step with the keyring and revocations.
     private let transportAccess: TransportAccess?
+    /// The scoreboard after each committed change, for ``RankingService``; only the newest waits.
+    private let rankingWork: AsyncStream<(Scoreboard, Int)>.Continuation
+    /// What ``RankingService`` consumes.
+    nonisolated let rankingUpdates: AsyncStream<(Scoreboard, Int)>
 
     init(
         catalog: Catalog, roster: Roster, identity: SigningIdentity, store: AggregatorStore, keyring: Keyring,
@@ -54,6 +58,7 @@ actor LedgerKeeper {
         transportAccess: TransportAccess? = nil, now: @escaping @Sendable () -> Int64
     ) throws {
         self.transportAccess = transportAccess
+        (rankingUpdates, rankingWork) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
         self.catalog = catalog
         self.identity = identity
         self.store = store
@@ -111,7 +116,13 @@ actor LedgerKeeper {
 
     /// Publishes the state rebuilt at start (sequence 1), so that the first snapshot has it.
     func publishInitialState() {
-        publish()
+        scoreboard.refresh()
+        published.publish(RankingService.ranking(of: scoreboard, ledgerPosition: state.ledger.lastPosition))
+    }
+
+    /// No more rankings to publish: ``RankingService`` ends once it has published the last one.
+    func finishPublishing() {
+        rankingWork.finish()
     }
 
     // MARK: - Batches
@@ -166,14 +177,9 @@ actor LedgerKeeper {
         guard !effects.accepted.isEmpty || !effects.voided.isEmpty else { return }
         for key in effects.voided { scoreboard.void(key) }
         for entry in effects.accepted { scoreboard.apply(entry) }
-        publish()
-    }
-
-    private func publish() {
+        // The ranking is computed off the commit path; batches that commit meanwhile are folded into the next one.
         scoreboard.refresh()
-        let standings = scoreboard.standings()
-        let ranking = Kaoping_V1_Ranking(standings, ledgerPosition: state.ledger.lastPosition, updatedAt: now())
-        published.publish(ranking)
+        rankingWork.yield((scoreboard, state.ledger.lastPosition))
     }
 
     // MARK: - Ingest

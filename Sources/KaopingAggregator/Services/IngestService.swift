@@ -1,3 +1,6 @@
+import Foundation
+import KaopingCore
+import KaopingWire
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -44,5 +47,25 @@ struct KeeperService: Service {
         } onGracefulShutdown: {
             queue.finish()
         }
+        await keeper.finishPublishing()
+    }
+}
+
+/// Computes the ranking after committed batches and publishes it: the standings of a city take tens of
+/// milliseconds, so they are kept off the commit path, and batches committed meanwhile are folded into the next.
+struct RankingService: Service {
+    let updates: AsyncStream<(Scoreboard, Int)>
+    let published: PublishedState
+
+    func run() async {
+        for await (scoreboard, position) in updates {
+            published.publish(Self.ranking(of: scoreboard, ledgerPosition: position))
+        }
+    }
+
+    static func ranking(of scoreboard: Scoreboard, ledgerPosition: Int) -> Kaoping_V1_Ranking {
+        Kaoping_V1_Ranking(
+            scoreboard.standings(), ledgerPosition: ledgerPosition,
+            updatedAt: Int64(Date().timeIntervalSince1970 * 1000))
     }
 }

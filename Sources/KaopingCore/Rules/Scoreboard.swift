@@ -11,7 +11,7 @@ public struct Scoreboard: Sendable {
     private var hotlineRates: [[String: [ExactDecimal]]]
     /// By worker position: worker indicator id → value.
     private var workerValues: [[String: ExactDecimal]]
-    private var filled: Set<SubmissionKey> = []
+    private var filledCount = 0
     /// Cells expected and filled per owner, kept as values come and go.
     private let expectedPerOwner: [String: Int]
     private let owners: [String]
@@ -64,6 +64,7 @@ public struct Scoreboard: Sendable {
     private mutating func set(_ key: SubmissionKey, to value: SubmittedValue?) {
         guard let district = catalog.districtPosition(key.district), let indicator = catalog.indicator(key.indicator)
         else { return }
+        let wasFilled = isFilled(key)
         switch (indicator.scope, value) {
         case (.hotline, .rates(let rates)):
             hotlineRates[district][key.period] = rates
@@ -83,11 +84,21 @@ public struct Scoreboard: Sendable {
             return
         }
         if indicator.scope == .hotline { changedMonths.insert(key.period) }
-        let owner = indicator.owner(district: key.district)
-        if value == nil {
-            if filled.remove(key) != nil { filledPerOwner[owner, default: 0] -= 1 }
-        } else if filled.insert(key).inserted {
-            filledPerOwner[owner, default: 0] += 1
+        let change = (value == nil ? 0 : 1) - (wasFilled ? 1 : 0)
+        if change != 0 {
+            filledCount += change
+            filledPerOwner[indicator.owner(district: key.district), default: 0] += change
+        }
+    }
+
+    /// Whether a value stands for `key` (a cell of the catalog and roster).
+    private func isFilled(_ key: SubmissionKey) -> Bool {
+        guard let district = catalog.districtPosition(key.district), let indicator = catalog.indicator(key.indicator)
+        else { return false }
+        switch indicator.scope {
+        case .hotline: return hotlineRates[district][key.period] != nil
+        case .district: return districtValues[district][key.indicator] != nil
+        case .worker: return roster.position(of: key.worker).map { workerValues[$0][key.indicator] != nil } ?? false
         }
     }
 
@@ -142,13 +153,13 @@ public struct Scoreboard: Sendable {
         }
 
         let completeness = Completeness(
-            expected: expectedPerOwner.values.reduce(0, +), filled: filled.count,
+            expected: expectedPerOwner.values.reduce(0, +), filled: filledCount,
             missingByOwner: owners.compactMap { owner in
                 let missing = expectedPerOwner[owner, default: 0] - filledPerOwner[owner, default: 0]
                 return missing > 0 ? Completeness.Owed(owner: owner, count: missing) : nil
             },
             missing: listingMissingCells
-                ? catalog.expectedCells(roster: roster).filter { !filled.contains($0.key) } : [])
+                ? catalog.expectedCells(roster: roster).filter { !isFilled($0.key) } : [])
         return Standings(
             campaign: catalog.campaign,
             districts: districtRows.sorted { ($0.rank, $0.district.id) < ($1.rank, $1.district.id) },

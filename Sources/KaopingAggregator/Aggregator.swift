@@ -108,7 +108,9 @@ public struct Aggregator: Sendable {
                 loop: loop, socket: feed.handle, published: published, campaign: catalog.campaign,
                 heartbeatInterval: .seconds(1)),
             SnapshotService(loop: loop, socket: snapshot.handle, incoming: snapshot.incoming, published: published),
-            RankingService(updates: keeper.rankingUpdates, published: published),
+            RankingService(
+                updates: keeper.rankingUpdates, published: published,
+                minimumInterval: .milliseconds(limits.rankingIntervalMilliseconds)),
             KeeperService(keeper: keeper, queue: queue, maximumBatch: limits.maxBatch),
             IngestService(
                 incoming: control.incoming, queue: queue, maximumMessageBytes: limits.maxMessageBytes,

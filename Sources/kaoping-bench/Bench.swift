@@ -32,6 +32,9 @@ enum Bench {
             case "--senders": options.senders = Int(value) ?? options.senders
             case "--runs": options.runs = Int(value) ?? options.runs
             case "--out": options.out = value
+            case "--profile":
+                try Profile.run(districts: Int(value) ?? 6_000)
+                return
             default: fatalError("unknown option \(flag); see Makefile's bench target")
             }
         }

@@ -70,7 +70,7 @@ enum Fixtures {
     static func standings(_ submissions: [Submission], roster: Roster = .empty) -> Standings {
         var ledger = Ledger(catalog: catalog, roster: roster)
         for submission in submissions { _ = ledger.submit(submission) }
-        return Scoreboard(ledger: ledger).standings(listingMissingCells: true)
+        return Scoreboard(ledger: ledger).standings(detailed: true)
     }
 }
 

@@ -72,7 +72,7 @@ import Testing
         board.refresh()
         let fresh = Scoreboard(ledger: ledger)
         #expect(board.standings() == fresh.standings())
-        let listed = fresh.standings(listingMissingCells: true)
+        let listed = fresh.standings(detailed: true)
         #expect(listed.completeness.missing.count == listed.completeness.missingCount)
         #expect(Dictionary(grouping: listed.completeness.missing, by: \.owner).mapValues(\.count)
             == Dictionary(uniqueKeysWithValues: listed.completeness.missingByOwner.map { ($0.owner, $0.count) }))
@@ -82,18 +82,18 @@ import Testing
         let (roster, submissions) = campaign(seed: 5, keep: 100)
         var ledger = Ledger(catalog: F.catalog, roster: roster)
         for submission in submissions { _ = ledger.submit(submission) }
-        let before = Scoreboard(ledger: ledger).standings(listingMissingCells: true)
+        let before = Scoreboard(ledger: ledger).standings(detailed: true)
         var board = Scoreboard(ledger: ledger)
         let target = submissions[17]
         _ = ledger.reopen(Reopen(key: target.key, requestedBy: "operator", reason: "check"))
         board.void(target.key)
-        #expect(board.standings(listingMissingCells: true) != before)
-        #expect(board.standings(listingMissingCells: true) == Scoreboard(ledger: ledger).standings(listingMissingCells: true))
+        #expect(board.standings(detailed: true) != before)
+        #expect(board.standings(detailed: true) == Scoreboard(ledger: ledger).standings(detailed: true))
         guard case .accepted(let entry) = ledger.submit(target) else {
             Issue.record("resubmission after reopen refused")
             return
         }
         board.apply(entry)
-        #expect(board.standings(listingMissingCells: true) == before)
+        #expect(board.standings(detailed: true) == before)
     }
 }

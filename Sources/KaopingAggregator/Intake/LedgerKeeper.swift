@@ -486,7 +486,7 @@ extension LedgerKeeper {
     /// Completeness, who owes what, when each submitter was last seen, and rejection counts.
     private func status(_ state: State) -> Kaoping_V1_StatusReply {
         // From the ledger as of this point of the batch, so that a status sees the reopens before it.
-        let standings = Scoreboard(ledger: state.ledger).standings(listingMissingCells: true)
+        let standings = Scoreboard(ledger: state.ledger).standings(detailed: true)
         var reply = Kaoping_V1_StatusReply()
         reply.campaign = catalog.campaign
         reply.cellsExpected = UInt32(standings.completeness.expected)

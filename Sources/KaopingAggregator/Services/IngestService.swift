@@ -56,10 +56,14 @@ struct KeeperService: Service {
 struct RankingService: Service {
     let updates: AsyncStream<(Scoreboard, Int)>
     let published: PublishedState
+    /// The least time between two rankings: a change after a quiet spell is published at once, a stream of
+    /// changes at most this often (a city's ranking costs tens of milliseconds of a core).
+    let minimumInterval: Duration
 
     func run() async {
         for await (scoreboard, position) in updates {
             published.publish(Self.ranking(of: scoreboard, ledgerPosition: position))
+            try? await Task.sleep(for: minimumInterval)
         }
     }
 

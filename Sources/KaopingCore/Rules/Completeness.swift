@@ -24,7 +24,7 @@ public struct Completeness: Hashable, Sendable {
     /// Missing cells per owner, in catalog order of the owners.
     public let missingByOwner: [Owed]
     /// The cells not yet filled, in catalog order — listed only when asked for
-    /// (``Scoreboard/standings(listingMissingCells:)``), since a city has hundreds of thousands of cells.
+    /// (``Scoreboard/standings(detailed:)``), since a city has hundreds of thousands of cells.
     public let missing: [Cell]
 
     public init(expected: Int, filled: Int, missingByOwner: [Owed], missing: [Cell]) {

@@ -16,6 +16,11 @@ public struct Scoreboard: Sendable {
     private let expectedPerOwner: [String: Int]
     private let owners: [String]
     private var filledPerOwner: [String: Int] = [:]
+    /// Each district's and worker's place in id order, for listing ties by id without comparing strings.
+    private let districtIDOrder: [Int]
+    private let workerIDOrder: [Int]
+    /// By worker position: the position of the worker's district.
+    private let workerDistrict: [Int]
     /// Bottom-group occurrences per closed month, by district position; months changed since are recomputed.
     private var monthOccurrences: [String: [Int]] = [:]
     private var changedMonths: Set<String> = []
@@ -42,6 +47,9 @@ public struct Scoreboard: Sendable {
         }
         expectedPerOwner = expected
         self.owners = owners
+        districtIDOrder = Self.orderByID(catalog.districts.map(\.id))
+        workerIDOrder = Self.orderByID(roster.workers.map(\.id))
+        workerDistrict = roster.workers.map { catalog.districtPosition($0.district) ?? 0 }
         changedMonths = Set(catalog.hotline.periods)
     }
 
@@ -91,6 +99,13 @@ public struct Scoreboard: Sendable {
         }
     }
 
+    /// For each id, its place among the ids sorted.
+    private static func orderByID(_ ids: [String]) -> [Int] {
+        var order = Array(repeating: 0, count: ids.count)
+        for (place, index) in ids.indices.sorted(by: { ids[$0] < ids[$1] }).enumerated() { order[index] = place }
+        return order
+    }
+
     /// Whether a value stands for `key` (a cell of the catalog and roster).
     private func isFilled(_ key: SubmissionKey) -> Bool {
         guard let district = catalog.districtPosition(key.district), let indicator = catalog.indicator(key.indicator)
@@ -113,9 +128,10 @@ public struct Scoreboard: Sendable {
 
     // MARK: - Standings
 
-    /// The ranking, grades and completeness of what stands now; with `listingMissingCells`, every missing cell is
-    /// listed too (for the operator's status), otherwise only the counts per owner.
-    public func standings(listingMissingCells: Bool = false) -> Standings {
+    /// The ranking, grades and completeness of what stands now. With `detailed`, every missing cell and every
+    /// hotline rate below target is listed too (for the operator and `kaoping score`); without, only the counts
+    /// per owner — the form the live feed needs after every batch.
+    public func standings(detailed: Bool = false) -> Standings {
         let occurrences = hotlineOccurrences()
         var districtRows: [DistrictStanding] = []
         for (position, district) in catalog.districts.enumerated() {
@@ -141,9 +157,9 @@ public struct Scoreboard: Sendable {
             districtRows[index].grade = catalog.districtGrades.grade(of: total, in: districtTotals)
         }
 
-        let totalByDistrict = Dictionary(uniqueKeysWithValues: districtRows.map { ($0.district.id, $0.total) })
         var workerRows = roster.workers.enumerated().map { position, worker in
-            workerStanding(worker, values: workerValues[position], districtTotal: totalByDistrict[worker.district]!)
+            workerStanding(
+                worker, values: workerValues[position], districtTotal: districtRows[workerDistrict[position]].total)
         }
         let workerTotals = SortedValues(workerRows.map(\.total))
         for index in workerRows.indices {
@@ -158,14 +174,18 @@ public struct Scoreboard: Sendable {
                 let missing = expectedPerOwner[owner, default: 0] - filledPerOwner[owner, default: 0]
                 return missing > 0 ? Completeness.Owed(owner: owner, count: missing) : nil
             },
-            missing: listingMissingCells
+            missing: detailed
                 ? catalog.expectedCells(roster: roster).filter { !isFilled($0.key) } : [])
         return Standings(
             campaign: catalog.campaign,
-            districts: districtRows.sorted { ($0.rank, $0.district.id) < ($1.rank, $1.district.id) },
-            workers: workerRows.sorted { ($0.rank, $0.worker.id) < ($1.rank, $1.worker.id) },
+            districts: districtRows.indices
+                .sorted { (districtRows[$0].rank, districtIDOrder[$0]) < (districtRows[$1].rank, districtIDOrder[$1]) }
+                .map { districtRows[$0] },
+            workers: workerRows.indices
+                .sorted { (workerRows[$0].rank, workerIDOrder[$0]) < (workerRows[$1].rank, workerIDOrder[$1]) }
+                .map { workerRows[$0] },
             completeness: completeness,
-            hotlineFlags: hotlineFlags())
+            hotlineFlags: detailed ? hotlineFlags() : [])
     }
 
     private func workerStanding(_ worker: Worker, values: [String: ExactDecimal], districtTotal: ExactDecimal)

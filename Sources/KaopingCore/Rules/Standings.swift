@@ -7,7 +7,7 @@ public struct Standings: Hashable, Sendable {
     /// Every worker of the roster, by rank then id.
     public let workers: [WorkerStanding]
     public let completeness: Completeness
-    /// Hotline rates strictly below their targets: shown to the operator, not scored.
+    /// Hotline rates strictly below their targets: shown to the operator, not scored (listed in detailed standings).
     public let hotlineFlags: [HotlineFlag]
 
     /// True only when every expected cell is filled; until then totals count missing cells as 0.

@@ -45,7 +45,8 @@ public struct OfflineScorer: Sendable {
                 rejected.append(.init(line: number, submissionID: parsed.submissionID, rejection: refusal))
             }
         }
-        return ScoreReport(standings: Scoreboard(ledger: ledger).standings(), rejected: rejected, duplicates: duplicates)
+        return ScoreReport(
+            standings: Scoreboard(ledger: ledger).standings(detailed: true), rejected: rejected, duplicates: duplicates)
     }
 
     /// The non-blank lines of `input` with their 1-based numbers, without a leading BOM or trailing CR.

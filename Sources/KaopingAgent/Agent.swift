@@ -1,4 +1,5 @@
 import Foundation
+import KaopingClient
 import KaopingCore
 import KaopingStore
 import KaopingWire
@@ -53,8 +54,7 @@ public struct Agent: Sendable {
                     "\(configuration.key) has no CURVE keys but the aggregator encrypts; make a new key with "
                         + "`kaoping keygen` and have the operator list it")
             }
-            curve = CurveClient(
-                serverKey: raw, keys: CurveKeyPair(publicKey: transport.publicKey, secretKey: transport.secretKey))
+            curve = CurveClient(serverKey: raw, transport: transport)
         } else {
             curve = nil
         }

@@ -18,6 +18,18 @@ struct OwnedSocket: @unchecked Sendable {
     let socket: Socket
 }
 
+extension Catalog {
+    /// The built-in method at city scale: `districts` districts C00001, C00002, …
+    static func city(districts: Int) -> Catalog {
+        let base = Catalog.zhongshan2023
+        return Catalog(
+            campaign: "city-2023", title: "city scale benchmark",
+            districts: (1...districts).map { District(id: String(format: "C%05d", $0), name: String(format: "C%05d", $0)) },
+            submitters: base.submitters, operators: base.operators, indicators: base.indicators, hotline: base.hotline,
+            districtGrades: base.districtGrades, workerRules: base.workerRules)
+    }
+}
+
 /// A city-scale campaign: a catalog of N districts, a roster, keys, and every expected submission signed.
 struct CityCampaign: @unchecked Sendable {
     let folder: URL
@@ -31,12 +43,9 @@ struct CityCampaign: @unchecked Sendable {
     init(districts: Int, workersPerDistrict: Int) throws {
         folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("kaoping-bench-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let catalog = Catalog.city(districts: districts)
+        let ids = catalog.districts.map(\.id)
         let base = Catalog.zhongshan2023
-        let ids = (1...districts).map { String(format: "C%05d", $0) }
-        let catalog = Catalog(
-            campaign: "city-2023", title: "city scale benchmark", districts: ids.map { District(id: $0, name: $0) },
-            submitters: base.submitters, operators: base.operators, indicators: base.indicators, hotline: base.hotline,
-            districtGrades: base.districtGrades, workerRules: base.workerRules)
         catalogPath = folder.appendingPathComponent("catalog.yaml").path
         try CatalogFile.render(catalog).write(toFile: catalogPath, atomically: true, encoding: .utf8)
         var roster = "id,name,district\n"

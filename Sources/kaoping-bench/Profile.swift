@@ -7,12 +7,8 @@ import SwiftProtobuf
 /// `kaoping-bench --profile N`: where the time of a batch goes, component by component, at N districts.
 enum Profile {
     static func run(districts: Int) throws {
-        let base = Catalog.zhongshan2023
-        let ids = (1...districts).map { String(format: "C%05d", $0) }
-        let catalog = Catalog(
-            campaign: "city-2023", title: "profile", districts: ids.map { District(id: $0, name: $0) },
-            submitters: base.submitters, operators: base.operators, indicators: base.indicators, hotline: base.hotline,
-            districtGrades: base.districtGrades, workerRules: base.workerRules)
+        let catalog = Catalog.city(districts: districts)
+        let ids = catalog.districts.map(\.id)
         let roster = try Roster(workers: ids.map { Worker(id: "W\($0)", name: "W", district: $0) }, catalog: catalog)
         var ledger = Ledger(catalog: catalog, roster: roster)
         var counter = 0

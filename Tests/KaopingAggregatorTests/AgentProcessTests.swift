@@ -25,6 +25,16 @@ struct AgentProcessTests {
         return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self))
     }
 
+    /// Starts `kaoping-agent run` with `config`; the caller stops it.
+    static func startAgent(_ config: String) throws -> Process {
+        let agent = Process()
+        agent.executableURL = AggregatorHarness.binary("kaoping-agent")
+        agent.arguments = ["run", "--config", config, "--log-level", "error"]
+        agent.standardError = FileHandle.nullDevice
+        try agent.run()
+        return agent
+    }
+
     /// Waits (up to 10 s) until the published ranking includes ledger position `position`: the ranking follows
     /// the receipts of a batch by a moment.
     static func waitForRanking(_ harness: AggregatorHarness, position: Int) throws {
@@ -61,11 +71,7 @@ struct AgentProcessTests {
             #expect(queued.status == 0, "\(queued.err)")
         }
         // The aggregator is down: the daemon retries, then is killed outright.
-        let agent = Process()
-        agent.executableURL = AggregatorHarness.binary("kaoping-agent")
-        agent.arguments = ["run", "--config", config, "--log-level", "warning"]
-        agent.standardError = FileHandle.nullDevice
-        try agent.run()
+        let agent = try Self.startAgent(config)
         Thread.sleep(forTimeInterval: 1.5)
         kill(agent.processIdentifier, SIGKILL)
         agent.waitUntilExit()
@@ -74,11 +80,7 @@ struct AgentProcessTests {
         #expect(try outbox.items().allSatisfy { $0.attempts >= 1 })
 
         // A new daemon, then the aggregator comes up: everything is delivered once.
-        let again = Process()
-        again.executableURL = AggregatorHarness.binary("kaoping-agent")
-        again.arguments = ["run", "--config", config, "--log-level", "warning"]
-        again.standardError = FileHandle.nullDevice
-        try again.run()
+        let again = try Self.startAgent(config)
         defer {
             kill(again.processIdentifier, SIGTERM)
             again.waitUntilExit()
@@ -125,12 +127,7 @@ struct AgentProcessTests {
             try Data(lines.filter { $0.contains("\"submitter\": \"\(submitter)\"") }.joined(separator: "\n").utf8).write(to: file)
             let imported = try Self.run("kaoping-agent", ["import", "--config", config, file.path])
             #expect(imported.status == 0, "\(imported.err)")
-            let agent = Process()
-            agent.executableURL = AggregatorHarness.binary("kaoping-agent")
-            agent.arguments = ["run", "--config", config, "--log-level", "error"]
-            agent.standardError = FileHandle.nullDevice
-            try agent.run()
-            agents.append(agent)
+            agents.append(try Self.startAgent(config))
             outboxes.append(try Outbox(path: harness.folder.appendingPathComponent("outbox-\(submitter).sqlite").path))
         }
         defer {

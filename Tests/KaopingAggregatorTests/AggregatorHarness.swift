@@ -160,9 +160,7 @@ final class AggregatorHarness: @unchecked Sendable {
         guard curve, let identity, let transport = identity.transport, let server = aggregatorIdentity.transport else {
             return nil
         }
-        return CurveClient(
-            serverKey: server.publicKey,
-            keys: CurveKeyPair(publicKey: transport.publicKey, secretKey: transport.secretKey))
+        return CurveClient(serverKey: server.publicKey, transport: transport)
     }
 
     /// An ingest client; with CURVE it connects with the first submitter's transport keys unless told otherwise.

@@ -63,11 +63,7 @@ struct StorageFaultTests {
             try AgentProcessTests.run(
                 "kaoping-agent", ["submit", "--config", config, "--district", district, "--score", "10", "--queue-only"])
         }
-        let agent = Process()
-        agent.executableURL = AggregatorHarness.binary("kaoping-agent")
-        agent.arguments = ["run", "--config", config, "--log-level", "error"]
-        agent.standardError = FileHandle.nullDevice
-        try agent.run()
+        let agent = try AgentProcessTests.startAgent(config)
         defer {
             kill(agent.processIdentifier, SIGTERM)
             agent.waitUntilExit()

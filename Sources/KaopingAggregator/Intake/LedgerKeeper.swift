@@ -156,8 +156,10 @@ actor LedgerKeeper {
                     state.ledger = Self.restoredLedger(
                         try store.load(), catalog: catalog, roster: state.ledger.roster, logger: logger)
                 } catch {
+                    // Without a readable store nothing can be decided safely; stop, and let the supervisor restart
+                    // the daemon once the disk is back (the state is rebuilt from the store at start).
                     logger.critical("cannot read the store back after a failed commit: \(error); stopping")
-                    fatalError("the store cannot be read: \(error)")
+                    exit(EXIT_FAILURE)
                 }
                 return
             }

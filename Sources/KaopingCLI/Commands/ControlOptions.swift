@@ -48,8 +48,7 @@ struct ControlOptions: ParsableArguments {
                 throw CLIError(
                     "the aggregator encrypts (CURVE): pass --key with an operator key listed in its keyring")
             }
-            curve = CurveClient(
-                serverKey: serverKey, keys: CurveKeyPair(publicKey: transport.publicKey, secretKey: transport.secretKey))
+            curve = CurveClient(serverKey: serverKey, transport: transport)
         }
         let client = try ControlClient(
             endpoint: control, campaign: campaign, aggregatorKey: aggregator, context: context, curve: curve)

@@ -21,13 +21,21 @@ actor LedgerKeeper {
         var outcomes: [String: [String: Int]]
     }
 
+    /// A change the scoreboard follows once its batch is committed.
+    enum ScoreboardChange {
+        case apply(AcceptedSubmission)
+        case void(SubmissionKey)
+    }
+
     /// What a batch produced, to act on after the commit.
     private struct Effects {
         var operations: [StoreOperation] = []
         var ingestReplies: [(RoutedRequest, Data)] = []
         var controlReplies: [(RoutedRequest, Data)] = []
-        var accepted: [AcceptedSubmission] = []
-        var voided: [SubmissionKey] = []
+        /// What the scoreboard must follow, in the order the ledger decided it (an acceptance and a reopen of the
+        /// same key may share a batch).
+        var changes: [ScoreboardChange] = []
+        var acceptedCount = 0
         /// Receipts of submissions accepted in this batch, by position (a duplicate may refer to one).
         var receipts: [Int: Data] = [:]
         /// Control request ids used in this batch; remembered only once the batch is committed.
@@ -171,14 +179,18 @@ actor LedgerKeeper {
         }
         logger.debug(
             "batch committed", metadata: [
-                "batch.size": "\(batch.count)", "batch.accepted": "\(effects.accepted.count)",
+                "batch.size": "\(batch.count)", "batch.accepted": "\(effects.acceptedCount)",
                 "batch.replies": "\(effects.ingestReplies.count + effects.controlReplies.count)",
             ])
         for (request, body) in effects.ingestReplies { replies.ingest(request.reply(body)) }
         for (request, body) in effects.controlReplies { replies.control(request.reply(body)) }
-        guard !effects.accepted.isEmpty || !effects.voided.isEmpty else { return }
-        for key in effects.voided { scoreboard.void(key) }
-        for entry in effects.accepted { scoreboard.apply(entry) }
+        guard !effects.changes.isEmpty else { return }
+        for change in effects.changes {
+            switch change {
+            case .apply(let entry): scoreboard.apply(entry)
+            case .void(let key): scoreboard.void(key)
+            }
+        }
         // The ranking is computed off the commit path; batches that commit meanwhile are folded into the next one.
         scoreboard.refresh()
         rankingWork.yield((scoreboard, state.ledger.lastPosition))
@@ -338,7 +350,8 @@ actor LedgerKeeper {
                         keyID: envelope.keyID, key: submission.key, envelope: request.body,
                         contentHash: receipt.contentHash, receipt: sealed, committedAtMilliseconds: at)))
             effects.operations.append(.audit(entry))
-            effects.accepted.append(accepted)
+            effects.changes.append(.apply(accepted))
+            effects.acceptedCount += 1
             effects.receipts[accepted.position] = sealed
             effects.ingestReplies.append((request, sealed))
             state.outcomes[key.submitter, default: [:]]["accepted", default: 0] += 1
@@ -439,7 +452,7 @@ extension LedgerKeeper {
                 effects.operations.append(
                     .void(position: voided.position, reason: reopen.reason, operator: key.submitter, atMilliseconds: at))
                 effects.operations.append(.audit(entry))
-                effects.voided.append(submissionKey)
+                effects.changes.append(.void(submissionKey))
                 reply.ok = true
                 var result = Kaoping_V1_ReopenReply()
                 result.voidedPosition = UInt64(voided.position)

@@ -1,0 +1,58 @@
+import Foundation
+import KaopingCore
+import KaopingStore
+import KaopingWire
+import Logging
+import Synchronization
+import Testing
+import ZeroMQ
+@testable import KaopingAggregator
+
+/// The ledger keeper on its own: batches decided in order, the scoreboard following the ledger.
+@Suite struct LedgerKeeperTests {
+    @Test func anAcceptanceAndAReopenInOneBatchLeaveTheCellOpen() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("keeper-\(UUID().uuidString).sqlite").path
+        let store = try AggregatorStore(path: path)
+        let aggregator = SigningIdentity.generate(for: "aggregator")
+        let party = SigningIdentity.generate(for: "party_office")
+        let operatorKey = SigningIdentity.generate(for: "operator")
+        let replies = Mutex<[Multipart]>([])
+        let keeper = try LedgerKeeper(
+            catalog: .zhongshan2023, roster: .empty, identity: aggregator, store: store,
+            keyring: Keyring([
+                .init(submitter: "party_office", publicKey: party.publicKey),
+                .init(submitter: "operator", publicKey: operatorKey.publicKey),
+            ]),
+            keyringPath: nil, published: PublishedState(),
+            replies: ReplySink(
+                ingest: { message in replies.withLock { $0.append(message) } },
+                control: { message in replies.withLock { $0.append(message) } }),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+            now: { Int64(Date().timeIntervalSince1970 * 1000) })
+        let submission = Submission(
+            id: "a", submitter: "party_office", campaign: "zhongshan-2023", indicator: "party_building",
+            district: "D01", score: "12")
+        let envelope = try SignedEnvelope.seal(
+            submission.wire(signedAt: 1), type: .submission, campaign: "zhongshan-2023", by: party)
+        var reopen = Kaoping_V1_ControlRequest()
+        reopen.requestID = "r1"
+        reopen.signedAtMs = Int64(Date().timeIntervalSince1970 * 1000)
+        reopen.reopen.indicator = "party_building"
+        reopen.reopen.district = "D01"
+        reopen.reopen.reason = "wrong file"
+        let control = try SignedEnvelope.seal(reopen, type: .control, campaign: "zhongshan-2023", by: operatorKey)
+
+        await keeper.process([
+            .ingest(try #require(RoutedRequest(Multipart([Data("agent".utf8), envelope])))),
+            .control(try #require(RoutedRequest(Multipart([Data("operator".utf8), control])))),
+        ])
+        #expect(replies.withLock { $0.count } == 2)
+        var updates = keeper.rankingUpdates.makeAsyncIterator()
+        let (scoreboard, position) = try #require(await updates.next())
+        #expect(position == 1)
+        let d01 = scoreboard.standings().districts.first { $0.district.id == "D01" }
+        #expect(d01?.total == .zero)
+        #expect(d01?.values["party_building"] == nil)
+        #expect(try store.load().standing.isEmpty)
+    }
+}

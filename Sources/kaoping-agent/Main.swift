@@ -12,8 +12,8 @@ struct AgentCommand: AsyncParsableCommand {
         commandName: "kaoping-agent",
         abstract: "Sign a department's scores and deliver them to the aggregator, even if it is down at the time.",
         discussion: """
-            Every command writes to the same durable outbox: a submission is signed and stored before it is sent,
-            and kept until the aggregator's signed receipt comes back. `run` is the daemon; `submit`, `import`,
+            Every command writes to the same durable outbox: a submission is signed and stored before it is sent, \
+            and kept until the aggregator's signed receipt comes back. `run` is the daemon; `submit`, `import`, \
             `send` and `outbox` are one-shot commands for a clerk or a script.
             """,
         subcommands: [Run.self, Submit.self, Import.self, Send.self, OutboxCommand.self])

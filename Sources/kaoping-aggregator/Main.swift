@@ -10,7 +10,7 @@ struct AggregatorCommand: AsyncParsableCommand {
         commandName: "kaoping-aggregator",
         abstract: "The Kaoping aggregator: verifies, stores and ranks signed submissions, and publishes the ranking.",
         discussion: """
-            Settings come from --config (YAML) and are overridden by flags. SIGTERM stops gracefully: no new work is
+            Settings come from --config (YAML) and are overridden by flags. SIGTERM stops gracefully: no new work is \
             taken, what is in hand is committed and answered, then sockets close. See docs/operations.md.
             """)
 

@@ -8,8 +8,8 @@ struct ScoreCommand: ParsableCommand {
         commandName: "score",
         abstract: "Apply the rules to submissions in a JSON Lines file and print the ranking.",
         discussion: """
-            Reads one submission (or operator reopen) per line, in order, exactly as the aggregator would, and prints
-            one JSON object: districts and workers with totals, ranks and grades, the lines refused and the number of
+            Reads one submission (or operator reopen) per line, in order, exactly as the aggregator would, and prints \
+            one JSON object: districts and workers with totals, ranks and grades, the lines refused and the number of \
             duplicates. A malformed line is reported in 'rejected', never fatal.
             """)
 

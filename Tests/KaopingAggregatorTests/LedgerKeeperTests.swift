@@ -55,4 +55,47 @@ import ZeroMQ
         #expect(d01?.values["party_building"] == nil)
         #expect(try store.load().standing.isEmpty)
     }
+
+    @Test func aDuplicateInTheSameBatchCarriesTheOriginalReceiptSealedInParallel() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("keeper-\(UUID().uuidString).sqlite").path
+        let store = try AggregatorStore(path: path)
+        let aggregator = SigningIdentity.generate(for: "aggregator")
+        let party = SigningIdentity.generate(for: "party_office")
+        let replies = Mutex<[Multipart]>([])
+        let keeper = try LedgerKeeper(
+            catalog: .zhongshan2023, roster: .empty, identity: aggregator, store: store,
+            keyring: Keyring([.init(submitter: "party_office", publicKey: party.publicKey)]),
+            keyringPath: nil, published: PublishedState(),
+            replies: ReplySink(ingest: { message in replies.withLock { $0.append(message) } }, control: { _ in }),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+            now: { Int64(Date().timeIntervalSince1970 * 1000) })
+        // 22 districts and a retry of the first: enough work for the receipts to be sealed on several lanes.
+        var batch: [Work] = []
+        var first = Data()
+        for number in 1...22 {
+            let submission = Submission(
+                id: "s\(number)", submitter: "party_office", campaign: "zhongshan-2023", indicator: "party_building",
+                district: number < 10 ? "D0\(number)" : "D\(number)", score: "10")
+            let envelope = try SignedEnvelope.seal(
+                submission.wire(signedAt: 1), type: .submission, campaign: "zhongshan-2023", by: party)
+            if number == 1 { first = envelope }
+            batch.append(.ingest(try #require(RoutedRequest(Multipart([Data("peer".utf8), envelope])))))
+        }
+        batch.append(.ingest(try #require(RoutedRequest(Multipart([Data("peer".utf8), first])))))
+        await keeper.process(batch)
+
+        let sent = replies.withLock { $0 }
+        #expect(sent.count == 23)
+        let receipts = try sent.map { message -> Kaoping_V1_Receipt in
+            let envelope = try SignedEnvelope.decode(try #require(message.frames.last))
+            #expect(SignedEnvelope.verify(envelope, with: aggregator.publicKey))
+            return try Kaoping_V1_Receipt(serializedBytes: envelope.payload)
+        }
+        #expect(receipts.prefix(22).map(\.ledgerPosition) == (1...22).map(UInt64.init))
+        #expect(receipts.prefix(22).allSatisfy { $0.status == .accepted })
+        let duplicate = try #require(receipts.last)
+        #expect(duplicate.status == .duplicate)
+        #expect(duplicate.originalReceipt == sent[0].frames.last)
+        #expect(try store.receipt(position: 1) == sent[0].frames.last)
+    }
 }

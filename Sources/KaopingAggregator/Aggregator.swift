@@ -19,6 +19,8 @@ public struct Aggregator: Sendable {
     public let boundEndpoints: AggregatorConfiguration.Endpoints
     let services: [any Service]
     let loop: SocketLoop
+    let counters: IntakeCounters
+    let queue: WorkQueue
     let published: PublishedState
     let logger: Logger
 
@@ -129,7 +131,7 @@ public struct Aggregator: Sendable {
             ])
         return Aggregator(
             configuration: configuration, boundEndpoints: bound, services: services, loop: loop,
-            published: published, logger: logger)
+            counters: counters, queue: queue, published: published, logger: logger)
     }
 
     /// Runs until SIGTERM (graceful: stop taking work, commit and answer what is in hand, close) or SIGINT.
@@ -148,7 +150,11 @@ public struct Aggregator: Sendable {
         await loop.stop(linger: 1_000)
         logger.info(
             "aggregator stopped",
-            metadata: ["zmq.failed_posts": "\(loop.failedPosts)"])
+            metadata: [
+                "zmq.failed_posts": "\(loop.failedPosts)",
+                "intake.malformed": "\(counters.malformed.load(ordering: .relaxed))",
+                "intake.refused_when_full": "\(queue.dropped.load(ordering: .relaxed))",
+            ])
     }
 
     /// `KAOPING_FAULT_FILE=PATH`: while PATH exists, every commit fails as on a full disk (for the storage-fault

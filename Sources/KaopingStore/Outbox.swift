@@ -120,13 +120,6 @@ public final class Outbox: Sendable {
         }
     }
 
-    /// When the next pending item is due, if any.
-    public func nextDue() throws -> Int64? {
-        try database.read { db in
-            try Int64.fetchOne(db, sql: "SELECT MIN(next_attempt_at_ms) FROM outbox WHERE state = 'pending'")
-        }
-    }
-
     /// Records an attempt and when to try again if no receipt comes.
     public func attempted(_ submissionID: String, retryAt: Int64) throws {
         try database.write { db in

@@ -15,11 +15,6 @@ public final class Context: @unchecked Sendable {
         self.handle = handle
     }
 
-    /// Makes every blocking call on the context's sockets return `ETERM`; sockets must still be closed.
-    public func shutdown() {
-        zmq_ctx_shutdown(handle)
-    }
-
     /// Waits until every closed socket has sent what it holds (up to its linger), then frees the context. Call it
     /// after closing every socket and before the process exits: messages still queued in libzmq's I/O thread are
     /// lost otherwise. Blocking; idempotent.

@@ -58,9 +58,6 @@ public struct ExactDecimal: Hashable, Comparable, Sendable {
         min(max(self, range.lowerBound), range.upperBound)
     }
 
-    /// Whether the value is a whole number.
-    public var isInteger: Bool { units % Self.scale == 0 }
-
     /// The whole-number part, truncated toward zero.
     public var integerPart: Int64 { units / Self.scale }
 }

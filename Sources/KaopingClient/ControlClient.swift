@@ -15,10 +15,7 @@ public final class ControlClient {
     ) throws {
         self.campaign = campaign
         self.aggregatorKey = aggregatorKey
-        socket = try Socket(context: context, type: .dealer)
-        try socket.set(.linger(0))
-        if let curve { try socket.set(curve.option) }
-        try socket.connect(endpoint)
+        socket = try Socket.dealer(context: context, connectedTo: endpoint, curve: curve)
     }
 
     deinit {

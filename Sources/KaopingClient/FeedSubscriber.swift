@@ -32,10 +32,7 @@ public final class FeedSubscriber {
         try subscriber.set(.subscribe(Data("ranking".utf8)))
         try subscriber.set(.subscribe(Data("heartbeat".utf8)))
         try subscriber.connect(feed)
-        snapshotSocket = try Socket(context: context, type: .dealer)
-        try snapshotSocket.set(.linger(0))
-        if let curve { try snapshotSocket.set(curve.option) }
-        try snapshotSocket.connect(snapshot)
+        snapshotSocket = try Socket.dealer(context: context, connectedTo: snapshot, curve: curve)
     }
 
     deinit {

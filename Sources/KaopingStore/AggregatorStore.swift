@@ -95,18 +95,10 @@ public final class AggregatorStore: Sendable {
     /// Opens (creating and migrating as needed) the store at `path`.
     public init(path: String, faultInjection: (@Sendable () throws -> Void)? = nil) throws {
         self.faultInjection = faultInjection
-        var configuration = Configuration()
-        configuration.journalMode = .wal
-        configuration.label = "kaoping-aggregator"
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
-        database = try DatabaseQueue(path: path, configuration: configuration)
-        try Self.migrator.migrate(database)
+        database = try DurableDatabase.open(path: path, label: "kaoping-aggregator", migrations: Self.register)
     }
 
-    private static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
+    private static func register(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v1: submissions, reopens, audit, keys") { db in
             try db.execute(
                 sql: """
@@ -154,7 +146,6 @@ public final class AggregatorStore: Sendable {
                     );
                     """)
         }
-        return migrator
     }
 
     // MARK: - Writing

@@ -41,37 +41,30 @@ public final class Outbox: Sendable {
     private let database: DatabaseQueue
 
     public init(path: String) throws {
-        var configuration = Configuration()
-        configuration.journalMode = .wal
-        configuration.busyMode = .timeout(10)
-        configuration.label = "kaoping-outbox"
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+        // The daemon and the one-shot commands share the outbox: a writer waits for the other's transaction.
+        database = try DurableDatabase.open(path: path, label: "kaoping-outbox", busyTimeout: 10) { migrator in
+            migrator.registerMigration("v1: outbox") { db in
+                try db.execute(
+                    sql: """
+                        CREATE TABLE outbox (
+                            submission_id TEXT PRIMARY KEY,
+                            subject TEXT NOT NULL,
+                            envelope BLOB NOT NULL,
+                            envelope_hash BLOB NOT NULL UNIQUE,
+                            state TEXT NOT NULL,
+                            status TEXT NOT NULL DEFAULT '',
+                            reason TEXT NOT NULL DEFAULT '',
+                            receipt BLOB,
+                            created_at_ms INTEGER NOT NULL,
+                            attempts INTEGER NOT NULL DEFAULT 0,
+                            next_attempt_at_ms INTEGER NOT NULL,
+                            receipt_at_ms INTEGER,
+                            source TEXT NOT NULL DEFAULT ''
+                        );
+                        CREATE INDEX outbox_due ON outbox(state, next_attempt_at_ms);
+                        """)
+            }
         }
-        database = try DatabaseQueue(path: path, configuration: configuration)
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1: outbox") { db in
-            try db.execute(
-                sql: """
-                    CREATE TABLE outbox (
-                        submission_id TEXT PRIMARY KEY,
-                        subject TEXT NOT NULL,
-                        envelope BLOB NOT NULL,
-                        envelope_hash BLOB NOT NULL UNIQUE,
-                        state TEXT NOT NULL,
-                        status TEXT NOT NULL DEFAULT '',
-                        reason TEXT NOT NULL DEFAULT '',
-                        receipt BLOB,
-                        created_at_ms INTEGER NOT NULL,
-                        attempts INTEGER NOT NULL DEFAULT 0,
-                        next_attempt_at_ms INTEGER NOT NULL,
-                        receipt_at_ms INTEGER,
-                        source TEXT NOT NULL DEFAULT ''
-                    );
-                    CREATE INDEX outbox_due ON outbox(state, next_attempt_at_ms);
-                    """)
-        }
-        try migrator.migrate(database)
     }
 
     /// Adds signed submissions in one transaction; an id already pending or delivered is skipped (re-importing the

@@ -96,7 +96,6 @@ public struct Aggregator: Sendable {
             keyringPath: configuration.keyring, published: published,
             replies: ReplySink(loop: loop, ingestSocket: ingest.handle, controlSocket: control.handle),
             logger: logger, transportAccess: transportAccess, now: { Int64(Date().timeIntervalSince1970 * 1000) })
-        await keeper.publishInitialState()
 
         let queue = WorkQueue(capacity: limits.queueCapacity)
         let counters = IntakeCounters()
@@ -109,10 +108,7 @@ public struct Aggregator: Sendable {
             FeedService(
                 loop: loop, socket: feed.handle, published: published, campaign: catalog.campaign,
                 heartbeatInterval: .seconds(1)),
-            SnapshotService(loop: loop, socket: snapshot.handle, incoming: snapshot.incoming, published: published),
-            RankingService(
-                updates: keeper.rankingUpdates, published: published,
-                minimumInterval: .milliseconds(limits.rankingIntervalMilliseconds)),
+            SnapshotService(loop: loop, socket: snapshot.handle, incoming: snapshot.incoming, keeper: keeper),
             KeeperService(keeper: keeper, queue: queue, maximumBatch: limits.maxBatch),
             IngestService(
                 incoming: control.incoming, queue: queue, maximumMessageBytes: limits.maxMessageBytes,

@@ -4,11 +4,12 @@ import SwiftProtobuf
 import ZeroMQ
 
 /// A live-feed subscriber that follows the Clone pattern: it subscribes, fetches a snapshot, drops updates the
-/// snapshot already holds, and fetches a new snapshot on a sequence gap or when a heartbeat shows it missed one.
+/// snapshot already holds, applies the others to its copy of the ranking, and fetches a new snapshot on a sequence
+/// gap, when a heartbeat shows it missed an update, or when the aggregator restarted (another epoch).
 public final class FeedSubscriber {
     /// What the subscriber saw.
     public enum Event: Sendable {
-        /// A ranking at a sequence, from a snapshot or a live update.
+        /// The whole ranking at a sequence, from a snapshot or after applying a live update.
         case ranking(sequence: UInt64, Kaoping_V1_Ranking, fromSnapshot: Bool)
         /// A heartbeat: the aggregator is alive at this sequence.
         case heartbeat(sequence: UInt64)
@@ -17,8 +18,12 @@ public final class FeedSubscriber {
     private let subscriber: Socket
     private let snapshotSocket: Socket
     private let campaign: String
-    /// The sequence of the last ranking applied.
+    /// The sequence of the last update applied.
     public private(set) var sequence: UInt64 = 0
+    /// The ranking as of ``sequence``.
+    public private(set) var ranking = Kaoping_V1_Ranking()
+    /// The aggregator process the sequence belongs to.
+    private var epoch: Int64 = 0
     /// Snapshots fetched, the first one included.
     public private(set) var snapshots = 0
     private var pending: [Event] = []
@@ -29,7 +34,7 @@ public final class FeedSubscriber {
         subscriber = try Socket(context: context, type: .sub)
         try subscriber.set(.linger(0))
         if let curve { try subscriber.set(curve.option) }
-        try subscriber.set(.subscribe(Data("ranking".utf8)))
+        try subscriber.set(.subscribe(Data("update".utf8)))
         try subscriber.set(.subscribe(Data("heartbeat".utf8)))
         try subscriber.connect(feed)
         snapshotSocket = try Socket.dealer(context: context, connectedTo: snapshot, curve: curve)
@@ -50,6 +55,8 @@ public final class FeedSubscriber {
         }
         let snapshot = try Kaoping_V1_Snapshot(serializedBytes: body)
         sequence = snapshot.sequence
+        epoch = snapshot.epoch
+        ranking = snapshot.ranking
         snapshots += 1
         return .ranking(sequence: snapshot.sequence, snapshot.ranking, fromSnapshot: true)
     }
@@ -62,14 +69,19 @@ public final class FeedSubscriber {
         let number = message.frames[1].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         switch message.frames[0] {
         case Data("heartbeat".utf8):
-            // Ahead: an update was missed. Behind: the aggregator restarted (sequences start again at 1).
-            if number != sequence { return try resnapshot() }
+            // Another epoch: the aggregator restarted. Ahead: an update was missed.
+            guard let heartbeat = try? Kaoping_V1_FeedHeartbeat(serializedBytes: message.frames[2]) else { return nil }
+            if heartbeat.epoch != epoch || number != sequence { return try resnapshot() }
             return .heartbeat(sequence: number)
-        case Data("ranking".utf8):
+        case Data("update".utf8):
+            // An update that cannot be read or applied is as good as missed.
+            guard let update = try? Kaoping_V1_RankingUpdate(serializedBytes: message.frames[2]), update.epoch == epoch
+            else { return try resnapshot() }
             if number <= sequence { return try next(timeout: timeout) }  // the snapshot already has it
             if number > sequence + 1 { return try resnapshot() }  // a gap
+            guard (try? ranking.apply(update)) != nil else { return try resnapshot() }
             sequence = number
-            return .ranking(sequence: number, try Kaoping_V1_Ranking(serializedBytes: message.frames[2]), fromSnapshot: false)
+            return .ranking(sequence: number, ranking, fromSnapshot: false)
         default:
             return nil
         }

@@ -157,34 +157,40 @@ public final class AggregatorStore: Sendable {
             try faultInjection?()
             var previous: Data?
             var sequence: Int64 = 0
+            var latestSeen: [String: Int64] = [:]
+            for case .seen(let submitter, let at) in operations where at >= latestSeen[submitter, default: .min] {
+                latestSeen[submitter] = at
+            }
             for operation in operations {
                 switch operation {
                 case .insert(let stored):
-                    try db.execute(
+                    try db.cachedStatement(
                         sql: """
                             INSERT INTO submission (position, submission_id, submitter, key_id, campaign, indicator,
                                 district, worker, period, envelope, content_hash, receipt, committed_at_ms)
                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """,
-                        arguments: [
+                            """
+                    ).execute(arguments: [
                             stored.position, stored.submissionID, stored.submitter, stored.keyID, stored.key.campaign,
                             stored.key.indicator, stored.key.district, stored.key.worker, stored.key.period,
                             stored.envelope, stored.contentHash, stored.receipt, stored.committedAtMilliseconds,
                         ])
                 case .void(let position, let reason, let by, let at):
-                    try db.execute(
+                    try db.cachedStatement(
                         sql: """
                             UPDATE submission SET voided_at_ms = ?, voided_reason = ?, voided_by = ?
                             WHERE position = ? AND voided_at_ms IS NULL
-                            """,
-                        arguments: [at, reason, by, position])
+                            """
+                    ).execute(arguments: [at, reason, by, position])
                     guard db.changesCount == 1 else {
                         throw StoreError("no standing submission at position \(position) to void")
                     }
                 case .revoke(let revocation):
-                    try db.execute(
-                        sql: "INSERT OR REPLACE INTO revoked_key (key_id, submitter, reason, at_ms) VALUES (?, ?, ?, ?)",
-                        arguments: [revocation.keyID, revocation.submitter, revocation.reason, revocation.atMilliseconds])
+                    try db.cachedStatement(
+                        sql: "INSERT OR REPLACE INTO revoked_key (key_id, submitter, reason, at_ms) VALUES (?, ?, ?, ?)"
+                    ).execute(arguments: [
+                        revocation.keyID, revocation.submitter, revocation.reason, revocation.atMilliseconds,
+                    ])
                 case .audit(let entry):
                     if previous == nil {
                         let head = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit ORDER BY sequence DESC LIMIT 1")
@@ -193,24 +199,27 @@ public final class AggregatorStore: Sendable {
                     }
                     sequence += 1
                     let hash = AuditChain.hash(previous: previous!, sequence: sequence, entry: entry)
-                    try db.execute(
+                    try db.cachedStatement(
                         sql: """
                             INSERT INTO audit (sequence, at_ms, event, submission_id, submitter, key_id, subject,
                                 reason, envelope_hash, hash)
                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """,
-                        arguments: [
+                            """
+                    ).execute(arguments: [
                             sequence, entry.atMilliseconds, entry.event, entry.submissionID, entry.submitter,
                             entry.keyID, entry.subject, entry.reason, entry.envelopeHash, hash,
                         ])
                     previous = hash
                 case .seen(let submitter, let at):
-                    try db.execute(
+                    // Once per submitter and batch: the latest sign of life is all that is kept.
+                    guard latestSeen[submitter] == at else { continue }
+                    latestSeen[submitter] = nil
+                    try db.cachedStatement(
                         sql: """
                             INSERT INTO last_seen (submitter, at_ms) VALUES (?, ?)
                             ON CONFLICT(submitter) DO UPDATE SET at_ms = MAX(at_ms, excluded.at_ms)
-                            """,
-                        arguments: [submitter, at])
+                            """
+                    ).execute(arguments: [submitter, at])
                 }
             }
         }

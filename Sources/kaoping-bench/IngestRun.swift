@@ -144,7 +144,7 @@ struct IngestRun {
         let feedEndpoint = aggregator.endpoints["feed"]!
         let feedThread = Thread {
             guard let sub = try? Socket(context: context, type: .sub) else { return }
-            try? sub.set(.subscribe(Data("ranking".utf8)))
+            try? sub.set(.subscribe(Data("update".utf8)))
             try? sub.connect(feedEndpoint)
             while !feedDone.load(ordering: .relaxed) {
                 guard let message = try? sub.receive(timeout: 200), message.frames.count == 3 else { continue }

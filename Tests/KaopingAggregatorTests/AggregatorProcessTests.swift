@@ -291,6 +291,15 @@ struct AggregatorProcessTests {
         #expect(sequences == [start + 1, start + 2, start + 3, start + 4])
         #expect(feed.snapshots == 1)
         #expect(last.districts.prefix(4).map(\.district) == ["D04", "D05", "D06", "D07"])
+        // Ranks and grades of rows no update listed were recomputed by the subscriber, as a snapshot has them.
+        #expect(last.districts.prefix(8).map(\.rank) == [1, 1, 1, 1, 5, 5, 5, 8])
+        #expect(last.districts.prefix(5).map(\.grade) == ["excellent", "excellent", "excellent", "excellent", "good"])
+        guard case .ranking(_, var fresh, true) = try feed.resnapshot() else {
+            Issue.record("no snapshot")
+            return
+        }
+        fresh.updatedAtMs = last.updatedAtMs
+        #expect(fresh == last)
         // A heartbeat arrives within a second or two and carries the current sequence.
         var heartbeat: UInt64?
         let deadline = Date().addingTimeInterval(3)
@@ -298,6 +307,30 @@ struct AggregatorProcessTests {
             if case .heartbeat(let sequence) = try feed.next(timeout: 1_500) { heartbeat = sequence }
         }
         #expect(heartbeat == start + 4)
+        harness.stop()
+    }
+
+    @Test func aSubscriberResnapshotsWhenTheAggregatorRestarts() throws {
+        let harness = try AggregatorHarness(submitters: ["party_office"])
+        try harness.start()
+        let client = try harness.ingestClient()
+        _ = try client.deliver(try harness.seal(Sample.submission("party_building", "D01", "10", submitter: "party_office")))
+        let feed = try harness.feedSubscriber()
+        _ = try feed.next(timeout: 5_000)
+        _ = harness.stop()
+        try harness.start()
+        // The restarted aggregator starts its sequence again; its heartbeat carries a new epoch, and the
+        // subscriber fetches a snapshot rather than applying the new sequence to the old state.
+        let restartedClient = try harness.ingestClient()
+        _ = try restartedClient.deliver(
+            try harness.seal(Sample.submission("party_building", "D02", "12", submitter: "party_office")))
+        let deadline = Date().addingTimeInterval(8)
+        var latest = Kaoping_V1_Ranking()
+        while feed.snapshots < 2 || latest.districts.first?.district != "D02", Date() < deadline {
+            if case .ranking(_, let ranking, _) = try feed.next(timeout: 1_000) { latest = ranking }
+        }
+        #expect(feed.snapshots >= 2)
+        #expect(latest.districts.prefix(2).map(\.total) == ["12.00", "10.00"])
         harness.stop()
     }
 

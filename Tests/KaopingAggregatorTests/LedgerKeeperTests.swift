@@ -17,13 +17,14 @@ import ZeroMQ
         let party = SigningIdentity.generate(for: "party_office")
         let operatorKey = SigningIdentity.generate(for: "operator")
         let replies = Mutex<[Multipart]>([])
+        let published = PublishedState()
         let keeper = try LedgerKeeper(
             catalog: .zhongshan2023, roster: .empty, identity: aggregator, store: store,
             keyring: Keyring([
                 .init(submitter: "party_office", publicKey: party.publicKey),
                 .init(submitter: "operator", publicKey: operatorKey.publicKey),
             ]),
-            keyringPath: nil, published: PublishedState(),
+            keyringPath: nil, published: published,
             replies: ReplySink(
                 ingest: { message in replies.withLock { $0.append(message) } },
                 control: { message in replies.withLock { $0.append(message) } }),
@@ -47,12 +48,17 @@ import ZeroMQ
             .control(try #require(RoutedRequest(Multipart([Data("operator".utf8), control])))),
         ])
         #expect(replies.withLock { $0.count } == 2)
-        var updates = keeper.rankingUpdates.makeAsyncIterator()
-        let (scoreboard, position) = try #require(await updates.next())
-        #expect(position == 1)
-        let d01 = scoreboard.standings().districts.first { $0.district.id == "D01" }
-        #expect(d01?.total == .zero)
-        #expect(d01?.values["party_building"] == nil)
+        var updates = published.stream.makeAsyncIterator()
+        let (sequence, update) = try #require(await updates.next())
+        #expect(sequence == 1 && update.ledgerPosition == 1)
+        // D01 changed within the batch and is listed, as it stands after both: open again.
+        #expect(update.districts.map(\.district) == ["D01"])
+        #expect(update.districts.first?.total == "0.00")
+        #expect(update.districts.first?.indicators["party_building"] == nil)
+        let snapshot = try Kaoping_V1_Snapshot(serializedBytes: await keeper.snapshot())
+        #expect(snapshot.sequence == 1 && snapshot.epoch == published.epoch && snapshot.ranking.ledgerPosition == 1)
+        let d01 = snapshot.ranking.districts.first { $0.district == "D01" }
+        #expect(d01?.total == "0.00" && d01?.indicators["party_building"] == nil)
         #expect(try store.load().standing.isEmpty)
     }
 

@@ -63,7 +63,10 @@ import Testing
         var generator = SplitMix64(seed: seed)
         for (index, submission) in submissions.enumerated() {
             if case .accepted(let entry) = ledger.submit(submission) { board.apply(entry) }
-            if index % 97 == 0 { board.refresh() }  // cached hotline months, as the aggregator keeps them
+            if index % 97 == 0 {
+                board.refresh()  // as the aggregator does after each batch
+                #expect(board.standings() == Scoreboard(ledger: ledger).standings())
+            }
             if generator.next() % 50 == 0 {
                 _ = ledger.reopen(Reopen(key: submission.key, requestedBy: "operator", reason: "check"))
                 board.void(submission.key)
@@ -76,6 +79,54 @@ import Testing
         #expect(listed.completeness.missing.count == listed.completeness.missingCount)
         #expect(Dictionary(grouping: listed.completeness.missing, by: \.owner).mapValues(\.count)
             == Dictionary(uniqueKeysWithValues: listed.completeness.missingByOwner.map { ($0.owner, $0.count) }))
+    }
+
+    /// A feed subscriber's view: start from the standings, then apply each update by the protocol's rule — replace
+    /// the rows it lists, rank every row by 1 + the number of higher totals, grade it by the update's boundaries.
+    @Test(arguments: [41, 42, 43] as [UInt64])
+    func updatesAppliedByTheFeedRuleReproduceTheStandings(seed: UInt64) {
+        let (roster, submissions) = campaign(seed: seed, keep: 90)
+        var ledger = Ledger(catalog: F.catalog, roster: roster)
+        var board = Scoreboard(catalog: F.catalog, roster: roster)
+        let start = board.standings()
+        _ = board.update()
+        var districts = Dictionary(uniqueKeysWithValues: start.districts.map { ($0.district.id, $0) })
+        var workers = Dictionary(uniqueKeysWithValues: start.workers.map { ($0.worker.id, $0) })
+        var owed = Dictionary(uniqueKeysWithValues: start.completeness.missingByOwner.map { ($0.owner, $0.count) })
+        var generator = SplitMix64(seed: seed)
+        var updates = 0
+        for (index, submission) in submissions.enumerated() {
+            if case .accepted(let entry) = ledger.submit(submission) { board.apply(entry) }
+            if generator.next() % 40 == 0 {
+                _ = ledger.reopen(Reopen(key: submission.key, requestedBy: "operator", reason: "check"))
+                board.void(submission.key)
+            }
+            guard index % 23 == 0 || index == submissions.count - 1 else { continue }
+            let update = board.update()
+            updates += 1
+            for row in update.districts { districts[row.district.id] = row }
+            for row in update.workers { workers[row.worker.id] = row }
+            for entry in update.owed { owed[entry.owner] = entry.count == 0 ? nil : entry.count }
+            let districtTotals = districts.values.map(\.total)
+            let workerTotals = workers.values.map(\.total)
+            let expected = Scoreboard(ledger: ledger).standings()
+            for row in expected.districts {
+                let mine = districts[row.district.id]!
+                #expect(mine.total == row.total && mine.values == row.values && mine.missing == row.missing)
+                #expect(districtTotals.filter { $0 > mine.total }.count + 1 == row.rank)
+                #expect(update.districtGrades.grade(of: mine.total) == row.grade)
+            }
+            for row in expected.workers {
+                let mine = workers[row.worker.id]!
+                #expect(mine.total == row.total && mine.values == row.values)
+                #expect(workerTotals.filter { $0 > mine.total }.count + 1 == row.rank)
+                #expect(update.workerGrades.grade(of: mine.total) == row.grade)
+            }
+            #expect(owed == Dictionary(uniqueKeysWithValues: expected.completeness.missingByOwner.map { ($0.owner, $0.count) }))
+            #expect(update.filled == expected.completeness.filled && update.isFinal == expected.isFinal)
+        }
+        #expect(updates > 5)
+        #expect(board.update().isEmpty)
     }
 
     @Test func reopeningAndResubmittingTheSameValueRestoresTheStandings() {

@@ -203,13 +203,13 @@ import Testing
     @Test func workerGradesUseTheQuotaOnlyAtSixtyOrAbove() {
         let rules = Catalog.zhongshan2023.workerRules
         let totals = ["95", "90", "90", "90", "85", "60", "59.99", "50", "49.99"] + Array(repeating: "10", count: 13)
-        let population = SortedValues(totals.map(F.decimal))
+        let boundaries = rules.boundaries(in: OrderStatistics(totals.map(F.decimal)))
         #expect(rules.excellent.count(of: 22) == 3)
-        let grades = totals.prefix(9).map { rules.grade(of: F.decimal($0), in: population) }
+        let grades = totals.prefix(9).map { boundaries.grade(of: F.decimal($0)) }
         #expect(grades == [.excellent, .excellent, .excellent, .excellent, .qualified, .qualified,
                            .basicallyQualified, .basicallyQualified, .unqualified])
-        let low = SortedValues(["59", "40", "30"].map(F.decimal) + Array(repeating: F.decimal("1"), count: 19))
-        #expect(rules.grade(of: F.decimal("59"), in: low) == .basicallyQualified)
+        let low = OrderStatistics(["59", "40", "30"].map(F.decimal) + Array(repeating: F.decimal("1"), count: 19))
+        #expect(rules.boundaries(in: low).grade(of: F.decimal("59")) == .basicallyQualified)
     }
 
     @Test func theWorkerQuotaBaseIsTheWholeRoster() {

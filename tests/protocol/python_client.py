@@ -9,6 +9,7 @@ import base64
 import hashlib
 import json
 import time
+from decimal import Decimal
 
 import zmq
 import zmq.utils.z85
@@ -23,7 +24,7 @@ def load_schema(descriptor_set_path):
     pool = descriptor_pool.DescriptorPool()
     for file in files.file:
         pool.Add(file)
-    names = ["Envelope", "Submission", "Receipt", "Ranking", "Snapshot", "SnapshotRequest", "FeedHeartbeat",
+    names = ["Envelope", "Submission", "Receipt", "Ranking", "RankingUpdate", "Snapshot", "SnapshotRequest", "FeedHeartbeat",
              "ControlRequest", "ControlReply"]
     return {name: message_factory.GetMessageClass(pool.FindMessageTypeByName("kaoping.v1." + name))
             for name in names}
@@ -152,7 +153,7 @@ class Feed:
         self.sub = context.socket(zmq.SUB)
         self.sub.setsockopt(zmq.LINGER, 0)
         secure(self.sub, curve)
-        self.sub.setsockopt(zmq.SUBSCRIBE, b"ranking")
+        self.sub.setsockopt(zmq.SUBSCRIBE, b"update")
         self.sub.setsockopt(zmq.SUBSCRIBE, b"heartbeat")
         self.sub.connect(endpoints["feed"])
         self.snapshot_socket = context.socket(zmq.DEALER)
@@ -160,6 +161,7 @@ class Feed:
         secure(self.snapshot_socket, curve)
         self.snapshot_socket.connect(endpoints["snapshot"])
         self.sequence = 0
+        self.epoch = None
         self.ranking = None
         self.snapshots = 0
         self.updates = 0
@@ -170,6 +172,7 @@ class Feed:
             raise TimeoutError("no snapshot")
         snapshot = self.schema["Snapshot"].FromString(self.snapshot_socket.recv_multipart()[-1])
         self.sequence = snapshot.sequence
+        self.epoch = snapshot.epoch
         self.ranking = snapshot.ranking
         self.snapshots += 1
 
@@ -183,15 +186,70 @@ class Feed:
             topic, sequence_bytes, body = self.sub.recv_multipart()
             sequence = int.from_bytes(sequence_bytes, "big")
             if topic == b"heartbeat":
-                if sequence != self.sequence:
+                heartbeat = self.schema["FeedHeartbeat"].FromString(body)
+                if sequence != self.sequence or heartbeat.epoch != self.epoch:
                     self.resnapshot()
-            elif topic == b"ranking":
+            elif topic == b"update":
+                update = self.schema["RankingUpdate"].FromString(body)
+                if update.epoch != self.epoch:
+                    self.resnapshot()
+                    continue
                 if sequence <= self.sequence:
                     continue
                 if sequence != self.sequence + 1:
                     self.resnapshot()
                     continue
                 self.sequence = sequence
-                self.ranking = self.schema["Ranking"].FromString(body)
+                apply_update(self.ranking, update)
                 self.updates += 1
         return done(self.ranking)
+
+
+def grade_of(total, boundaries):
+    """The grade of the first step whose `from` the total reaches, else `otherwise` (docs/protocol.md §5)."""
+    for step in boundaries.steps:
+        if total >= Decimal(getattr(step, "from")):
+            return step.grade
+    return boundaries.otherwise
+
+
+def rerank(rows, changed, key, boundaries):
+    """Replaces the changed rows, then ranks every row 1 + the number strictly higher, by rank then id."""
+    by_id = {getattr(row, key): row for row in rows}
+    for row in changed:
+        by_id[getattr(row, key)] = row
+    ordered = sorted(by_id.values(), key=lambda row: (-Decimal(row.total), getattr(row, key)))
+    totals = [Decimal(row.total) for row in ordered]
+    result = []
+    for place, row in enumerate(ordered):
+        copy = type(row)()
+        copy.CopyFrom(row)
+        copy.rank = place + 1 if place == 0 or totals[place - 1] != totals[place] else result[-1].rank
+        copy.grade = grade_of(totals[place], boundaries)
+        result.append(copy)
+    return result
+
+
+def apply_update(ranking, update):
+    """Applies a RankingUpdate to a Ranking in place, as docs/protocol.md §5 says."""
+    districts = rerank(ranking.districts, update.districts, "district", update.district_grades)
+    workers = rerank(ranking.workers, update.workers, "worker", update.worker_grades)
+    del ranking.districts[:]
+    ranking.districts.extend(districts)
+    del ranking.workers[:]
+    ranking.workers.extend(workers)
+    owed = [(entry.submitter, entry.missing) for entry in ranking.completeness.owed]
+    changed = {entry.submitter: entry.missing for entry in update.owed}
+    owed = [(submitter, changed.pop(submitter, missing)) for submitter, missing in owed]
+    owed += [(entry.submitter, entry.missing) for entry in update.owed if entry.submitter in changed]
+    del ranking.completeness.owed[:]
+    for submitter, missing in owed:
+        if missing > 0:
+            ranking.completeness.owed.add(submitter=submitter, missing=missing)
+    ranking.completeness.cells_expected = update.cells_expected
+    ranking.completeness.cells_filled = update.cells_filled
+    ranking.cells_expected = update.cells_expected
+    ranking.cells_filled = update.cells_filled
+    ranking.final = update.final
+    ranking.ledger_position = update.ledger_position
+    ranking.updated_at_ms = update.updated_at_ms

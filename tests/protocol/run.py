@@ -161,6 +161,11 @@ def main():
         want_workers = [(w["worker"], w["total"], w["rank"], w["grade"]) for w in scored["workers"]]
         checks.check(got_workers == want_workers, "worker ranking differs from kaoping score")
         checks.check(feed.updates > 0, "no live update was followed")
+        # The ranking built from updates is the one a snapshot gives at the same point, field for field.
+        followed = feed.ranking
+        feed.resnapshot()
+        followed.updated_at_ms = feed.ranking.updated_at_ms
+        checks.check(followed == feed.ranking, "the ranking built from updates differs from a fresh snapshot")
 
         # A heartbeat arrives within two seconds with the current sequence.
         deadline = time.time() + 3

@@ -23,8 +23,6 @@ public struct AggregatorConfiguration: Codable, Sendable, Equatable {
         public var queueCapacity = 20_000
         /// Per-socket high-water marks.
         public var highWaterMark: Int32 = 10_000
-        /// The least time between two published rankings while changes keep coming (milliseconds).
-        public var rankingIntervalMilliseconds = 200
 
         public init() {}
 
@@ -33,7 +31,6 @@ public struct AggregatorConfiguration: Codable, Sendable, Equatable {
             case maxBatch = "max_batch"
             case queueCapacity = "queue_capacity"
             case highWaterMark = "high_water_mark"
-            case rankingIntervalMilliseconds = "ranking_interval_ms"
         }
     }
 
@@ -96,7 +93,5 @@ extension AggregatorConfiguration.Limits {
         maxBatch = try container.decodeIfPresent(Int.self, forKey: .maxBatch) ?? maxBatch
         queueCapacity = try container.decodeIfPresent(Int.self, forKey: .queueCapacity) ?? queueCapacity
         highWaterMark = try container.decodeIfPresent(Int32.self, forKey: .highWaterMark) ?? highWaterMark
-        rankingIntervalMilliseconds =
-            try container.decodeIfPresent(Int.self, forKey: .rankingIntervalMilliseconds) ?? rankingIntervalMilliseconds
     }
 }

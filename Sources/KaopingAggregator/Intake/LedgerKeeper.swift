@@ -65,10 +65,10 @@ actor LedgerKeeper {
     private var recentControlRequests: [String: Int64] = [:]
     /// With CURVE: who may connect, kept in step with the keyring and revocations.
     private let transportAccess: TransportAccess?
-    /// The scoreboard after each committed change, for ``RankingService``; only the newest waits.
-    private let rankingWork: AsyncStream<(Scoreboard, Int)>.Continuation
-    /// What ``RankingService`` consumes.
-    nonisolated let rankingUpdates: AsyncStream<(Scoreboard, Int)>
+    /// The ledger position the scoreboard includes (the ledger runs ahead while a batch is being committed).
+    private var scoredPosition: Int
+    /// The last snapshot served, while the sequence stays the same.
+    private var cachedSnapshot: (sequence: UInt64, body: Data)?
 
     init(
         catalog: Catalog, roster: Roster, identity: SigningIdentity, store: AggregatorStore, keyring: Keyring,
@@ -76,7 +76,6 @@ actor LedgerKeeper {
         transportAccess: TransportAccess? = nil, now: @escaping @Sendable () -> Int64
     ) throws {
         self.transportAccess = transportAccess
-        (rankingUpdates, rankingWork) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
         self.catalog = catalog
         self.identity = identity
         self.store = store
@@ -91,6 +90,8 @@ actor LedgerKeeper {
             ledger: ledger, keyring: keyring, revoked: loaded.revoked, lastSeen: loaded.lastSeen,
             outcomes: loaded.outcomes)
         scoreboard = Scoreboard(ledger: ledger)
+        scoredPosition = ledger.lastPosition
+        _ = scoreboard.update()  // the snapshot holds the state rebuilt; updates start from it
         Self.refresh(transportAccess, from: state)
         logger.info(
             "state rebuilt from the store",
@@ -132,15 +133,22 @@ actor LedgerKeeper {
         access.update(keys)
     }
 
-    /// Publishes the state rebuilt at start (sequence 1), so that the first snapshot has it.
-    func publishInitialState() {
-        scoreboard.refresh()
-        published.publish(RankingService.ranking(of: scoreboard, ledgerPosition: state.ledger.lastPosition))
-    }
-
-    /// No more rankings to publish: ``RankingService`` ends once it has published the last one.
-    func finishPublishing() {
-        rankingWork.finish()
+    /// The serialized `Snapshot` for a late joiner: the whole ranking and the sequence of the last update it
+    /// includes. The scoreboard and the sequence change together, between two suspension points of a batch, so
+    /// the pair is always consistent; the ranking of a city takes tens of milliseconds, so it is kept until the
+    /// next update.
+    func snapshot() -> Data {
+        let sequence = published.sequence
+        if let cachedSnapshot, cachedSnapshot.sequence == sequence { return cachedSnapshot.body }
+        var snapshot = Kaoping_V1_Snapshot()
+        snapshot.sequence = sequence
+        snapshot.epoch = published.epoch
+        snapshot.ranking = Kaoping_V1_Ranking(
+            scoreboard.standings(), ledgerPosition: scoredPosition, updatedAt: now())
+        // Serializing a plain message cannot fail.
+        let body: Data = try! snapshot.serializedBytes()
+        cachedSnapshot = (sequence, body)
+        return body
     }
 
     // MARK: - Batches
@@ -215,9 +223,11 @@ actor LedgerKeeper {
             case .void(let key): scoreboard.void(key)
             }
         }
-        // The ranking is computed off the commit path; batches that commit meanwhile are folded into the next one.
-        scoreboard.refresh()
-        rankingWork.yield((scoreboard, state.ledger.lastPosition))
+        scoredPosition = state.ledger.lastPosition
+        // Only what changed goes out: O(k log n) for k changes among n districts, whatever the size of the city.
+        let update = scoreboard.update()
+        guard !update.isEmpty else { return }
+        published.publish(Kaoping_V1_RankingUpdate(update, ledgerPosition: scoredPosition, updatedAt: at, epoch: published.epoch))
     }
 
     // MARK: - Ingest

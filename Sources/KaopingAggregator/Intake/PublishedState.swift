@@ -2,40 +2,36 @@ import Foundation
 import KaopingWire
 import Synchronization
 
-/// The latest ranking and its feed sequence, shared by the ledger keeper (which publishes), the feed (which sends
-/// updates) and the snapshot endpoint (which answers late joiners) — always a consistent pair.
+/// The feed's sequence and the updates to send, shared by the ledger keeper (which publishes), the feed (which sends
+/// them) and the snapshot endpoint (which answers late joiners with the state at the current sequence).
 final class PublishedState: Sendable {
-    private let current = Mutex<(sequence: UInt64, ranking: Kaoping_V1_Ranking)>((0, Kaoping_V1_Ranking()))
-    private let updates: AsyncStream<(UInt64, Kaoping_V1_Ranking)>.Continuation
-    /// Each published ranking with its sequence, for the feed publisher. Only the newest few are kept: a slow feed
-    /// skips intermediate rankings (subscribers see a sequence gap and resnapshot) rather than queueing them.
-    let stream: AsyncStream<(UInt64, Kaoping_V1_Ranking)>
+    private let current = Mutex<UInt64>(0)
+    private let updates: AsyncStream<(UInt64, Kaoping_V1_RankingUpdate)>.Continuation
+    /// The start of this process: a subscriber that sees another epoch knows the sequence started again.
+    let epoch: Int64
+    /// Each published update with its sequence, for the feed publisher. Only the newest few are kept: a slow feed
+    /// skips updates (subscribers see a sequence gap and fetch a snapshot) rather than queueing without bound.
+    let stream: AsyncStream<(UInt64, Kaoping_V1_RankingUpdate)>
 
-    init() {
-        (stream, updates) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(16))
+    init(epoch: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) {
+        self.epoch = epoch
+        (stream, updates) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(256))
     }
 
-    /// Sets a new ranking, numbered with the next sequence, and hands it to the feed.
-    func publish(_ ranking: Kaoping_V1_Ranking) {
-        let sequence = current.withLock { state in
-            state.sequence += 1
-            state.ranking = ranking
-            return state.sequence
+    /// Numbers an update with the next sequence and hands it to the feed; returns the sequence.
+    @discardableResult
+    func publish(_ update: Kaoping_V1_RankingUpdate) -> UInt64 {
+        var update = update
+        update.epoch = epoch
+        let sequence = current.withLock { sequence in
+            sequence += 1
+            return sequence
         }
-        updates.yield((sequence, ranking))
+        updates.yield((sequence, update))
+        return sequence
     }
 
-    var sequence: UInt64 { current.withLock { $0.sequence } }
-
-    /// The snapshot a late joiner starts from.
-    func snapshot() -> Kaoping_V1_Snapshot {
-        current.withLock { state in
-            var snapshot = Kaoping_V1_Snapshot()
-            snapshot.sequence = state.sequence
-            snapshot.ranking = state.ranking
-            return snapshot
-        }
-    }
+    var sequence: UInt64 { current.withLock { $0 } }
 
     func finish() {
         updates.finish()

@@ -4,10 +4,10 @@ import ServiceLifecycle
 import SwiftProtobuf
 import ZeroMQ
 
-/// The live feed (ZeroMQ Clone pattern): PUB frames `[topic, sequence u64 big-endian, body]`, a "ranking" after
-/// every committed change and a "heartbeat" each second carrying the current sequence.
+/// The live feed (ZeroMQ Clone pattern): PUB frames `[topic, sequence u64 big-endian, body]`, an "update" after
+/// every committed batch that changed the ranking and a "heartbeat" each second carrying the current sequence.
 struct FeedService: Service {
-    static let rankingTopic = Data("ranking".utf8)
+    static let updateTopic = Data("update".utf8)
     static let heartbeatTopic = Data("heartbeat".utf8)
 
     let loop: SocketLoop
@@ -20,14 +20,15 @@ struct FeedService: Service {
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    for await (sequence, ranking) in published.stream {
-                        guard let body = try? ranking.serializedBytes() as Data else { continue }
-                        loop.post(Multipart([Self.rankingTopic, Self.bigEndian(sequence), body]), on: socket)
+                    for await (sequence, update) in published.stream {
+                        guard let body = try? update.serializedBytes() as Data else { continue }
+                        loop.post(Multipart([Self.updateTopic, Self.bigEndian(sequence), body]), on: socket)
                     }
                 }
                 group.addTask {
                     var heartbeat = Kaoping_V1_FeedHeartbeat()
                     heartbeat.campaign = campaign
+                    heartbeat.epoch = published.epoch
                     while !Task.isCancelled {
                         heartbeat.sentAtMs = Int64(Date().timeIntervalSince1970 * 1000)
                         if let body = try? heartbeat.serializedBytes() as Data {
@@ -53,14 +54,12 @@ struct SnapshotService: Service {
     let loop: SocketLoop
     let socket: SocketLoop.Handle
     let incoming: Inbound
-    let published: PublishedState
+    let keeper: LedgerKeeper
 
     func run() async {
         for await message in incoming.cancelOnGracefulShutdown() {
-            guard let request = RoutedRequest(message), request.body.count <= 4096,
-                let body = try? published.snapshot().serializedBytes() as Data
-            else { continue }
-            loop.post(request.reply(body), on: socket)
+            guard let request = RoutedRequest(message), request.body.count <= 4096 else { continue }
+            loop.post(request.reply(await keeper.snapshot()), on: socket)
         }
     }
 }

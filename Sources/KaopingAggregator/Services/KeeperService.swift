@@ -14,6 +14,5 @@ struct KeeperService: Service {
         } onGracefulShutdown: {
             queue.finish()
         }
-        await keeper.finishPublishing()
     }
 }

@@ -32,30 +32,71 @@ public enum WorkerGrade: String, CaseIterable, Sendable {
     }
 }
 
+/// Grades by total for one population at one moment: a total at or above a step's `from` takes its grade, the first
+/// step that applies winning; a total below every step takes `otherwise`.
+///
+/// Quota grades depend on the whole population, so the rules turn the population into these few thresholds
+/// (``DistrictGradeRules/boundaries(in:)``, ``WorkerRules/boundaries(in:)``); every grade, here and on the live feed,
+/// is then read off them.
+public struct GradeBoundaries<Grade: Hashable & Sendable>: Hashable, Sendable {
+    public struct Step: Hashable, Sendable {
+        public let grade: Grade
+        public let from: ExactDecimal
+
+        public init(grade: Grade, from: ExactDecimal) {
+            self.grade = grade
+            self.from = from
+        }
+    }
+
+    /// In order of precedence.
+    public let steps: [Step]
+    public let otherwise: Grade
+
+    public init(steps: [Step], otherwise: Grade) {
+        self.steps = steps
+        self.otherwise = otherwise
+    }
+
+    public func grade(of total: ExactDecimal) -> Grade {
+        steps.first { total >= $0.from }?.grade ?? otherwise
+    }
+}
+
 extension DistrictGradeRules {
-    /// The grade of `total` among `population` (every district of the catalog, with or without data).
+    /// The boundaries among `population` (every district of the catalog, with or without data).
     ///
     /// Excellent when fewer than the excellent quota are strictly higher; else ordinary when at most the ordinary
-    /// quota (itself included) are lower or equal; else good. Ties at either boundary take the better grade.
-    func grade(of total: ExactDecimal, in population: SortedValues) -> DistrictGrade {
-        if population.countAbove(total) < excellent.count(of: population.count) {
-            return .excellent
+    /// quota (itself included) are lower or equal; else good. Ties at either boundary take the better grade. As
+    /// thresholds: excellent from the quota-th highest total; good from the total just above the ordinary quota.
+    func boundaries(in population: OrderStatistics) -> GradeBoundaries<DistrictGrade> {
+        let count = population.count
+        var steps: [GradeBoundaries<DistrictGrade>.Step] = []
+        let excellentCount = excellent.count(of: count)
+        if excellentCount > 0, count > 0 {
+            steps.append(.init(grade: .excellent, from: population.descending(min(excellentCount, count) - 1)))
         }
-        if population.countAtOrBelow(total) <= ordinary.count(of: population.count) {
-            return .ordinary
+        let ordinaryCount = ordinary.count(of: count)
+        if ordinaryCount < count {
+            steps.append(.init(grade: .good, from: population.ascending(ordinaryCount)))
         }
-        return .good
+        return GradeBoundaries(steps: steps, otherwise: .ordinary)
     }
 }
 
 extension WorkerRules {
-    /// The grade of `total` among `population` (every worker on the roster, with or without data).
-    func grade(of total: ExactDecimal, in population: SortedValues) -> WorkerGrade {
-        if total >= excellentMinimum, population.countAbove(total) < excellent.count(of: population.count) {
-            return .excellent
+    /// The boundaries among `population` (every worker on the roster, with or without data): excellent by quota and
+    /// only from the excellent minimum, then the fixed minimums.
+    func boundaries(in population: OrderStatistics) -> GradeBoundaries<WorkerGrade> {
+        let count = population.count
+        var steps: [GradeBoundaries<WorkerGrade>.Step] = []
+        let excellentCount = excellent.count(of: count)
+        if excellentCount > 0, count > 0 {
+            let quotaFloor = population.descending(min(excellentCount, count) - 1)
+            steps.append(.init(grade: .excellent, from: max(excellentMinimum, quotaFloor)))
         }
-        if total >= qualifiedMinimum { return .qualified }
-        if total >= basicallyQualifiedMinimum { return .basicallyQualified }
-        return .unqualified
+        steps.append(.init(grade: .qualified, from: qualifiedMinimum))
+        steps.append(.init(grade: .basicallyQualified, from: basicallyQualifiedMinimum))
+        return GradeBoundaries(steps: steps, otherwise: .unqualified)
     }
 }

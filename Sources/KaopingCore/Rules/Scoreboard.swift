@@ -1,10 +1,15 @@
 /// The values that stand, arranged for scoring; turns them into ``Standings`` by the rules of RULES.md §2–§7.
 ///
 /// Feed it every accepted submission (``apply(_:)``) and every reopen (``void(_:)``), in any order: the
-/// standings depend only on what stands.
+/// standings depend only on what stands. Totals and their order are kept as values come and go: after a batch of k
+/// changes, ``refresh()`` costs O(k log n) (plus one pass over a hotline month when it closes or changes once
+/// closed), ``update()`` lists just what changed, and only ``standings(detailed:)`` visits every row.
 public struct Scoreboard: Sendable {
     public let catalog: Catalog
     public let roster: Roster
+    private let districtIndicators: [Indicator]
+    private let workerIndicators: [Indicator]
+    private let hotlineIndicator: Indicator?
     /// By district position: district-scope indicator id → value.
     private var districtValues: [[String: ExactDecimal]]
     /// By district position: hotline period → rates in metric order.
@@ -19,15 +24,35 @@ public struct Scoreboard: Sendable {
     /// Each district's and worker's place in id order, for listing ties by id without comparing strings.
     private let districtIDOrder: [Int]
     private let workerIDOrder: [Int]
-    /// By worker position: the position of the worker's district.
+    /// By worker position: the position of the worker's district; by district position: its workers.
     private let workerDistrict: [Int]
-    /// Bottom-group occurrences per closed month, by district position; months changed since are recomputed.
+    private let districtWorkers: [[Int]]
+    /// How many districts have sent each month: a month is closed (ranked) once all have.
+    private var monthFilled: [String: Int] = [:]
+    /// Bottom-group occurrences per closed month, by district position (empty while the month is open).
     private var monthOccurrences: [String: [Int]] = [:]
+    /// By district position: occurrences summed over the closed months.
+    private var hotlineOccurrences: [Int]
+    /// Current totals by position, and the same totals in order (for ranks and quota grades).
+    private var districtTotals: [ExactDecimal]
+    private var workerTotals: [ExactDecimal]
+    private var districtOrder: OrderStatistics
+    private var workerOrder: OrderStatistics
+    /// Changed since the last ``refresh()``: hotline months, and rows whose total must be recomputed.
     private var changedMonths: Set<String> = []
+    private var staleDistricts: Set<Int> = []
+    private var staleWorkers: Set<Int> = []
+    /// Changed since the last ``update()``: rows whose own data or total changed, owners whose count changed.
+    private var updatedDistricts: Set<Int> = []
+    private var updatedWorkers: Set<Int> = []
+    private var updatedOwners: Set<String> = []
 
     public init(catalog: Catalog, roster: Roster) {
         self.catalog = catalog
         self.roster = roster
+        districtIndicators = catalog.districtIndicators
+        workerIndicators = catalog.workerIndicators
+        hotlineIndicator = catalog.hotlineIndicator
         districtValues = Array(repeating: [:], count: catalog.districts.count)
         hotlineRates = Array(repeating: [:], count: catalog.districts.count)
         workerValues = Array(repeating: [:], count: roster.workers.count)
@@ -38,25 +63,40 @@ public struct Scoreboard: Sendable {
             expected[owner, default: 0] += count
         }
         for district in catalog.districts {
-            for indicator in catalog.districtIndicators {
+            for indicator in districtIndicators {
                 expect(indicator.owner(district: district.id), indicator.scope == .hotline ? catalog.hotline.periods.count : 1)
             }
         }
         for worker in roster.workers {
-            for indicator in catalog.workerIndicators { expect(indicator.owner(district: worker.district), 1) }
+            for indicator in workerIndicators { expect(indicator.owner(district: worker.district), 1) }
         }
         expectedPerOwner = expected
         self.owners = owners
         districtIDOrder = Self.orderByID(catalog.districts.map(\.id))
         workerIDOrder = Self.orderByID(roster.workers.map(\.id))
         workerDistrict = roster.workers.map { catalog.districtPosition($0.district) ?? 0 }
-        changedMonths = Set(catalog.hotline.periods)
+        var districtWorkers = Array(repeating: [Int](), count: catalog.districts.count)
+        for (worker, district) in workerDistrict.enumerated() where district < districtWorkers.count {
+            districtWorkers[district].append(worker)
+        }
+        self.districtWorkers = districtWorkers
+        hotlineOccurrences = Array(repeating: 0, count: catalog.districts.count)
+        districtTotals = Array(repeating: .zero, count: catalog.districts.count)
+        workerTotals = Array(repeating: .zero, count: roster.workers.count)
+        districtOrder = OrderStatistics(districtTotals)
+        workerOrder = OrderStatistics(workerTotals)
+        // A worker with no data still has half of the clamped district total (0 clamped to the range).
+        staleWorkers = Set(roster.workers.indices)
+        updatedDistricts = Set(catalog.districts.indices)
+        updatedOwners = Set(owners)
+        refresh()
     }
 
     /// A scoreboard of everything that stands in `ledger`.
     public init(ledger: Ledger) {
         self.init(catalog: ledger.catalog, roster: ledger.roster)
         for entry in ledger.accepted { apply(entry) }
+        refresh()
     }
 
     /// Records an accepted submission (which the ledger has checked against the same catalog and roster).
@@ -85,17 +125,23 @@ public struct Scoreboard: Sendable {
         case (.worker, .score(let score)):
             guard let worker = roster.position(of: key.worker) else { return }
             workerValues[worker][key.indicator] = score
+            staleWorkers.insert(worker)
         case (.worker, nil):
             guard let worker = roster.position(of: key.worker) else { return }
             workerValues[worker][key.indicator] = nil
+            staleWorkers.insert(worker)
         default:
             return
         }
+        if indicator.scope != .worker { staleDistricts.insert(district) }
         if indicator.scope == .hotline { changedMonths.insert(key.period) }
         let change = (value == nil ? 0 : 1) - (wasFilled ? 1 : 0)
         if change != 0 {
             filledCount += change
-            filledPerOwner[indicator.owner(district: key.district), default: 0] += change
+            let owner = indicator.owner(district: key.district)
+            filledPerOwner[owner, default: 0] += change
+            updatedOwners.insert(owner)
+            if indicator.scope == .hotline { monthFilled[key.period, default: 0] += change }
         }
     }
 
@@ -117,86 +163,148 @@ public struct Scoreboard: Sendable {
         }
     }
 
-    /// Recomputes the hotline months changed since the last refresh, so that the next standings reuse the others:
-    /// a batch then costs what it changed, not the whole year. Standings are the same with or without it.
+    /// Brings totals and their order up to date with the values applied since the last refresh: the hotline months
+    /// that changed, then the districts, then the workers (whose totals include their district's).
     public mutating func refresh() {
         for period in changedMonths {
-            monthOccurrences[period] = occurrences(in: period)
+            let closed = monthFilled[period, default: 0] == catalog.districts.count
+            let now = closed ? occurrences(in: period) : []
+            let before = monthOccurrences[period] ?? []
+            guard now != before else { continue }
+            for district in catalog.districts.indices {
+                let change = (now.isEmpty ? 0 : now[district]) - (before.isEmpty ? 0 : before[district])
+                if change != 0 {
+                    hotlineOccurrences[district] += change
+                    staleDistricts.insert(district)
+                }
+            }
+            monthOccurrences[period] = now
         }
         changedMonths.removeAll()
+        for district in staleDistricts {
+            let total = districtTotal(district)
+            if total != districtTotals[district] {
+                districtOrder.replace(districtTotals[district], with: total)
+                districtTotals[district] = total
+                staleWorkers.formUnion(districtWorkers[district])
+            }
+            updatedDistricts.insert(district)
+        }
+        staleDistricts.removeAll()
+        for worker in staleWorkers {
+            let total = workerTotal(worker)
+            if total != workerTotals[worker] {
+                workerOrder.replace(workerTotals[worker], with: total)
+                workerTotals[worker] = total
+            }
+            updatedWorkers.insert(worker)
+        }
+        staleWorkers.removeAll()
     }
+
+    private var needsRefresh: Bool { !changedMonths.isEmpty || !staleDistricts.isEmpty || !staleWorkers.isEmpty }
 
     // MARK: - Standings
 
     /// The ranking, grades and completeness of what stands now. With `detailed`, every missing cell and every
     /// hotline rate below target is listed too (for the operator and `kaoping score`); without, only the counts
-    /// per owner — the form the live feed needs after every batch.
+    /// per owner.
     public func standings(detailed: Bool = false) -> Standings {
-        let occurrences = hotlineOccurrences()
-        var districtRows: [DistrictStanding] = []
-        for (position, district) in catalog.districts.enumerated() {
-            var values = districtValues[position]
-            if let hotline = catalog.hotlineIndicator, !hotlineRates[position].isEmpty {
-                let penalty = catalog.hotline.penaltyPerOccurrence * occurrences[position]
-                values[hotline.id] = max(.zero, hotline.max - penalty)
-            }
-            var total = ExactDecimal.zero
-            for indicator in catalog.districtIndicators {
-                guard let value = values[indicator.id] else { continue }
-                total += indicator.effect == .add ? value : -value
-            }
-            districtRows.append(
-                DistrictStanding(
-                    district: district, total: total, rank: 0, grade: .good, values: values,
-                    missing: missingCells(districtPosition: position), hotlineOccurrences: occurrences[position]))
+        if needsRefresh {
+            var refreshed = self
+            refreshed.refresh()
+            return refreshed.standings(detailed: detailed)
         }
-        let districtTotals = SortedValues(districtRows.map(\.total))
-        for index in districtRows.indices {
-            let total = districtRows[index].total
-            districtRows[index].rank = districtTotals.rank(of: total)
-            districtRows[index].grade = catalog.districtGrades.grade(of: total, in: districtTotals)
-        }
-
-        var workerRows = roster.workers.enumerated().map { position, worker in
-            workerStanding(
-                worker, values: workerValues[position], districtTotal: districtRows[workerDistrict[position]].total)
-        }
-        let workerTotals = SortedValues(workerRows.map(\.total))
-        for index in workerRows.indices {
-            let total = workerRows[index].total
-            workerRows[index].rank = workerTotals.rank(of: total)
-            workerRows[index].grade = catalog.workerRules.grade(of: total, in: workerTotals)
-        }
-
-        let completeness = Completeness(
-            expected: expectedPerOwner.values.reduce(0, +), filled: filledCount,
-            missingByOwner: owners.compactMap { owner in
-                let missing = expectedPerOwner[owner, default: 0] - filledPerOwner[owner, default: 0]
-                return missing > 0 ? Completeness.Owed(owner: owner, count: missing) : nil
-            },
-            missing: detailed
-                ? catalog.expectedCells(roster: roster).filter { !isFilled($0.key) } : [])
+        let districtGrades = catalog.districtGrades.boundaries(in: districtOrder)
+        let workerGrades = catalog.workerRules.boundaries(in: workerOrder)
+        // By rank (total descending), then id.
+        let districtRows = catalog.districts.indices
+            .sorted { (-districtTotals[$0], districtIDOrder[$0]) < (-districtTotals[$1], districtIDOrder[$1]) }
+            .map { districtStanding($0, grades: districtGrades) }
+        let workerRows = roster.workers.indices
+            .sorted { (-workerTotals[$0], workerIDOrder[$0]) < (-workerTotals[$1], workerIDOrder[$1]) }
+            .map { workerStanding($0, grades: workerGrades) }
         return Standings(
-            campaign: catalog.campaign,
-            districts: districtRows.indices
-                .sorted { (districtRows[$0].rank, districtIDOrder[$0]) < (districtRows[$1].rank, districtIDOrder[$1]) }
-                .map { districtRows[$0] },
-            workers: workerRows.indices
-                .sorted { (workerRows[$0].rank, workerIDOrder[$0]) < (workerRows[$1].rank, workerIDOrder[$1]) }
-                .map { workerRows[$0] },
-            completeness: completeness,
-            hotlineFlags: detailed ? hotlineFlags() : [])
+            campaign: catalog.campaign, districts: districtRows, workers: workerRows,
+            completeness: completeness(detailed: detailed), hotlineFlags: detailed ? hotlineFlags() : [])
     }
 
-    private func workerStanding(_ worker: Worker, values: [String: ExactDecimal], districtTotal: ExactDecimal)
-        -> WorkerStanding
-    {
-        let rules = catalog.workerRules
-        var total = weighted(districtTotal.clamped(to: rules.districtResultRange), by: rules.districtResultWeight)
-        for indicator in catalog.workerIndicators {
-            total += weighted(values[indicator.id] ?? .zero, by: indicator.weight)
+    /// What changed since the previous update (or since the start): the rows whose own data or total changed, with
+    /// their rank and grade now; the grade boundaries every other row is graded by now; and completeness.
+    public mutating func update() -> StandingsUpdate {
+        refresh()
+        let districtGrades = catalog.districtGrades.boundaries(in: districtOrder)
+        let workerGrades = catalog.workerRules.boundaries(in: workerOrder)
+        let update = StandingsUpdate(
+            campaign: catalog.campaign,
+            districts: updatedDistricts.sorted { districtIDOrder[$0] < districtIDOrder[$1] }
+                .map { districtStanding($0, grades: districtGrades) },
+            workers: updatedWorkers.sorted { workerIDOrder[$0] < workerIDOrder[$1] }
+                .map { workerStanding($0, grades: workerGrades) },
+            owed: owners.filter(updatedOwners.contains).map(owed),
+            expected: expectedPerOwner.values.reduce(0, +), filled: filledCount,
+            districtGrades: districtGrades, workerGrades: workerGrades)
+        updatedDistricts.removeAll()
+        updatedWorkers.removeAll()
+        updatedOwners.removeAll()
+        return update
+    }
+
+    private func owed(_ owner: String) -> Completeness.Owed {
+        Completeness.Owed(owner: owner, count: expectedPerOwner[owner, default: 0] - filledPerOwner[owner, default: 0])
+    }
+
+    private func completeness(detailed: Bool) -> Completeness {
+        Completeness(
+            expected: expectedPerOwner.values.reduce(0, +), filled: filledCount,
+            missingByOwner: owners.map(owed).filter { $0.count > 0 },
+            missing: detailed ? catalog.expectedCells(roster: roster).filter { !isFilled($0.key) } : [])
+    }
+
+    /// A district's values, with the hotline score once any month is in.
+    private func values(ofDistrict position: Int) -> [String: ExactDecimal] {
+        var values = districtValues[position]
+        if let hotline = hotlineIndicator, !hotlineRates[position].isEmpty {
+            let penalty = catalog.hotline.penaltyPerOccurrence * hotlineOccurrences[position]
+            values[hotline.id] = max(.zero, hotline.max - penalty)
         }
-        return WorkerStanding(worker: worker, total: total, rank: 0, grade: .unqualified, values: values)
+        return values
+    }
+
+    private func districtTotal(_ position: Int) -> ExactDecimal {
+        let values = values(ofDistrict: position)
+        var total = ExactDecimal.zero
+        for indicator in districtIndicators {
+            guard let value = values[indicator.id] else { continue }
+            total += indicator.effect == .add ? value : -value
+        }
+        return total
+    }
+
+    private func districtStanding(_ position: Int, grades: GradeBoundaries<DistrictGrade>) -> DistrictStanding {
+        let total = districtTotals[position]
+        return DistrictStanding(
+            district: catalog.districts[position], total: total, rank: districtOrder.rank(of: total),
+            grade: grades.grade(of: total), values: values(ofDistrict: position),
+            missing: missingCells(districtPosition: position), hotlineOccurrences: hotlineOccurrences[position])
+    }
+
+    /// 0.2 × leader + 0.3 × democratic + 0.5 × clamped district total (as the catalog weighs them), exact.
+    private func workerTotal(_ position: Int) -> ExactDecimal {
+        let rules = catalog.workerRules
+        let districtTotal = districtTotals[workerDistrict[position]]
+        var total = weighted(districtTotal.clamped(to: rules.districtResultRange), by: rules.districtResultWeight)
+        for indicator in workerIndicators {
+            total += weighted(workerValues[position][indicator.id] ?? .zero, by: indicator.weight)
+        }
+        return total
+    }
+
+    private func workerStanding(_ position: Int, grades: GradeBoundaries<WorkerGrade>) -> WorkerStanding {
+        let total = workerTotals[position]
+        return WorkerStanding(
+            worker: roster.workers[position], total: total, rank: workerOrder.rank(of: total),
+            grade: grades.grade(of: total), values: workerValues[position])
     }
 
     private func weighted(_ value: ExactDecimal, by weight: ExactDecimal) -> ExactDecimal {
@@ -206,17 +314,7 @@ public struct Scoreboard: Sendable {
         return product
     }
 
-    /// Per district position: the (closed month, metric) pairs in the bottom group (RULES.md §3).
-    private func hotlineOccurrences() -> [Int] {
-        var occurrences = Array(repeating: 0, count: catalog.districts.count)
-        for period in catalog.hotline.periods {
-            let month = changedMonths.contains(period) ? self.occurrences(in: period) : monthOccurrences[period] ?? []
-            for (district, count) in month.enumerated() { occurrences[district] += count }
-        }
-        return occurrences
-    }
-
-    /// One month's bottom-group occurrences by district position; empty while the month is not closed.
+    /// One closed month's bottom-group occurrences by district position.
     private func occurrences(in period: String) -> [Int] {
         let rules = catalog.hotline
         let month = hotlineRates.compactMap { $0[period] }
@@ -233,7 +331,7 @@ public struct Scoreboard: Sendable {
 
     private func missingCells(districtPosition position: Int) -> [String] {
         var missing: [String] = []
-        for indicator in catalog.districtIndicators {
+        for indicator in districtIndicators {
             if indicator.scope == .hotline {
                 for period in catalog.hotline.periods where hotlineRates[position][period] == nil {
                     missing.append("\(indicator.id):\(period)")

@@ -14,6 +14,27 @@ public struct Standings: Hashable, Sendable {
     public var isFinal: Bool { completeness.isComplete }
 }
 
+/// What changed in the standings since the previous update: the rows whose own data or total changed (with their
+/// rank and grade now), the owners whose count of missing cells changed, and the grade boundaries by which every
+/// row is graded now. Any other row keeps its total; its rank is 1 + the number of rows with a higher total.
+public struct StandingsUpdate: Hashable, Sendable {
+    public let campaign: String
+    /// By id.
+    public let districts: [DistrictStanding]
+    public let workers: [WorkerStanding]
+    /// Owners whose count changed, in catalog order; a count of 0 means the owner owes nothing any more.
+    public let owed: [Completeness.Owed]
+    public let expected: Int
+    public let filled: Int
+    public let districtGrades: GradeBoundaries<DistrictGrade>
+    public let workerGrades: GradeBoundaries<WorkerGrade>
+
+    /// True only when every expected cell is filled.
+    public var isFinal: Bool { filled == expected }
+    /// Whether the update changes anything.
+    public var isEmpty: Bool { districts.isEmpty && workers.isEmpty && owed.isEmpty }
+}
+
 /// A district's place in the ranking.
 public struct DistrictStanding: Hashable, Sendable {
     public let district: District

@@ -22,7 +22,7 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
-/// A district's place (topic "ranking").
+/// A district's place.
 public nonisolated struct Kaoping_V1_DistrictRank: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -75,7 +75,7 @@ public nonisolated struct Kaoping_V1_WorkerRank: Sendable {
   public init() {}
 }
 
-/// The whole ranking after each committed batch that changed it (topic "ranking"), completeness included.
+/// The whole ranking: what a snapshot and a status reply carry. The feed sends changes (RankingUpdate).
 public nonisolated struct Kaoping_V1_Ranking: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -151,6 +151,97 @@ public nonisolated struct Kaoping_V1_CompletenessSummary: Sendable {
   public init() {}
 }
 
+/// A change of the ranking (topic "update"), published after every committed batch that changed it, numbered by
+/// the feed sequence. Apply it to the ranking of the snapshot (docs/protocol.md, "Following the feed"): replace the
+/// rows it lists; every row then ranks 1 + the number of rows with a strictly higher total, and takes the grade of
+/// the first step of the boundaries its total reaches.
+public nonisolated struct Kaoping_V1_RankingUpdate: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var campaign: String = String()
+
+  public var final: Bool = false
+
+  public var ledgerPosition: UInt64 = 0
+
+  public var updatedAtMs: Int64 = 0
+
+  /// The districts whose data or total changed, whole (rank and grade as of this update), by id.
+  public var districts: [Kaoping_V1_DistrictRank] = []
+
+  /// The workers whose data or total changed, whole, by id.
+  public var workers: [Kaoping_V1_WorkerRank] = []
+
+  public var cellsExpected: UInt32 = 0
+
+  public var cellsFilled: UInt32 = 0
+
+  /// The submitters whose count of missing cells changed; 0 means they owe nothing any more.
+  public var owed: [Kaoping_V1_Owed] = []
+
+  public var districtGrades: Kaoping_V1_GradeBoundaries {
+    get {_districtGrades ?? Kaoping_V1_GradeBoundaries()}
+    set {_districtGrades = newValue}
+  }
+  /// Returns true if `districtGrades` has been explicitly set.
+  public var hasDistrictGrades: Bool {self._districtGrades != nil}
+  /// Clears the value of `districtGrades`. Subsequent reads from it will return its default value.
+  public mutating func clearDistrictGrades() {self._districtGrades = nil}
+
+  public var workerGrades: Kaoping_V1_GradeBoundaries {
+    get {_workerGrades ?? Kaoping_V1_GradeBoundaries()}
+    set {_workerGrades = newValue}
+  }
+  /// Returns true if `workerGrades` has been explicitly set.
+  public var hasWorkerGrades: Bool {self._workerGrades != nil}
+  /// Clears the value of `workerGrades`. Subsequent reads from it will return its default value.
+  public mutating func clearWorkerGrades() {self._workerGrades = nil}
+
+  /// The start of this aggregator process (ms since the Unix epoch), as in the snapshot and the heartbeat: another
+  /// value means the aggregator restarted and the sequence started again; fetch a snapshot.
+  public var epoch: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _districtGrades: Kaoping_V1_GradeBoundaries? = nil
+  fileprivate var _workerGrades: Kaoping_V1_GradeBoundaries? = nil
+}
+
+/// Grades by total: a total at or above a step's `from` takes its grade, the first step that applies winning; a
+/// total below every step takes `otherwise`.
+public nonisolated struct Kaoping_V1_GradeBoundaries: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var steps: [Kaoping_V1_GradeStep] = []
+
+  public var otherwise: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kaoping_V1_GradeStep: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var grade: String = String()
+
+  /// Exact decimal string.
+  public var from: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 /// Sent each second on topic "heartbeat" with the current sequence (not incremented).
 public nonisolated struct Kaoping_V1_FeedHeartbeat: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -160,6 +251,9 @@ public nonisolated struct Kaoping_V1_FeedHeartbeat: Sendable {
   public var campaign: String = String()
 
   public var sentAtMs: Int64 = 0
+
+  /// The start of this aggregator process, as in RankingUpdate.
+  public var epoch: Int64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -195,6 +289,9 @@ public nonisolated struct Kaoping_V1_Snapshot: Sendable {
   public var hasRanking: Bool {self._ranking != nil}
   /// Clears the value of `ranking`. Subsequent reads from it will return its default value.
   public mutating func clearRanking() {self._ranking = nil}
+
+  /// The start of this aggregator process, as in RankingUpdate.
+  public var epoch: Int64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -476,9 +573,168 @@ nonisolated extension Kaoping_V1_CompletenessSummary: SwiftProtobuf.Message, Swi
   }
 }
 
+nonisolated extension Kaoping_V1_RankingUpdate: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RankingUpdate"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}campaign\0\u{1}final\0\u{3}ledger_position\0\u{3}updated_at_ms\0\u{1}districts\0\u{1}workers\0\u{3}cells_expected\0\u{3}cells_filled\0\u{1}owed\0\u{3}district_grades\0\u{3}worker_grades\0\u{1}epoch\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.campaign) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.final) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.ledgerPosition) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.updatedAtMs) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.districts) }()
+      case 6: try { try decoder.decodeRepeatedMessageField(value: &self.workers) }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.cellsExpected) }()
+      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.cellsFilled) }()
+      case 9: try { try decoder.decodeRepeatedMessageField(value: &self.owed) }()
+      case 10: try { try decoder.decodeSingularMessageField(value: &self._districtGrades) }()
+      case 11: try { try decoder.decodeSingularMessageField(value: &self._workerGrades) }()
+      case 12: try { try decoder.decodeSingularInt64Field(value: &self.epoch) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.campaign.isEmpty {
+      try visitor.visitSingularStringField(value: self.campaign, fieldNumber: 1)
+    }
+    if self.final != false {
+      try visitor.visitSingularBoolField(value: self.final, fieldNumber: 2)
+    }
+    if self.ledgerPosition != 0 {
+      try visitor.visitSingularUInt64Field(value: self.ledgerPosition, fieldNumber: 3)
+    }
+    if self.updatedAtMs != 0 {
+      try visitor.visitSingularInt64Field(value: self.updatedAtMs, fieldNumber: 4)
+    }
+    if !self.districts.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.districts, fieldNumber: 5)
+    }
+    if !self.workers.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.workers, fieldNumber: 6)
+    }
+    if self.cellsExpected != 0 {
+      try visitor.visitSingularUInt32Field(value: self.cellsExpected, fieldNumber: 7)
+    }
+    if self.cellsFilled != 0 {
+      try visitor.visitSingularUInt32Field(value: self.cellsFilled, fieldNumber: 8)
+    }
+    if !self.owed.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.owed, fieldNumber: 9)
+    }
+    try { if let v = self._districtGrades {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+    } }()
+    try { if let v = self._workerGrades {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+    } }()
+    if self.epoch != 0 {
+      try visitor.visitSingularInt64Field(value: self.epoch, fieldNumber: 12)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kaoping_V1_RankingUpdate, rhs: Kaoping_V1_RankingUpdate) -> Bool {
+    if lhs.campaign != rhs.campaign {return false}
+    if lhs.final != rhs.final {return false}
+    if lhs.ledgerPosition != rhs.ledgerPosition {return false}
+    if lhs.updatedAtMs != rhs.updatedAtMs {return false}
+    if lhs.districts != rhs.districts {return false}
+    if lhs.workers != rhs.workers {return false}
+    if lhs.cellsExpected != rhs.cellsExpected {return false}
+    if lhs.cellsFilled != rhs.cellsFilled {return false}
+    if lhs.owed != rhs.owed {return false}
+    if lhs._districtGrades != rhs._districtGrades {return false}
+    if lhs._workerGrades != rhs._workerGrades {return false}
+    if lhs.epoch != rhs.epoch {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kaoping_V1_GradeBoundaries: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GradeBoundaries"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}steps\0\u{1}otherwise\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.steps) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.otherwise) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.steps.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.steps, fieldNumber: 1)
+    }
+    if !self.otherwise.isEmpty {
+      try visitor.visitSingularStringField(value: self.otherwise, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kaoping_V1_GradeBoundaries, rhs: Kaoping_V1_GradeBoundaries) -> Bool {
+    if lhs.steps != rhs.steps {return false}
+    if lhs.otherwise != rhs.otherwise {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kaoping_V1_GradeStep: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GradeStep"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}grade\0\u{1}from\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.grade) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.from) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.grade.isEmpty {
+      try visitor.visitSingularStringField(value: self.grade, fieldNumber: 1)
+    }
+    if !self.from.isEmpty {
+      try visitor.visitSingularStringField(value: self.from, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kaoping_V1_GradeStep, rhs: Kaoping_V1_GradeStep) -> Bool {
+    if lhs.grade != rhs.grade {return false}
+    if lhs.from != rhs.from {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Kaoping_V1_FeedHeartbeat: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".FeedHeartbeat"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}campaign\0\u{3}sent_at_ms\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}campaign\0\u{3}sent_at_ms\0\u{1}epoch\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -488,6 +744,7 @@ nonisolated extension Kaoping_V1_FeedHeartbeat: SwiftProtobuf.Message, SwiftProt
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.campaign) }()
       case 2: try { try decoder.decodeSingularInt64Field(value: &self.sentAtMs) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.epoch) }()
       default: break
       }
     }
@@ -500,12 +757,16 @@ nonisolated extension Kaoping_V1_FeedHeartbeat: SwiftProtobuf.Message, SwiftProt
     if self.sentAtMs != 0 {
       try visitor.visitSingularInt64Field(value: self.sentAtMs, fieldNumber: 2)
     }
+    if self.epoch != 0 {
+      try visitor.visitSingularInt64Field(value: self.epoch, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Kaoping_V1_FeedHeartbeat, rhs: Kaoping_V1_FeedHeartbeat) -> Bool {
     if lhs.campaign != rhs.campaign {return false}
     if lhs.sentAtMs != rhs.sentAtMs {return false}
+    if lhs.epoch != rhs.epoch {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -543,7 +804,7 @@ nonisolated extension Kaoping_V1_SnapshotRequest: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Kaoping_V1_Snapshot: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Snapshot"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sequence\0\u{1}ranking\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sequence\0\u{1}ranking\0\u{1}epoch\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -553,6 +814,7 @@ nonisolated extension Kaoping_V1_Snapshot: SwiftProtobuf.Message, SwiftProtobuf.
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularUInt64Field(value: &self.sequence) }()
       case 2: try { try decoder.decodeSingularMessageField(value: &self._ranking) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.epoch) }()
       default: break
       }
     }
@@ -569,12 +831,16 @@ nonisolated extension Kaoping_V1_Snapshot: SwiftProtobuf.Message, SwiftProtobuf.
     try { if let v = self._ranking {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
     } }()
+    if self.epoch != 0 {
+      try visitor.visitSingularInt64Field(value: self.epoch, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Kaoping_V1_Snapshot, rhs: Kaoping_V1_Snapshot) -> Bool {
     if lhs.sequence != rhs.sequence {return false}
     if lhs._ranking != rhs._ranking {return false}
+    if lhs.epoch != rhs.epoch {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

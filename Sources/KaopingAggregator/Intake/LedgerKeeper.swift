@@ -4,6 +4,7 @@ import KaopingStore
 import KaopingWire
 import Logging
 import SwiftProtobuf
+import Synchronization
 
 /// The only writer: decides every submission and control request against the ledger, commits each batch in one
 /// transaction, and only then answers and publishes.
@@ -65,6 +66,9 @@ actor LedgerKeeper {
     private var recentControlRequests: [String: Int64] = [:]
     /// With CURVE: who may connect, kept in step with the keyring and revocations.
     private let transportAccess: TransportAccess?
+    /// The keyring as of the last committed batch, for verifying the signatures of the next batch while this one
+    /// commits; a key changed meanwhile is verified again when the batch is decided.
+    private nonisolated let precheckKeyring: Mutex<Keyring>
     /// The ledger position the scoreboard includes (the ledger runs ahead while a batch is being committed).
     private var scoredPosition: Int
     /// The last snapshot served, while the sequence stays the same.
@@ -76,6 +80,7 @@ actor LedgerKeeper {
         transportAccess: TransportAccess? = nil, now: @escaping @Sendable () -> Int64
     ) throws {
         self.transportAccess = transportAccess
+        precheckKeyring = Mutex(keyring)
         self.catalog = catalog
         self.identity = identity
         self.store = store
@@ -153,14 +158,22 @@ actor LedgerKeeper {
 
     // MARK: - Batches
 
-    /// Decides, commits, then answers and publishes one batch. A failed commit answers nothing and changes
-    /// nothing: senders retry, and their retries are decided afresh.
+    /// Checks, decides, commits, then answers and publishes one batch.
     func process(_ batch: [Work]) async {
+        await process(batch, checked: precheck(batch)) {}
+    }
+
+    /// Decides, commits, then answers and publishes one batch whose signatures ``precheck(_:)`` verified; runs
+    /// `whileCommitting` (the checks of the next batch) while the transaction is written and synced, and returns
+    /// what it returned. A failed commit answers nothing and changes nothing: senders retry, and their retries are
+    /// decided afresh.
+    func process<Next: Sendable>(
+        _ batch: [Work], checked: [Int: Prechecked], whileCommitting: @Sendable () async -> Next
+    ) async -> Next {
         let at = now()
         // The ledger is changed in place (copying a city's ledger per batch would cost more than the batch); the
         // small parts are kept aside, and a failed commit rebuilds the ledger from the store.
         let kept = (state.keyring, state.revoked, state.lastSeen, state.outcomes)
-        let checked = await precheck(batch, keyring: state.keyring)
         var effects = Effects()
         for (index, work) in batch.enumerated() {
             switch work {
@@ -184,10 +197,13 @@ actor LedgerKeeper {
                 return .insert(stored)
             }
         }
+        let next: Next
         if !operations.isEmpty {
-            do {
-                try await store.commit(operations)
-            } catch {
+            async let committed: Result<Void, any Error> = {
+                do { return .success(try await store.commit(operations)) } catch { return .failure(error) }
+            }()
+            next = await whileCommitting()
+            if case .failure(let error) = await committed {
                 logger.error(
                     "commit failed; no receipt sent, senders will retry",
                     metadata: ["batch.size": "\(batch.count)", "error": "\(error)"])
@@ -201,10 +217,15 @@ actor LedgerKeeper {
                     logger.critical("cannot read the store back after a failed commit: \(error); stopping")
                     exit(EXIT_FAILURE)
                 }
-                return
+                return next
             }
+        } else {
+            next = await whileCommitting()
         }
-        if !effects.controlReplies.isEmpty { Self.refresh(transportAccess, from: state) }
+        if !effects.controlReplies.isEmpty {
+            Self.refresh(transportAccess, from: state)
+            precheckKeyring.withLock { $0 = state.keyring }
+        }
         if !effects.controlRequestIDs.isEmpty {
             recentControlRequests = recentControlRequests.filter { at - $0.value <= 2 * Self.controlWindowMilliseconds }
             for id in effects.controlRequestIDs { recentControlRequests[id] = at }
@@ -216,7 +237,7 @@ actor LedgerKeeper {
             ])
         for (request, receipt) in effects.ingestReplies { replies.ingest(request.reply(sealed[receipt])) }
         for (request, body) in effects.controlReplies { replies.control(request.reply(body)) }
-        guard !effects.changes.isEmpty else { return }
+        guard !effects.changes.isEmpty else { return next }
         for change in effects.changes {
             switch change {
             case .apply(let entry): scoreboard.apply(entry)
@@ -226,8 +247,11 @@ actor LedgerKeeper {
         scoredPosition = state.ledger.lastPosition
         // Only what changed goes out: O(k log n) for k changes among n districts, whatever the size of the city.
         let update = scoreboard.update()
-        guard !update.isEmpty else { return }
-        published.publish(Kaoping_V1_RankingUpdate(update, ledgerPosition: scoredPosition, updatedAt: at, epoch: published.epoch))
+        if !update.isEmpty {
+            published.publish(
+                Kaoping_V1_RankingUpdate(update, ledgerPosition: scoredPosition, updatedAt: at, epoch: published.epoch))
+        }
+        return next
     }
 
     // MARK: - Ingest
@@ -239,38 +263,26 @@ actor LedgerKeeper {
         let signatureValid: Bool
     }
 
-    /// Decodes every ingest envelope of the batch and verifies its signature with the keyring as it stands, in
-    /// parallel: verification is most of the work of a submission.
-    private func precheck(_ batch: [Work], keyring: Keyring) async -> [Int: Prechecked] {
+    /// Decodes every ingest envelope of the batch and verifies its signature with the keyring of the last
+    /// committed batch, in parallel: verification is most of the work of a submission. Needs no isolation, so the
+    /// next batch is checked while this one commits.
+    nonisolated func precheck(_ batch: [Work]) async -> [Int: Prechecked] {
+        let keyring = precheckKeyring.withLock { $0 }
         let jobs = batch.enumerated().compactMap { index, work -> (Int, Data)? in
             if case .ingest(let request) = work { return (index, request.body) }
             return nil
         }
         guard !jobs.isEmpty else { return [:] }
-        func check(_ body: Data) -> Prechecked {
+        let checked = await jobs.map(\.1).concurrentMap { body -> Prechecked in
             guard let envelope = try? SignedEnvelope.decode(body) else {
                 return Prechecked(envelope: nil, key: nil, signatureValid: false)
             }
             let key = keyring.entry(KeyID(rawValue: envelope.keyID))
             return Prechecked(
-                envelope: envelope, key: key, signatureValid: key.map { SignedEnvelope.verify(envelope, with: $0.publicKey) } ?? false)
+                envelope: envelope, key: key,
+                signatureValid: key.map { SignedEnvelope.verify(envelope, with: $0.publicKey) } ?? false)
         }
-        let lanes = min(ProcessInfo.processInfo.activeProcessorCount, max(1, jobs.count / 16))
-        if lanes == 1 {
-            return Dictionary(uniqueKeysWithValues: jobs.map { ($0.0, check($0.1)) })
-        }
-        return await withTaskGroup(of: [(Int, Prechecked)].self) { group in
-            for lane in 0..<lanes {
-                group.addTask {
-                    stride(from: lane, to: jobs.count, by: lanes).map { (jobs[$0].0, check(jobs[$0].1)) }
-                }
-            }
-            var results: [Int: Prechecked] = [:]
-            for await part in group {
-                for (index, result) in part { results[index] = result }
-            }
-            return results
-        }
+        return Dictionary(uniqueKeysWithValues: zip(jobs.map(\.0), checked))
     }
 
     private func ingest(
@@ -407,23 +419,10 @@ actor LedgerKeeper {
 
     /// Seals a batch's receipts on all cores: a signature is most of the cost of a receipt.
     private func seal(_ receipts: [Kaoping_V1_Receipt]) async -> [Data] {
-        let lanes = min(ProcessInfo.processInfo.activeProcessorCount, max(1, receipts.count / 16))
-        guard lanes > 1 else { return receipts.map(sealReceipt) }
-        let identity = identity
-        let campaign = catalog.campaign
-        return await withTaskGroup(of: [(Int, Data)].self) { group in
-            for lane in 0..<lanes {
-                group.addTask {
-                    stride(from: lane, to: receipts.count, by: lanes).map {
-                        ($0, try! SignedEnvelope.seal(receipts[$0], type: .receipt, campaign: campaign, by: identity))
-                    }
-                }
-            }
-            var sealed = Array(repeating: Data(), count: receipts.count)
-            for await part in group {
-                for (index, bytes) in part { sealed[index] = bytes }
-            }
-            return sealed
+        let (identity, campaign) = (identity, catalog.campaign)
+        return await receipts.concurrentMap { receipt in
+            // Signing with a valid in-memory key and serializing a plain message cannot fail.
+            try! SignedEnvelope.seal(receipt, type: .receipt, campaign: campaign, by: identity)
         }
     }
 

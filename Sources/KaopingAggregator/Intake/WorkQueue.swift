@@ -14,6 +14,8 @@ final class WorkQueue: Sendable {
     private let state = Mutex<(items: [Work], finished: Bool)>(([], false))
     private let signal: AsyncStream<Void>
     private let continuation: AsyncStream<Void>.Continuation
+    /// The consumer's side of `signal`.
+    private nonisolated(unsafe) var signals: AsyncStream<Void>.Iterator
     /// Work refused because the queue was full (the sender retries; nothing was acknowledged).
     let dropped = Atomic<Int>(0)
     let capacity: Int
@@ -21,6 +23,7 @@ final class WorkQueue: Sendable {
     init(capacity: Int) {
         self.capacity = capacity
         (signal, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        signals = signal.makeAsyncIterator()
     }
 
     /// Adds work; returns false (and drops it) when the queue is full or finished.
@@ -35,29 +38,26 @@ final class WorkQueue: Sendable {
         return added
     }
 
-    /// No more work will be added; ``batches(maximum:)`` ends once the queue is empty.
+    /// No more work will be added; ``nextBatch(maximum:)`` returns nil once the queue is empty.
     func finish() {
         state.withLock { $0.finished = true }
         continuation.finish()
     }
 
-    /// Calls `body` with batches of at most `maximum` items, in arrival order, until the queue is finished and
-    /// empty. One consumer only.
-    func drain(maximum: Int, _ body: ([Work]) async -> Void) async {
-        var signals = signal.makeAsyncIterator()
+    /// The next batch of at most `maximum` items, in arrival order, waiting for work when there is none; nil once
+    /// the queue is finished and empty. One consumer only.
+    func nextBatch(maximum: Int) async -> [Work]? {
         while true {
             let batch = take(maximum: maximum)
-            if !batch.isEmpty {
-                await body(batch)
-                continue
-            }
-            if await signals.next() == nil {
-                while case let batch = take(maximum: maximum), !batch.isEmpty {
-                    await body(batch)
-                }
-                return
-            }
+            if !batch.isEmpty { return batch }
+            if state.withLock({ $0.finished }) { return nil }
+            await signals.next()
         }
+    }
+
+    /// Whatever is queued now, at most `maximum` items, without waiting.
+    func available(maximum: Int) -> [Work] {
+        take(maximum: maximum)
     }
 
     private func take(maximum: Int) -> [Work] {

@@ -38,10 +38,16 @@ public struct SigningIdentity: Sendable {
     /// The CURVE key pair for encrypted connections, when the key file has one.
     public let transport: TransportKeys?
 
+    public let publicKey: Curve25519.Signing.PublicKey
+    /// Kept rather than derived: every receipt the aggregator seals names it.
+    public let keyID: KeyID
+
     public init(submitter: String, privateKey: Curve25519.Signing.PrivateKey, transport: TransportKeys? = nil) {
         self.submitter = submitter
         self.privateKey = privateKey
         self.transport = transport
+        publicKey = privateKey.publicKey
+        keyID = KeyID(of: publicKey)
     }
 
     /// A new random signing key pair, with `transport` keys if given.
@@ -49,8 +55,6 @@ public struct SigningIdentity: Sendable {
         SigningIdentity(submitter: submitter, privateKey: Curve25519.Signing.PrivateKey(), transport: transport)
     }
 
-    public var publicKey: Curve25519.Signing.PublicKey { privateKey.publicKey }
-    public var keyID: KeyID { KeyID(of: publicKey) }
 }
 
 /// Why a key file or keyring cannot be used.

@@ -112,10 +112,11 @@ public struct Aggregator: Sendable {
             KeeperService(keeper: keeper, queue: queue, maximumBatch: limits.maxBatch),
             IngestService(
                 incoming: control.incoming, queue: queue, maximumMessageBytes: limits.maxMessageBytes,
-                counters: counters, logger: logger, route: { .control($0) }),
+                counters: counters, logger: logger, route: { $0.map { .control($0) } }),
             IngestService(
                 incoming: ingest.incoming, queue: queue, maximumMessageBytes: limits.maxMessageBytes,
-                counters: counters, logger: logger, route: { .ingest($0) }),
+                counters: counters, logger: logger,
+                route: { requests in zip(requests, await keeper.precheck(requests)).map { .ingest($0, $1) } }),
         ]
         logger.info(
             "aggregator ready",

@@ -87,6 +87,20 @@ public final class Inbound: AsyncSequence, Sendable {
         }
     }
 
+    /// The next message, waiting for one, and up to `maximum - 1` more that are already waiting; empty at the end
+    /// or when the task is cancelled. For consumers that work in batches.
+    public func next(upTo maximum: Int) async -> [Multipart] {
+        guard let first = await next() else { return [] }
+        var batch = [first]
+        let wasFull = state.withLock { state -> Bool in
+            let wasFull = state.count >= capacity
+            while batch.count < maximum, let item = state.takeFirst() { batch.append(item) }
+            return wasFull
+        }
+        if wasFull { onRoom() }
+        return batch
+    }
+
     public struct AsyncIterator: AsyncIteratorProtocol {
         let inbound: Inbound
 

@@ -104,4 +104,53 @@ import ZeroMQ
         #expect(duplicate.originalReceipt == sent[0].frames.last)
         #expect(try store.receipt(position: 1) == sent[0].frames.last)
     }
+
+    @Test func aSubmissionCheckedBeforeItsKeyWasAddedIsVerifiedAgain() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("keeper-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let store = try AggregatorStore(path: folder.appendingPathComponent("store.sqlite").path)
+        let aggregator = SigningIdentity.generate(for: "aggregator")
+        let party = SigningIdentity.generate(for: "party_office")
+        let operatorKey = SigningIdentity.generate(for: "operator")
+        let keyringPath = folder.appendingPathComponent("keyring.txt").path
+        try Keyring.line(for: operatorKey).write(toFile: keyringPath, atomically: true, encoding: .utf8)
+        let replies = Mutex<[Multipart]>([])
+        let keeper = try LedgerKeeper(
+            catalog: .zhongshan2023, roster: .empty, identity: aggregator, store: store,
+            keyring: Keyring(parsing: try String(contentsOfFile: keyringPath, encoding: .utf8)),
+            keyringPath: keyringPath, published: PublishedState(),
+            replies: ReplySink(
+                ingest: { message in replies.withLock { $0.append(message) } },
+                control: { message in replies.withLock { $0.append(message) } }),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+            now: { Int64(Date().timeIntervalSince1970 * 1000) })
+        let envelope = try SignedEnvelope.seal(
+            Submission(
+                id: "a", submitter: "party_office", campaign: "zhongshan-2023", indicator: "party_building",
+                district: "D01", score: "12"
+            ).wire(signedAt: 1), type: .submission, campaign: "zhongshan-2023", by: party)
+        let request = try #require(RoutedRequest(Multipart([Data("agent".utf8), envelope])))
+        // Checked on arrival, while the key is not yet in the keyring.
+        let checked = try #require(await keeper.precheck([request]).first)
+        #expect(checked.key == nil && !checked.signatureValid)
+        // The operator adds the key and reloads; the submission is decided after the reload.
+        try (Keyring.line(for: operatorKey) + "\n" + Keyring.line(for: party))
+            .write(toFile: keyringPath, atomically: true, encoding: .utf8)
+        var reload = Kaoping_V1_ControlRequest()
+        reload.requestID = "reload-1"
+        reload.signedAtMs = Int64(Date().timeIntervalSince1970 * 1000)
+        reload.reloadKeyring = Kaoping_V1_ReloadKeyringRequest()
+        let control = try SignedEnvelope.seal(reload, type: .control, campaign: "zhongshan-2023", by: operatorKey)
+        await keeper.process([
+            .control(try #require(RoutedRequest(Multipart([Data("operator".utf8), control])))),
+            .ingest(request, checked),
+        ])
+        let answer = try #require(replies.withLock { $0.first { $0.frames.first == Data("agent".utf8) } })
+        let receipt = try Kaoping_V1_Receipt(
+            serializedBytes: try SignedEnvelope.decode(try #require(answer.frames.last)).payload)
+        #expect(receipt.status == .accepted)
+        // Checked again now, the key is known.
+        let again = try #require(await keeper.precheck([request]).first)
+        #expect(again.key?.submitter == "party_office" && again.signatureValid)
+    }
 }

@@ -66,8 +66,8 @@ actor LedgerKeeper {
     private var recentControlRequests: [String: Int64] = [:]
     /// With CURVE: who may connect, kept in step with the keyring and revocations.
     private let transportAccess: TransportAccess?
-    /// The keyring as of the last committed batch, for verifying the signatures of the next batch while this one
-    /// commits; a key changed meanwhile is verified again when the batch is decided.
+    /// The keyring as of the last committed batch, for verifying signatures as messages arrive; a message checked
+    /// with a key that changed since is verified again when it is decided.
     private nonisolated let precheckKeyring: Mutex<Keyring>
     /// The ledger position the scoreboard includes (the ledger runs ahead while a batch is being committed).
     private var scoredPosition: Int
@@ -158,27 +158,18 @@ actor LedgerKeeper {
 
     // MARK: - Batches
 
-    /// Checks, decides, commits, then answers and publishes one batch.
+    /// Decides, commits, then answers and publishes one batch. A failed commit answers nothing and changes
+    /// nothing: senders retry, and their retries are decided afresh.
     func process(_ batch: [Work]) async {
-        await process(batch, checked: precheck(batch)) {}
-    }
-
-    /// Decides, commits, then answers and publishes one batch whose signatures ``precheck(_:)`` verified; runs
-    /// `whileCommitting` (the checks of the next batch) while the transaction is written and synced, and returns
-    /// what it returned. A failed commit answers nothing and changes nothing: senders retry, and their retries are
-    /// decided afresh.
-    func process<Next: Sendable>(
-        _ batch: [Work], checked: [Int: Prechecked], whileCommitting: @Sendable () async -> Next
-    ) async -> Next {
         let at = now()
         // The ledger is changed in place (copying a city's ledger per batch would cost more than the batch); the
         // small parts are kept aside, and a failed commit rebuilds the ledger from the store.
         let kept = (state.keyring, state.revoked, state.lastSeen, state.outcomes)
         var effects = Effects()
-        for (index, work) in batch.enumerated() {
+        for work in batch {
             switch work {
-            case .ingest(let request):
-                ingest(request, checked: checked[index], at: at, state: &state, effects: &effects)
+            case .ingest(let request, let checked):
+                ingest(request, checked: checked, at: at, state: &state, effects: &effects)
             case .control(let request):
                 control(request, at: at, state: &state, effects: &effects)
             }
@@ -197,13 +188,10 @@ actor LedgerKeeper {
                 return .insert(stored)
             }
         }
-        let next: Next
         if !operations.isEmpty {
-            async let committed: Result<Void, any Error> = {
-                do { return .success(try await store.commit(operations)) } catch { return .failure(error) }
-            }()
-            next = await whileCommitting()
-            if case .failure(let error) = await committed {
+            do {
+                try await store.commit(operations)
+            } catch {
                 logger.error(
                     "commit failed; no receipt sent, senders will retry",
                     metadata: ["batch.size": "\(batch.count)", "error": "\(error)"])
@@ -217,10 +205,8 @@ actor LedgerKeeper {
                     logger.critical("cannot read the store back after a failed commit: \(error); stopping")
                     exit(EXIT_FAILURE)
                 }
-                return next
+                return
             }
-        } else {
-            next = await whileCommitting()
         }
         if !effects.controlReplies.isEmpty {
             Self.refresh(transportAccess, from: state)
@@ -237,7 +223,7 @@ actor LedgerKeeper {
             ])
         for (request, receipt) in effects.ingestReplies { replies.ingest(request.reply(sealed[receipt])) }
         for (request, body) in effects.controlReplies { replies.control(request.reply(body)) }
-        guard !effects.changes.isEmpty else { return next }
+        guard !effects.changes.isEmpty else { return }
         for change in effects.changes {
             switch change {
             case .apply(let entry): scoreboard.apply(entry)
@@ -251,7 +237,6 @@ actor LedgerKeeper {
             published.publish(
                 Kaoping_V1_RankingUpdate(update, ledgerPosition: scoredPosition, updatedAt: at, epoch: published.epoch))
         }
-        return next
     }
 
     // MARK: - Ingest
@@ -263,17 +248,12 @@ actor LedgerKeeper {
         let signatureValid: Bool
     }
 
-    /// Decodes every ingest envelope of the batch and verifies its signature with the keyring of the last
-    /// committed batch, in parallel: verification is most of the work of a submission. Needs no isolation, so the
-    /// next batch is checked while this one commits.
-    nonisolated func precheck(_ batch: [Work]) async -> [Int: Prechecked] {
+    /// Decodes each envelope and verifies its signature with the keyring of the last committed batch, on all
+    /// cores: verification is most of the work of a submission, and needs no isolation, so it runs as messages
+    /// arrive while the keeper decides and commits earlier ones.
+    nonisolated func precheck(_ requests: [RoutedRequest]) async -> [Prechecked] {
         let keyring = precheckKeyring.withLock { $0 }
-        let jobs = batch.enumerated().compactMap { index, work -> (Int, Data)? in
-            if case .ingest(let request) = work { return (index, request.body) }
-            return nil
-        }
-        guard !jobs.isEmpty else { return [:] }
-        let checked = await jobs.map(\.1).concurrentMap { body -> Prechecked in
+        return await requests.map(\.body).concurrentMap { body -> Prechecked in
             guard let envelope = try? SignedEnvelope.decode(body) else {
                 return Prechecked(envelope: nil, key: nil, signatureValid: false)
             }
@@ -282,7 +262,6 @@ actor LedgerKeeper {
                 envelope: envelope, key: key,
                 signatureValid: key.map { SignedEnvelope.verify(envelope, with: $0.publicKey) } ?? false)
         }
-        return Dictionary(uniqueKeysWithValues: zip(jobs.map(\.0), checked))
     }
 
     private func ingest(

@@ -4,11 +4,13 @@ import ZeroMQ
 
 /// Work for the ledger keeper, from the ingest socket or the control endpoint.
 enum Work: Sendable {
-    case ingest(RoutedRequest)
+    /// A submission or heartbeat, with its envelope decoded and signature verified on the way in (or nil: the
+    /// keeper checks it itself).
+    case ingest(RoutedRequest, LedgerKeeper.Prechecked? = nil)
     case control(RoutedRequest)
 }
 
-/// A multi-producer queue the ledger keeper drains in batches: whatever arrived while the last batch was being
+/// A multi-producer queue the ledger keeper takes in batches: whatever arrived while the last batch was being
 /// committed forms the next batch (group commit sized by load).
 final class WorkQueue: Sendable {
     private let state = Mutex<(items: [Work], finished: Bool)>(([], false))
@@ -53,11 +55,6 @@ final class WorkQueue: Sendable {
             if state.withLock({ $0.finished }) { return nil }
             await signals.next()
         }
-    }
-
-    /// Whatever is queued now, at most `maximum` items, without waiting.
-    func available(maximum: Int) -> [Work] {
-        take(maximum: maximum)
     }
 
     private func take(maximum: Int) -> [Work] {

@@ -124,13 +124,16 @@ public final class SocketLoop: @unchecked Sendable {
     }
 
     private func submit(_ command: Command, otherwise refuse: () -> Void) {
-        let accepted = pending.withLock { state in
-            guard state.accepting else { return false }
+        // The loop takes every pending command at once, under the same lock: only the first of a run of commands
+        // needs to wake it (one syscall per loop round rather than per message).
+        let (accepted, wake) = pending.withLock { state -> (Bool, Bool) in
+            guard state.accepting else { return (false, false) }
+            let wasEmpty = state.commands.isEmpty
             state.commands.append(command)
             if case .stop = command { state.accepting = false }
-            return true
+            return (true, wasEmpty)
         }
-        if accepted { kaoping_eventfd_signal(wakeDescriptor) } else { refuse() }
+        if !accepted { refuse() } else if wake { kaoping_eventfd_signal(wakeDescriptor) }
     }
 
     // MARK: - The loop thread

@@ -4,9 +4,35 @@ import KaopingCore
 import KaopingWire
 import SwiftProtobuf
 
-/// `kaoping-bench --profile N`: where the time of a batch goes, component by component, at N districts.
+/// `kaoping-bench --profile N`: where the time of a batch goes, component by component, at N and 4N districts —
+/// a batch's ranking update should barely grow with the city, a whole ranking (a snapshot) grows with it.
 enum Profile {
     static func run(districts: Int) throws {
+        for size in [districts, districts * 4] {
+            try ranking(districts: size)
+        }
+        let key = SigningIdentity.generate(for: "aggregator")
+        var receipt = Kaoping_V1_Receipt()
+        receipt.submissionID = "x"
+        receipt.contentHash = Data(repeating: 1, count: 32)
+        receipt.envelopeHash = Data(repeating: 2, count: 32)
+        Bench.say("per submission:")
+        try time("1000 receipts sealed (sign + serialize)") {
+            for _ in 0..<1000 { _ = try SignedEnvelope.seal(receipt, type: .receipt, campaign: "c", by: key) }
+        }
+        let sealed = try SignedEnvelope.decode(try SignedEnvelope.seal(receipt, type: .receipt, campaign: "c", by: key))
+        time("1000 signatures verified") {
+            for _ in 0..<1000 { _ = SignedEnvelope.verify(sealed, with: key.publicKey) }
+        }
+        time("1000 SHA-256 of 400 bytes") {
+            let data = Data(repeating: 7, count: 400)
+            for _ in 0..<1000 { _ = data.sha256 }
+        }
+    }
+
+    /// A scoreboard of `districts` districts with every district indicator and hotline month in, then the cost of
+    /// a batch of 64 changed scores (refresh and update, and the feed message) against a whole ranking.
+    private static func ranking(districts: Int) throws {
         let catalog = Catalog.city(districts: districts)
         let ids = catalog.districts.map(\.id)
         let roster = try Roster(workers: ids.map { Worker(id: "W\($0)", name: "W", district: $0) }, catalog: catalog)
@@ -29,35 +55,46 @@ enum Profile {
             }
         }
         var board = Scoreboard(ledger: ledger)
-        board.refresh()
-        func time(_ label: String, repeat count: Int = 5, _ body: () throws -> Void) rethrows {
-            var samples: [Double] = []
-            for _ in 0..<count {
-                let start = DispatchTime.now()
-                try body()
-                samples.append(Bench.seconds(since: start) * 1000)
+        _ = board.update()
+        Bench.say("at \(districts) districts and \(districts) workers (\(counter) submissions):")
+        // A batch: 64 districts' stability score changes (between two values, so that every batch moves totals).
+        var generator = SystemRandomNumberGenerator()
+        var round = 0
+        var update = board.update()
+        time("batch of 64 changes: refresh + update", repeat: 21) {
+            round += 1
+            for _ in 0..<64 {
+                let district = ids.randomElement(using: &generator)!
+                let submission = Submission(
+                    id: "p\(round)", submitter: "safety_office", campaign: catalog.campaign, indicator: "stability",
+                    district: district, score: round % 2 == 0 ? "9" : "3")
+                board.apply(AcceptedSubmission(submission: submission, value: .score(ExactDecimal(round % 2 == 0 ? 9 : 3)), position: 1))
             }
-            Bench.say(String(format: "  %-44@ %8.2f ms (median of %d)", label as NSString, Bench.median(samples), count))
+            update = board.update()
         }
-        Bench.say("profile at \(districts) districts, \(counter) submissions:")
-        var standings = board.standings()
-        time("standings()") { standings = board.standings() }
-        var ranking = Kaoping_V1_Ranking()
-        time("Ranking proto from standings") { ranking = Kaoping_V1_Ranking(standings, ledgerPosition: 1, updatedAt: 1) }
+        var message = Kaoping_V1_RankingUpdate()
+        time("  its feed message (proto)", repeat: 21) {
+            message = Kaoping_V1_RankingUpdate(update, ledgerPosition: 1, updatedAt: 1, epoch: 1)
+        }
         var bytes = Data()
-        try time("Ranking serialization") { bytes = try ranking.serializedBytes() }
+        try time("  its serialization", repeat: 21) { bytes = try message.serializedBytes() }
+        Bench.say("  update size: \(bytes.count / 1024) KiB (\(update.districts.count) districts, \(update.workers.count) workers)")
+        var standings = board.standings()
+        time("whole ranking (snapshot): standings()") { standings = board.standings() }
+        var ranking = Kaoping_V1_Ranking()
+        time("  Ranking proto") { ranking = Kaoping_V1_Ranking(standings, ledgerPosition: 1, updatedAt: 1) }
+        try time("  its serialization") { bytes = try ranking.serializedBytes() }
         Bench.say("  ranking size: \(bytes.count / 1024) KiB")
-        let key = SigningIdentity.generate(for: "aggregator")
-        var receipt = Kaoping_V1_Receipt()
-        receipt.submissionID = "x"
-        receipt.contentHash = Data(repeating: 1, count: 32)
-        receipt.envelopeHash = Data(repeating: 2, count: 32)
-        try time("1000 receipts sealed (sign + serialize)") {
-            for _ in 0..<1000 { _ = try SignedEnvelope.seal(receipt, type: .receipt, campaign: "c", by: key) }
+    }
+
+    private static func time(_ label: String, repeat count: Int = 5, _ body: () throws -> Void) rethrows {
+        var samples: [Double] = []
+        for _ in 0..<count {
+            let start = DispatchTime.now()
+            try body()
+            samples.append(Bench.seconds(since: start) * 1000)
         }
-        time("1000 SHA-256 of 400 bytes") {
-            let data = Data(repeating: 7, count: 400)
-            for _ in 0..<1000 { _ = data.sha256 }
-        }
+        let padded = label.padding(toLength: 46, withPad: " ", startingAt: 0)
+        Bench.say("  \(padded)" + String(format: "%9.3f ms (median of %d)", Bench.median(samples), count))
     }
 }

@@ -83,11 +83,18 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
     public var description: String { message }
 }
 
-/// The aggregator's durable state in SQLite: WAL, `synchronous=FULL`, one connection; a batch is one transaction.
+/// The aggregator's durable state in SQLite: WAL, `synchronous=FULL`, one writing connection; a batch is one
+/// transaction.
 ///
-/// At most one submission stands per key, enforced by a unique index as well as by the ledger.
+/// At most one submission stands per key, enforced by a unique index as well as by the ledger. Checkpoints (copying
+/// the WAL back into the database file, with its own fsync) are taken by a second connection (``checkpoint()``,
+/// which the daemon calls every moment), so that no commit — and no receipt — waits for one; the writer
+/// checkpoints by itself only past ``backstopCheckpointPages``, should that ever fall behind.
 public final class AggregatorStore: Sendable {
+    /// WAL pages (4 KiB) before a commit checkpoints by itself: 128 MiB.
+    public static let backstopCheckpointPages = 32_768
     private let database: DatabaseQueue
+    private let checkpointer: DatabaseQueue
     /// Runs inside every commit's transaction before anything is written; a throw fails the commit as a full disk
     /// or an I/O error would. For fault-injection tests only.
     private let faultInjection: (@Sendable () throws -> Void)?
@@ -95,7 +102,20 @@ public final class AggregatorStore: Sendable {
     /// Opens (creating and migrating as needed) the store at `path`.
     public init(path: String, faultInjection: (@Sendable () throws -> Void)? = nil) throws {
         self.faultInjection = faultInjection
-        database = try DurableDatabase.open(path: path, label: "kaoping-aggregator", migrations: Self.register)
+        database = try DurableDatabase.open(
+            path: path, label: "kaoping-aggregator", autocheckpointPages: Self.backstopCheckpointPages,
+            migrations: Self.register)
+        checkpointer = try DurableDatabase.connection(path: path, label: "kaoping-aggregator-checkpoint")
+    }
+
+    /// Copies what the WAL holds back into the database file without waiting for the writer (SQLite's PASSIVE
+    /// checkpoint); the writer then starts the WAL over. Returns the WAL's frames and those checkpointed.
+    @discardableResult
+    public func checkpoint() async throws -> (walFrames: Int, checkpointed: Int) {
+        try await checkpointer.writeWithoutTransaction { db in
+            let row = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
+            return (row?[1] ?? 0, row?[2] ?? 0)
+        }
     }
 
     private static func register(_ migrator: inout DatabaseMigrator) {

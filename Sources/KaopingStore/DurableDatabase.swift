@@ -3,9 +3,23 @@ import GRDB
 /// How Kaoping opens its SQLite files: WAL, `synchronous=FULL`, one connection — a commit that returns is on disk.
 enum DurableDatabase {
     /// Opens `path` and applies `migrations` (each registered by name, each in its own transaction).
-    /// `busyTimeout` makes a connection wait for another process's write instead of failing at once.
+    /// `busyTimeout` makes a connection wait for another process's write instead of failing at once;
+    /// `autocheckpointPages` sets how long the WAL may grow before a commit checkpoints it (SQLite: 1 000 pages).
     static func open(
-        path: String, label: String, busyTimeout: Double? = nil, migrations: (inout DatabaseMigrator) -> Void
+        path: String, label: String, busyTimeout: Double? = nil, autocheckpointPages: Int? = nil,
+        migrations: (inout DatabaseMigrator) -> Void
+    ) throws -> DatabaseQueue {
+        let database = try connection(
+            path: path, label: label, busyTimeout: busyTimeout, autocheckpointPages: autocheckpointPages)
+        var migrator = DatabaseMigrator()
+        migrations(&migrator)
+        try migrator.migrate(database)
+        return database
+    }
+
+    /// A connection with the same durability, without migrations (for a second connection to an open store).
+    static func connection(
+        path: String, label: String, busyTimeout: Double? = nil, autocheckpointPages: Int? = nil
     ) throws -> DatabaseQueue {
         var configuration = Configuration()
         configuration.journalMode = .wal
@@ -13,11 +27,8 @@ enum DurableDatabase {
         if let busyTimeout { configuration.busyMode = .timeout(busyTimeout) }
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            if let autocheckpointPages { try db.execute(sql: "PRAGMA wal_autocheckpoint = \(autocheckpointPages)") }
         }
-        let database = try DatabaseQueue(path: path, configuration: configuration)
-        var migrator = DatabaseMigrator()
-        migrations(&migrator)
-        try migrator.migrate(database)
-        return database
+        return try DatabaseQueue(path: path, configuration: configuration)
     }
 }

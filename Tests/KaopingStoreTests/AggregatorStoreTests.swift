@@ -19,6 +19,28 @@ import Testing
         .audit(AuditEntry(event: event, atMilliseconds: 1, submissionID: id, submitter: "party_office"))
     }
 
+    @Test func theCheckpointerEmptiesTheWALThatCommitsNoLongerCheckpointThemselves() async throws {
+        let store = try AggregatorStore(path: path)
+        // More than SQLite's default 1 000 pages of WAL: a writer with the default would have checkpointed.
+        let blob = Data(repeating: 7, count: 3_000)
+        for batch in 0..<40 {
+            try await store.commit((1...40).map { index in
+                var row = stored(batch * 40 + index, district: "D\(batch * 40 + index)")
+                row.envelope = blob
+                return .insert(row)
+            })
+        }
+        let wal = (try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+        #expect(wal > 1_000 * 4_096)
+        let (frames, checkpointed) = try await store.checkpoint()
+        #expect(frames > 1_000 && checkpointed == frames)
+        // The next commit starts the WAL over, and everything is still there.
+        try await store.commit([.insert(stored(5_000, district: "D-last"))])
+        let (framesAfter, _) = try await store.checkpoint()
+        #expect(framesAfter < 10)
+        #expect(try AggregatorStore(path: path).load().standing.count == 1_601)
+    }
+
     @Test func commitsLoadsAndVoids() async throws {
         let store = try AggregatorStore(path: path)
         try await store.commit([.insert(stored(1)), audit("accepted", "s1"), .insert(stored(2, district: "D02"))])

@@ -140,19 +140,21 @@ actor LedgerKeeper {
 
     /// The serialized `Snapshot` for a late joiner: the whole ranking and the sequence of the last update it
     /// includes. The scoreboard and the sequence change together, between two suspension points of a batch, so
-    /// the pair is always consistent; the ranking of a city takes tens of milliseconds, so it is kept until the
-    /// next update.
-    func snapshot() -> Data {
+    /// the pair taken here is consistent. The ranking of a city takes tens of milliseconds: it is built off the
+    /// actor from a copy of the scoreboard (batches go on meanwhile) and kept until the next update.
+    func snapshot() async -> Data {
         let sequence = published.sequence
         if let cachedSnapshot, cachedSnapshot.sequence == sequence { return cachedSnapshot.body }
-        var snapshot = Kaoping_V1_Snapshot()
-        snapshot.sequence = sequence
-        snapshot.epoch = published.epoch
-        snapshot.ranking = Kaoping_V1_Ranking(
-            scoreboard.standings(), ledgerPosition: scoredPosition, updatedAt: now())
-        // Serializing a plain message cannot fail.
-        let body: Data = try! snapshot.serializedBytes()
-        cachedSnapshot = (sequence, body)
+        let (board, position, epoch, at) = (scoreboard, scoredPosition, published.epoch, now())
+        let body = await Task.detached {
+            var snapshot = Kaoping_V1_Snapshot()
+            snapshot.sequence = sequence
+            snapshot.epoch = epoch
+            snapshot.ranking = Kaoping_V1_Ranking(board.standings(), ledgerPosition: position, updatedAt: at)
+            // Serializing a plain message cannot fail.
+            return try! snapshot.serializedBytes() as Data
+        }.value
+        if cachedSnapshot.map({ sequence > $0.sequence }) ?? true { cachedSnapshot = (sequence, body) }
         return body
     }
 

@@ -182,24 +182,28 @@ public struct Scoreboard: Sendable {
         }
         changedMonths.removeAll()
         for district in staleDistricts {
-            let total = districtTotal(district)
-            if total != districtTotals[district] {
-                districtOrder.replace(districtTotals[district], with: total)
-                districtTotals[district] = total
+            if Self.move(district, to: districtTotal(district), in: &districtTotals, order: &districtOrder) {
                 staleWorkers.formUnion(districtWorkers[district])
             }
             updatedDistricts.insert(district)
         }
         staleDistricts.removeAll()
         for worker in staleWorkers {
-            let total = workerTotal(worker)
-            if total != workerTotals[worker] {
-                workerOrder.replace(workerTotals[worker], with: total)
-                workerTotals[worker] = total
-            }
+            Self.move(worker, to: workerTotal(worker), in: &workerTotals, order: &workerOrder)
             updatedWorkers.insert(worker)
         }
         staleWorkers.removeAll()
+    }
+
+    /// Sets the total at `position` and moves it in `order`; whether it changed.
+    @discardableResult
+    private static func move(
+        _ position: Int, to total: ExactDecimal, in totals: inout [ExactDecimal], order: inout OrderStatistics
+    ) -> Bool {
+        guard total != totals[position] else { return false }
+        order.replace(totals[position], with: total)
+        totals[position] = total
+        return true
     }
 
     private var needsRefresh: Bool { !changedMonths.isEmpty || !staleDistricts.isEmpty || !staleWorkers.isEmpty }

@@ -13,7 +13,9 @@ import Synchronization
 /// version and type, key id (unknown), signature, key revoked, campaign, payload decoding, signer = submitter, then
 /// the ledger of KaopingCore (RULES.md §6).
 actor LedgerKeeper {
-    /// The state a batch changes; copied before a batch so that a failed commit leaves it untouched.
+    /// The state a batch changes. The keyring and revocations are kept aside before a batch so that a failed commit
+    /// leaves them untouched; last-seen times and outcome counts (thousands of submitters in a city: too many to
+    /// copy per batch) change only once a batch has committed.
     struct State {
         var ledger: Ledger
         var keyring: Keyring
@@ -51,6 +53,9 @@ actor LedgerKeeper {
         var receipts: [Int: Int] = [:]
         /// Control request ids used in this batch; remembered only once the batch is committed.
         var controlRequestIDs: [String] = []
+        /// Signs of life and outcomes (submitter, status name) of this batch, counted once it is committed.
+        var seen: [String: Int64] = [:]
+        var outcomes: [(submitter: String, status: String)] = []
     }
 
     let catalog: Catalog
@@ -166,7 +171,7 @@ actor LedgerKeeper {
         let at = now()
         // The ledger is changed in place (copying a city's ledger per batch would cost more than the batch); the
         // small parts are kept aside, and a failed commit rebuilds the ledger from the store.
-        let kept = (state.keyring, state.revoked, state.lastSeen, state.outcomes)
+        let kept = (state.keyring, state.revoked)
         var effects = Effects()
         for work in batch {
             switch work {
@@ -197,7 +202,7 @@ actor LedgerKeeper {
                 logger.error(
                     "commit failed; no receipt sent, senders will retry",
                     metadata: ["batch.size": "\(batch.count)", "error": "\(error)"])
-                (state.keyring, state.revoked, state.lastSeen, state.outcomes) = kept
+                (state.keyring, state.revoked) = kept
                 do {
                     state.ledger = Self.restoredLedger(
                         try store.load(), catalog: catalog, roster: state.ledger.roster, logger: logger)
@@ -210,6 +215,8 @@ actor LedgerKeeper {
                 return
             }
         }
+        for (submitter, at) in effects.seen { state.lastSeen[submitter] = at }
+        for (submitter, status) in effects.outcomes { state.outcomes[submitter, default: [:]][status, default: 0] += 1 }
         if !effects.controlReplies.isEmpty {
             Self.refresh(transportAccess, from: state)
             precheckKeyring.withLock { $0 = state.keyring }
@@ -282,7 +289,7 @@ actor LedgerKeeper {
             effects.unsealed.append(receipt)
             effects.ingestReplies.append((request, effects.unsealed.count - 1))
             if entry != nil, !entry!.submitter.isEmpty {
-                state.outcomes[entry!.submitter, default: [:]][status.name, default: 0] += 1
+                effects.outcomes.append((entry!.submitter, status.name))
             }
         }
 
@@ -342,7 +349,7 @@ actor LedgerKeeper {
                     + "\(key.submitter)'s key; each submitter connects and signs with its own keys")
         }
         effects.operations.append(.ready(.seen(submitter: key.submitter, atMilliseconds: at)))
-        state.lastSeen[key.submitter] = at
+        effects.seen[key.submitter] = at
         if isHeartbeat { return }  // a sign of life needs no answer
 
         guard envelope.campaign == catalog.campaign else {
@@ -384,7 +391,7 @@ actor LedgerKeeper {
             effects.acceptedCount += 1
             effects.receipts[accepted.position] = index
             effects.ingestReplies.append((request, index))
-            state.outcomes[key.submitter, default: [:]]["accepted", default: 0] += 1
+            effects.outcomes.append((key.submitter, "accepted"))
         case .duplicate(let original):
             receipt.ledgerPosition = UInt64(original.position)
             receipt.originalSubmissionID = original.submission.id
@@ -540,7 +547,8 @@ extension LedgerKeeper {
         send()
     }
 
-    /// Completeness, who owes what, when each submitter was last seen, and rejection counts.
+    /// Completeness, who owes what, when each submitter was last seen, and rejection counts (the last two as of the
+    /// last committed batch).
     private func status(_ state: State) -> Kaoping_V1_StatusReply {
         // From the ledger as of this point of the batch, so that a status sees the reopens before it.
         let standings = Scoreboard(ledger: state.ledger).standings(detailed: true)

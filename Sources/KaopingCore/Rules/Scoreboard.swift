@@ -19,7 +19,10 @@ public struct Scoreboard: Sendable {
     private var filledCount = 0
     /// Cells expected and filled per owner, kept as values come and go.
     private let expectedPerOwner: [String: Int]
+    /// Owners in catalog order, and each owner's place in it; cells expected in all.
     private let owners: [String]
+    private let ownerOrder: [String: Int]
+    private let expectedCount: Int
     private var filledPerOwner: [String: Int] = [:]
     /// Each district's and worker's place in id order, for listing ties by id without comparing strings.
     private let districtIDOrder: [Int]
@@ -72,6 +75,8 @@ public struct Scoreboard: Sendable {
         }
         expectedPerOwner = expected
         self.owners = owners
+        ownerOrder = Dictionary(uniqueKeysWithValues: owners.enumerated().map { ($1, $0) })
+        expectedCount = expected.values.reduce(0, +)
         districtIDOrder = Self.orderByID(catalog.districts.map(\.id))
         workerIDOrder = Self.orderByID(roster.workers.map(\.id))
         workerDistrict = roster.workers.map { catalog.districtPosition($0.district) ?? 0 }
@@ -245,8 +250,8 @@ public struct Scoreboard: Sendable {
                 .map { districtStanding($0, grades: districtGrades) },
             workers: updatedWorkers.sorted { workerIDOrder[$0] < workerIDOrder[$1] }
                 .map { workerStanding($0, grades: workerGrades) },
-            owed: owners.filter(updatedOwners.contains).map(owed),
-            expected: expectedPerOwner.values.reduce(0, +), filled: filledCount,
+            owed: updatedOwners.sorted { ownerOrder[$0, default: 0] < ownerOrder[$1, default: 0] }.map(owed),
+            expected: expectedCount, filled: filledCount,
             districtGrades: districtGrades, workerGrades: workerGrades)
         updatedDistricts.removeAll()
         updatedWorkers.removeAll()
@@ -260,7 +265,7 @@ public struct Scoreboard: Sendable {
 
     private func completeness(detailed: Bool) -> Completeness {
         Completeness(
-            expected: expectedPerOwner.values.reduce(0, +), filled: filledCount,
+            expected: expectedCount, filled: filledCount,
             missingByOwner: owners.map(owed).filter { $0.count > 0 },
             missing: detailed ? catalog.expectedCells(roster: roster).filter { !isFilled($0.key) } : [])
     }

@@ -10,14 +10,12 @@ enum Work: Sendable {
     case control(RoutedRequest)
 }
 
-/// A multi-producer queue the ledger keeper takes in batches: whatever arrived while the last batch was being
+/// A multi-producer queue the ledger keeper drains in batches: whatever arrived while the last batch was being
 /// committed forms the next batch (group commit sized by load).
 final class WorkQueue: Sendable {
     private let state = Mutex<(items: [Work], finished: Bool)>(([], false))
     private let signal: AsyncStream<Void>
     private let continuation: AsyncStream<Void>.Continuation
-    /// The consumer's side of `signal`.
-    private nonisolated(unsafe) var signals: AsyncStream<Void>.Iterator
     /// Work refused because the queue was full (the sender retries; nothing was acknowledged).
     let dropped = Atomic<Int>(0)
     let capacity: Int
@@ -25,7 +23,6 @@ final class WorkQueue: Sendable {
     init(capacity: Int) {
         self.capacity = capacity
         (signal, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        signals = signal.makeAsyncIterator()
     }
 
     /// Adds work; returns false (and drops it) when the queue is full or finished.
@@ -40,20 +37,28 @@ final class WorkQueue: Sendable {
         return added
     }
 
-    /// No more work will be added; ``nextBatch(maximum:)`` returns nil once the queue is empty.
+    /// No more work will be added; ``drain(maximum:_:)`` ends once the queue is empty.
     func finish() {
         state.withLock { $0.finished = true }
         continuation.finish()
     }
 
-    /// The next batch of at most `maximum` items, in arrival order, waiting for work when there is none; nil once
-    /// the queue is finished and empty. One consumer only.
-    func nextBatch(maximum: Int) async -> [Work]? {
+    /// Calls `body` with batches of at most `maximum` items, in arrival order, until the queue is finished and
+    /// empty. One consumer only.
+    func drain(maximum: Int, _ body: ([Work]) async -> Void) async {
+        var signals = signal.makeAsyncIterator()
         while true {
             let batch = take(maximum: maximum)
-            if !batch.isEmpty { return batch }
-            if state.withLock({ $0.finished }) { return nil }
-            await signals.next()
+            if !batch.isEmpty {
+                await body(batch)
+                continue
+            }
+            if await signals.next() == nil {
+                while case let batch = take(maximum: maximum), !batch.isEmpty {
+                    await body(batch)
+                }
+                return
+            }
         }
     }
 

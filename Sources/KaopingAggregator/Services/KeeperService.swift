@@ -8,7 +8,7 @@ struct KeeperService: Service {
 
     func run() async {
         await withGracefulShutdownHandler {
-            while let batch = await queue.nextBatch(maximum: maximumBatch) {
+            await queue.drain(maximum: maximumBatch) { batch in
                 await keeper.process(batch)
             }
         } onGracefulShutdown: {

@@ -48,6 +48,7 @@ let package = Package(
             dependencies: [
                 "KaopingCore",
                 "KaopingWire",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -126,7 +127,11 @@ let package = Package(
         .testTarget(name: "KaopingWireTests", dependencies: ["KaopingWire"]),
         .testTarget(
             name: "KaopingStoreTests",
-            dependencies: ["KaopingStore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "KaopingStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "KaopingAggregatorTests",

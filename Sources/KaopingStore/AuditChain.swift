@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import KaopingWire
 
@@ -40,18 +41,21 @@ public enum AuditChain {
     public static let genesis = Data(repeating: 0, count: 32)
 
     public static func hash(previous: Data, sequence: Int64, entry: AuditEntry) -> Data {
-        var bytes = previous
-        func field(_ data: Data) {
-            var length = UInt32(data.count).bigEndian
-            bytes.append(Data(bytes: &length, count: 4))
-            bytes.append(data)
+        var hasher = SHA256()
+        hasher.update(data: previous)
+        // Fed to the hash piece by piece: the same bytes as concatenating them, without building them.
+        func field(_ bytes: UnsafeRawBufferPointer) {
+            withUnsafeBytes(of: UInt32(bytes.count).bigEndian) { hasher.update(bufferPointer: $0) }
+            hasher.update(bufferPointer: bytes)
         }
-        field(Data(String(sequence).utf8))
-        field(Data(String(entry.atMilliseconds).utf8))
-        for text in [entry.event, entry.submissionID, entry.submitter, entry.keyID, entry.subject, entry.reason] {
-            field(Data(text.utf8))
+        for text in [
+            String(sequence), String(entry.atMilliseconds), entry.event, entry.submissionID, entry.submitter,
+            entry.keyID, entry.subject, entry.reason,
+        ] {
+            var text = text
+            text.withUTF8 { field(UnsafeRawBufferPointer($0)) }
         }
-        field(entry.envelopeHash)
-        return bytes.sha256
+        entry.envelopeHash.withUnsafeBytes(field)
+        return Data(hasher.finalize())
     }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import KaopingCore
@@ -83,6 +84,24 @@ import Testing
         #expect(try store.verifyAuditChain() == 4)
         try await database.write { try $0.execute(sql: "DELETE FROM audit WHERE sequence = 3") }
         #expect(throws: StoreError.self) { try store.verifyAuditChain() }
+    }
+
+    @Test func theChainHashIsTheDocumentedConcatenation() {
+        // hash(n) = SHA-256(hash(n−1) ‖ for each field: 4-byte big-endian length ‖ bytes), fields in the order
+        // sequence, at_ms (decimal), event, submission_id, submitter, key_id, subject, reason, envelope_hash.
+        let entry = AuditEntry(
+            event: "accepted", atMilliseconds: 1_700_000_000_123, submissionID: "2023-00001", submitter: "leader:D07",
+            keyID: "0f1e2d3c4b5a6978", subject: "worker_leader_review/D07/W0701", reason: "理由",
+            envelopeHash: Data(repeating: 0xAB, count: 32))
+        let previous = Data((0..<32).map { UInt8($0) })
+        var bytes = previous
+        for field in ["42", "1700000000123", "accepted", "2023-00001", "leader:D07", "0f1e2d3c4b5a6978",
+                      "worker_leader_review/D07/W0701", "理由"].map({ Data($0.utf8) }) + [entry.envelopeHash] {
+            bytes += [UInt8(field.count >> 24), UInt8(field.count >> 16 & 0xFF), UInt8(field.count >> 8 & 0xFF),
+                      UInt8(field.count & 0xFF)]
+            bytes += field
+        }
+        #expect(AuditChain.hash(previous: previous, sequence: 42, entry: entry) == Data(SHA256.hash(data: bytes)))
     }
 
     @Test func theChainHashCoversEveryField() {

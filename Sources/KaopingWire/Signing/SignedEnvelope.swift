@@ -21,10 +21,12 @@ public enum SignedEnvelope {
     /// The exact bytes an Ed25519 signature covers:
     /// `"kaoping" 0x00 VERSION 0x00 TYPE 0x00 CAMPAIGN 0x00 PAYLOAD`, with VERSION in decimal ASCII.
     public static func signingInput(version: UInt32, type: String, campaign: String, payload: Data) -> Data {
-        var input = Data("kaoping".utf8)
-        for part in [String(version), type, campaign] {
+        let version = String(version)
+        var input = Data(capacity: 11 + version.utf8.count + type.utf8.count + campaign.utf8.count + payload.count)
+        input.append(contentsOf: "kaoping".utf8)
+        for part in [version, type, campaign] {
             input.append(0)
-            input.append(contentsOf: Data(part.utf8))
+            input.append(contentsOf: part.utf8)
         }
         input.append(0)
         input.append(payload)

@@ -110,7 +110,7 @@ public struct Aggregator: Sendable {
                 heartbeatInterval: .seconds(1)),
             SnapshotService(loop: loop, socket: snapshot.handle, incoming: snapshot.incoming, keeper: keeper),
             KeeperService(keeper: keeper, queue: queue, maximumBatch: limits.maxBatch),
-            CheckpointService(store: store, interval: .milliseconds(500), logger: logger),
+            CheckpointService(store: store, interval: .milliseconds(100), logger: logger),
             IngestService(
                 incoming: control.incoming, queue: queue, maximumMessageBytes: limits.maxMessageBytes,
                 counters: counters, logger: logger, route: { $0.map { .control($0) } }),

@@ -91,8 +91,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
 /// which the daemon calls every moment), so that no commit — and no receipt — waits for one; the writer
 /// checkpoints by itself only past ``backstopCheckpointPages``, should that ever fall behind.
 public final class AggregatorStore: Sendable {
-    /// WAL pages (4 KiB) before a commit checkpoints by itself: 128 MiB.
-    public static let backstopCheckpointPages = 32_768
+    /// WAL pages (4 KiB) before a commit checkpoints by itself: 32 MiB.
+    public static let backstopCheckpointPages = 8_192
     private let database: DatabaseQueue
     private let checkpointer: DatabaseQueue
     /// Runs inside every commit's transaction before anything is written; a throw fails the commit as a full disk

@@ -88,8 +88,9 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
 ///
 /// At most one submission stands per key, enforced by a unique index as well as by the ledger. Checkpoints (copying
 /// the WAL back into the database file, with its own fsync) are taken by a second connection (``checkpoint()``,
-/// which the daemon calls every moment), so that no commit — and no receipt — waits for one; the writer
-/// checkpoints by itself only past ``backstopCheckpointPages``, should that ever fall behind.
+/// which the daemon calls every 100 ms), so that no commit — and no receipt — waits for one; the writer
+/// checkpoints by itself only past ``backstopCheckpointPages``. The WAL file keeps the largest size it reached
+/// (at most that backstop): cutting it back when it starts over costs a commit more than the disk space is worth.
 public final class AggregatorStore: Sendable {
     /// WAL pages (4 KiB) before a commit checkpoints by itself: 32 MiB.
     public static let backstopCheckpointPages = 8_192
@@ -113,7 +114,8 @@ public final class AggregatorStore: Sendable {
     @discardableResult
     public func checkpoint() async throws -> (walFrames: Int, checkpointed: Int) {
         try await checkpointer.writeWithoutTransaction { db in
-            let row = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
+            // Read to the end: a statement left unfinished would hold a read mark and keep the WAL from starting over.
+            let row = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(PASSIVE)").first
             return (row?[1] ?? 0, row?[2] ?? 0)
         }
     }

@@ -27,12 +27,7 @@ enum DurableDatabase {
         if let busyTimeout { configuration.busyMode = .timeout(busyTimeout) }
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
-            if let autocheckpointPages {
-                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(autocheckpointPages)")
-                // When the WAL starts over after a checkpoint, SQLite keeps its file at the largest size it reached;
-                // cut it back to the usual size instead.
-                try db.execute(sql: "PRAGMA journal_size_limit = \(min(autocheckpointPages, 2_048) * 4_096)")
-            }
+            if let autocheckpointPages { try db.execute(sql: "PRAGMA wal_autocheckpoint = \(autocheckpointPages)") }
         }
         return try DatabaseQueue(path: path, configuration: configuration)
     }

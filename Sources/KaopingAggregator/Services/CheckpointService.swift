@@ -2,7 +2,7 @@ import KaopingStore
 import Logging
 import ServiceLifecycle
 
-/// Checkpoints the store's WAL every moment from its own connection, so that commits never stop to do it (a
+/// Checkpoints the store's WAL every `interval` from its own connection, so that commits never stop to do it (a
 /// checkpoint of a busy store copies megabytes and syncs the database file: milliseconds every receipt in flight
 /// would wait for).
 struct CheckpointService: Service {

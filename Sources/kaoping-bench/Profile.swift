@@ -68,7 +68,8 @@ enum Profile {
                 let submission = Submission(
                     id: "p\(round)", submitter: "safety_office", campaign: catalog.campaign, indicator: "stability",
                     district: district, score: round % 2 == 0 ? "9" : "3")
-                board.apply(AcceptedSubmission(submission: submission, value: .score(ExactDecimal(round % 2 == 0 ? 9 : 3)), position: 1))
+                let value = SubmittedValue.score(ExactDecimal(round % 2 == 0 ? 9 : 3))
+                board.apply(AcceptedSubmission(submission: submission, value: value, position: 1))
             }
             update = board.update()
         }
@@ -78,7 +79,9 @@ enum Profile {
         }
         var bytes = Data()
         try time("  its serialization", repeat: 21) { bytes = try message.serializedBytes() }
-        Bench.say("  update size: \(bytes.count / 1024) KiB (\(update.districts.count) districts, \(update.workers.count) workers)")
+        Bench.say(
+            "  update size: \(bytes.count / 1024) KiB (\(update.districts.count) districts, "
+                + "\(update.workers.count) workers)")
         var standings = board.standings()
         time("whole ranking (snapshot): standings()") { standings = board.standings() }
         var ranking = Kaoping_V1_Ranking()

@@ -22,7 +22,8 @@ struct IngestService: Service {
                 let requests = messages.compactMap { message -> RoutedRequest? in
                     guard message.byteCount <= maximumMessageBytes, let request = RoutedRequest(message) else {
                         counters.malformed.add(1, ordering: .relaxed)
-                        logger.debug("dropped a malformed message", metadata: ["message.frames": "\(message.frames.count)"])
+                        logger.debug(
+                            "dropped a malformed message", metadata: ["message.frames": "\(message.frames.count)"])
                         return nil
                     }
                     return request

@@ -114,10 +114,12 @@ extension Kaoping_V1_Ranking {
             row.grade = grade
         }
         var owed = completeness.owed
+        var place = Dictionary(owed.enumerated().map { ($1.submitter, $0) }, uniquingKeysWith: { first, _ in first })
         for entry in update.owed {
-            if let index = owed.firstIndex(where: { $0.submitter == entry.submitter }) {
+            if let index = place[entry.submitter] {
                 owed[index].missing = entry.missing
             } else {
+                place[entry.submitter] = owed.count
                 owed.append(entry)
             }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import KaopingCore
 import Yams
 
 /// An agent's settings (YAML); see deploy/config/agent-*.yaml.
@@ -34,7 +35,7 @@ public struct AgentConfiguration: Codable, Sendable, Equatable {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case key, aggregator, campaign, outbox, inbox, catalog, roster
         case localCheck = "local_check"
         case aggregatorPublicKey = "aggregator_public_key"
@@ -46,6 +47,7 @@ public struct AgentConfiguration: Codable, Sendable, Equatable {
     }
 
     public init(from decoder: any Decoder) throws {
+        try decoder.refuseUnknownFields(besides: CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = AgentConfiguration()
         key = try container.decodeIfPresent(String.self, forKey: .key) ?? defaults.key
@@ -65,6 +67,10 @@ public struct AgentConfiguration: Codable, Sendable, Equatable {
     }
 
     public static func parse(_ text: String) throws -> AgentConfiguration {
-        try YAMLDecoder().decode(AgentConfiguration.self, from: text.isEmpty ? "{}" : text)
+        do {
+            return try YAMLDecoder().decode(AgentConfiguration.self, from: text.isEmpty ? "{}" : text)
+        } catch {
+            throw UnknownFieldError.within(error) ?? error
+        }
     }
 }

@@ -169,3 +169,16 @@ struct AgentFixture {
         #expect(left == ["done", "failed", "notes.txt", "writing.csv"])
     }
 }
+
+@Suite struct AgentConfigurationTests {
+    @Test func theShippedConfigurationsParseAndATypoIsNamed() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("deploy/config")
+        let agents = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix("agent") }
+        #expect(!agents.isEmpty)
+        for name in agents {
+            _ = try AgentConfiguration.parse(String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8))
+        }
+        #expect(throws: UnknownFieldError.self) { try AgentConfiguration.parse("retry_max_secs: 5\n") }
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import KaopingCore
 import Yams
 
 /// Everything the aggregator needs to start; read from a YAML file and overridden by flags.
@@ -26,7 +27,7 @@ public struct AggregatorConfiguration: Codable, Sendable, Equatable {
 
         public init() {}
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case maxMessageBytes = "max_message_bytes"
             case maxBatch = "max_batch"
             case queueCapacity = "queue_capacity"
@@ -52,16 +53,21 @@ public struct AggregatorConfiguration: Codable, Sendable, Equatable {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case store, keyring, identity, catalog, roster, endpoints, limits, curve
     }
 
     /// Reads a YAML configuration; absent fields keep their defaults, unknown fields are refused.
     public static func parse(_ text: String) throws -> AggregatorConfiguration {
-        try YAMLDecoder().decode(AggregatorConfiguration.self, from: text.isEmpty ? "{}" : text)
+        do {
+            return try YAMLDecoder().decode(AggregatorConfiguration.self, from: text.isEmpty ? "{}" : text)
+        } catch {
+            throw UnknownFieldError.within(error) ?? error
+        }
     }
 
     public init(from decoder: any Decoder) throws {
+        try decoder.refuseUnknownFields(besides: CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         store = try container.decodeIfPresent(String.self, forKey: .store) ?? store
         keyring = try container.decodeIfPresent(String.self, forKey: .keyring) ?? keyring
@@ -75,9 +81,10 @@ public struct AggregatorConfiguration: Codable, Sendable, Equatable {
 }
 
 extension AggregatorConfiguration.Endpoints {
-    enum CodingKeys: String, CodingKey { case ingest, feed, snapshot, control }
+    enum CodingKeys: String, CodingKey, CaseIterable { case ingest, feed, snapshot, control }
 
     public init(from decoder: any Decoder) throws {
+        try decoder.refuseUnknownFields(besides: CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         ingest = try container.decodeIfPresent(String.self, forKey: .ingest) ?? ingest
         feed = try container.decodeIfPresent(String.self, forKey: .feed) ?? feed
@@ -88,6 +95,7 @@ extension AggregatorConfiguration.Endpoints {
 
 extension AggregatorConfiguration.Limits {
     public init(from decoder: any Decoder) throws {
+        try decoder.refuseUnknownFields(besides: CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         maxMessageBytes = try container.decodeIfPresent(Int.self, forKey: .maxMessageBytes) ?? maxMessageBytes
         maxBatch = try container.decodeIfPresent(Int.self, forKey: .maxBatch) ?? maxBatch

@@ -21,8 +21,6 @@ final class PublishedState: Sendable {
     /// Numbers an update with the next sequence and hands it to the feed; returns the sequence.
     @discardableResult
     func publish(_ update: Kaoping_V1_RankingUpdate) -> UInt64 {
-        var update = update
-        update.epoch = epoch
         let sequence = current.withLock { sequence in
             sequence += 1
             return sequence

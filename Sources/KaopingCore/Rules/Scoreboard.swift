@@ -330,7 +330,7 @@ public struct Scoreboard: Sendable {
         guard month.count == catalog.districts.count, !month.isEmpty else { return [] }
         var occurrences = Array(repeating: 0, count: month.count)
         for metric in rules.metrics.indices {
-            let population = SortedValues(month.map { $0[metric] })
+            let population = OrderStatistics(month.map { $0[metric] })
             for (district, rates) in month.enumerated() where population.countBelow(rates[metric]) < rules.bottomCount {
                 occurrences[district] += 1
             }

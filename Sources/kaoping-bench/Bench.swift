@@ -53,9 +53,10 @@ enum Bench {
             let result = try await IngestRun.measure(campaign: campaign, options: options)
             say(String(
                 format: "  run %d: %.0f receipts/s full load; p50/p99/p99.9 %.1f/%.1f/%.1f ms; half load p99 %.1f ms; "
-                    + "feed p50/p99 %.1f/%.1f ms; RSS %.0f MB; restart %.2f s",
+                    + "feed p50/p99 %.1f/%.1f ms; RSS %.0f MB; restart %.2f s; cores busy: aggregator %.2f (%.0f µs per receipt), load %.2f",
                 run + 1, result.receiptsPerSecond, result.fullLoad.p50, result.fullLoad.p99, result.fullLoad.p999,
-                result.halfLoad.p99, result.feed.p50, result.feed.p99, result.peakRSSMegabytes, result.restartSeconds))
+                result.halfLoad.p99, result.feed.p50, result.feed.p99, result.peakRSSMegabytes, result.restartSeconds,
+                result.aggregatorCores, result.aggregatorMicrosecondsPerReceipt, result.loadGeneratorCores))
             runs.append(result)
         }
         let receipts = median(runs.map(\.receiptsPerSecond))
@@ -76,6 +77,11 @@ enum Bench {
                 "peak_rss_mb": median(runs.map(\.peakRSSMegabytes)),
                 "store_mb": median(runs.map(\.storeMegabytes)),
                 "restart_seconds": median(runs.map(\.restartSeconds)),
+                "full_load_cores_busy": [
+                    "aggregator": median(runs.map(\.aggregatorCores)),
+                    "load_generator": median(runs.map(\.loadGeneratorCores)),
+                ],
+                "aggregator_cpu_us_per_receipt": median(runs.map(\.aggregatorMicrosecondsPerReceipt)),
             ],
             "ratios": [
                 "receipts_per_verify_capacity": receipts / (Double(cores) * verify),
@@ -94,6 +100,10 @@ enum Bench {
         say(String(format: "| receipt p99, half load | %.1f ms (goal < 20) |", median(runs.map(\.halfLoad.p99))))
         say(String(format: "| feed p50/p99 | %.1f / %.1f ms (goal p99 < 50) |", median(runs.map(\.feed.p50)),
                      median(runs.map(\.feed.p99))))
+        say(String(format: "| cores busy at full load: aggregator / load generator | %.2f / %.2f of %d |",
+                     median(runs.map(\.aggregatorCores)), median(runs.map(\.loadGeneratorCores)), cores))
+        say(String(format: "| aggregator CPU per receipt (verification alone: %.0f µs) | %.0f µs |", 1e6 / verify,
+                     median(runs.map(\.aggregatorMicrosecondsPerReceipt))))
         say(String(format: "| aggregator peak RSS | %.0f MB (goal < 200) |", median(runs.map(\.peakRSSMegabytes))))
         say(String(format: "| store size | %.0f MB |", median(runs.map(\.storeMegabytes))))
         say(String(format: "| restart and rebuild | %.2f s (goal < 5) |", median(runs.map(\.restartSeconds))))

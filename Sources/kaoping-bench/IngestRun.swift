@@ -125,6 +125,11 @@ struct IngestRun {
     var peakRSSMegabytes = 0.0
     var storeMegabytes = 0.0
     var restartSeconds = 0.0
+    /// Cores busy during the full-load phase: the aggregator's, and the load generator's (this process).
+    var aggregatorCores = 0.0
+    var loadGeneratorCores = 0.0
+    /// The aggregator's CPU time per durable receipt at full load, in microseconds (all its threads).
+    var aggregatorMicrosecondsPerReceipt: Double { aggregatorCores * 1e6 / receiptsPerSecond }
 
     static func measure(campaign: CityCampaign, options: Bench.Options) async throws -> IngestRun {
         let folder = campaign.folder.appendingPathComponent("run-\(UUID().uuidString.prefix(6))")
@@ -162,9 +167,13 @@ struct IngestRun {
         usleep(300_000)
 
         let fullCount = total * 2 / 3
+        let (aggregatorBefore, ownBefore, started) = (aggregator.cpuSeconds, loadGeneratorCPUSeconds, DispatchTime.now())
         let (rate, full) = try deliver(
             Array(campaign.envelopes[0..<fullCount]), context: context, endpoint: aggregator.endpoints["ingest"]!,
             senders: options.senders, window: options.window, interval: nil, arrival: arrival)
+        let elapsed = Bench.seconds(since: started)
+        run.aggregatorCores = (aggregator.cpuSeconds - aggregatorBefore) / elapsed
+        run.loadGeneratorCores = (loadGeneratorCPUSeconds - ownBefore) / elapsed
         run.receiptsPerSecond = rate
         run.fullLoad = Percentiles(full)
         let perSenderInterval = Double(options.senders) / (rate / 2)
@@ -187,6 +196,14 @@ struct IngestRun {
         run.restartSeconds = Bench.seconds(since: start)
         aggregator.terminate()
         return run
+    }
+
+    /// User and system CPU time this process (the load generator) has used so far.
+    static var loadGeneratorCPUSeconds: Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     /// Sends `envelopes` over `senders` DEALERs with at most `window` in flight each (and, with `interval`, at most
@@ -303,6 +320,15 @@ struct Aggregator {
         let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
         let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
         return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+    }
+
+    /// User and system CPU time used so far (from /proc).
+    var cpuSeconds: Double {
+        let stat = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8)) ?? ""
+        // Fields after the command name (which may hold spaces, within parentheses): utime and stime are 14 and 15.
+        let fields = stat.split(separator: ")").last?.split(separator: " ") ?? []
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     func terminate() {

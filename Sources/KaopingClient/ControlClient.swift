@@ -53,7 +53,7 @@ public final class ControlClient {
     }
 
     private func open(_ bytes: Data) throws -> Kaoping_V1_ControlReply {
-        let envelope = try SignedEnvelope.decode(bytes)
+        let envelope = try SignedEnvelope.decode(bytes, limit: SignedEnvelope.maximumControlReplyBytes)
         if let aggregatorKey {
             guard envelope.keyID == aggregatorKey.keyID.rawValue,
                 SignedEnvelope.verify(envelope, with: aggregatorKey.publicKey)

@@ -79,11 +79,15 @@ public final class Socket {
     let handle: UnsafeMutableRawPointer
     public let type: SocketType
     private var closed = false
+    /// Kept alive as long as the socket: terminating a context waits for its sockets to close, so a context
+    /// released before its socket (Swift may end a local's lifetime at its last use) would block for ever.
+    private let context: Context
 
     public init(context: Context, type: SocketType) throws(ZMQError) {
         guard let handle = zmq_socket(context.handle, type.raw) else { throw .last("zmq_socket") }
         self.handle = handle
         self.type = type
+        self.context = context
     }
 
     deinit {

@@ -24,18 +24,26 @@ enum Bench {
         var options = Options()
         var arguments = CommandLine.arguments.dropFirst().makeIterator()
         while let flag = arguments.next() {
-            guard let value = arguments.next() else { break }
+            if ["--help", "-h"].contains(flag) {
+                say(usage)
+                return
+            }
+            guard let value = arguments.next() else { usageError("\(flag) needs a value") }
+            func number() -> Int {
+                guard let number = Int(value), number > 0 else { usageError("\(flag) takes a positive number, not '\(value)'") }
+                return number
+            }
             switch flag {
             case "--bin": options.bin = value
-            case "--districts": options.districts = Int(value) ?? options.districts
-            case "--workers-per-district": options.workersPerDistrict = Int(value) ?? options.workersPerDistrict
-            case "--senders": options.senders = Int(value) ?? options.senders
-            case "--runs": options.runs = Int(value) ?? options.runs
+            case "--districts": options.districts = number()
+            case "--workers-per-district": options.workersPerDistrict = number()
+            case "--senders": options.senders = number()
+            case "--runs": options.runs = number()
             case "--out": options.out = value
             case "--profile":
-                try Profile.run(districts: Int(value) ?? 6_000)
+                try Profile.run(districts: number())
                 return
-            default: fatalError("unknown option \(flag); see Makefile's bench target")
+            default: usageError("unknown option \(flag)")
             }
         }
         let cores = ProcessInfo.processInfo.activeProcessorCount
@@ -47,6 +55,8 @@ enum Bench {
         say(String(format: "  ZeroMQ DEALER→ROUTER round trips/s:     %10.0f", roundTrips))
 
         let campaign = try CityCampaign(districts: options.districts, workersPerDistrict: options.workersPerDistrict)
+        // Keys, catalog and every run's store (about 100 MB each) live in a temporary folder, gone at the end.
+        defer { try? FileManager.default.removeItem(at: campaign.folder) }
         say("  campaign: \(campaign.envelopes.count) signed submissions prepared")
         var runs: [IngestRun] = []
         for run in 0..<options.runs {
@@ -115,6 +125,18 @@ enum Bench {
     }
 
     /// Prints a line at once, even into a pipe.
+    static let usage = """
+        usage: kaoping-bench [--bin DIR] [--districts N] [--workers-per-district N] [--senders N] [--runs N] [--out FILE]
+               kaoping-bench --profile N
+        Drives the release kaoping-aggregator in DIR (.build/release) with a city-scale campaign and prints a table
+        (docs/benchmarks.md); --profile times the parts of a batch at N and 4N districts. `make bench` runs it.
+        """
+
+    static func usageError(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("kaoping-bench: \(message)\n\(usage)\n".utf8))
+        exit(64)
+    }
+
     static func say(_ line: String) {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }

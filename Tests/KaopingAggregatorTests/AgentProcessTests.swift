@@ -184,6 +184,32 @@ struct AgentProcessTests {
         harness.stop()
     }
 
+    @Test func statusAnswersWhenTheReplyIsLargeAndSaysWhyWhenRefused() throws {
+        // 3 300 workers, none reviewed yet: the status lists 6 600 missing worker cells, far above the 64 KiB limit of
+        // an envelope sent to the aggregator.
+        var roster = "id,name,district\n"
+        for district in 1...22 {
+            for worker in 1...150 { roster += "W\(district)-\(worker),工作者\(worker),D\(district < 10 ? "0" : "")\(district)\n" }
+        }
+        let harness = try AggregatorHarness(submitters: ["party_office"], roster: roster)
+        try harness.start()
+        let json = try Self.run("kaoping", ["status", "--control", harness.endpoint("control"), "--json"])
+        #expect(json.status == 0, "\(json.err)")
+        #expect(json.out.utf8.count > 64 * 1024)
+        let status = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])
+        #expect((status["missing"] as? [Any])?.count ?? 0 > 6_600)
+        let text = try Self.run("kaoping", ["status", "--control", harness.endpoint("control")])
+        #expect(text.status == 0, "\(text.err)")
+        #expect(text.out.contains("0/300"))
+
+        // A refusal ends the command at once, in words: it used to hang in the release build, terminating the
+        // ZeroMQ context before the socket was closed.
+        let refused = try Self.run(
+            "kaoping", ["status", "--control", harness.endpoint("control"), "--campaign", "other-2023", "--timeout", "5"])
+        #expect(refused.status != 0)
+        #expect(refused.err.contains("the aggregator refused") && refused.err.contains("zhongshan-2023"))
+    }
+
     @Test func statusShowsTheMatrixAndExportWritesCSVWithABOM() throws {
         let harness = try AggregatorHarness(submitters: ["party_office", "city_ops"])
         try harness.start()

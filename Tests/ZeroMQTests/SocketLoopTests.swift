@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import ZeroMQ
 
@@ -33,6 +34,21 @@ struct SocketLoopTests {
         }
         await loop.stop()
         #expect(await routerIterator.next() == nil)
+    }
+
+    @Test func aContextLetGoBeforeItsSocketDoesNotBlock() throws {
+        // Dropping the last reference to a context terminates it, which waits for its sockets to close: the socket
+        // must keep its context alive, or this (a CLI's locals released in any order) blocks for ever.
+        let released = DispatchSemaphore(value: 0)
+        let socket = Mutex<Socket?>(nil)
+        Thread {
+            var context: Context? = try? Context()
+            socket.withLock { $0 = try? Socket(context: context!, type: .dealer) }
+            context = nil
+            released.signal()
+        }.start()
+        #expect(released.wait(timeout: .now() + 5) == .success, "releasing the context blocked")
+        socket.withLock { $0?.close(linger: 0) }
     }
 
     @Test func immediateDealerWithoutPeerRefusesAtOnce() async throws {

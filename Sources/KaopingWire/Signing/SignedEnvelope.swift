@@ -15,8 +15,11 @@ public enum MessageType: String, Sendable, CaseIterable {
 public enum SignedEnvelope {
     /// The protocol version this code speaks.
     public static let protocolVersion: UInt32 = 1
-    /// Envelopes larger than this are refused before decoding.
+    /// Envelopes larger than this are refused before decoding (what the aggregator takes in).
     public static let maximumEnvelopeBytes = 64 * 1024
+    /// The limit for the aggregator's control replies: a status reply lists every missing cell, every submitter
+    /// and the ranking, several megabytes for a city of 6 000 districts.
+    public static let maximumControlReplyBytes = 64 * 1024 * 1024
 
     /// The exact bytes an Ed25519 signature covers:
     /// `"kaoping" 0x00 VERSION 0x00 TYPE 0x00 CAMPAIGN 0x00 PAYLOAD`, with VERSION in decimal ASCII.
@@ -63,10 +66,10 @@ public enum SignedEnvelope {
         return key.isValidSignature(envelope.signature, for: input)
     }
 
-    /// Decodes an envelope, refusing oversized input before parsing.
-    public static func decode(_ bytes: Data) throws(WireError) -> Kaoping_V1_Envelope {
-        guard bytes.count <= maximumEnvelopeBytes else {
-            throw WireError("the envelope is \(bytes.count) bytes; the limit is \(maximumEnvelopeBytes)")
+    /// Decodes an envelope, refusing input larger than `limit` before parsing.
+    public static func decode(_ bytes: Data, limit: Int = maximumEnvelopeBytes) throws(WireError) -> Kaoping_V1_Envelope {
+        guard bytes.count <= limit else {
+            throw WireError("the envelope is \(bytes.count) bytes; the limit is \(limit)")
         }
         do {
             return try Kaoping_V1_Envelope(serializedBytes: bytes, options: decodingOptions)

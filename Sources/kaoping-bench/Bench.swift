@@ -30,7 +30,9 @@ enum Bench {
             }
             guard let value = arguments.next() else { usageError("\(flag) needs a value") }
             func number() -> Int {
-                guard let number = Int(value), number > 0 else { usageError("\(flag) takes a positive number, not '\(value)'") }
+                guard let number = Int(value), number > 0 else {
+                    usageError("\(flag) takes a positive number, not '\(value)'")
+                }
                 return number
             }
             switch flag {
@@ -63,7 +65,8 @@ enum Bench {
             let result = try await IngestRun.measure(campaign: campaign, options: options)
             say(String(
                 format: "  run %d: %.0f receipts/s full load; p50/p99/p99.9 %.1f/%.1f/%.1f ms; half load p99 %.1f ms; "
-                    + "feed p50/p99 %.1f/%.1f ms; RSS %.0f MB; restart %.2f s; cores busy: aggregator %.2f (%.0f µs per receipt), load %.2f",
+                    + "feed p50/p99 %.1f/%.1f ms; RSS %.0f MB; restart %.2f s; "
+                    + "cores busy: aggregator %.2f (%.0f µs per receipt), load %.2f",
                 run + 1, result.receiptsPerSecond, result.fullLoad.p50, result.fullLoad.p99, result.fullLoad.p999,
                 result.halfLoad.p99, result.feed.p50, result.feed.p99, result.peakRSSMegabytes, result.restartSeconds,
                 result.aggregatorCores, result.aggregatorMicrosecondsPerReceipt, result.loadGeneratorCores))
@@ -124,9 +127,9 @@ enum Bench {
         say("wrote \(options.out)")
     }
 
-    /// Prints a line at once, even into a pipe.
     static let usage = """
-        usage: kaoping-bench [--bin DIR] [--districts N] [--workers-per-district N] [--senders N] [--runs N] [--out FILE]
+        usage: kaoping-bench [--bin DIR] [--districts N] [--workers-per-district N] [--senders N] [--runs N]
+                     [--out FILE]
                kaoping-bench --profile N
         Drives the release kaoping-aggregator in DIR (.build/release) with a city-scale campaign and prints a table
         (docs/benchmarks.md); --profile times the parts of a batch at N and 4N districts. `make bench` runs it.
@@ -137,6 +140,7 @@ enum Bench {
         exit(64)
     }
 
+    /// Prints a line at once, even into a pipe.
     static func say(_ line: String) {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }

@@ -185,11 +185,12 @@ struct AgentProcessTests {
     }
 
     @Test func statusAnswersWhenTheReplyIsLargeAndSaysWhyWhenRefused() throws {
-        // 3 300 workers, none reviewed yet: the status lists 6 600 missing worker cells, far above the 64 KiB limit of
-        // an envelope sent to the aggregator.
+        // 3 300 workers, none reviewed yet: the status lists 6 600 missing worker cells, far above the 64 KiB limit
+        // of an envelope sent to the aggregator.
         var roster = "id,name,district\n"
         for district in 1...22 {
-            for worker in 1...150 { roster += "W\(district)-\(worker),工作者\(worker),D\(district < 10 ? "0" : "")\(district)\n" }
+            let id = district < 10 ? "D0\(district)" : "D\(district)"
+            for worker in 1...150 { roster += "W\(district)-\(worker),工作者\(worker),\(id)\n" }
         }
         let harness = try AggregatorHarness(submitters: ["party_office"], roster: roster)
         try harness.start()

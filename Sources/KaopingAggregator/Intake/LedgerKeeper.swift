@@ -45,6 +45,8 @@ actor LedgerKeeper {
         var embeddedOriginals: [(receipt: Int, original: Int)] = []
         var ingestReplies: [(RoutedRequest, Int)] = []
         var controlReplies: [(RoutedRequest, Data)] = []
+        /// Status requests, answered once the batch is committed from the state they saw (built off the keeper).
+        var statusRequests: [(RoutedRequest, StatusRequest)] = []
         /// What the scoreboard must follow, in the order the ledger decided it (an acceptance and a reopen of the
         /// same key may share a batch).
         var changes: [ScoreboardChange] = []
@@ -232,6 +234,7 @@ actor LedgerKeeper {
             ])
         for (request, receipt) in effects.ingestReplies { replies.ingest(request.reply(sealed[receipt])) }
         for (request, body) in effects.controlReplies { replies.control(request.reply(body)) }
+        for (request, status) in effects.statusRequests { answer(status, to: request) }
         guard !effects.changes.isEmpty else { return }
         for change in effects.changes {
             switch change {
@@ -453,9 +456,7 @@ extension LedgerKeeper {
             return fail("expected a version \(SignedEnvelope.protocolVersion) 'control' envelope for \(catalog.campaign)")
         }
         if case .status = controlRequest.request, envelope.signature.isEmpty {
-            reply.ok = true
-            reply.status = status(state)
-            return send()
+            return effects.statusRequests.append((request, StatusRequest(controlRequest.requestID, state, at: at)))
         }
         guard let key = state.keyring.entry(KeyID(rawValue: envelope.keyID)),
             SignedEnvelope.verify(envelope, with: key.publicKey)
@@ -484,8 +485,7 @@ extension LedgerKeeper {
 
         switch controlRequest.request {
         case .status:
-            reply.ok = true
-            reply.status = status(state)
+            return effects.statusRequests.append((request, StatusRequest(controlRequest.requestID, state, at: at)))
         case .reopen(let reopen):
             let submissionKey = SubmissionKey(
                 campaign: catalog.campaign, indicator: reopen.indicator, district: reopen.district,
@@ -547,11 +547,44 @@ extension LedgerKeeper {
         send()
     }
 
-    /// Completeness, who owes what, when each submitter was last seen, and rejection counts (the last two as of the
-    /// last committed batch).
-    private func status(_ state: State) -> Kaoping_V1_StatusReply {
-        // From the ledger as of this point of the batch, so that a status sees the reopens before it.
-        let standings = Scoreboard(ledger: state.ledger).standings(detailed: true)
+    /// What a status request saw: the ledger at its place in the batch, and the last-seen times and outcome counts
+    /// of the last committed batch. Values: taken in O(1), the state they copy goes on changing.
+    struct StatusRequest: Sendable {
+        let requestID: String
+        let ledger: Ledger
+        let lastSeen: [String: Int64]
+        let outcomes: [String: [String: Int]]
+        let at: Int64
+
+        init(_ requestID: String, _ state: State, at: Int64) {
+            self.requestID = requestID
+            ledger = state.ledger
+            lastSeen = state.lastSeen
+            outcomes = state.outcomes
+            self.at = at
+        }
+    }
+
+    /// Builds, seals and sends a status reply off the keeper: for a city it lists a hundred thousand cells and takes
+    /// a good part of a second, which batches would otherwise wait for.
+    private func answer(_ request: StatusRequest, to peer: RoutedRequest) {
+        let (catalog, identity, replies, sequence) = (catalog, identity, replies, published.sequence)
+        Task.detached {
+            var reply = Kaoping_V1_ControlReply()
+            reply.requestID = request.requestID
+            reply.ok = true
+            reply.status = Self.status(request, catalog: catalog, feedSequence: sequence)
+            // Signing with a valid in-memory key and serializing a plain message cannot fail.
+            let sealed = try! SignedEnvelope.seal(reply, type: .controlReply, campaign: catalog.campaign, by: identity)
+            replies.control(peer.reply(sealed))
+        }
+    }
+
+    /// Completeness, who owes what, when each submitter was last seen, and rejection counts.
+    private static func status(
+        _ request: StatusRequest, catalog: Catalog, feedSequence: UInt64
+    ) -> Kaoping_V1_StatusReply {
+        let standings = Scoreboard(ledger: request.ledger).standings(detailed: true)
         var reply = Kaoping_V1_StatusReply()
         reply.campaign = catalog.campaign
         reply.cellsExpected = UInt32(standings.completeness.expected)
@@ -573,23 +606,23 @@ extension LedgerKeeper {
             var row = Kaoping_V1_SubmitterStatus()
             row.submitter = id
             row.name = name
-            row.lastSeenMs = state.lastSeen[id] ?? 0
-            let outcomes = state.outcomes[id] ?? [:]
+            row.lastSeenMs = request.lastSeen[id] ?? 0
+            let outcomes = request.outcomes[id] ?? [:]
             row.accepted = UInt32(outcomes["accepted"] ?? 0)
             row.rejected = UInt32(outcomes.filter { !["accepted", "duplicate"].contains($0.key) }.values.reduce(0, +))
             row.owed = UInt32(owed[id] ?? 0)
             return row
         }
         var rejections: [String: UInt32] = [:]
-        for (_, events) in state.outcomes {
+        for (_, events) in request.outcomes {
             for (event, count) in events where !["accepted", "duplicate"].contains(event) {
                 rejections[event, default: 0] += UInt32(count)
             }
         }
         reply.rejections = rejections
-        reply.ledgerPosition = UInt64(state.ledger.lastPosition)
-        reply.feedSequence = published.sequence
-        reply.ranking = Kaoping_V1_Ranking(standings, ledgerPosition: state.ledger.lastPosition, updatedAt: now())
+        reply.ledgerPosition = UInt64(request.ledger.lastPosition)
+        reply.feedSequence = feedSequence
+        reply.ranking = Kaoping_V1_Ranking(standings, ledgerPosition: request.ledger.lastPosition, updatedAt: request.at)
         return reply
     }
 }

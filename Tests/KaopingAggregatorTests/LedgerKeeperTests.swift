@@ -153,4 +153,74 @@ import ZeroMQ
         let again = try #require(await keeper.precheck([request]).first)
         #expect(again.key?.submitter == "party_office" && again.signatureValid)
     }
+
+    @Test func aStatusSeesTheBatchUpToItsPlace() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("keeper-\(UUID().uuidString).sqlite").path
+        let store = try AggregatorStore(path: path)
+        let aggregator = SigningIdentity.generate(for: "aggregator")
+        let party = SigningIdentity.generate(for: "party_office")
+        let operatorKey = SigningIdentity.generate(for: "operator")
+        let replies = Mutex<[Multipart]>([])
+        let keeper = try LedgerKeeper(
+            catalog: .zhongshan2023, roster: .empty, identity: aggregator, store: store,
+            keyring: Keyring([
+                .init(submitter: "party_office", publicKey: party.publicKey),
+                .init(submitter: "operator", publicKey: operatorKey.publicKey),
+            ]),
+            keyringPath: nil, published: PublishedState(),
+            replies: ReplySink(ingest: { _ in }, control: { message in replies.withLock { $0.append(message) } }),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+            now: { Int64(Date().timeIntervalSince1970 * 1000) })
+        let submission = try SignedEnvelope.seal(
+            Submission(
+                id: "a", submitter: "party_office", campaign: "zhongshan-2023", indicator: "party_building",
+                district: "D01", score: "12"
+            ).wire(signedAt: 1), type: .submission, campaign: "zhongshan-2023", by: party)
+        func status(_ id: String) throws -> Data {
+            var request = Kaoping_V1_ControlRequest()
+            request.requestID = id
+            request.status = Kaoping_V1_StatusRequest()
+            var unsigned = Kaoping_V1_Envelope()
+            unsigned.version = SignedEnvelope.protocolVersion
+            unsigned.type = MessageType.control.rawValue
+            unsigned.campaign = "zhongshan-2023"
+            unsigned.payload = try request.serializedBytes()
+            return try unsigned.serializedBytes()
+        }
+        var reopen = Kaoping_V1_ControlRequest()
+        reopen.requestID = "r1"
+        reopen.signedAtMs = Int64(Date().timeIntervalSince1970 * 1000)
+        reopen.reopen.indicator = "party_building"
+        reopen.reopen.district = "D01"
+        reopen.reopen.reason = "wrong file"
+        func routed(_ peer: String, _ body: Data) throws -> RoutedRequest {
+            try #require(RoutedRequest(Multipart([Data(peer.utf8), body])))
+        }
+
+        await keeper.process([
+            .ingest(try routed("agent", submission)),
+            .control(try routed("before", try status("s1"))),
+            .control(try routed("operator", try SignedEnvelope.seal(
+                reopen, type: .control, campaign: "zhongshan-2023", by: operatorKey))),
+            .control(try routed("after", try status("s2"))),
+        ])
+        // Status replies are built off the keeper: wait for them.
+        let deadline = Date().addingTimeInterval(10)
+        while replies.withLock({ $0.count }) < 3, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        let answers = try replies.withLock { $0 }.reduce(into: [String: Kaoping_V1_ControlReply]()) { answers, message in
+            let envelope = try SignedEnvelope.decode(try #require(message.frames.last), limit: Int.max)
+            #expect(SignedEnvelope.verify(envelope, with: aggregator.publicKey))
+            answers[String(decoding: message.frames[0], as: UTF8.self)] = try Kaoping_V1_ControlReply(
+                serializedBytes: envelope.payload)
+        }
+        let before = try #require(answers["before"]?.status)
+        let after = try #require(answers["after"]?.status)
+        #expect(answers["before"]?.requestID == "s1" && answers["after"]?.requestID == "s2")
+        #expect(before.cellsFilled == 1 && before.ledgerPosition == 1)
+        #expect(!before.missing.contains { $0.indicator == "party_building" && $0.district == "D01" })
+        #expect(after.cellsFilled == 0)
+        #expect(after.missing.contains { $0.indicator == "party_building" && $0.district == "D01" })
+        let owed = { (status: Kaoping_V1_StatusReply) in status.submitters.first { $0.submitter == "party_office" }?.owed }
+        #expect(try #require(owed(after)) == (try #require(owed(before))) + 1)
+    }
 }

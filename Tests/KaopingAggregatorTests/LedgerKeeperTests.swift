@@ -11,43 +11,15 @@ import ZeroMQ
 /// The ledger keeper on its own: batches decided in order, the scoreboard following the ledger.
 @Suite struct LedgerKeeperTests {
     @Test func anAcceptanceAndAReopenInOneBatchLeaveTheCellOpen() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("keeper-\(UUID().uuidString).sqlite").path
-        let store = try AggregatorStore(path: path)
-        let aggregator = SigningIdentity.generate(for: "aggregator")
-        let party = SigningIdentity.generate(for: "party_office")
-        let operatorKey = SigningIdentity.generate(for: "operator")
-        let replies = Mutex<[Multipart]>([])
-        let published = PublishedState()
-        let keeper = try LedgerKeeper(
-            catalog: .zhongshan2023, roster: .empty, identity: aggregator, store: store,
-            keyring: Keyring([
-                .init(submitter: "party_office", publicKey: party.publicKey),
-                .init(submitter: "operator", publicKey: operatorKey.publicKey),
-            ]),
-            keyringPath: nil, published: published,
-            replies: ReplySink(
-                ingest: { message in replies.withLock { $0.append(message) } },
-                control: { message in replies.withLock { $0.append(message) } }),
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
-            now: { Int64(Date().timeIntervalSince1970 * 1000) })
-        let submission = Submission(
-            id: "a", submitter: "party_office", campaign: "zhongshan-2023", indicator: "party_building",
-            district: "D01", score: "12")
-        let envelope = try SignedEnvelope.seal(
-            submission.wire(signedAt: 1), type: .submission, campaign: "zhongshan-2023", by: party)
-        var reopen = Kaoping_V1_ControlRequest()
-        reopen.requestID = "r1"
-        reopen.signedAtMs = Int64(Date().timeIntervalSince1970 * 1000)
-        reopen.reopen.indicator = "party_building"
-        reopen.reopen.district = "D01"
-        reopen.reopen.reason = "wrong file"
-        let control = try SignedEnvelope.seal(reopen, type: .control, campaign: "zhongshan-2023", by: operatorKey)
+        let fixture = try KeeperFixture()
+        let (keeper, store, published) = (fixture.keeper, fixture.store, fixture.published)
+        let (envelope, control) = (try fixture.partyBuildingOfD01(), try fixture.reopenOfD01())
 
         await keeper.process([
             .ingest(try #require(RoutedRequest(Multipart([Data("agent".utf8), envelope])))),
             .control(try #require(RoutedRequest(Multipart([Data("operator".utf8), control])))),
         ])
-        #expect(replies.withLock { $0.count } == 2)
+        #expect(fixture.replies.all.count == 2)
         var updates = published.stream.makeAsyncIterator()
         let (sequence, update) = try #require(await updates.next())
         #expect(sequence == 1 && update.ledgerPosition == 1)
@@ -63,18 +35,8 @@ import ZeroMQ
     }
 
     @Test func aDuplicateInTheSameBatchCarriesTheOriginalReceiptSealedInParallel() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("keeper-\(UUID().uuidString).sqlite").path
-        let store = try AggregatorStore(path: path)
-        let aggregator = SigningIdentity.generate(for: "aggregator")
-        let party = SigningIdentity.generate(for: "party_office")
-        let replies = Mutex<[Multipart]>([])
-        let keeper = try LedgerKeeper(
-            catalog: .zhongshan2023, roster: .empty, identity: aggregator, store: store,
-            keyring: Keyring([.init(submitter: "party_office", publicKey: party.publicKey)]),
-            keyringPath: nil, published: PublishedState(),
-            replies: ReplySink(ingest: { message in replies.withLock { $0.append(message) } }, control: { _ in }),
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
-            now: { Int64(Date().timeIntervalSince1970 * 1000) })
+        let fixture = try KeeperFixture()
+        let (keeper, store, party, aggregator) = (fixture.keeper, fixture.store, fixture.party, fixture.aggregator)
         // 22 districts and a retry of the first: enough work for the receipts to be sealed on several lanes.
         var batch: [Work] = []
         var first = Data()
@@ -90,7 +52,7 @@ import ZeroMQ
         batch.append(.ingest(try #require(RoutedRequest(Multipart([Data("peer".utf8), first])))))
         await keeper.process(batch)
 
-        let sent = replies.withLock { $0 }
+        let sent = fixture.replies.all
         #expect(sent.count == 23)
         let receipts = try sent.map { message -> Kaoping_V1_Receipt in
             let envelope = try SignedEnvelope.decode(try #require(message.frames.last))
@@ -155,27 +117,8 @@ import ZeroMQ
     }
 
     @Test func aStatusSeesTheBatchUpToItsPlace() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("keeper-\(UUID().uuidString).sqlite").path
-        let store = try AggregatorStore(path: path)
-        let aggregator = SigningIdentity.generate(for: "aggregator")
-        let party = SigningIdentity.generate(for: "party_office")
-        let operatorKey = SigningIdentity.generate(for: "operator")
-        let replies = Mutex<[Multipart]>([])
-        let keeper = try LedgerKeeper(
-            catalog: .zhongshan2023, roster: .empty, identity: aggregator, store: store,
-            keyring: Keyring([
-                .init(submitter: "party_office", publicKey: party.publicKey),
-                .init(submitter: "operator", publicKey: operatorKey.publicKey),
-            ]),
-            keyringPath: nil, published: PublishedState(),
-            replies: ReplySink(ingest: { _ in }, control: { message in replies.withLock { $0.append(message) } }),
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
-            now: { Int64(Date().timeIntervalSince1970 * 1000) })
-        let submission = try SignedEnvelope.seal(
-            Submission(
-                id: "a", submitter: "party_office", campaign: "zhongshan-2023", indicator: "party_building",
-                district: "D01", score: "12"
-            ).wire(signedAt: 1), type: .submission, campaign: "zhongshan-2023", by: party)
+        let fixture = try KeeperFixture()
+        let (keeper, aggregator) = (fixture.keeper, fixture.aggregator)
         func status(_ id: String) throws -> Data {
             var request = Kaoping_V1_ControlRequest()
             request.requestID = id
@@ -187,27 +130,21 @@ import ZeroMQ
             unsigned.payload = try request.serializedBytes()
             return try unsigned.serializedBytes()
         }
-        var reopen = Kaoping_V1_ControlRequest()
-        reopen.requestID = "r1"
-        reopen.signedAtMs = Int64(Date().timeIntervalSince1970 * 1000)
-        reopen.reopen.indicator = "party_building"
-        reopen.reopen.district = "D01"
-        reopen.reopen.reason = "wrong file"
         func routed(_ peer: String, _ body: Data) throws -> RoutedRequest {
             try #require(RoutedRequest(Multipart([Data(peer.utf8), body])))
         }
 
         await keeper.process([
-            .ingest(try routed("agent", submission)),
+            .ingest(try routed("agent", try fixture.partyBuildingOfD01())),
             .control(try routed("before", try status("s1"))),
-            .control(try routed("operator", try SignedEnvelope.seal(
-                reopen, type: .control, campaign: "zhongshan-2023", by: operatorKey))),
+            .control(try routed("operator", try fixture.reopenOfD01())),
             .control(try routed("after", try status("s2"))),
         ])
         // Status replies are built off the keeper: wait for them.
         let deadline = Date().addingTimeInterval(10)
-        while replies.withLock({ $0.count }) < 3, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
-        let answers = try replies.withLock { $0 }.reduce(into: [String: Kaoping_V1_ControlReply]()) { answers, message in
+        while fixture.replies.all.count < 4, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        var answers: [String: Kaoping_V1_ControlReply] = [:]
+        for message in fixture.replies.all where message.frames.first != Data("agent".utf8) {
             let envelope = try SignedEnvelope.decode(try #require(message.frames.last), limit: Int.max)
             #expect(SignedEnvelope.verify(envelope, with: aggregator.publicKey))
             answers[String(decoding: message.frames[0], as: UTF8.self)] = try Kaoping_V1_ControlReply(
@@ -220,7 +157,62 @@ import ZeroMQ
         #expect(!before.missing.contains { $0.indicator == "party_building" && $0.district == "D01" })
         #expect(after.cellsFilled == 0)
         #expect(after.missing.contains { $0.indicator == "party_building" && $0.district == "D01" })
-        let owed = { (status: Kaoping_V1_StatusReply) in status.submitters.first { $0.submitter == "party_office" }?.owed }
+        let owed = { (status: Kaoping_V1_StatusReply) in
+            status.submitters.first { $0.submitter == "party_office" }?.owed
+        }
         #expect(try #require(owed(after)) == (try #require(owed(before))) + 1)
+    }
+}
+
+/// A keeper on a fresh store, its keyring holding the party office and the operator; every reply it sends is kept.
+final class KeeperFixture: Sendable {
+    /// Replies in the order the keeper sent them.
+    final class Replies: Sendable {
+        private let messages = Mutex<[Multipart]>([])
+        var all: [Multipart] { messages.withLock { $0 } }
+        func append(_ message: Multipart) { messages.withLock { $0.append(message) } }
+    }
+
+    let store: AggregatorStore
+    let aggregator = SigningIdentity.generate(for: "aggregator")
+    let party = SigningIdentity.generate(for: "party_office")
+    let operatorKey = SigningIdentity.generate(for: "operator")
+    let published = PublishedState()
+    let replies = Replies()
+    let keeper: LedgerKeeper
+
+    init() throws {
+        store = try AggregatorStore(
+            path: FileManager.default.temporaryDirectory.appendingPathComponent("keeper-\(UUID().uuidString).sqlite").path)
+        let replies = replies
+        keeper = try LedgerKeeper(
+            catalog: .zhongshan2023, roster: .empty, identity: aggregator, store: store,
+            keyring: Keyring([
+                .init(submitter: "party_office", publicKey: party.publicKey),
+                .init(submitter: "operator", publicKey: operatorKey.publicKey),
+            ]),
+            keyringPath: nil, published: published, replies: ReplySink(ingest: replies.append, control: replies.append),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+            now: { Int64(Date().timeIntervalSince1970 * 1000) })
+    }
+
+    /// The party office's signed score for party_building in D01.
+    func partyBuildingOfD01() throws -> Data {
+        let submission = Submission(
+            id: "a", submitter: "party_office", campaign: "zhongshan-2023", indicator: "party_building",
+            district: "D01", score: "12")
+        return try SignedEnvelope.seal(
+            submission.wire(signedAt: 1), type: .submission, campaign: "zhongshan-2023", by: party)
+    }
+
+    /// The operator's signed reopen of that cell.
+    func reopenOfD01() throws -> Data {
+        var reopen = Kaoping_V1_ControlRequest()
+        reopen.requestID = "r1"
+        reopen.signedAtMs = Int64(Date().timeIntervalSince1970 * 1000)
+        reopen.reopen.indicator = "party_building"
+        reopen.reopen.district = "D01"
+        reopen.reopen.reason = "wrong file"
+        return try SignedEnvelope.seal(reopen, type: .control, campaign: "zhongshan-2023", by: operatorKey)
     }
 }

@@ -548,7 +548,8 @@ extension LedgerKeeper {
     }
 
     /// What a status request saw: the ledger at its place in the batch, and the last-seen times and outcome counts
-    /// of the last committed batch. Values: taken in O(1), the state they copy goes on changing.
+    /// of the last committed batch. Copies on write: taking them costs nothing; the keeper's next change to the
+    /// ledger copies the table it changes, once, which is far less than building the status.
     struct StatusRequest: Sendable {
         let requestID: String
         let ledger: Ledger
@@ -566,7 +567,8 @@ extension LedgerKeeper {
     }
 
     /// Builds, seals and sends a status reply off the keeper: for a city it lists a hundred thousand cells and takes
-    /// a good part of a second, which batches would otherwise wait for.
+    /// a good part of a second, which batches would otherwise wait for. Replies to later requests may overtake it
+    /// (they carry their request ids); one still being built at shutdown is not sent (it changes nothing: ask again).
     private func answer(_ request: StatusRequest, to peer: RoutedRequest) {
         let (catalog, identity, replies, sequence) = (catalog, identity, replies, published.sequence)
         Task.detached {

@@ -20,13 +20,23 @@ enum Bench {
         var out = "bench/results.json"
     }
 
-    static func main() async throws {
+    static func main() async {
+        do {
+            try await run(parse())
+        } catch {
+            FileHandle.standardError.write(Data("kaoping-bench: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+
+    /// The options given, or nil when the command was a question (`--help`) or a profile, already answered.
+    static func parse() throws -> Options? {
         var options = Options()
         var arguments = CommandLine.arguments.dropFirst().makeIterator()
         while let flag = arguments.next() {
             if ["--help", "-h"].contains(flag) {
                 say(usage)
-                return
+                return nil
             }
             guard let value = arguments.next() else { usageError("\(flag) needs a value") }
             func number() -> Int {
@@ -44,10 +54,15 @@ enum Bench {
             case "--out": options.out = value
             case "--profile":
                 try Profile.run(districts: number())
-                return
+                return nil
             default: usageError("unknown option \(flag)")
             }
         }
+        return options
+    }
+
+    static func run(_ options: Options?) async throws {
+        guard let options else { return }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         say("kaoping bench: \(cores) cores, \(options.districts) districts, \(options.runs) runs (medians)")
 
@@ -134,6 +149,15 @@ enum Bench {
         Drives the release kaoping-aggregator in DIR (.build/release) with a city-scale campaign and prints a table
         (docs/benchmarks.md); --profile times the parts of a batch at N and 4N districts. `make bench` runs it.
         """
+
+    /// A run that cannot give figures worth printing, in words.
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+
+        init(_ description: String) {
+            self.description = description
+        }
+    }
 
     static func usageError(_ message: String) -> Never {
         FileHandle.standardError.write(Data("kaoping-bench: \(message)\n\(usage)\n".utf8))

@@ -85,10 +85,14 @@ struct CityCampaign: @unchecked Sendable {
             for indicator in catalog.districtIndicators where indicator.scope == .district {
                 add(indicator.id, district, score: "\(index % 5).\(index % 100)")
             }
-            for period in catalog.hotline.periods {
-                add("hotline", district, period: period, hotline: Dictionary(uniqueKeysWithValues: catalog.hotline.metrics.map {
-                    ($0.id, "\(80 + (index * 7 + period.hashValue & 15))")
-                }))
+            for (month, period) in catalog.hotline.periods.enumerated() {
+                // Rates as a city's hotline reports them: 70.00 to 99.99, two decimals, varied by district, month and
+                // metric, so that each month ranks the districts anew and ties at the bottom are as rare as in life.
+                let rates = catalog.hotline.metrics.enumerated().map { metric, rule in
+                    let hundredths = 7_000 + (index &* 7_919 &+ month &* 104_729 &+ metric &* 1_299_709) % 3_000
+                    return (rule.id, "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)")
+                }
+                add("hotline", district, period: period, hotline: Dictionary(uniqueKeysWithValues: rates))
             }
         }
         for (worker, district) in workers {
@@ -168,7 +172,7 @@ struct IngestRun {
 
         let fullCount = total * 2 / 3
         let (aggregatorBefore, ownBefore, started) = (aggregator.cpuSeconds, loadGeneratorCPUSeconds, DispatchTime.now())
-        let (rate, full) = try deliver(
+        let (rate, full, fullRefused) = try deliver(
             Array(campaign.envelopes[0..<fullCount]), context: context, endpoint: aggregator.endpoints["ingest"]!,
             senders: options.senders, window: options.window, interval: nil, arrival: arrival)
         let elapsed = Bench.seconds(since: started)
@@ -177,10 +181,17 @@ struct IngestRun {
         run.receiptsPerSecond = rate
         run.fullLoad = Percentiles(full)
         let perSenderInterval = Double(options.senders) / (rate / 2)
-        let (_, half) = try deliver(
+        let (_, half, halfRefused) = try deliver(
             Array(campaign.envelopes[fullCount...]), context: context, endpoint: aggregator.endpoints["ingest"]!,
             senders: options.senders, window: options.window, interval: perSenderInterval, arrival: arrival)
         run.halfLoad = Percentiles(half)
+        // Figures of a load the aggregator refused would not be those of a city's ingest.
+        let refused = fullRefused + halfRefused
+        guard refused.count == 0 else {
+            throw Bench.Failure(
+                "the aggregator did not accept \(refused.count) of the \(total) submissions (first: "
+                    + "\(refused.first ?? "")); the campaign the benchmark built is wrong")
+        }
         let deadline = Date().addingTimeInterval(30)
         while lastSeenPosition.load(ordering: .relaxed) < total, Date() < deadline { usleep(50_000) }
         feedDone.store(true, ordering: .relaxed)
@@ -211,8 +222,9 @@ struct IngestRun {
     static func deliver(
         _ envelopes: [Data], context: Context, endpoint: String, senders: Int, window: Int, interval: Double?,
         arrival: Shared<[UInt64]>
-    ) throws -> (Double, Histogram<UInt64>) {
+    ) throws -> (Double, Histogram<UInt64>, Refusals) {
         let latency = Shared(Histogram<UInt64>(highestTrackableValue: 600_000_000))
+        let refusals = Shared(Refusals())
         let group = DispatchGroup()
         let start = DispatchTime.now()
         for sender in 0..<senders {
@@ -243,6 +255,9 @@ struct IngestRun {
                     else { continue }
                     let now2 = DispatchTime.now().uptimeNanoseconds
                     local.record((now2 - sent) / 1000)
+                    if receipt.status != .accepted {
+                        refusals.withLock { $0.add("\(receipt.status): \(receipt.reason)") }
+                    }
                     arrival.withLock { times in
                         let position = Int(receipt.ledgerPosition)
                         if position < times.count { times[position] = now2 }
@@ -254,7 +269,23 @@ struct IngestRun {
             }.start()
         }
         group.wait()
-        return (Double(envelopes.count) / Bench.seconds(since: start), latency.withLock { $0 })
+        let rate = Double(envelopes.count) / Bench.seconds(since: start)
+        return (rate, latency.withLock { $0 }, refusals.withLock { $0 })
+    }
+
+    /// Receipts that did not say `accepted`: how many, and the first one's words.
+    struct Refusals {
+        private(set) var count = 0
+        private(set) var first: String?
+
+        mutating func add(_ reason: String) {
+            count += 1
+            if first == nil { first = reason }
+        }
+
+        static func + (left: Refusals, right: Refusals) -> Refusals {
+            Refusals(count: left.count + right.count, first: left.first ?? right.first)
+        }
     }
 
     /// Field 3 (`ledger_position`, a varint) of a serialized Ranking, without decoding the whole ranking.
@@ -307,7 +338,7 @@ struct Aggregator {
         var line = Data()
         while !line.contains(UInt8(ascii: "\n")) {
             let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { throw NSError(domain: "kaoping-bench: the aggregator did not start", code: 1) }
+            if chunk.isEmpty { throw Bench.Failure("the aggregator did not start (see its words above)") }
             line.append(chunk)
         }
         for word in String(decoding: line, as: UTF8.self).split(separator: " ") {

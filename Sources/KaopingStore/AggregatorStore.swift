@@ -86,7 +86,11 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
 /// The aggregator's durable state in SQLite: WAL, `synchronous=FULL`, one writing connection; a batch is one
 /// transaction.
 ///
-/// At most one submission stands per key, enforced by a unique index as well as by the ledger. Checkpoints (copying
+/// At most one submission stands per key: the ledger, the only writer, decides that, and ``load()`` refuses a store
+/// where two stand for one key (`kaoping audit verify` checks it too). A unique index on the key kept the same rule
+/// until it was dropped (migration v2): submissions arrive in no order of their key, so each commit of a city's
+/// batch touched hundreds of scattered index pages — about 14 % of the aggregator's CPU per receipt at city scale
+/// (docs/benchmarks.md). Checkpoints (copying
 /// the WAL back into the database file, with its own fsync) are taken by a second connection (``checkpoint()``,
 /// which the daemon calls every 100 ms), so that no commit — and no receipt — waits for one; the writer
 /// checkpoints by itself only past ``backstopCheckpointPages``. The WAL file keeps the largest size it reached
@@ -167,6 +171,9 @@ public final class AggregatorStore: Sendable {
                         at_ms INTEGER NOT NULL
                     );
                     """)
+        }
+        migrator.registerMigration("v2: one standing submission per key is kept by the ledger, checked at load") { db in
+            try db.execute(sql: "DROP INDEX IF EXISTS submission_standing")
         }
     }
 
@@ -260,6 +267,15 @@ public final class AggregatorStore: Sendable {
                     FROM submission WHERE voided_at_ms IS NULL ORDER BY position
                     """)
             let standing = rows.map(Self.stored)
+            var positions: [SubmissionKey: Int] = [:]
+            for stored in standing {
+                if let first = positions.updateValue(stored.position, forKey: stored.key) {
+                    throw StoreError(
+                        "two submissions stand for \(stored.key) (positions \(first) and \(stored.position)); "
+                            + "only one may. The store was changed outside the aggregator: restore it from a backup, "
+                            + "or void one of them by hand, then run `kaoping audit verify`")
+                }
+            }
             let lastPosition = try Int.fetchOne(db, sql: "SELECT MAX(position) FROM submission") ?? 0
             var revoked: [String: Revocation] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT key_id, submitter, reason, at_ms FROM revoked_key") {

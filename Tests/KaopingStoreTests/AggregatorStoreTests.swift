@@ -56,12 +56,26 @@ import Testing
         #expect(try reopened.allSubmissions().map(\.voided) == [true, false, false])
     }
 
+    @Test func aStoreWhereTwoSubmissionsStandForOneKeyIsRefusedAtLoad() async throws {
+        let store = try AggregatorStore(path: path)
+        // Only the ledger keeps one submission per key (no index does since v2): a store changed behind its back.
+        try await store.commit([.insert(stored(1)), .insert(stored(2, district: "D02")), .insert(stored(3))])
+        let error = #expect(throws: StoreError.self) { try store.load() }
+        #expect(error?.message.contains("two submissions stand for") == true)
+        #expect(error?.message.contains("positions 1 and 3") == true)
+        // Once one of them is voided, the store loads.
+        try await store.commit([.void(position: 1, reason: "by hand", operator: "operator", atMilliseconds: 2)])
+        #expect(try store.load().standing.map(\.position) == [2, 3])
+    }
+
     @Test func aFailedBatchStoresNothing() async throws {
         let store = try AggregatorStore(path: path)
         try await store.commit([.insert(stored(1))])
-        // The second insert breaks "one standing submission per key": the whole batch rolls back.
+        // The last insert reuses a position: the whole batch rolls back.
         await #expect(throws: (any Error).self) {
-            try await store.commit([.insert(stored(2, district: "D05")), audit("accepted", "s2"), .insert(stored(3))])
+            try await store.commit([
+                .insert(stored(2, district: "D05")), audit("accepted", "s2"), .insert(stored(1, district: "D06")),
+            ])
         }
         let state = try store.load()
         #expect(state.standing.map(\.position) == [1])

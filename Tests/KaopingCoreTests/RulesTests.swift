@@ -241,6 +241,8 @@ import Testing
         let final = F.standings(complete, roster: roster)
         #expect(final.isFinal)
         #expect(final.completeness.expected == 528)
+        #expect(Catalog.zhongshan2023.expectedCellCount(roster: roster) == 528)
+        #expect(Catalog.zhongshan2023.expectedCells(roster: roster).count == 528)
         #expect(final.districts.allSatisfy { $0.missing.isEmpty })
 
         let withoutOne = complete.filter { !($0.indicator == "worker_leader_review" && $0.worker == "W0702") }

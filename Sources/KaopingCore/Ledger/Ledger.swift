@@ -50,6 +50,9 @@ public struct Ledger: Sendable {
     public init(catalog: Catalog, roster: Roster) {
         self.catalog = catalog
         self.roster = roster
+        // Room for every expected cell from the start: growing a city's table (132 000 keys of five strings) means
+        // hashing every key again, tens of milliseconds in which no batch is decided.
+        current.reserveCapacity(catalog.expectedCellCount(roster: roster))
     }
 
     /// A ledger rebuilt from durable storage: `standing` are the accepted submissions not voided, with the

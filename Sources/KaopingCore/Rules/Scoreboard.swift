@@ -323,15 +323,26 @@ public struct Scoreboard: Sendable {
         return product
     }
 
-    /// One closed month's bottom-group occurrences by district position.
+    /// One closed month's bottom-group occurrences by district position. A rate is in the bottom group when fewer
+    /// than `bottomCount` rates are strictly lower: exactly the rates no higher than the `bottomCount`-th lowest
+    /// (ties counted; every rate when there are no more than that many). One pass per metric finds it: a city's month
+    /// closes within a batch, so this must not cost a sort of every district.
     private func occurrences(in period: String) -> [Int] {
         let rules = catalog.hotline
         let month = hotlineRates.compactMap { $0[period] }
         guard month.count == catalog.districts.count, !month.isEmpty else { return [] }
         var occurrences = Array(repeating: 0, count: month.count)
+        guard rules.bottomCount > 0 else { return occurrences }
         for metric in rules.metrics.indices {
-            let population = OrderStatistics(month.map { $0[metric] })
-            for (district, rates) in month.enumerated() where population.countBelow(rates[metric]) < rules.bottomCount {
+            var lowest: [ExactDecimal] = []  // the bottomCount lowest so far, ascending
+            lowest.reserveCapacity(rules.bottomCount + 1)
+            for rates in month where lowest.count < rules.bottomCount || rates[metric] < lowest[lowest.count - 1] {
+                let rate = rates[metric]
+                lowest.insert(rate, at: lowest.firstIndex { $0 > rate } ?? lowest.count)
+                if lowest.count > rules.bottomCount { lowest.removeLast() }
+            }
+            let threshold = month.count > rules.bottomCount ? lowest[rules.bottomCount - 1] : nil
+            for (district, rates) in month.enumerated() where threshold.map({ rates[metric] <= $0 }) ?? true {
                 occurrences[district] += 1
             }
         }

@@ -206,7 +206,11 @@ struct AgentProcessTests {
         // A refusal ends the command at once, in words: it used to hang in the release build, terminating the
         // ZeroMQ context before the socket was closed.
         let refused = try Self.run(
-            "kaoping", ["status", "--control", harness.endpoint("control"), "--campaign", "other-2023", "--timeout", "5"])
+            "kaoping",
+            [
+                "status", "--control", harness.endpoint("control"), "--campaign", "other-2023", "--timeout", "5",
+                "--json",
+            ])
         #expect(refused.status != 0)
         #expect(refused.err.contains("the aggregator refused") && refused.err.contains("zhongshan-2023"))
     }
@@ -228,6 +232,20 @@ struct AgentProcessTests {
         let d03 = try #require(lines.first { $0.hasPrefix("居民区03") })
         #expect(d01.contains("✓") && !d03.contains("✓"))
         #expect(d01.contains("0/12"))
+        // One district: its row, and who owes it what.
+        let one = try Self.run("kaoping", ["status", "--control", harness.endpoint("control"), "--district", "D03"])
+        #expect(one.status == 0, "\(one.err)")
+        let oneRows = one.out.split(separator: "\n").filter { $0.hasPrefix("居民区") }
+        #expect(oneRows.map { $0.split(separator: " ")[0] } == ["居民区", "居民区03"])
+        #expect(one.out.contains("owed: cells of D03 only"))
+        // Mistakes are named before anything is asked of the aggregator.
+        let typo = try Self.run("kaoping", ["status", "--control", harness.endpoint("control"), "--district", "D3"])
+        #expect(typo.status != 0 && typo.err.contains("district 'D3' is not in zhongshan-2023"))
+        #expect(typo.err.contains("D01…D22"))
+        let otherCampaign = try Self.run(
+            "kaoping", ["status", "--control", harness.endpoint("control"), "--campaign", "city-2023"])
+        #expect(otherCampaign.status != 0)
+        #expect(otherCampaign.err.contains("the catalog is for zhongshan-2023, not city-2023"))
         #expect(status.out.contains("2 of 440 cells filled"))
 
         let csv = try Self.run("kaoping", [

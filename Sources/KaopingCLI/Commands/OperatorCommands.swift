@@ -22,7 +22,29 @@ struct StatusCommand: ParsableCommand {
         valueName: "FILE"))
     var catalog: String?
 
+    @Option(help: ArgumentHelp(
+        "Show only this district (its id, such as D05), and owed cells of it only; repeat for several.",
+        valueName: "ID"))
+    var district: [String] = []
+
+    @Flag(help: "List every district and submitter; without it, a campaign of more than 40 lists those most behind.")
+    var all = false
+
     func run() throws {
+        let catalog = try self.catalog.map { path throws(CLIError) in try CatalogSource.load(path) } ?? .zhongshan2023
+        if !json {
+            guard catalog.campaign == control.campaign else {
+                throw CLIError(
+                    "the catalog is for \(catalog.campaign), not \(control.campaign): pass that campaign's catalog "
+                        + "with --catalog FILE (or use --json, which needs none)")
+            }
+            if let unknown = district.first(where: { catalog.district($0) == nil }) {
+                let range = catalog.districts.first.map { "\($0.id)…\(catalog.districts.last!.id)" } ?? "none"
+                throw CLIError(
+                    "district '\(unknown)' is not in \(catalog.campaign) (its districts: \(range); "
+                        + "`kaoping catalog show` lists them)")
+            }
+        }
         var request = Kaoping_V1_ControlRequest()
         request.status = Kaoping_V1_StatusRequest()
         let status = try control.call(request, signed: control.key != nil).status
@@ -32,10 +54,10 @@ struct StatusCommand: ParsableCommand {
             print(try status.jsonString(options: options))
             return
         }
-        let catalog = try self.catalog.map { path throws(CLIError) in try CatalogSource.load(path) } ?? .zhongshan2023
-        print(
-            StatusView(status: status, catalog: catalog, silentAfterHours: silentAfter, now: Date()).render(),
-            terminator: "")
+        let view = StatusView(
+            status: status, catalog: catalog, silentAfterHours: silentAfter, now: Date(),
+            districts: district.isEmpty ? nil : Set(district), rowLimit: all ? nil : StatusView.defaultRowLimit)
+        print(view.render(), terminator: "")
     }
 }
 
@@ -113,6 +135,11 @@ struct AuditCommand: ParsableCommand {
             } catch {
                 throw CLIError("\(store): audit chain broken: \(error)")
             }
+            do {
+                _ = try opened.load()
+            } catch {
+                throw CLIError("\(store): \(error)")
+            }
             let submissions = try opened.allSubmissions()
             let accepted = Set(
                 try opened.auditLog().filter { $0.entry.event == "accepted" }.map { $0.entry.envelopeHash })
@@ -124,7 +151,8 @@ struct AuditCommand: ParsableCommand {
             let voided = submissions.filter(\.voided).count
             print(
                 "\(store): audit chain ok — \(count) entries; \(submissions.count) submissions stored "
-                    + "(\(submissions.count - voided) standing, \(voided) voided), each with its audit entry")
+                    + "(\(submissions.count - voided) standing, at most one per key; \(voided) voided), each with its "
+                    + "audit entry")
         }
     }
 }

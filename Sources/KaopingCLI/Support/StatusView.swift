@@ -3,11 +3,22 @@ import KaopingCore
 import KaopingWire
 
 /// The operator's view of a status reply: completeness, owed cells per submitter, silence and rejections.
+///
+/// A city has thousands of districts: unless told otherwise (`rowLimit` nil), each table then lists only the rows
+/// that need attention first — the districts missing the most cells, the submitters owing the most — and says how
+/// many it left out. `districts` narrows both tables to some districts.
 struct StatusView {
     let status: Kaoping_V1_StatusReply
     let catalog: Catalog
     let silentAfterHours: Int
     let now: Date
+    /// Only these districts (ids), or every district when nil.
+    var districts: Set<String>? = nil
+    /// At most this many rows per table, the most behind first; every row when nil.
+    var rowLimit: Int? = nil
+
+    /// The rows a table shows by default before it keeps only the most behind.
+    static let defaultRowLimit = 40
 
     func render() -> String {
         matrix() + "\n" + summary()
@@ -23,7 +34,21 @@ struct StatusView {
             [.init("居民区")] + indicators.map { .init($0.shortLabel) }
                 + (workerIndicators.isEmpty ? [] : [.init("工作者评价", alignRight: true)]))
         let workersPerDistrict = Dictionary(grouping: status.ranking.workers, by: \.district).mapValues(\.count)
-        for district in catalog.districts {
+        var shown = catalog.districts.filter { districts?.contains($0.id) ?? true }
+        var note = ""
+        if districts == nil, let rowLimit, shown.count > rowLimit {
+            let complete = shown.count { missingByDistrict[$0.id] == nil }
+            // The most missing first; a stable sort keeps the catalog's order among equals.
+            let order = Dictionary(uniqueKeysWithValues: shown.enumerated().map { ($1.id, $0) })
+            shown.sort {
+                let (left, right) = (missingByDistrict[$0.id]?.count ?? 0, missingByDistrict[$1.id]?.count ?? 0)
+                return left != right ? left > right : order[$0.id]! < order[$1.id]!
+            }
+            note = "… \(shown.count - rowLimit) more districts not shown (\(complete) complete); the \(rowLimit) "
+                + "missing the most are above. `--district ID` shows one, `--all` every one.\n"
+            shown = Array(shown.prefix(rowLimit))
+        }
+        for district in shown {
             let missing = missingByDistrict[district.id] ?? []
             var row = [district.name]
             for indicator in indicators {
@@ -42,24 +67,54 @@ struct StatusView {
             }
             table.append(row)
         }
-        return table.render()
+        return table.render() + note
     }
 
     func summary() -> String {
         var out = "\(status.campaign): \(status.cellsFilled) of \(status.cellsExpected) cells filled"
         out += status.final ? " — final\n" : " — provisional, \(status.missing.count) missing\n"
         out += "ledger position \(status.ledgerPosition), feed sequence \(status.feedSequence)\n\n"
+        // Owed cells: all of them, or those of the chosen districts.
+        var owed = Dictionary(uniqueKeysWithValues: status.submitters.map { ($0.submitter, Int($0.owed)) })
+        if let districts {
+            owed = [:]
+            for cell in status.missing where districts.contains(cell.district) { owed[cell.owner, default: 0] += 1 }
+            out += "owed: cells of \(districts.sorted().joined(separator: ", ")) only\n"
+        }
+        var rows = status.submitters.filter { row in
+            if let districts {
+                return (owed[row.submitter] ?? 0) > 0
+                    || districts.contains { SubmitterReference.leaderID(of: $0) == row.submitter }
+            }
+            return row.owed > 0 || row.accepted > 0 || row.rejected > 0 || row.lastSeenMs > 0
+        }
+        var note = ""
+        if districts == nil, let rowLimit, rows.count > rowLimit {
+            // The most owed first; the reply's order among equals.
+            rows = rows.enumerated().sorted { left, right in
+                let (a, b) = (owed[left.element.submitter] ?? 0, owed[right.element.submitter] ?? 0)
+                return a != b ? a > b : left.offset < right.offset
+            }.map(\.element)
+            let rest = rows.dropFirst(rowLimit)
+            let owing = rest.filter { (owed[$0.submitter] ?? 0) > 0 }
+            let cells = owing.reduce(0) { $0 + (owed[$1.submitter] ?? 0) }
+            note = "… \(rest.count) more submitters not shown, "
+                + (owing.isEmpty ? "none owing" : "\(owing.count) owing \(cells) cells")
+                + "; the \(rowLimit) owing the most are above. `--district ID` or `--all` shows them.\n"
+            rows = Array(rows.prefix(rowLimit))
+        }
         var table = TextTable([
             .init("提交方 submitter"), .init("名称"), .init("欠 owed", alignRight: true),
             .init("收 accepted", alignRight: true), .init("拒 rejected", alignRight: true), .init("last seen"),
         ])
         let silentBefore = Int64(now.timeIntervalSince1970 * 1000) - Int64(silentAfterHours) * 3_600_000
-        for row in status.submitters where row.owed > 0 || row.accepted > 0 || row.rejected > 0 || row.lastSeenMs > 0 {
+        for row in rows {
+            let owes = owed[row.submitter] ?? 0
             var seen = row.lastSeenMs == 0 ? "never" : Self.format(row.lastSeenMs)
-            if row.owed > 0, row.lastSeenMs < silentBefore { seen += "  (silent)" }
-            table.append([row.submitter, row.name, "\(row.owed)", "\(row.accepted)", "\(row.rejected)", seen])
+            if owes > 0, row.lastSeenMs < silentBefore { seen += "  (silent)" }
+            table.append([row.submitter, row.name, "\(owes)", "\(row.accepted)", "\(row.rejected)", seen])
         }
-        out += table.render()
+        out += table.render() + note
         if !status.rejections.isEmpty {
             out += "\nrejections: " + status.rejections.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
                 .joined(separator: ", ") + "\n"

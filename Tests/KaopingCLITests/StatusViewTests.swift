@@ -1,0 +1,80 @@
+import Foundation
+import KaopingCore
+import KaopingWire
+import Testing
+@testable import KaopingCLI
+
+/// `kaoping status` for a city: the tables list those most behind first and say what they left out; `--district`
+/// narrows them to some districts.
+@Suite struct StatusViewTests {
+    /// 60 districts; D03 misses party_building and visits, D07 misses visits; every other cell is in.
+    static let catalog: Catalog = {
+        let base = Catalog.zhongshan2023
+        return Catalog(
+            campaign: "city-2023", title: "city", districts: (1...60).map { District(id: "C\($0)", name: "社区\($0)") },
+            submitters: base.submitters, operators: base.operators, indicators: base.indicators, hotline: base.hotline,
+            districtGrades: base.districtGrades, workerRules: base.workerRules)
+    }()
+
+    static func status() -> Kaoping_V1_StatusReply {
+        func cell(_ indicator: String, _ district: String, owner: String) -> Kaoping_V1_MissingCell {
+            var cell = Kaoping_V1_MissingCell()
+            (cell.indicator, cell.district, cell.owner) = (indicator, district, owner)
+            return cell
+        }
+        var status = Kaoping_V1_StatusReply()
+        status.campaign = "city-2023"
+        status.missing = [
+            cell("party_building", "C3", owner: "party_office"), cell("visits", "C3", owner: "leader:C3"),
+            cell("visits", "C7", owner: "leader:C7"),
+        ]
+        status.submitters = ["party_office", "city_ops"].map { id in
+            var row = Kaoping_V1_SubmitterStatus()
+            (row.submitter, row.owed, row.accepted) = (id, id == "party_office" ? 1 : 0, 59)
+            return row
+        } + (1...60).map { number in
+            var row = Kaoping_V1_SubmitterStatus()
+            row.submitter = "leader:C\(number)"
+            (row.owed, row.accepted) = ([3, 7].contains(number) ? 1 : 0, 1)
+            return row
+        }
+        return status
+    }
+
+    func view(districts: Set<String>? = nil, rowLimit: Int? = 5) -> [String] {
+        StatusView(
+            status: Self.status(), catalog: Self.catalog, silentAfterHours: 24, now: Date(), districts: districts,
+            rowLimit: rowLimit
+        ).render().split(separator: "\n").map(String.init)
+    }
+
+    @Test func aLargeCampaignListsTheDistrictsAndSubmittersMostBehindFirst() throws {
+        let lines = view()
+        let rows = lines.filter { $0.hasPrefix("社区") }
+        #expect(rows.count == 5)
+        #expect(rows.first?.hasPrefix("社区3 ") == true && rows.dropFirst().first?.hasPrefix("社区7 ") == true)
+        #expect(rows.dropFirst(2).map { $0.split(separator: " ").first } == ["社区1", "社区2", "社区4"])
+        #expect(lines.contains { $0.hasPrefix("… 55 more districts not shown (58 complete)") })
+        let submitters = lines.filter { $0.hasPrefix("leader:") || $0.hasPrefix("party_office") || $0.hasPrefix("city_ops") }
+        #expect(submitters.count == 5)
+        #expect(Set(submitters.prefix(3).map { String($0.split(separator: " ")[0]) }) == ["party_office", "leader:C3", "leader:C7"])
+        #expect(lines.contains { $0.hasPrefix("… 57 more submitters not shown, none owing;") })
+    }
+
+    @Test func everyRowWithoutALimit() {
+        let lines = view(rowLimit: nil)
+        #expect(lines.filter { $0.hasPrefix("社区") }.count == 60)
+        #expect(lines.filter { $0.hasPrefix("leader:") }.count == 60)
+        #expect(!lines.contains { $0.hasPrefix("…") })
+    }
+
+    @Test func aDistrictShowsItsRowAndWhoOwesItWhat() throws {
+        let lines = view(districts: ["C3"])
+        #expect(lines.filter { $0.hasPrefix("社区") }.map { String($0.split(separator: " ")[0]) } == ["社区3"])
+        #expect(lines.contains("owed: cells of C3 only"))
+        let owing = lines.filter { $0.hasPrefix("leader:") || $0.hasPrefix("party_office") || $0.hasPrefix("city_ops") }
+        #expect(owing.map { String($0.split(separator: " ")[0]) } == ["party_office", "leader:C3"])
+        // leader:C7 owes a cell, but not of C3.
+        #expect(!lines.contains { $0.hasPrefix("leader:C7") })
+    }
+}

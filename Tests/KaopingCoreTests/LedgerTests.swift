@@ -56,6 +56,33 @@ import Testing
         #expect(ledger.lastPosition == 0)
     }
 
+    @Test mutating func reopensAnywhereLeaveEveryOtherKeyWhereItWas() {
+        let districts = ["D01", "D02", "D03", "D04", "D05"]
+        let submissions = districts.map { Fixtures.submission("party_building", $0, "12", id: "s-\($0)") }
+        for submission in submissions { _ = ledger.submit(submission) }
+        // The first, a middle one and the last one (the standing ones are kept in a table the last one fills in).
+        for district in ["D01", "D03", "D05"] {
+            let key = submissions[districts.firstIndex(of: district)!].key
+            guard case .reopened = ledger.reopen(Reopen(key: key, requestedBy: "operator", reason: "fix")) else {
+                Issue.record("reopen of \(district) refused")
+                return
+            }
+        }
+        #expect(Set(ledger.accepted.map(\.submission.id)) == ["s-D02", "s-D04"])
+        for (district, submission) in zip(districts, submissions) {
+            let expected = ["D02", "D04"].contains(district) ? submission.id : nil
+            #expect(ledger.accepted(for: submission.key)?.submission.id == expected)
+        }
+        let again = Fixtures.submission("party_building", "D03", "14", id: "again")
+        guard case .accepted(let entry) = ledger.submit(again) else {
+            Issue.record("the reopened key did not take a new submission")
+            return
+        }
+        #expect(entry.position == 6)
+        #expect(ledger.accepted(for: again.key)?.submission.id == "again")
+        #expect(ledger.accepted.count == 3)
+    }
+
     @Test mutating func reopenVoidsAndTheNextSubmissionIsAccepted() {
         let first = Fixtures.submission("party_building", "D02", "12", id: "a")
         _ = ledger.submit(first)

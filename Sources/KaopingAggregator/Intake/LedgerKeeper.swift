@@ -253,11 +253,32 @@ actor LedgerKeeper {
 
     // MARK: - Ingest
 
-    /// An envelope decoded and its signature checked ahead of the ledger, on all cores.
+    /// An envelope decoded, hashed and its signature checked ahead of the ledger, on all cores: the keeper, which
+    /// decides one submission after another, is left only what needs the ledger.
     struct Prechecked: Sendable {
         let envelope: Kaoping_V1_Envelope?
         let key: Keyring.Entry?
         let signatureValid: Bool
+        /// SHA-256 of the envelope bytes and of its payload.
+        let envelopeHash: Data
+        let contentHash: Data
+        /// The payload of a submission, decoded (not trusted before the signature is).
+        let claimed: Kaoping_V1_Submission?
+
+        init(_ body: Data, keyring: Keyring) {
+            envelopeHash = body.sha256
+            guard let envelope = try? SignedEnvelope.decode(body) else {
+                (self.envelope, key, signatureValid, contentHash, claimed) = (nil, nil, false, Data(), nil)
+                return
+            }
+            self.envelope = envelope
+            key = keyring.entry(KeyID(rawValue: envelope.keyID))
+            signatureValid = key.map { SignedEnvelope.verify(envelope, with: $0.publicKey) } ?? false
+            contentHash = envelope.payload.sha256
+            claimed =
+                envelope.type == MessageType.submission.rawValue
+                ? try? SignedEnvelope.decodePayload(Kaoping_V1_Submission.self, from: envelope.payload) : nil
+        }
     }
 
     /// Decodes each envelope and verifies its signature with the keyring of the last committed batch, on all
@@ -265,21 +286,14 @@ actor LedgerKeeper {
     /// arrive while the keeper decides and commits earlier ones.
     nonisolated func precheck(_ requests: [RoutedRequest]) async -> [Prechecked] {
         let keyring = precheckKeyring.withLock { $0 }
-        return await requests.map(\.body).concurrentMap { body -> Prechecked in
-            guard let envelope = try? SignedEnvelope.decode(body) else {
-                return Prechecked(envelope: nil, key: nil, signatureValid: false)
-            }
-            let key = keyring.entry(KeyID(rawValue: envelope.keyID))
-            return Prechecked(
-                envelope: envelope, key: key,
-                signatureValid: key.map { SignedEnvelope.verify(envelope, with: $0.publicKey) } ?? false)
-        }
+        return await requests.map(\.body).concurrentMap { Prechecked($0, keyring: keyring) }
     }
 
     private func ingest(
         _ request: RoutedRequest, checked: Prechecked?, at: Int64, state: inout State, effects: inout Effects
     ) {
-        let envelopeHash = request.body.sha256
+        let checked = checked ?? Prechecked(request.body, keyring: state.keyring)
+        let envelopeHash = checked.envelopeHash
         var receipt = Kaoping_V1_Receipt()
         receipt.envelopeHash = envelopeHash
         receipt.campaign = catalog.campaign
@@ -296,7 +310,7 @@ actor LedgerKeeper {
             }
         }
 
-        guard let envelope = checked?.envelope ?? (try? SignedEnvelope.decode(request.body)) else {
+        guard let envelope = checked.envelope else {
             // Garbage gets no answer: signing a receipt for it would let a flood buy signatures cheaply.
             logger.debug("dropped a message that is not an envelope")
             return
@@ -320,9 +334,9 @@ actor LedgerKeeper {
             answer(status, reason, audit: entry)
         }
         // Peek at the submission id for the answer; nothing in the payload is trusted before the signature.
-        let claimed = isHeartbeat ? nil : try? SignedEnvelope.decodePayload(Kaoping_V1_Submission.self, from: envelope.payload)
+        let claimed = checked.claimed
         receipt.submissionID = claimed?.submissionID ?? ""
-        receipt.contentHash = envelope.payload.sha256
+        receipt.contentHash = checked.contentHash
         entry.submissionID = receipt.submissionID
 
         guard let key = state.keyring.entry(KeyID(rawValue: envelope.keyID)) else {
@@ -332,7 +346,7 @@ actor LedgerKeeper {
                     + "ask the operator to add your public key")
         }
         // The signature was checked ahead with the same key, unless the batch changed the keyring since.
-        let signatureValid = checked?.key == key ? checked!.signatureValid : SignedEnvelope.verify(envelope, with: key.publicKey)
+        let signatureValid = checked.key == key ? checked.signatureValid : SignedEnvelope.verify(envelope, with: key.publicKey)
         guard signatureValid else {
             return refuse(
                 .badSignature,

@@ -41,7 +41,11 @@ public struct Ledger: Sendable {
 
     public let catalog: Catalog
     public let roster: Roster
-    private var current: [SubmissionKey: AcceptedSubmission] = [:]
+    /// The standing submissions, in no particular order, and where each key's is. A table of keys to places rather
+    /// than to submissions: a hash table keeps a quarter of its slots or more empty, and a city's submissions are
+    /// large (a slot of the table is 8 bytes, a submission 200 and its strings).
+    private var standing: [AcceptedSubmission] = []
+    private var places: [SubmissionKey: Int] = [:]
     /// Voided submissions, oldest first.
     public private(set) var voided: [Voided] = []
     /// The position given to the last accepted submission.
@@ -52,22 +56,46 @@ public struct Ledger: Sendable {
         self.roster = roster
         // Room for every expected cell from the start: growing a city's table (132 000 keys of five strings) means
         // hashing every key again, tens of milliseconds in which no batch is decided.
-        current.reserveCapacity(catalog.expectedCellCount(roster: roster))
+        let cells = catalog.expectedCellCount(roster: roster)
+        places.reserveCapacity(cells)
+        standing.reserveCapacity(cells)
     }
 
-    /// A ledger rebuilt from durable storage: `standing` are the accepted submissions not voided, with the
+    /// A ledger rebuilt from durable storage: `entries` are the accepted submissions not voided, with the
     /// positions they were given; `lastPosition` is the highest position ever given (voided ones included).
-    public init(catalog: Catalog, roster: Roster, restoring standing: [AcceptedSubmission], lastPosition: Int) {
+    public init(catalog: Catalog, roster: Roster, restoring entries: [AcceptedSubmission], lastPosition: Int) {
         self.init(catalog: catalog, roster: roster)
-        for entry in standing { current[entry.submission.key] = entry }
-        self.lastPosition = max(lastPosition, standing.map(\.position).max() ?? 0)
+        for entry in entries { place(entry) }
+        self.lastPosition = max(lastPosition, entries.map(\.position).max() ?? 0)
     }
 
     /// The accepted submission that stands for `key`, if any.
-    public func accepted(for key: SubmissionKey) -> AcceptedSubmission? { current[key] }
+    public func accepted(for key: SubmissionKey) -> AcceptedSubmission? { places[key].map { standing[$0] } }
 
     /// Every submission that stands, in no particular order.
-    public var accepted: Dictionary<SubmissionKey, AcceptedSubmission>.Values { current.values }
+    public var accepted: [AcceptedSubmission] { standing }
+
+    /// Makes `entry` the submission that stands for its key.
+    private mutating func place(_ entry: AcceptedSubmission) {
+        if let place = places[entry.submission.key] {
+            standing[place] = entry
+        } else {
+            places[entry.submission.key] = standing.count
+            standing.append(entry)
+        }
+    }
+
+    /// Takes away the submission that stands for `key`, if any (the last one takes its place).
+    private mutating func remove(_ key: SubmissionKey) -> AcceptedSubmission? {
+        guard let place = places.removeValue(forKey: key) else { return nil }
+        let removed = standing[place]
+        let last = standing.removeLast()
+        if place < standing.count {
+            standing[place] = last
+            places[last.submission.key] = place
+        }
+        return removed
+    }
 
     /// Checks and records `submission`.
     public mutating func submit(_ submission: Submission) -> Outcome {
@@ -76,7 +104,7 @@ public struct Ledger: Sendable {
         case .failure(let rejection): return .rejected(rejection)
         case .success(let parsed): value = parsed
         }
-        if let standing = current[submission.key] {
+        if let standing = accepted(for: submission.key) {
             if standing.submission.hasSameContent(as: submission) {
                 return .duplicate(of: standing)
             }
@@ -88,7 +116,7 @@ public struct Ledger: Sendable {
         }
         lastPosition += 1
         let entry = AcceptedSubmission(submission: submission, value: value, position: lastPosition)
-        current[submission.key] = entry
+        place(entry)
         return .accepted(entry)
     }
 
@@ -97,7 +125,7 @@ public struct Ledger: Sendable {
         if let rejection = catalog.validate(reopen, roster: roster) {
             return .rejected(rejection)
         }
-        guard let standing = current.removeValue(forKey: reopen.key) else {
+        guard let standing = remove(reopen.key) else {
             return .rejected(.invalid("\(reopen.key) has no accepted submission to reopen; nothing to correct"))
         }
         voided.append(Voided(submission: standing, reopen: reopen))

@@ -31,9 +31,16 @@ actor LedgerKeeper {
     }
 
     /// A change the scoreboard follows once its batch is committed.
-    enum ScoreboardChange {
+    enum ScoreboardChange: Sendable {
         case apply(AcceptedSubmission)
         case void(SubmissionKey)
+    }
+
+    private static func follow(_ change: ScoreboardChange, on board: inout Scoreboard) {
+        switch change {
+        case .apply(let entry): board.apply(entry)
+        case .void(let key): board.void(key)
+        }
     }
 
     /// What a batch produced, to act on after the commit.
@@ -234,14 +241,9 @@ actor LedgerKeeper {
             ])
         for (request, receipt) in effects.ingestReplies { replies.ingest(request.reply(sealed[receipt])) }
         for (request, body) in effects.controlReplies { replies.control(request.reply(body)) }
-        for (request, status) in effects.statusRequests { answer(status, to: request) }
+        for (request, status) in effects.statusRequests { answer(status, to: request, batch: effects.changes) }
         guard !effects.changes.isEmpty else { return }
-        for change in effects.changes {
-            switch change {
-            case .apply(let entry): scoreboard.apply(entry)
-            case .void(let key): scoreboard.void(key)
-            }
-        }
+        for change in effects.changes { Self.follow(change, on: &scoreboard) }
         scoredPosition = state.ledger.lastPosition
         // Only what changed goes out: O(k log n) for k changes among n districts, whatever the size of the city.
         let update = scoreboard.update()
@@ -346,7 +348,8 @@ actor LedgerKeeper {
                     + "ask the operator to add your public key")
         }
         // The signature was checked ahead with the same key, unless the batch changed the keyring since.
-        let signatureValid = checked.key == key ? checked.signatureValid : SignedEnvelope.verify(envelope, with: key.publicKey)
+        let signatureValid =
+            checked.key == key ? checked.signatureValid : SignedEnvelope.verify(envelope, with: key.publicKey)
         guard signatureValid else {
             return refuse(
                 .badSignature,
@@ -469,8 +472,11 @@ extension LedgerKeeper {
         else {
             return fail("expected a version \(SignedEnvelope.protocolVersion) 'control' envelope for \(catalog.campaign)")
         }
+        func status() -> StatusRequest {
+            StatusRequest(controlRequest.requestID, state, changesBefore: effects.changes.count, at: at)
+        }
         if case .status = controlRequest.request, envelope.signature.isEmpty {
-            return effects.statusRequests.append((request, StatusRequest(controlRequest.requestID, state, at: at)))
+            return effects.statusRequests.append((request, status()))
         }
         guard let key = state.keyring.entry(KeyID(rawValue: envelope.keyID)),
             SignedEnvelope.verify(envelope, with: key.publicKey)
@@ -499,7 +505,7 @@ extension LedgerKeeper {
 
         switch controlRequest.request {
         case .status:
-            return effects.statusRequests.append((request, StatusRequest(controlRequest.requestID, state, at: at)))
+            return effects.statusRequests.append((request, status()))
         case .reopen(let reopen):
             let submissionKey = SubmissionKey(
                 campaign: catalog.campaign, indicator: reopen.indicator, district: reopen.district,
@@ -561,19 +567,23 @@ extension LedgerKeeper {
         send()
     }
 
-    /// What a status request saw: the ledger at its place in the batch, and the last-seen times and outcome counts
-    /// of the last committed batch. Copies on write: taking them costs nothing; the keeper's next change to the
-    /// ledger copies the table it changes, once, which is far less than building the status.
+    /// What a status request saw: the ledger at its place in the batch — the scoreboard of the last batch and the
+    /// changes of its own batch that came before it — and the last-seen times and outcome counts of the last
+    /// committed batch. Copies on write: taking them costs next to nothing, and the keeper's next changes copy only
+    /// what they change of the scoreboard's rows (a city's ledger, copied instead, was a hundred thousand entries).
     struct StatusRequest: Sendable {
         let requestID: String
-        let ledger: Ledger
+        /// How many of its batch's scoreboard changes came before it.
+        let changesBefore: Int
+        let ledgerPosition: Int
         let lastSeen: [String: Int64]
         let outcomes: [String: [String: Int]]
         let at: Int64
 
-        init(_ requestID: String, _ state: State, at: Int64) {
+        init(_ requestID: String, _ state: State, changesBefore: Int, at: Int64) {
             self.requestID = requestID
-            ledger = state.ledger
+            self.changesBefore = changesBefore
+            ledgerPosition = state.ledger.lastPosition
             lastSeen = state.lastSeen
             outcomes = state.outcomes
             self.at = at
@@ -583,13 +593,17 @@ extension LedgerKeeper {
     /// Builds, seals and sends a status reply off the keeper: for a city it lists a hundred thousand cells and takes
     /// a good part of a second, which batches would otherwise wait for. Replies to later requests may overtake it
     /// (they carry their request ids); one still being built at shutdown is not sent (it changes nothing: ask again).
-    private func answer(_ request: StatusRequest, to peer: RoutedRequest) {
+    /// `batch`: the scoreboard changes of the request's batch, which the keeper's scoreboard does not follow yet.
+    private func answer(_ request: StatusRequest, to peer: RoutedRequest, batch: [ScoreboardChange]) {
         let (catalog, identity, replies, sequence) = (catalog, identity, replies, published.sequence)
+        let (board, before) = (scoreboard, batch.prefix(request.changesBefore))
         Task.detached {
+            var board = board
+            for change in before { Self.follow(change, on: &board) }
             var reply = Kaoping_V1_ControlReply()
             reply.requestID = request.requestID
             reply.ok = true
-            reply.status = Self.status(request, catalog: catalog, feedSequence: sequence)
+            reply.status = Self.status(request, board: board, catalog: catalog, feedSequence: sequence)
             // Signing with a valid in-memory key and serializing a plain message cannot fail.
             let sealed = try! SignedEnvelope.seal(reply, type: .controlReply, campaign: catalog.campaign, by: identity)
             replies.control(peer.reply(sealed))
@@ -598,9 +612,9 @@ extension LedgerKeeper {
 
     /// Completeness, who owes what, when each submitter was last seen, and rejection counts.
     private static func status(
-        _ request: StatusRequest, catalog: Catalog, feedSequence: UInt64
+        _ request: StatusRequest, board: Scoreboard, catalog: Catalog, feedSequence: UInt64
     ) -> Kaoping_V1_StatusReply {
-        let standings = Scoreboard(ledger: request.ledger).standings(detailed: true)
+        let standings = board.standings(detailed: true, flaggingHotline: false)
         var reply = Kaoping_V1_StatusReply()
         reply.campaign = catalog.campaign
         reply.cellsExpected = UInt32(standings.completeness.expected)
@@ -636,9 +650,9 @@ extension LedgerKeeper {
             }
         }
         reply.rejections = rejections
-        reply.ledgerPosition = UInt64(request.ledger.lastPosition)
+        reply.ledgerPosition = UInt64(request.ledgerPosition)
         reply.feedSequence = feedSequence
-        reply.ranking = Kaoping_V1_Ranking(standings, ledgerPosition: request.ledger.lastPosition, updatedAt: request.at)
+        reply.ranking = Kaoping_V1_Ranking(standings, ledgerPosition: request.ledgerPosition, updatedAt: request.at)
         return reply
     }
 }

@@ -3,7 +3,7 @@
 /// Feed it every accepted submission (``apply(_:)``) and every reopen (``void(_:)``), in any order: the
 /// standings depend only on what stands. Totals and their order are kept as values come and go: after a batch of k
 /// changes, ``refresh()`` costs O(k log n) (plus one pass over a hotline month when it closes or changes once
-/// closed), ``update()`` lists just what changed, and only ``standings(detailed:)`` visits every row.
+/// closed), ``update()`` lists just what changed, and only ``standings(detailed:flaggingHotline:)`` visits every row.
 public struct Scoreboard: Sendable {
     public let catalog: Catalog
     public let roster: Roster
@@ -215,14 +215,15 @@ public struct Scoreboard: Sendable {
 
     // MARK: - Standings
 
-    /// The ranking, grades and completeness of what stands now. With `detailed`, every missing cell and every
-    /// hotline rate below target is listed too (for the operator and `kaoping score`); without, only the counts
-    /// per owner.
-    public func standings(detailed: Bool = false) -> Standings {
+    /// The ranking, grades and completeness of what stands now. With `detailed`, every missing cell is listed too
+    /// (for the operator and `kaoping score`), and, unless `flaggingHotline` is false, every hotline rate below
+    /// target (for `kaoping score`'s table: a city's months have a hundred thousand of them); without, only the
+    /// counts per owner.
+    public func standings(detailed: Bool = false, flaggingHotline: Bool = true) -> Standings {
         if needsRefresh {
             var refreshed = self
             refreshed.refresh()
-            return refreshed.standings(detailed: detailed)
+            return refreshed.standings(detailed: detailed, flaggingHotline: flaggingHotline)
         }
         let districtGrades = catalog.districtGrades.boundaries(in: districtOrder)
         let workerGrades = catalog.workerRules.boundaries(in: workerOrder)
@@ -235,7 +236,8 @@ public struct Scoreboard: Sendable {
             .map { workerStanding($0, grades: workerGrades) }
         return Standings(
             campaign: catalog.campaign, districts: districtRows, workers: workerRows,
-            completeness: completeness(detailed: detailed), hotlineFlags: detailed ? hotlineFlags() : [])
+            completeness: completeness(detailed: detailed),
+            hotlineFlags: detailed && flaggingHotline ? hotlineFlags() : [])
     }
 
     /// What changed since the previous update (or since the start): the rows whose own data or total changed, with

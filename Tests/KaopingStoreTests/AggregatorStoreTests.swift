@@ -68,6 +68,29 @@ import Testing
         #expect(try store.load().standing.map(\.position) == [2, 3])
     }
 
+    @Test func aStoreOfTheFirstVersionLosesItsKeyIndexAndKeepsItsSubmissions() async throws {
+        try await AggregatorStore(path: path).commit([.insert(stored(1)), .insert(stored(2, district: "D02"))])
+        // Put the store back as version 1 left it: the unique index, and no record of migration v2.
+        let old = try DatabaseQueue(path: path)
+        try await old.write { db in
+            try db.execute(
+                sql: """
+                    CREATE UNIQUE INDEX submission_standing
+                        ON submission(campaign, indicator, district, worker, period) WHERE voided_at_ms IS NULL;
+                    DELETE FROM grdb_migrations WHERE identifier LIKE 'v2:%';
+                    """)
+        }
+        try old.close()
+
+        let upgraded = try AggregatorStore(path: path)
+        #expect(try upgraded.load().standing.map(\.position) == [1, 2])
+        let indexes = try await DatabaseQueue(path: path).read { db in
+            try String.fetchAll(
+                db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'submission'")
+        }
+        #expect(!indexes.contains("submission_standing"))
+    }
+
     @Test func aFailedBatchStoresNothing() async throws {
         let store = try AggregatorStore(path: path)
         try await store.commit([.insert(stored(1))])

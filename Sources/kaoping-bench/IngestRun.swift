@@ -90,7 +90,7 @@ struct CityCampaign: @unchecked Sendable {
                 // metric, so that each month ranks the districts anew and ties at the bottom are as rare as in life.
                 let rates = catalog.hotline.metrics.enumerated().map { metric, rule in
                     let hundredths = 7_000 + (index &* 7_919 &+ month &* 104_729 &+ metric &* 1_299_709) % 3_000
-                    return (rule.id, "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)")
+                    return (rule.id, "\(ExactDecimal(units: Int64(hundredths) * ExactDecimal.scale / 100))")
                 }
                 add("hotline", district, period: period, hotline: Dictionary(uniqueKeysWithValues: rates))
             }

@@ -1,6 +1,5 @@
 /// A multiset of exact decimals kept in order as values come and go: insertion, removal and the order questions
-/// behind competition ranks, quota grades and the hotline's bottom group ("how many are higher", "how many are
-/// lower", "the k-th lowest") each cost O(log n).
+/// behind competition ranks and quota grades ("how many are higher", "the k-th lowest") each cost O(log n).
 ///
 /// A treap (a binary search tree balanced by random priorities) over the distinct values, each node holding how
 /// often its value occurs and how many values its subtree holds. Nodes live in arrays (index 0 is "none"), so a

@@ -24,16 +24,35 @@ public enum SignedEnvelope {
     /// The exact bytes an Ed25519 signature covers:
     /// `"kaoping" 0x00 VERSION 0x00 TYPE 0x00 CAMPAIGN 0x00 PAYLOAD`, with VERSION in decimal ASCII.
     public static func signingInput(version: UInt32, type: String, campaign: String, payload: Data) -> Data {
-        let version = String(version)
-        var input = Data(capacity: 11 + version.utf8.count + type.utf8.count + campaign.utf8.count + payload.count)
-        input.append(contentsOf: "kaoping".utf8)
-        for part in [version, type, campaign] {
-            input.append(0)
-            input.append(contentsOf: part.utf8)
+        withSigningInput(version: version, type: type, campaign: campaign, payload: payload) { Data($0) }
+    }
+
+    /// Calls `body` with the signing input, written once into a buffer of its own: every message is signed or
+    /// verified, and building the input as a growing `Data` cost several allocations each time.
+    static func withSigningInput<Result>(
+        version: UInt32, type: String, campaign: String, payload: Data,
+        _ body: (UnsafeRawBufferPointer) throws -> Result
+    ) rethrows -> Result {
+        let version = String(version)  // a few digits: a small string, not allocated
+        let count = 11 + version.utf8.count + type.utf8.count + campaign.utf8.count + payload.count
+        return try withUnsafeTemporaryAllocation(byteCount: count, alignment: 1) { buffer in
+            var offset = 0
+            func append<Bytes: Collection<UInt8>>(_ bytes: Bytes, then separator: Bool) {
+                UnsafeMutableRawBufferPointer(rebasing: buffer[offset...]).copyBytes(from: bytes)
+                offset += bytes.count
+                if separator {
+                    buffer[offset] = 0
+                    offset += 1
+                }
+            }
+            append("kaoping".utf8, then: true)
+            append(version.utf8, then: true)
+            append(type.utf8, then: true)
+            append(campaign.utf8, then: true)
+            append(payload, then: false)
+            assert(offset == count)
+            return try body(UnsafeRawBufferPointer(buffer))
         }
-        input.append(0)
-        input.append(payload)
-        return input
     }
 
     /// An envelope carrying `payload`, signed by `identity`.
@@ -46,8 +65,9 @@ public enum SignedEnvelope {
         envelope.campaign = campaign
         envelope.payload = payload
         envelope.keyID = identity.keyID.rawValue
-        envelope.signature = try identity.privateKey.signature(
-            for: signingInput(version: protocolVersion, type: type.rawValue, campaign: campaign, payload: payload))
+        envelope.signature = try withSigningInput(
+            version: protocolVersion, type: type.rawValue, campaign: campaign, payload: payload
+        ) { try identity.privateKey.signature(for: $0) }
         return envelope
     }
 
@@ -61,9 +81,9 @@ public enum SignedEnvelope {
 
     /// Whether `envelope`'s signature verifies with `key`, over its own version, type and campaign.
     public static func verify(_ envelope: Kaoping_V1_Envelope, with key: Curve25519.Signing.PublicKey) -> Bool {
-        let input = signingInput(
-            version: envelope.version, type: envelope.type, campaign: envelope.campaign, payload: envelope.payload)
-        return key.isValidSignature(envelope.signature, for: input)
+        withSigningInput(
+            version: envelope.version, type: envelope.type, campaign: envelope.campaign, payload: envelope.payload
+        ) { key.isValidSignature(envelope.signature, for: $0) }
     }
 
     /// Decodes an envelope, refusing input larger than `limit` before parsing.

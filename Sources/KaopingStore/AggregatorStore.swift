@@ -60,10 +60,9 @@ public enum StoreOperation: Sendable {
     case seen(submitter: String, atMilliseconds: Int64)
 }
 
-/// What the aggregator rebuilds its state from at start.
+/// What the aggregator rebuilds its state from at start, besides the standing submissions (which
+/// ``AggregatorStore/load(standing:)`` hands over one at a time).
 public struct LoadedState: Sendable {
-    /// The submissions that stand (not voided), by position.
-    public var standing: [StoredSubmission]
     /// The highest position ever given, voided ones included.
     public var lastPosition: Int
     public var revoked: [String: Revocation]
@@ -86,15 +85,16 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
 /// The aggregator's durable state in SQLite: WAL, `synchronous=FULL`, one writing connection; a batch is one
 /// transaction.
 ///
-/// At most one submission stands per key: the ledger, the only writer, decides that, and ``load()`` refuses a store
-/// where two stand for one key (`kaoping audit verify` checks it too). A unique index on the key kept the same rule
-/// until it was dropped (migration v2): submissions arrive in no order of their key, so each commit of a city's
-/// batch touched hundreds of scattered index pages — about 14 % of the aggregator's CPU per receipt at city scale
-/// (docs/benchmarks.md). Checkpoints (copying
-/// the WAL back into the database file, with its own fsync) are taken by a second connection (``checkpoint()``,
-/// which the daemon calls every 100 ms), so that no commit — and no receipt — waits for one; the writer
-/// checkpoints by itself only past ``backstopCheckpointPages``. The WAL file keeps the largest size it reached
-/// (at most that backstop): cutting it back when it starts over costs a commit more than the disk space is worth.
+/// At most one submission stands per key: the ledger, the only writer, decides that, and refuses at start (as
+/// it is rebuilt) a store where two stand for one key; `kaoping audit verify` checks it with
+/// ``keysStandingTwice()``. A unique index on the key kept the same rule until it was dropped (migration v2):
+/// submissions arrive in no order of their key, so each commit of a city's batch touched hundreds of scattered
+/// index pages — about 14 % of the aggregator's CPU per receipt at city scale (docs/benchmarks.md). Checkpoints
+/// (copying the WAL back into the database file, with its own fsync) are taken by a second connection
+/// (``checkpoint()``, which the daemon calls every 100 ms), so that no commit — and no receipt — waits for one;
+/// the writer checkpoints by itself only past ``backstopCheckpointPages``. The WAL file keeps the largest size it
+/// reached (at most that backstop): cutting it back when it starts over costs a commit more than the disk space
+/// is worth.
 public final class AggregatorStore: Sendable {
     /// WAL pages (4 KiB) before a commit checkpoints by itself: 32 MiB.
     public static let backstopCheckpointPages = 8_192
@@ -256,26 +256,21 @@ public final class AggregatorStore: Sendable {
 
     // MARK: - Reading
 
-    /// Everything the aggregator needs to rebuild its state.
-    public func load() throws -> LoadedState {
+    /// Everything the aggregator needs to rebuild its state, read in one transaction: `standing` is called with
+    /// each standing submission in order of position as it is read, and none is kept — a city's store holds
+    /// hundreds of thousands, each with its envelope and receipt (read all at once, a store of 240 000 took the
+    /// aggregator to 576 MB at start). The ledger being rebuilt refuses a second submission for a key; offline,
+    /// ``keysStandingTwice()`` finds them.
+    public func load(standing: (StoredSubmission) throws -> Void) throws -> LoadedState {
         try database.read { db in
-            let rows = try Row.fetchAll(
+            let rows = try Row.fetchCursor(
                 db,
                 sql: """
                     SELECT position, submission_id, submitter, key_id, campaign, indicator, district, worker, period,
                         envelope, content_hash, receipt, committed_at_ms
                     FROM submission WHERE voided_at_ms IS NULL ORDER BY position
                     """)
-            let standing = rows.map(Self.stored)
-            var positions: [SubmissionKey: Int] = [:]
-            for stored in standing {
-                if let first = positions.updateValue(stored.position, forKey: stored.key) {
-                    throw StoreError(
-                        "two submissions stand for \(stored.key) (positions \(first) and \(stored.position)); "
-                            + "only one may. The store was changed outside the aggregator: restore it from a backup, "
-                            + "or void one of them by hand, then run `kaoping audit verify`")
-                }
-            }
+            while let row = try rows.next() { try standing(Self.stored(row)) }
             let lastPosition = try Int.fetchOne(db, sql: "SELECT MAX(position) FROM submission") ?? 0
             var revoked: [String: Revocation] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT key_id, submitter, reason, at_ms FROM revoked_key") {
@@ -294,9 +289,36 @@ public final class AggregatorStore: Sendable {
             {
                 outcomes[row["submitter"], default: [:]][row["event"]] = row["n"]
             }
-            return LoadedState(
-                standing: standing, lastPosition: lastPosition, revoked: revoked, lastSeen: lastSeen,
-                outcomes: outcomes)
+            return LoadedState(lastPosition: lastPosition, revoked: revoked, lastSeen: lastSeen, outcomes: outcomes)
+        }
+    }
+
+    /// The submissions that stand, in order of position, all in memory (for tools and tests; the aggregator
+    /// rebuilds its state with ``load(standing:)``).
+    public func standingSubmissions() throws -> [StoredSubmission] {
+        var standing: [StoredSubmission] = []
+        _ = try load { standing.append($0) }
+        return standing
+    }
+
+    /// The keys for which more than one submission stands, each with their positions — none, unless the store
+    /// was changed outside the aggregator (no index keeps one per key: see the type's comment).
+    public func keysStandingTwice() throws -> [(key: SubmissionKey, positions: [Int])] {
+        try database.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT campaign, indicator, district, worker, period, GROUP_CONCAT(position) AS positions
+                    FROM (SELECT * FROM submission WHERE voided_at_ms IS NULL ORDER BY position)
+                    GROUP BY campaign, indicator, district, worker, period HAVING COUNT(*) > 1
+                    """
+            ).map { row in
+                let key = SubmissionKey(
+                    campaign: row["campaign"], indicator: row["indicator"], district: row["district"],
+                    worker: row["worker"], period: row["period"])
+                let positions = (row["positions"] as String).split(separator: ",").compactMap { Int($0) }
+                return (key, positions)
+            }
         }
     }
 

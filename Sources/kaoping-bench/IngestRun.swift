@@ -129,6 +129,8 @@ struct IngestRun {
     var peakRSSMegabytes = 0.0
     var storeMegabytes = 0.0
     var restartSeconds = 0.0
+    /// The restarted aggregator's peak RSS once its state is rebuilt from the store.
+    var restartPeakRSSMegabytes = 0.0
     /// Cores busy during the full-load phase: the aggregator's, and the load generator's (this process).
     var aggregatorCores = 0.0
     var loadGeneratorCores = 0.0
@@ -205,6 +207,7 @@ struct IngestRun {
         let start = DispatchTime.now()
         aggregator = try Aggregator(options: options, campaign: campaign, store: store)
         run.restartSeconds = Bench.seconds(since: start)
+        run.restartPeakRSSMegabytes = Double(aggregator.peakResidentKilobytes) / 1024
         aggregator.terminate()
         return run
     }

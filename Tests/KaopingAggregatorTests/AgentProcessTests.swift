@@ -106,7 +106,7 @@ struct AgentProcessTests {
         let list = try Self.run("kaoping-agent", ["outbox", "--config", config])
         #expect(list.out.contains("0 pending, 3 delivered, 0 refused"))
         harness.stop()
-        #expect(try AggregatorStore(path: harness.storePath).load().standing.count == 3)
+        #expect(try AggregatorStore(path: harness.storePath).standingSubmissions().count == 3)
     }
 
     @Test func killingTheAggregatorMidDeliveryLosesNothingAndDuplicatesNothing() throws {
@@ -151,7 +151,7 @@ struct AgentProcessTests {
 
         // Every receipt an agent holds matches exactly one stored submission.
         let store = try AggregatorStore(path: harness.storePath)
-        let stored = try store.load().standing
+        let stored = try store.standingSubmissions()
         #expect(stored.count == lines.count)
         let byID = Dictionary(grouping: stored, by: \.submissionID)
         for outbox in outboxes {
@@ -167,7 +167,7 @@ struct AgentProcessTests {
         // The final ranking equals `kaoping score` over the same lines.
         let input = harness.folder.appendingPathComponent("all.jsonl")
         try Data(lines.joined(separator: "\n").utf8).write(to: input)
-        try Self.waitForRanking(harness, position: try store.load().lastPosition)
+        try Self.waitForRanking(harness, position: try store.load { _ in }.lastPosition)
         let scored = try Self.run("kaoping", ["score", "--input", input.path])
         let offline = try #require(try JSONSerialization.jsonObject(with: Data(scored.out.utf8)) as? [String: Any])
         let live = try Self.run("kaoping", [

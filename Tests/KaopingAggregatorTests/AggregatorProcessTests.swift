@@ -190,7 +190,7 @@ struct AggregatorProcessTests {
         let store = try AggregatorStore(path: harness.storePath)
         // 22 + 1 accepted, 1 invalid, 22 duplicates.
         #expect(try store.verifyAuditChain() == 46)
-        #expect(try store.load().standing.count == 23)
+        #expect(try store.standingSubmissions().count == 23)
     }
 
     @Test func reopenRevokeAndReloadThroughTheControlEndpoint() throws {
@@ -385,7 +385,7 @@ struct AggregatorProcessTests {
         #expect(positions.count == envelopes.count)
         harness.stop()
         let store = try AggregatorStore(path: harness.storePath)
-        #expect(try store.load().standing.count == envelopes.count)
+        #expect(try store.standingSubmissions().count == envelopes.count)
         // One "accepted" entry per envelope, plus a "duplicate" for each one acknowledged before the shutdown.
         let audited = try store.verifyAuditChain()
         #expect(audited == envelopes.count + first.count, "audit \(audited), acknowledged \(first.count)\n\(harness.log)")

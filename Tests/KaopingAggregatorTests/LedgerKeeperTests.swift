@@ -31,7 +31,7 @@ import ZeroMQ
         #expect(snapshot.sequence == 1 && snapshot.epoch == published.epoch && snapshot.ranking.ledgerPosition == 1)
         let d01 = snapshot.ranking.districts.first { $0.district == "D01" }
         #expect(d01?.total == "0.00" && d01?.indicators["party_building"] == nil)
-        #expect(try store.load().standing.isEmpty)
+        #expect(try store.standingSubmissions().isEmpty)
     }
 
     @Test func aDuplicateInTheSameBatchCarriesTheOriginalReceiptSealedInParallel() async throws {
@@ -65,6 +65,30 @@ import ZeroMQ
         #expect(duplicate.status == .duplicate)
         #expect(duplicate.originalReceipt == sent[0].frames.last)
         #expect(try store.receipt(position: 1) == sent[0].frames.last)
+    }
+
+    @Test func aRestartRefusesAStoreWhereTwoSubmissionsStandForOneKey() async throws {
+        let fixture = try KeeperFixture()
+        let envelope = try fixture.partyBuildingOfD01()
+        await fixture.keeper.process([.ingest(try #require(RoutedRequest(Multipart([Data("agent".utf8), envelope]))))])
+        // The store changed behind the aggregator's back: a second row standing for the same cell.
+        var copy = try #require(try fixture.store.standingSubmissions().first)
+        copy.position = 2
+        copy.submissionID = "copied"
+        try await fixture.store.commit([.insert(copy)])
+        let error = #expect(throws: StoreError.self) { try fixture.restarted() }
+        #expect(error?.message.contains("two submissions stand for party_building/D01 (positions 1 and 2)") == true)
+        #expect(error?.message.contains("kaoping audit verify") == true)
+        // Voided by hand, the store starts again, and the next position is not given twice.
+        try await fixture.store.commit([.void(position: 1, reason: "by hand", operator: "operator", atMilliseconds: 2)])
+        let keeper = try fixture.restarted()
+        let next = try SignedEnvelope.seal(
+            Submission(
+                id: "b", submitter: "party_office", campaign: "zhongshan-2023", indicator: "party_building",
+                district: "D02", score: "11"
+            ).wire(signedAt: 1), type: .submission, campaign: "zhongshan-2023", by: fixture.party)
+        await keeper.process([.ingest(try #require(RoutedRequest(Multipart([Data("agent".utf8), next]))))])
+        #expect(try fixture.store.standingSubmissions().map(\.position) == [2, 3])
     }
 
     @Test func aSubmissionCheckedBeforeItsKeyWasAddedIsVerifiedAgain() async throws {
@@ -184,13 +208,25 @@ final class KeeperFixture: Sendable {
     init() throws {
         store = try AggregatorStore(
             path: FileManager.default.temporaryDirectory.appendingPathComponent("keeper-\(UUID().uuidString).sqlite").path)
-        let replies = replies
-        keeper = try LedgerKeeper(
+        keeper = try Self.keeper(
+            store: store, aggregator: aggregator, submitters: [party, operatorKey], published: published,
+            replies: replies)
+    }
+
+    /// Another keeper on the same store, as the daemon restarted would start.
+    func restarted() throws -> LedgerKeeper {
+        try Self.keeper(
+            store: store, aggregator: aggregator, submitters: [party, operatorKey], published: PublishedState(),
+            replies: Replies())
+    }
+
+    private static func keeper(
+        store: AggregatorStore, aggregator: SigningIdentity, submitters: [SigningIdentity], published: PublishedState,
+        replies: Replies
+    ) throws -> LedgerKeeper {
+        try LedgerKeeper(
             catalog: .zhongshan2023, roster: .empty, identity: aggregator, store: store,
-            keyring: Keyring([
-                .init(submitter: "party_office", publicKey: party.publicKey),
-                .init(submitter: "operator", publicKey: operatorKey.publicKey),
-            ]),
+            keyring: Keyring(submitters.map { .init(submitter: $0.submitter, publicKey: $0.publicKey) }),
             keyringPath: nil, published: published, replies: ReplySink(ingest: replies.append, control: replies.append),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
             now: { Int64(Date().timeIntervalSince1970 * 1000) })

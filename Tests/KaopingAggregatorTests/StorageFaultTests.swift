@@ -36,7 +36,7 @@ struct StorageFaultTests {
 
         await keeper.process([.ingest(request)])
         #expect(replies.withLock { $0.isEmpty })
-        #expect(try store.load().standing.isEmpty)
+        #expect(try store.standingSubmissions().isEmpty)
         #expect(try store.auditLog().isEmpty)
 
         await keeper.process([.ingest(request)])  // the agent's resend, still failing
@@ -49,7 +49,7 @@ struct StorageFaultTests {
         let receipt = try Kaoping_V1_Receipt(serializedBytes: try SignedEnvelope.decode(try #require(sent.first?.frames.last)).payload)
         #expect(receipt.status == .accepted)
         #expect(receipt.ledgerPosition == 1)
-        #expect(try store.load().standing.map(\.submissionID) == ["a"])
+        #expect(try store.standingSubmissions().map(\.submissionID) == ["a"])
         #expect(try store.verifyAuditChain() == 1)
     }
 
@@ -81,7 +81,7 @@ struct StorageFaultTests {
         #expect(try outbox.counts() == [.delivered: 3])
         harness.stop()
         let store = try AggregatorStore(path: harness.storePath)
-        #expect(try store.load().standing.map(\.position) == [1, 2, 3])
+        #expect(try store.standingSubmissions().map(\.position) == [1, 2, 3])
         #expect(try store.verifyAuditChain() >= 3)
     }
 }

@@ -106,6 +106,42 @@ import Testing
         #expect(late.status == .conflict)
     }
 
+    @Test func aRebuiltLedgerStandsAsBeforeAndGivesNoPositionTwice() {
+        let visits = Fixtures.submission("visits", "D01", "13.5", id: "a")
+        let party = Fixtures.submission("party_building", "D02", "12", id: "b")
+        var rebuilt = Ledger(catalog: .zhongshan2023, roster: Fixtures.roster(perDistrict: 1))
+        // As the store hands them over: the standing ones by position; position 4 was voided, 5 given last.
+        let first = AcceptedSubmission(submission: visits, value: .score(ExactDecimal(units: 135_000)), position: 2)
+        #expect(rebuilt.restore(first) == nil)
+        #expect(rebuilt.restore(
+            AcceptedSubmission(submission: party, value: .score(ExactDecimal(units: 120_000)), position: 3)) == nil)
+        #expect(rebuilt.lastPosition == 3)
+        // A second one for a key, or one that is no cell of the campaign, is refused and changes nothing.
+        var again = visits
+        again.id = "copy"
+        let twice = rebuilt.restore(AcceptedSubmission(submission: again, value: first.value, position: 4))
+        #expect(twice?.status == .conflict)
+        #expect(twice?.reason == "two submissions stand for visits/D01 (positions 2 and 4)")
+        var elsewhere = visits
+        elsewhere.district = "D99"
+        #expect(rebuilt.restore(AcceptedSubmission(submission: elsewhere, value: first.value, position: 5))?.status
+            == .invalid)
+        #expect(rebuilt.lastPosition == 3 && rebuilt.accepted.count == 2)
+        rebuilt.restore(lastPosition: 5)
+        #expect(rebuilt.accepted(for: visits.key)?.position == 2)
+        var resent = visits
+        resent.id = "c"
+        #expect(rebuilt.submit(resent) == .duplicate(of: rebuilt.accepted(for: visits.key)!))
+        guard case .accepted(let next) = rebuilt.submit(Fixtures.submission("visits", "D03", "10", id: "d")) else {
+            Issue.record("not accepted")
+            return
+        }
+        #expect(next.position == 6)
+        // A last position below what was restored changes nothing.
+        rebuilt.restore(lastPosition: 1)
+        #expect(rebuilt.lastPosition == 6)
+    }
+
     @Test mutating func afterAReopenEvenTheSameContentIsAcceptedAnew() {
         let first = Fixtures.submission("stability", "D02", "8", id: "a")
         _ = ledger.submit(first)
@@ -132,5 +168,42 @@ import Testing
     private func status(_ outcome: Ledger.ReopenOutcome) -> Rejection.Status? {
         if case .rejected(let rejection) = outcome { return rejection.status }
         return nil
+    }
+}
+
+@Suite struct CellIndexTests {
+    @Test func numbersEveryExpectedCellInCatalogOrder() {
+        let roster = Fixtures.roster(perDistrict: 2)
+        let index = CellIndex(catalog: .zhongshan2023, roster: roster)
+        let cells = Catalog.zhongshan2023.expectedCells(roster: roster)
+        #expect(index.count == cells.count)
+        #expect(cells.map { index.number(of: $0.key) } == Array(cells.indices))
+    }
+
+    @Test func aKeyOfNoExpectedCellHasNoNumber() {
+        let roster = Fixtures.roster(perDistrict: 2)
+        let index = CellIndex(catalog: .zhongshan2023, roster: roster)
+        let worker = roster.workers[0]
+        let campaign = Catalog.zhongshan2023.campaign
+        let keys = [
+            SubmissionKey(campaign: "other-2023", indicator: "visits", district: "D01"),
+            SubmissionKey(campaign: campaign, indicator: "no_such", district: "D01"),
+            SubmissionKey(campaign: campaign, indicator: "visits", district: "D99"),
+            SubmissionKey(campaign: campaign, indicator: "visits", district: "D01", period: "2023-03"),
+            SubmissionKey(campaign: campaign, indicator: "visits", district: "D01", worker: worker.id),
+            SubmissionKey(campaign: campaign, indicator: "hotline", district: "D01"),
+            SubmissionKey(campaign: campaign, indicator: "hotline", district: "D01", period: "2023-13"),
+            SubmissionKey(campaign: campaign, indicator: "worker_leader_review", district: worker.district),
+            SubmissionKey(campaign: campaign, indicator: "worker_leader_review", district: "D22", worker: worker.id),
+            SubmissionKey(campaign: campaign, indicator: "worker_leader_review", district: worker.district,
+                          worker: "W9999"),
+        ]
+        #expect(worker.district != "D22")
+        #expect(keys.compactMap(index.number(of:)).isEmpty)
+        // Their well-formed neighbours do have one.
+        #expect(index.number(of: SubmissionKey(campaign: campaign, indicator: "hotline", district: "D01",
+                                               period: "2023-03")) != nil)
+        #expect(index.number(of: SubmissionKey(campaign: campaign, indicator: "worker_leader_review",
+                                               district: worker.district, worker: worker.id)) != nil)
     }
 }

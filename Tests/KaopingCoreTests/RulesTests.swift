@@ -241,7 +241,7 @@ import Testing
         let final = F.standings(complete, roster: roster)
         #expect(final.isFinal)
         #expect(final.completeness.expected == 528)
-        #expect(Catalog.zhongshan2023.expectedCellCount(roster: roster) == 528)
+        #expect(CellIndex(catalog: .zhongshan2023, roster: roster).count == 528)
         #expect(Catalog.zhongshan2023.expectedCells(roster: roster).count == 528)
         #expect(final.districts.allSatisfy { $0.missing.isEmpty })
 

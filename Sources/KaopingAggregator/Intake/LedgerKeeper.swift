@@ -103,8 +103,7 @@ actor LedgerKeeper {
         self.replies = replies
         self.logger = logger
         self.now = now
-        let loaded = try store.load()
-        let ledger = Self.restoredLedger(loaded, catalog: catalog, roster: roster, logger: logger)
+        let (ledger, loaded) = try Self.restoredLedger(from: store, catalog: catalog, roster: roster, logger: logger)
         state = State(
             ledger: ledger, keyring: keyring, revoked: loaded.revoked, lastSeen: loaded.lastSeen,
             outcomes: loaded.outcomes)
@@ -114,22 +113,30 @@ actor LedgerKeeper {
         Self.refresh(transportAccess, from: state)
         logger.info(
             "state rebuilt from the store",
-            metadata: ["ledger.standing": "\(ledger.accepted.count)", "ledger.position": "\(loaded.lastPosition)"])
+            metadata: ["ledger.standing": "\(ledger.accepted.count)", "ledger.position": "\(ledger.lastPosition)"])
     }
 
-    /// The ledger of what the store holds: every standing submission at its position.
-    private static func restoredLedger(_ loaded: LoadedState, catalog: Catalog, roster: Roster, logger: Logger) -> Ledger {
-        var standing: [AcceptedSubmission] = []
-        for stored in loaded.standing {
+    /// The ledger of what the store holds (every standing submission at its position), and the rest of the state
+    /// the store keeps.
+    private static func restoredLedger(
+        from store: AggregatorStore, catalog: Catalog, roster: Roster, logger: Logger
+    ) throws -> (Ledger, LoadedState) {
+        var ledger = Ledger(catalog: catalog, roster: roster)
+        let loaded = try store.load { stored in
             guard let entry = restore(stored, catalog: catalog, roster: roster) else {
                 logger.error(
                     "stored submission no longer fits the catalog; it is kept in the store but not scored",
                     metadata: ["submission.id": "\(stored.submissionID)", "submission.key": "\(stored.key)"])
-                continue
+                return
             }
-            standing.append(entry)
+            if let refusal = ledger.restore(entry) {
+                throw StoreError(
+                    "\(refusal.reason); only one may. The store was changed outside the aggregator: restore it from "
+                        + "a backup, or void one of them by hand, then run `kaoping audit verify`")
+            }
         }
-        return Ledger(catalog: catalog, roster: roster, restoring: standing, lastPosition: loaded.lastPosition)
+        ledger.restore(lastPosition: loaded.lastPosition)
+        return (ledger, loaded)
     }
 
     private static func restore(_ stored: StoredSubmission, catalog: Catalog, roster: Roster) -> AcceptedSubmission? {
@@ -213,8 +220,9 @@ actor LedgerKeeper {
                     metadata: ["batch.size": "\(batch.count)", "error": "\(error)"])
                 (state.keyring, state.revoked) = kept
                 do {
-                    state.ledger = Self.restoredLedger(
-                        try store.load(), catalog: catalog, roster: state.ledger.roster, logger: logger)
+                    state.ledger = try Self.restoredLedger(
+                        from: store, catalog: catalog, roster: state.ledger.roster, logger: logger
+                    ).0
                 } catch {
                     // Without a readable store nothing can be decided safely; stop, and let the supervisor restart
                     // the daemon once the disk is back (the state is rebuilt from the store at start).

@@ -135,10 +135,11 @@ struct AuditCommand: ParsableCommand {
             } catch {
                 throw CLIError("\(store): audit chain broken: \(error)")
             }
-            do {
-                _ = try opened.load()
-            } catch {
-                throw CLIError("\(store): \(error)")
+            if let twice = try opened.keysStandingTwice().first {
+                throw CLIError(
+                    "\(store): two submissions stand for \(twice.key) (positions "
+                        + "\(twice.positions.map(String.init).joined(separator: ", "))); only one may. The store was "
+                        + "changed outside the aggregator: restore it from a backup, or void one of them by hand")
             }
             let submissions = try opened.allSubmissions()
             let accepted = Set(

@@ -41,11 +41,12 @@ public struct Ledger: Sendable {
 
     public let catalog: Catalog
     public let roster: Roster
-    /// The standing submissions, in no particular order, and where each key's is. A table of keys to places rather
-    /// than to submissions: a hash table keeps a quarter of its slots or more empty, and a city's submissions are
-    /// large (a slot of the table is 8 bytes, a submission 200 and its strings).
+    private let cells: CellIndex
+    /// The standing submissions, in no particular order, and where each cell's is (``noPlace`` where none stands):
+    /// a city's cells are hundreds of thousands, and a table by key took more room than the submissions.
     private var standing: [AcceptedSubmission] = []
-    private var places: [SubmissionKey: Int] = [:]
+    private var places: [Int]
+    private static let noPlace = -1
     /// Voided submissions, oldest first.
     public private(set) var voided: [Voided] = []
     /// The position given to the last accepted submission.
@@ -54,45 +55,66 @@ public struct Ledger: Sendable {
     public init(catalog: Catalog, roster: Roster) {
         self.catalog = catalog
         self.roster = roster
-        // Room for every expected cell from the start: growing a city's table (132 000 keys of five strings) means
-        // hashing every key again, tens of milliseconds in which no batch is decided.
-        let cells = catalog.expectedCellCount(roster: roster)
-        places.reserveCapacity(cells)
-        standing.reserveCapacity(cells)
+        cells = CellIndex(catalog: catalog, roster: roster)
+        places = Array(repeating: Self.noPlace, count: cells.count)
+        standing.reserveCapacity(cells.count)
     }
 
-    /// A ledger rebuilt from durable storage: `entries` are the accepted submissions not voided, with the
-    /// positions they were given; `lastPosition` is the highest position ever given (voided ones included).
-    public init(catalog: Catalog, roster: Roster, restoring entries: [AcceptedSubmission], lastPosition: Int) {
-        self.init(catalog: catalog, roster: roster)
-        for entry in entries { place(entry) }
-        self.lastPosition = max(lastPosition, entries.map(\.position).max() ?? 0)
+    /// Puts back an accepted submission read from durable storage, with the position it was given: how a ledger
+    /// is rebuilt, one standing submission at a time. Returns why it was not put back: its key is not a cell of
+    /// the campaign (`invalid`), or a submission already stands for it (`conflict` — only one may: the store
+    /// was changed behind the ledger's back); the ledger is then unchanged.
+    public mutating func restore(_ entry: AcceptedSubmission) -> Rejection? {
+        let key = entry.submission.key
+        guard let cell = cells.number(of: key) else {
+            return .invalid("\(key) is not a cell of campaign \(catalog.campaign)")
+        }
+        if let place = place(of: cell) {
+            return Rejection(
+                .conflict, "two submissions stand for \(key) (positions \(standing[place].position) and \(entry.position))")
+        }
+        place(entry, at: cell)
+        lastPosition = max(lastPosition, entry.position)
+        return nil
+    }
+
+    /// Sets the position given last, once a rebuilt ledger holds its standing submissions: `position` is the
+    /// highest one ever given, voided submissions included, so that no position is given twice.
+    public mutating func restore(lastPosition position: Int) {
+        lastPosition = max(lastPosition, position)
     }
 
     /// The accepted submission that stands for `key`, if any.
-    public func accepted(for key: SubmissionKey) -> AcceptedSubmission? { places[key].map { standing[$0] } }
+    public func accepted(for key: SubmissionKey) -> AcceptedSubmission? {
+        cells.number(of: key).flatMap(place(of:)).map { standing[$0] }
+    }
 
     /// Every submission that stands, in no particular order.
     public var accepted: [AcceptedSubmission] { standing }
 
-    /// Makes `entry` the submission that stands for its key.
-    private mutating func place(_ entry: AcceptedSubmission) {
-        if let place = places[entry.submission.key] {
+    private func place(of cell: Int) -> Int? {
+        places[cell] == Self.noPlace ? nil : places[cell]
+    }
+
+    /// Makes `entry` the submission that stands in `cell`, its key's.
+    private mutating func place(_ entry: AcceptedSubmission, at cell: Int) {
+        if let place = place(of: cell) {
             standing[place] = entry
         } else {
-            places[entry.submission.key] = standing.count
+            places[cell] = standing.count
             standing.append(entry)
         }
     }
 
     /// Takes away the submission that stands for `key`, if any (the last one takes its place).
     private mutating func remove(_ key: SubmissionKey) -> AcceptedSubmission? {
-        guard let place = places.removeValue(forKey: key) else { return nil }
+        guard let cell = cells.number(of: key), let place = place(of: cell) else { return nil }
+        places[cell] = Self.noPlace
         let removed = standing[place]
         let last = standing.removeLast()
-        if place < standing.count {
+        if place < standing.count, let lastCell = cells.number(of: last.submission.key) {
             standing[place] = last
-            places[last.submission.key] = place
+            places[lastCell] = place
         }
         return removed
     }
@@ -104,7 +126,11 @@ public struct Ledger: Sendable {
         case .failure(let rejection): return .rejected(rejection)
         case .success(let parsed): value = parsed
         }
-        if let standing = accepted(for: submission.key) {
+        guard let cell = cells.number(of: submission.key) else {
+            return .rejected(.invalid("\(submission.key) is not a cell of campaign \(catalog.campaign)"))
+        }
+        if let place = place(of: cell) {
+            let standing = standing[place]
             if standing.submission.hasSameContent(as: submission) {
                 return .duplicate(of: standing)
             }
@@ -116,7 +142,7 @@ public struct Ledger: Sendable {
         }
         lastPosition += 1
         let entry = AcceptedSubmission(submission: submission, value: value, position: lastPosition)
-        place(entry)
+        place(entry, at: cell)
         return .accepted(entry)
     }
 

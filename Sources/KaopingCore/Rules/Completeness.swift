@@ -42,14 +42,9 @@ public struct Completeness: Hashable, Sendable {
 }
 
 extension Catalog {
-    /// How many cells the campaign expects: as many as ``expectedCells(roster:)`` lists, without listing them.
-    public func expectedCellCount(roster: Roster) -> Int {
-        let perDistrict = districtIndicators.reduce(0) { $0 + ($1.scope == .hotline ? hotline.periods.count : 1) }
-        return districts.count * perDistrict + roster.workers.count * workerIndicators.count
-    }
-
     /// Every cell the campaign expects, in catalog order: for each district its district indicators (hotline as
-    /// one cell per month), then for each worker of the roster its worker indicators.
+    /// one cell per month), then for each worker of the roster its worker indicators (``CellIndex`` numbers them
+    /// in this order without listing them).
     public func expectedCells(roster: Roster) -> [Completeness.Cell] {
         var cells: [Completeness.Cell] = []
         for district in districts {

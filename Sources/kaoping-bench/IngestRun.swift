@@ -39,6 +39,9 @@ struct CityCampaign: @unchecked Sendable {
     let keyringPath: String
     /// Signed envelopes, in a realistic order: departments interleaved.
     let envelopes: [Data]
+    /// Each envelope's SHA-256 (which its receipt names) cut to 8 bytes: how a sender finds a receipt's send time
+    /// without hashing during the run.
+    let receiptKeys: [UInt64]
 
     init(districts: Int, workersPerDistrict: Int) throws {
         folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("kaoping-bench-\(UUID().uuidString.prefix(8))")
@@ -117,6 +120,12 @@ struct CityCampaign: @unchecked Sendable {
             signed.withLock { $0[slice] = envelopes }
         }
         envelopes = signed.withLock { parts in (0..<slices.count).flatMap { parts[$0]! } }
+        receiptKeys = envelopes.map { Self.receiptKey($0.sha256) }
+    }
+
+    /// The first 8 bytes of an envelope hash.
+    static func receiptKey(_ hash: Data) -> UInt64 {
+        hash.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
     }
 }
 
@@ -146,46 +155,47 @@ struct IngestRun {
         let context = try Context()
         var run = IngestRun()
 
-        // Receipt arrival times by ledger position, for the feed latency.
+        // The feed's updates as they arrive (ledger position, time); compared with the receipts' arrival times
+        // once the run is over, so that no lock is shared during it.
         let total = campaign.envelopes.count
-        let arrival = Shared<[UInt64]>(Array(repeating: 0, count: total + 2))
-        let feedLatency = Shared(Histogram<UInt64>(highestTrackableValue: 600_000_000))
+        let updates = Shared<[(position: Int, at: UInt64)]>([])
         let feedDone = Atomic<Bool>(false)
         let lastSeenPosition = Atomic<Int>(0)
+        let feedStopped = DispatchSemaphore(value: 0)
         let feedEndpoint = aggregator.endpoints["feed"]!
         let feedThread = Thread {
             guard let sub = try? Socket(context: context, type: .sub) else { return }
             try? sub.set(.subscribe(Data("update".utf8)))
             try? sub.connect(feedEndpoint)
+            var seen: [(position: Int, at: UInt64)] = []
             while !feedDone.load(ordering: .relaxed) {
                 guard let message = try? sub.receive(timeout: 200), message.frames.count == 3 else { continue }
                 let now = DispatchTime.now().uptimeNanoseconds
                 let position = ledgerPosition(in: message.frames[2])
                 lastSeenPosition.store(position, ordering: .relaxed)
-                let sent = arrival.withLock { position < $0.count ? $0[position] : 0 }
-                if sent > 0, now > sent {
-                    _ = feedLatency.withLock { $0.record((now - sent) / 1000) }
-                }
+                seen.append((position, now))
             }
+            updates.withLock { $0 = seen }
             sub.close(linger: 0)
+            feedStopped.signal()
         }
         feedThread.start()
         usleep(300_000)
 
         let fullCount = total * 2 / 3
         let (aggregatorBefore, ownBefore, started) = (aggregator.cpuSeconds, loadGeneratorCPUSeconds, DispatchTime.now())
-        let (rate, full, fullRefused) = try deliver(
-            Array(campaign.envelopes[0..<fullCount]), context: context, endpoint: aggregator.endpoints["ingest"]!,
-            senders: options.senders, window: options.window, interval: nil, arrival: arrival)
+        let (rate, full, fullRefused, fullArrivals) = try deliver(
+            campaign, 0..<fullCount, context: context, endpoint: aggregator.endpoints["ingest"]!,
+            senders: options.senders, window: options.window, interval: nil)
         let elapsed = Bench.seconds(since: started)
         run.aggregatorCores = (aggregator.cpuSeconds - aggregatorBefore) / elapsed
         run.loadGeneratorCores = (loadGeneratorCPUSeconds - ownBefore) / elapsed
         run.receiptsPerSecond = rate
         run.fullLoad = Percentiles(full)
         let perSenderInterval = Double(options.senders) / (rate / 2)
-        let (_, half, halfRefused) = try deliver(
-            Array(campaign.envelopes[fullCount...]), context: context, endpoint: aggregator.endpoints["ingest"]!,
-            senders: options.senders, window: options.window, interval: perSenderInterval, arrival: arrival)
+        let (_, half, halfRefused, halfArrivals) = try deliver(
+            campaign, fullCount..<total, context: context, endpoint: aggregator.endpoints["ingest"]!,
+            senders: options.senders, window: options.window, interval: perSenderInterval)
         run.halfLoad = Percentiles(half)
         // Figures of a load the aggregator refused would not be those of a city's ingest.
         let refused = fullRefused + halfRefused
@@ -197,7 +207,8 @@ struct IngestRun {
         let deadline = Date().addingTimeInterval(30)
         while lastSeenPosition.load(ordering: .relaxed) < total, Date() < deadline { usleep(50_000) }
         feedDone.store(true, ordering: .relaxed)
-        run.feed = feedLatency.withLock { Percentiles($0) }
+        feedStopped.wait()
+        run.feed = Percentiles(feedLatency(updates: updates.withLock { $0 }, receipts: fullArrivals + halfArrivals))
         run.peakRSSMegabytes = Double(aggregator.peakResidentKilobytes) / 1024
         run.storeMegabytes = Double(
             ["", "-wal", "-shm"].compactMap {
@@ -220,60 +231,85 @@ struct IngestRun {
         return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
-    /// Sends `envelopes` over `senders` DEALERs with at most `window` in flight each (and, with `interval`, at most
-    /// one send per interval each); returns receipts per second and the receipt latency histogram (µs).
+    /// Sends the campaign's envelopes in `range` over `senders` DEALERs with at most `window` in flight each (and,
+    /// with `interval`, at most one send per interval each); returns receipts per second, the receipt latency
+    /// histogram (µs), the refusals, and when each receipt arrived (ledger position, time). Each sender keeps its own
+    /// figures until it is done: a lock shared by the senders cost the load generator a third of its CPU.
     static func deliver(
-        _ envelopes: [Data], context: Context, endpoint: String, senders: Int, window: Int, interval: Double?,
-        arrival: Shared<[UInt64]>
-    ) throws -> (Double, Histogram<UInt64>, Refusals) {
-        let latency = Shared(Histogram<UInt64>(highestTrackableValue: 600_000_000))
-        let refusals = Shared(Refusals())
+        _ campaign: CityCampaign, _ range: Range<Int>, context: Context, endpoint: String, senders: Int, window: Int,
+        interval: Double?
+    ) throws -> (Double, Histogram<UInt64>, Refusals, [(position: Int, at: UInt64)]) {
+        struct Figures {
+            var latency = Histogram<UInt64>(highestTrackableValue: 600_000_000)
+            var refusals = Refusals()
+            var arrivals: [(position: Int, at: UInt64)] = []
+        }
+        let figures = Shared<[Figures]>([])
         let group = DispatchGroup()
         let start = DispatchTime.now()
         for sender in 0..<senders {
-            let mine = stride(from: sender, to: envelopes.count, by: senders).map { envelopes[$0] }
+            let mine = Array(stride(from: range.lowerBound + sender, to: range.upperBound, by: senders))
             group.enter()
             Thread {
                 defer { group.leave() }
                 guard let dealer = try? Socket(context: context, type: .dealer) else { return }
                 try? dealer.set(.receiveHighWaterMark(0))
                 try? dealer.connect(endpoint)
-                var sentAt: [Data: UInt64] = [:]
+                var sentAt: [UInt64: UInt64] = [:]
+                sentAt.reserveCapacity(window)
                 var next = 0
                 var received = 0
-                var local = Histogram<UInt64>(highestTrackableValue: 600_000_000)
+                var local = Figures()
+                local.arrivals.reserveCapacity(mine.count)
                 var nextSend = DispatchTime.now().uptimeNanoseconds
                 while received < mine.count {
                     let now = DispatchTime.now().uptimeNanoseconds
                     while next < mine.count, next - received < window, interval == nil || now >= nextSend {
-                        sentAt[mine[next].sha256] = DispatchTime.now().uptimeNanoseconds
-                        guard (try? dealer.send(Multipart([mine[next]]), timeout: 1_000)) != nil else { break }
+                        sentAt[campaign.receiptKeys[mine[next]]] = DispatchTime.now().uptimeNanoseconds
+                        guard (try? dealer.send(Multipart([campaign.envelopes[mine[next]]]), timeout: 1_000)) != nil
+                        else { break }
                         next += 1
                         if let interval { nextSend += UInt64(interval * 1e9) }
                     }
                     guard let message = try? dealer.receive(timeout: interval == nil ? 2_000 : 5),
                         let body = message.frames.last, let envelope = try? SignedEnvelope.decode(body),
                         let receipt = try? Kaoping_V1_Receipt(serializedBytes: envelope.payload),
-                        let sent = sentAt.removeValue(forKey: receipt.envelopeHash)
+                        let sent = sentAt.removeValue(forKey: CityCampaign.receiptKey(receipt.envelopeHash))
                     else { continue }
-                    let now2 = DispatchTime.now().uptimeNanoseconds
-                    local.record((now2 - sent) / 1000)
-                    if receipt.status != .accepted {
-                        refusals.withLock { $0.add("\(receipt.status): \(receipt.reason)") }
-                    }
-                    arrival.withLock { times in
-                        let position = Int(receipt.ledgerPosition)
-                        if position < times.count { times[position] = now2 }
-                    }
+                    let arrived = DispatchTime.now().uptimeNanoseconds
+                    local.latency.record((arrived - sent) / 1000)
+                    if receipt.status != .accepted { local.refusals.add("\(receipt.status): \(receipt.reason)") }
+                    local.arrivals.append((Int(receipt.ledgerPosition), arrived))
                     received += 1
                 }
-                latency.withLock { $0.add(local) }
+                figures.withLock { $0.append(local) }
                 dealer.close(linger: 0)
             }.start()
         }
         group.wait()
-        let rate = Double(envelopes.count) / Bench.seconds(since: start)
-        return (rate, latency.withLock { $0 }, refusals.withLock { $0 })
+        let rate = Double(range.count) / Bench.seconds(since: start)
+        var all = Figures()
+        for part in figures.withLock({ $0 }) {
+            all.latency.add(part.latency)
+            all.refusals = all.refusals + part.refusals
+            all.arrivals += part.arrivals
+        }
+        return (rate, all.latency, all.refusals, all.arrivals)
+    }
+
+    /// Feed latency (µs): for each update, the time from the arrival of the receipt of the last submission it
+    /// includes (its ledger position) to the update's own arrival; updates that came before that receipt are left
+    /// out.
+    static func feedLatency(
+        updates: [(position: Int, at: UInt64)], receipts: [(position: Int, at: UInt64)]
+    ) -> Histogram<UInt64> {
+        var arrival: [Int: UInt64] = [:]
+        for receipt in receipts { arrival[receipt.position] = receipt.at }
+        var latency = Histogram<UInt64>(highestTrackableValue: 600_000_000)
+        for update in updates {
+            if let receipt = arrival[update.position], update.at > receipt { latency.record((update.at - receipt) / 1000) }
+        }
+        return latency
     }
 
     /// Receipts that did not say `accepted`: how many, and the first one's words.

@@ -91,6 +91,30 @@ import ZeroMQ
         #expect(try fixture.store.standingSubmissions().map(\.position) == [2, 3])
     }
 
+    @Test func aStatusBeyondTheLimitOfBuildsIsAnsweredAtOnceThatTheAggregatorIsBusy() async throws {
+        let fixture = try KeeperFixture(statusBuildLimit: 0)
+        await fixture.keeper.process([
+            .control(try #require(RoutedRequest(Multipart([Data("operator".utf8), try fixture.status("s1")])))),
+        ])
+        // Answered within the batch: nothing was built off the keeper.
+        let message = try #require(fixture.replies.all.first)
+        let envelope = try SignedEnvelope.decode(try #require(message.frames.last))
+        #expect(SignedEnvelope.verify(envelope, with: fixture.aggregator.publicKey))
+        let reply = try Kaoping_V1_ControlReply(serializedBytes: envelope.payload)
+        #expect(reply.requestID == "s1" && !reply.ok && reply.result == nil)
+        #expect(reply.error.contains("already building 0 status replies; ask again in a few seconds"))
+    }
+
+    @Test func buildSlotsAreTakenUpToTheLimitAndGivenBack() {
+        let slots = BuildSlots(limit: 2)
+        #expect(slots.take() && slots.take())
+        #expect(!slots.take())
+        slots.give()
+        #expect(slots.take())
+        #expect(!slots.take())
+        #expect(!BuildSlots(limit: 0).take())
+    }
+
     @Test func aSubmissionCheckedBeforeItsKeyWasAddedIsVerifiedAgain() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("keeper-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -142,18 +166,7 @@ import ZeroMQ
 
     @Test func aStatusSeesTheBatchUpToItsPlace() async throws {
         let fixture = try KeeperFixture()
-        let (keeper, aggregator) = (fixture.keeper, fixture.aggregator)
-        func status(_ id: String) throws -> Data {
-            var request = Kaoping_V1_ControlRequest()
-            request.requestID = id
-            request.status = Kaoping_V1_StatusRequest()
-            var unsigned = Kaoping_V1_Envelope()
-            unsigned.version = SignedEnvelope.protocolVersion
-            unsigned.type = MessageType.control.rawValue
-            unsigned.campaign = "zhongshan-2023"
-            unsigned.payload = try request.serializedBytes()
-            return try unsigned.serializedBytes()
-        }
+        let (keeper, aggregator, status) = (fixture.keeper, fixture.aggregator, fixture.status)
         func routed(_ peer: String, _ body: Data) throws -> RoutedRequest {
             try #require(RoutedRequest(Multipart([Data(peer.utf8), body])))
         }
@@ -205,12 +218,12 @@ final class KeeperFixture: Sendable {
     let replies = Replies()
     let keeper: LedgerKeeper
 
-    init() throws {
+    init(statusBuildLimit: Int = 2) throws {
         store = try AggregatorStore(
             path: FileManager.default.temporaryDirectory.appendingPathComponent("keeper-\(UUID().uuidString).sqlite").path)
         keeper = try Self.keeper(
             store: store, aggregator: aggregator, submitters: [party, operatorKey], published: published,
-            replies: replies)
+            replies: replies, statusBuildLimit: statusBuildLimit)
     }
 
     /// Another keeper on the same store, as the daemon restarted would start.
@@ -222,14 +235,27 @@ final class KeeperFixture: Sendable {
 
     private static func keeper(
         store: AggregatorStore, aggregator: SigningIdentity, submitters: [SigningIdentity], published: PublishedState,
-        replies: Replies
+        replies: Replies, statusBuildLimit: Int = 2
     ) throws -> LedgerKeeper {
         try LedgerKeeper(
             catalog: .zhongshan2023, roster: .empty, identity: aggregator, store: store,
             keyring: Keyring(submitters.map { .init(submitter: $0.submitter, publicKey: $0.publicKey) }),
             keyringPath: nil, published: published, replies: ReplySink(ingest: replies.append, control: replies.append),
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), statusBuildLimit: statusBuildLimit,
             now: { Int64(Date().timeIntervalSince1970 * 1000) })
+    }
+
+    /// An unsigned status request (status needs no signature).
+    func status(_ id: String) throws -> Data {
+        var request = Kaoping_V1_ControlRequest()
+        request.requestID = id
+        request.status = Kaoping_V1_StatusRequest()
+        var unsigned = Kaoping_V1_Envelope()
+        unsigned.version = SignedEnvelope.protocolVersion
+        unsigned.type = MessageType.control.rawValue
+        unsigned.campaign = "zhongshan-2023"
+        unsigned.payload = try request.serializedBytes()
+        return try unsigned.serializedBytes()
     }
 
     /// The party office's signed score for party_building in D01.

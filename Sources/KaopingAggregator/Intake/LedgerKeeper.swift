@@ -85,15 +85,18 @@ actor LedgerKeeper {
     private nonisolated let precheckKeyring: Mutex<Keyring>
     /// The ledger position the scoreboard includes (the ledger runs ahead while a batch is being committed).
     private var scoredPosition: Int
+    /// Status replies being built off the keeper.
+    private nonisolated let statusBuilds: BuildSlots
     /// The last snapshot served, while the sequence stays the same.
     private var cachedSnapshot: (sequence: UInt64, body: Data)?
 
     init(
         catalog: Catalog, roster: Roster, identity: SigningIdentity, store: AggregatorStore, keyring: Keyring,
         keyringPath: String?, published: PublishedState, replies: ReplySink, logger: Logger,
-        transportAccess: TransportAccess? = nil, now: @escaping @Sendable () -> Int64
+        transportAccess: TransportAccess? = nil, statusBuildLimit: Int = 2, now: @escaping @Sendable () -> Int64
     ) throws {
         self.transportAccess = transportAccess
+        statusBuilds = BuildSlots(limit: statusBuildLimit)
         precheckKeyring = Mutex(keyring)
         self.catalog = catalog
         self.identity = identity
@@ -601,11 +604,23 @@ extension LedgerKeeper {
     /// Builds, seals and sends a status reply off the keeper: for a city it lists a hundred thousand cells and takes
     /// a good part of a second, which batches would otherwise wait for. Replies to later requests may overtake it
     /// (they carry their request ids); one still being built at shutdown is not sent (it changes nothing: ask again).
-    /// `batch`: the scoreboard changes of the request's batch, which the keeper's scoreboard does not follow yet.
+    /// At most `statusBuildLimit` are built at once; a request beyond them is answered at once that the aggregator
+    /// is busy. `batch`: the scoreboard changes of the request's batch, which the keeper's scoreboard does not follow yet.
     private func answer(_ request: StatusRequest, to peer: RoutedRequest, batch: [ScoreboardChange]) {
         let (catalog, identity, replies, sequence) = (catalog, identity, replies, published.sequence)
-        let (board, before) = (scoreboard, batch.prefix(request.changesBefore))
+        guard statusBuilds.take() else {
+            var reply = Kaoping_V1_ControlReply()
+            reply.requestID = request.requestID
+            reply.error =
+                "the aggregator is already building \(statusBuilds.limit) status replies; ask again in a few seconds "
+                + "(to follow the campaign on a screen, use `kaoping watch`)"
+            // Signing with a valid in-memory key and serializing a plain message cannot fail.
+            let sealed = try! SignedEnvelope.seal(reply, type: .controlReply, campaign: catalog.campaign, by: identity)
+            return replies.control(peer.reply(sealed))
+        }
+        let (board, before, slots) = (scoreboard, batch.prefix(request.changesBefore), statusBuilds)
         Task.detached {
+            defer { slots.give() }
             var board = board
             for change in before { Self.follow(change, on: &board) }
             var reply = Kaoping_V1_ControlReply()

@@ -84,7 +84,8 @@ enum Bench {
                     + "cores busy: aggregator %.2f (%.0f µs per receipt), load %.2f",
                 run + 1, result.receiptsPerSecond, result.fullLoad.p50, result.fullLoad.p99, result.fullLoad.p999,
                 result.halfLoad.p99, result.feed.p50, result.feed.p99, result.peakRSSMegabytes, result.restartSeconds,
-                result.restartPeakRSSMegabytes, result.aggregatorCores, result.aggregatorMicrosecondsPerReceipt, result.loadGeneratorCores))
+                result.restartPeakRSSMegabytes, result.aggregatorCores, result.aggregatorMicrosecondsPerReceipt,
+                result.loadGeneratorCores))
             runs.append(result)
         }
         let receipts = median(runs.map(\.receiptsPerSecond))

@@ -241,8 +241,8 @@ final class KeeperFixture: Sendable {
             catalog: .zhongshan2023, roster: .empty, identity: aggregator, store: store,
             keyring: Keyring(submitters.map { .init(submitter: $0.submitter, publicKey: $0.publicKey) }),
             keyringPath: nil, published: published, replies: ReplySink(ingest: replies.append, control: replies.append),
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), statusBuildLimit: statusBuildLimit,
-            now: { Int64(Date().timeIntervalSince1970 * 1000) })
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+            statusBuildLimit: statusBuildLimit, now: { Int64(Date().timeIntervalSince1970 * 1000) })
     }
 
     /// An unsigned status request (status needs no signature).

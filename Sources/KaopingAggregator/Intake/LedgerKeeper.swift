@@ -605,7 +605,8 @@ extension LedgerKeeper {
     /// a good part of a second, which batches would otherwise wait for. Replies to later requests may overtake it
     /// (they carry their request ids); one still being built at shutdown is not sent (it changes nothing: ask again).
     /// At most `statusBuildLimit` are built at once; a request beyond them is answered at once that the aggregator
-    /// is busy. `batch`: the scoreboard changes of the request's batch, which the keeper's scoreboard does not follow yet.
+    /// is busy. `batch`: the scoreboard changes of the request's batch, which the keeper's scoreboard does not follow
+    /// yet.
     private func answer(_ request: StatusRequest, to peer: RoutedRequest, batch: [ScoreboardChange]) {
         let (catalog, identity, replies, sequence) = (catalog, identity, replies, published.sequence)
         guard statusBuilds.take() else {

@@ -27,7 +27,8 @@ public struct CellIndex: Sendable {
         self.offsets = offsets
         self.perDistrict = perDistrict
         perWorker = catalog.workerIndicators.count
-        periods = Dictionary(catalog.hotline.periods.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        periods = Dictionary(
+            catalog.hotline.periods.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         count = catalog.districts.count * perDistrict + roster.workers.count * perWorker
     }
 

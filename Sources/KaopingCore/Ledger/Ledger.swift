@@ -71,7 +71,8 @@ public struct Ledger: Sendable {
         }
         if let place = place(of: cell) {
             return Rejection(
-                .conflict, "two submissions stand for \(key) (positions \(standing[place].position) and \(entry.position))")
+                .conflict,
+                "two submissions stand for \(key) (positions \(standing[place].position) and \(entry.position))")
         }
         place(entry, at: cell)
         lastPosition = max(lastPosition, entry.position)
@@ -112,9 +113,9 @@ public struct Ledger: Sendable {
         places[cell] = Self.noPlace
         let removed = standing[place]
         let last = standing.removeLast()
-        if place < standing.count, let lastCell = cells.number(of: last.submission.key) {
+        if place < standing.count {
             standing[place] = last
-            places[lastCell] = place
+            places[cells.number(of: last.submission.key)!] = place  // it was placed by its cell's number
         }
         return removed
     }

@@ -238,6 +238,8 @@ struct AgentProcessTests {
         let oneRows = one.out.split(separator: "\n").filter { $0.hasPrefix("居民区") }
         #expect(oneRows.map { $0.split(separator: " ")[0] } == ["居民区", "居民区03"])
         #expect(one.out.contains("owed: cells of D03 only"))
+        // Asked for narrowed (D03's cells and every district's counts), the row reads as in the whole status.
+        #expect(oneRows.last.map(String.init) == d03)
         // Mistakes are named before anything is asked of the aggregator.
         let typo = try Self.run("kaoping", ["status", "--control", harness.endpoint("control"), "--district", "D3"])
         #expect(typo.status != 0 && typo.err.contains("district 'D3' is not in zhongshan-2023"))

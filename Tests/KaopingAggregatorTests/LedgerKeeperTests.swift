@@ -91,6 +91,49 @@ import ZeroMQ
         #expect(try fixture.store.standingSubmissions().map(\.position) == [2, 3])
     }
 
+    @Test func aNarrowedStatusListsTheCellsOfTheDistrictsAskedForAndEveryDistrictsCounts() async throws {
+        let fixture = try KeeperFixture()
+        func routed(_ peer: String, _ body: Data) throws -> RoutedRequest {
+            try #require(RoutedRequest(Multipart([Data(peer.utf8), body])))
+        }
+        var asked = Kaoping_V1_StatusRequest()
+        asked.districts = ["D05"]
+        asked.mostMissing = 2
+        var unknown = Kaoping_V1_StatusRequest()
+        unknown.districts = ["D05", "D99"]
+        await fixture.keeper.process([
+            .ingest(try routed("agent", try fixture.partyBuildingOfD01())),
+            .control(try routed("narrowed", try fixture.status("s1", asked))),
+            .control(try routed("unknown", try fixture.status("s2", unknown))),
+            .control(try routed("whole", try fixture.status("s3"))),
+        ])
+        let deadline = Date().addingTimeInterval(10)
+        while fixture.replies.all.count < 4, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        var answers: [String: Kaoping_V1_ControlReply] = [:]
+        for message in fixture.replies.all where message.frames.first != Data("agent".utf8) {
+            let envelope = try SignedEnvelope.decode(try #require(message.frames.last), limit: Int.max)
+            answers[String(decoding: message.frames[0], as: UTF8.self)] = try Kaoping_V1_ControlReply(
+                serializedBytes: envelope.payload)
+        }
+        let narrowed = try #require(answers["narrowed"]?.status)
+        let whole = try #require(answers["whole"]?.status)
+        // D05, and the two missing the most: every district but D01 misses as many, so the first two of them.
+        #expect(Set(narrowed.missing.map(\.district)) == ["D02", "D03", "D05"])
+        let expected = whole.missing.filter { ["D02", "D03", "D05"].contains($0.district) }
+        #expect(narrowed.missing.map(\.indicator) == expected.map(\.indicator))
+        #expect(narrowed.narrowed && !whole.narrowed && !narrowed.hasRanking && whole.hasRanking)
+        #expect(narrowed.districts.map(\.district) == Catalog.zhongshan2023.districts.map(\.id))
+        #expect(whole.districts.isEmpty)
+        let counts = Dictionary(grouping: whole.missing, by: \.district).mapValues(\.count)
+        #expect(narrowed.districts.allSatisfy { Int($0.missing) == counts[$0.district] && $0.workers == 0 })
+        #expect(narrowed.districts[0].missing + 1 == narrowed.districts[1].missing)
+        // What does not depend on the narrowing is the same.
+        #expect(narrowed.cellsFilled == 1 && narrowed.cellsExpected == whole.cellsExpected)
+        #expect(narrowed.submitters == whole.submitters)
+        let refused = try #require(answers["unknown"])
+        #expect(!refused.ok && refused.error.contains("district 'D99' is not in zhongshan-2023"))
+    }
+
     @Test func aStatusBeyondTheLimitOfBuildsIsAnsweredAtOnceThatTheAggregatorIsBusy() async throws {
         let fixture = try KeeperFixture(statusBuildLimit: 0)
         await fixture.keeper.process([
@@ -166,7 +209,8 @@ import ZeroMQ
 
     @Test func aStatusSeesTheBatchUpToItsPlace() async throws {
         let fixture = try KeeperFixture()
-        let (keeper, aggregator, status) = (fixture.keeper, fixture.aggregator, fixture.status)
+        let (keeper, aggregator) = (fixture.keeper, fixture.aggregator)
+        func status(_ id: String) throws -> Data { try fixture.status(id) }
         func routed(_ peer: String, _ body: Data) throws -> RoutedRequest {
             try #require(RoutedRequest(Multipart([Data(peer.utf8), body])))
         }
@@ -246,10 +290,10 @@ final class KeeperFixture: Sendable {
     }
 
     /// An unsigned status request (status needs no signature).
-    func status(_ id: String) throws -> Data {
+    func status(_ id: String, _ asked: Kaoping_V1_StatusRequest = .init()) throws -> Data {
         var request = Kaoping_V1_ControlRequest()
         request.requestID = id
-        request.status = Kaoping_V1_StatusRequest()
+        request.status = asked
         var unsigned = Kaoping_V1_Envelope()
         unsigned.version = SignedEnvelope.protocolVersion
         unsigned.type = MessageType.control.rawValue

@@ -68,6 +68,43 @@ import Testing
         #expect(!lines.contains { $0.hasPrefix("…") })
     }
 
+    @Test func aNarrowedReplyIsShownByItsCountsPerDistrict() {
+        func cell(_ indicator: String, _ district: String, worker: String = "", period: String = "")
+            -> Kaoping_V1_MissingCell
+        {
+            var cell = Kaoping_V1_MissingCell()
+            (cell.indicator, cell.district, cell.worker, cell.period) = (indicator, district, worker, period)
+            cell.owner = "leader:\(district)"
+            return cell
+        }
+        var status = Self.status()
+        (status.cellsExpected, status.cellsFilled, status.narrowed) = (100, 90, true)
+        // The cells of the five districts missing the most only (C15's one is not listed), and no ranking: the
+        // workers come from the counts.
+        status.missing = [
+            cell("party_building", "C3"), cell("worker_leader_review", "C3", worker: "W3a"),
+            cell("visits", "C7"),
+            cell("party_building", "C9"), cell("visits", "C9"), cell("hotline", "C9", period: "2023-01"),
+            cell("hotline", "C9", period: "2023-02"), cell("visits", "C11"), cell("visits", "C13"),
+        ]
+        status.districts = (1...60).map { number in
+            var row = Kaoping_V1_DistrictCompleteness()
+            row.district = "C\(number)"
+            row.missing = [3: 2, 7: 1, 9: 4, 11: 1, 13: 1, 15: 1][number] ?? 0
+            row.workers = number == 3 ? 2 : 0
+            return row
+        }
+        let lines = StatusView(
+            status: status, catalog: Self.catalog, silentAfterHours: 24, now: Date(), rowLimit: 5
+        ).render().split(separator: "\n").map(String.init)
+        let rows = lines.filter { $0.hasPrefix("社区") }
+        let names = rows.map { String($0.split(separator: " ")[0]) }
+        #expect(names == ["社区9", "社区3", "社区7", "社区11", "社区13"])
+        #expect(rows[1].hasSuffix("3/4") && rows[0].contains("10/12"))
+        #expect(lines.contains { $0.hasPrefix("… 55 more districts not shown (54 complete)") })
+        #expect(lines.contains("city-2023: 90 of 100 cells filled — provisional, 10 missing"))
+    }
+
     @Test func aDistrictShowsItsRowAndWhoOwesItWhat() throws {
         let lines = view(districts: ["C3"])
         #expect(lines.filter { $0.hasPrefix("社区") }.map { String($0.split(separator: " ")[0]) } == ["社区3"])

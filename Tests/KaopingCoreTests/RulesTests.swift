@@ -233,6 +233,31 @@ import Testing
 
     // MARK: §4/§7 provisional, final and completeness
 
+    @Test func eachDistrictsCountsAndCellsAgreeWithTheWholeList() {
+        let roster = F.roster(perDistrict: 2)
+        var generator = SplitMix64(seed: 11)
+        // A third of a campaign left out, district cells, hotline months and worker reviews alike.
+        let partial = F.completeCampaign(roster: roster, generator: &generator).enumerated()
+            .filter { $0.offset % 3 != 0 }.map(\.element)
+        var ledger = Ledger(catalog: .zhongshan2023, roster: roster)
+        for submission in partial { _ = ledger.submit(submission) }
+        let board = Scoreboard(ledger: ledger)
+        let all = board.completeness(detailed: true).missing
+        let counts = Dictionary(grouping: all, by: \.key.district).mapValues(\.count)
+        let districts = board.districtCompleteness()
+        #expect(districts.map(\.district) == Catalog.zhongshan2023.districts.map(\.id))
+        #expect(districts.map(\.missing) == districts.map { counts[$0.district, default: 0] })
+        #expect(districts.allSatisfy { $0.workers == 2 } && districts.contains { $0.missing > 0 })
+        let some: Set = ["D07", "D03"]
+        let cells = board.missingCells(ofDistricts: some.union(["D99"]))
+        #expect(Set(cells) == Set(all.filter { some.contains($0.key.district) }))
+        #expect(cells.count == all.count { some.contains($0.key.district) })
+        // By district in catalog order; each district's own cells before its workers'.
+        #expect(cells.map(\.key.district) == cells.map(\.key.district).sorted())
+        let d03 = cells.filter { $0.key.district == "D03" }
+        #expect(d03.map(\.key.worker.isEmpty) == d03.map(\.key.worker.isEmpty).sorted { $0 && !$1 })
+    }
+
     @Test func completenessCountsEveryExpectedCellAndWhoOwesIt() {
         let roster = F.roster(perDistrict: 2)
         var generator = SplitMix64(seed: 7)

@@ -483,11 +483,16 @@ extension LedgerKeeper {
         else {
             return fail("expected a version \(SignedEnvelope.protocolVersion) 'control' envelope for \(catalog.campaign)")
         }
-        func status() -> StatusRequest {
-            StatusRequest(controlRequest.requestID, state, changesBefore: effects.changes.count, at: at)
+        func status(_ asked: Kaoping_V1_StatusRequest) {
+            if let unknown = asked.districts.first(where: { catalog.district($0) == nil }) {
+                return fail("district '\(unknown)' is not in \(catalog.campaign); ask for districts of the campaign")
+            }
+            let status = StatusRequest(
+                controlRequest.requestID, asked, state, changesBefore: effects.changes.count, at: at)
+            effects.statusRequests.append((request, status))
         }
-        if case .status = controlRequest.request, envelope.signature.isEmpty {
-            return effects.statusRequests.append((request, status()))
+        if case .status(let asked) = controlRequest.request, envelope.signature.isEmpty {
+            return status(asked)
         }
         guard let key = state.keyring.entry(KeyID(rawValue: envelope.keyID)),
             SignedEnvelope.verify(envelope, with: key.publicKey)
@@ -515,8 +520,8 @@ extension LedgerKeeper {
             envelopeHash: request.body.sha256)
 
         switch controlRequest.request {
-        case .status:
-            return effects.statusRequests.append((request, status()))
+        case .status(let asked):
+            return status(asked)
         case .reopen(let reopen):
             let submissionKey = SubmissionKey(
                 campaign: catalog.campaign, indicator: reopen.indicator, district: reopen.district,
@@ -584,6 +589,10 @@ extension LedgerKeeper {
     /// what they change of the scoreboard's rows (a city's ledger, copied instead, was a hundred thousand entries).
     struct StatusRequest: Sendable {
         let requestID: String
+        /// Narrowed to these districts' missing cells and the `mostMissing` districts missing the most; every
+        /// missing cell and the ranking when neither is set.
+        let districts: Set<String>
+        let mostMissing: Int
         /// How many of its batch's scoreboard changes came before it.
         let changesBefore: Int
         let ledgerPosition: Int
@@ -591,8 +600,10 @@ extension LedgerKeeper {
         let outcomes: [String: [String: Int]]
         let at: Int64
 
-        init(_ requestID: String, _ state: State, changesBefore: Int, at: Int64) {
+        init(_ requestID: String, _ asked: Kaoping_V1_StatusRequest, _ state: State, changesBefore: Int, at: Int64) {
             self.requestID = requestID
+            districts = Set(asked.districts)
+            mostMissing = Int(asked.mostMissing)
             self.changesBefore = changesBefore
             ledgerPosition = state.ledger.lastPosition
             lastSeen = state.lastSeen
@@ -638,13 +649,33 @@ extension LedgerKeeper {
     private static func status(
         _ request: StatusRequest, board: Scoreboard, catalog: Catalog, feedSequence: UInt64
     ) -> Kaoping_V1_StatusReply {
-        let standings = board.standings(detailed: true, flaggingHotline: false)
+        let narrowed = !request.districts.isEmpty || request.mostMissing > 0
+        // A narrowed reply carries no ranking: the standings (every row, sorted) are built only for a whole one.
+        let standings = narrowed ? nil : board.standings(detailed: true, flaggingHotline: false)
+        let completeness = standings?.completeness ?? board.completeness()
         var reply = Kaoping_V1_StatusReply()
         reply.campaign = catalog.campaign
-        reply.cellsExpected = UInt32(standings.completeness.expected)
-        reply.cellsFilled = UInt32(standings.completeness.filled)
-        reply.final = standings.isFinal
-        reply.missing = standings.completeness.missing.map { cell in
+        reply.cellsExpected = UInt32(completeness.expected)
+        reply.cellsFilled = UInt32(completeness.filled)
+        reply.final = completeness.isComplete
+        var missing = completeness.missing
+        if narrowed {
+            let districts = board.districtCompleteness()
+            // The named districts, and those missing the most (ties in catalog order).
+            let most = districts.indices.filter { districts[$0].missing > 0 }
+                .sorted { (-districts[$0].missing, $0) < (-districts[$1].missing, $1) }
+                .prefix(request.mostMissing).map { districts[$0].district }
+            missing = board.missingCells(ofDistricts: request.districts.union(most))
+            reply.narrowed = true
+            reply.districts = districts.map { district in
+                var row = Kaoping_V1_DistrictCompleteness()
+                row.district = district.district
+                row.missing = UInt32(district.missing)
+                row.workers = UInt32(district.workers)
+                return row
+            }
+        }
+        reply.missing = missing.map { cell in
             var missing = Kaoping_V1_MissingCell()
             missing.indicator = cell.key.indicator
             missing.district = cell.key.district
@@ -653,7 +684,7 @@ extension LedgerKeeper {
             missing.owner = cell.owner
             return missing
         }
-        let owed = Dictionary(uniqueKeysWithValues: standings.completeness.missingByOwner.map { ($0.owner, $0.count) })
+        let owed = Dictionary(uniqueKeysWithValues: completeness.missingByOwner.map { ($0.owner, $0.count) })
         var submitters = catalog.submitters.map { ($0.id, $0.name) }
         submitters += catalog.districts.map { (SubmitterReference.leaderID(of: $0.id), "\($0.name)正职") }
         reply.submitters = submitters.map { id, name in
@@ -676,7 +707,9 @@ extension LedgerKeeper {
         reply.rejections = rejections
         reply.ledgerPosition = UInt64(request.ledgerPosition)
         reply.feedSequence = feedSequence
-        reply.ranking = Kaoping_V1_Ranking(standings, ledgerPosition: request.ledgerPosition, updatedAt: request.at)
+        if let standings {
+            reply.ranking = Kaoping_V1_Ranking(standings, ledgerPosition: request.ledgerPosition, updatedAt: request.at)
+        }
         return reply
     }
 }

@@ -47,6 +47,14 @@ struct StatusCommand: ParsableCommand {
         }
         var request = Kaoping_V1_ControlRequest()
         request.status = Kaoping_V1_StatusRequest()
+        // The tables show some districts only: ask for theirs (a city's whole status is megabytes).
+        if !json, !all {
+            if !district.isEmpty {
+                request.status.districts = district
+            } else if catalog.districts.count > StatusView.defaultRowLimit {
+                request.status.mostMissing = UInt32(StatusView.defaultRowLimit)
+            }
+        }
         let status = try control.call(request, signed: control.key != nil).status
         if json {
             var options = JSONEncodingOptions()

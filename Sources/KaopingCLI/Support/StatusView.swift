@@ -6,7 +6,8 @@ import KaopingWire
 ///
 /// A city has thousands of districts: unless told otherwise (`rowLimit` nil), each table then lists only the rows
 /// that need attention first — the districts missing the most cells, the submitters owing the most — and says how
-/// many it left out. `districts` narrows both tables to some districts.
+/// many it left out. `districts` narrows both tables to some districts. A narrowed reply (which lists the missing
+/// cells of some districts only, with every district's counts) serves these tables as well as a whole one.
 struct StatusView {
     let status: Kaoping_V1_StatusReply
     let catalog: Catalog
@@ -28,20 +29,26 @@ struct StatusView {
     func matrix() -> String {
         var missingByDistrict: [String: [Kaoping_V1_MissingCell]] = [:]
         for cell in status.missing { missingByDistrict[cell.district, default: []].append(cell) }
+        // Counts per district and workers per district: given by a narrowed reply, counted from a whole one.
+        var missingCount = missingByDistrict.mapValues(\.count)
+        var workersPerDistrict = Dictionary(grouping: status.ranking.workers, by: \.district).mapValues(\.count)
+        if status.narrowed {
+            missingCount = Dictionary(status.districts.map { ($0.district, Int($0.missing)) }) { first, _ in first }
+            workersPerDistrict = Dictionary(status.districts.map { ($0.district, Int($0.workers)) }) { first, _ in first }
+        }
         let indicators = catalog.districtIndicators
         let workerIndicators = catalog.workerIndicators
         var table = TextTable(
             [.init("居民区")] + indicators.map { .init($0.shortLabel) }
                 + (workerIndicators.isEmpty ? [] : [.init("工作者评价", alignRight: true)]))
-        let workersPerDistrict = Dictionary(grouping: status.ranking.workers, by: \.district).mapValues(\.count)
         var shown = catalog.districts.filter { districts?.contains($0.id) ?? true }
         var note = ""
         if districts == nil, let rowLimit, shown.count > rowLimit {
-            let complete = shown.count { missingByDistrict[$0.id] == nil }
+            let complete = shown.count { (missingCount[$0.id] ?? 0) == 0 }
             // The most missing first; a stable sort keeps the catalog's order among equals.
             let order = Dictionary(uniqueKeysWithValues: shown.enumerated().map { ($1.id, $0) })
             shown.sort {
-                let (left, right) = (missingByDistrict[$0.id]?.count ?? 0, missingByDistrict[$1.id]?.count ?? 0)
+                let (left, right) = (missingCount[$0.id] ?? 0, missingCount[$1.id] ?? 0)
                 return left != right ? left > right : order[$0.id]! < order[$1.id]!
             }
             note = "… \(shown.count - rowLimit) more districts not shown (\(complete) complete); the \(rowLimit) "
@@ -72,7 +79,8 @@ struct StatusView {
 
     func summary() -> String {
         var out = "\(status.campaign): \(status.cellsFilled) of \(status.cellsExpected) cells filled"
-        out += status.final ? " — final\n" : " — provisional, \(status.missing.count) missing\n"
+        let missing = Int(status.cellsExpected) - Int(status.cellsFilled)
+        out += status.final ? " — final\n" : " — provisional, \(missing) missing\n"
         out += "ledger position \(status.ledgerPosition), feed sequence \(status.feedSequence)\n\n"
         // Owed cells: all of them, or those of the chosen districts.
         var owed = Dictionary(uniqueKeysWithValues: status.submitters.map { ($0.submitter, Int($0.owed)) })

@@ -41,29 +41,45 @@ public struct Completeness: Hashable, Sendable {
     public var missingCount: Int { expected - filled }
 }
 
+/// How many cells a district misses, its own and its workers', and how many workers it has.
+public struct DistrictCompleteness: Hashable, Sendable {
+    public let district: String
+    public let missing: Int
+    public let workers: Int
+
+    public init(district: String, missing: Int, workers: Int) {
+        self.district = district
+        self.missing = missing
+        self.workers = workers
+    }
+}
+
 extension Catalog {
     /// Every cell the campaign expects, in catalog order: for each district its district indicators (hotline as
     /// one cell per month), then for each worker of the roster its worker indicators (``CellIndex`` numbers them
     /// in this order without listing them).
     public func expectedCells(roster: Roster) -> [Completeness.Cell] {
-        var cells: [Completeness.Cell] = []
-        for district in districts {
-            for indicator in districtIndicators {
-                let periods = indicator.scope == .hotline ? hotline.periods : [""]
-                for period in periods {
-                    let key = SubmissionKey(
-                        campaign: campaign, indicator: indicator.id, district: district.id, period: period)
-                    cells.append(.init(key: key, owner: indicator.owner(district: district.id)))
-                }
+        districts.flatMap { expectedCells(ofDistrict: $0.id) } + roster.workers.flatMap(expectedCells(ofWorker:))
+    }
+
+    /// A district's own cells: its district indicators, the hotline as one cell per month.
+    public func expectedCells(ofDistrict district: String) -> [Completeness.Cell] {
+        districtIndicators.flatMap { indicator in
+            (indicator.scope == .hotline ? hotline.periods : [""]).map { period in
+                Completeness.Cell(
+                    key: SubmissionKey(campaign: campaign, indicator: indicator.id, district: district, period: period),
+                    owner: indicator.owner(district: district))
             }
         }
-        for worker in roster.workers {
-            for indicator in workerIndicators {
-                let key = SubmissionKey(
-                    campaign: campaign, indicator: indicator.id, district: worker.district, worker: worker.id)
-                cells.append(.init(key: key, owner: indicator.owner(district: worker.district)))
-            }
+    }
+
+    /// A worker's cells: the worker indicators.
+    public func expectedCells(ofWorker worker: Worker) -> [Completeness.Cell] {
+        workerIndicators.map { indicator in
+            Completeness.Cell(
+                key: SubmissionKey(
+                    campaign: campaign, indicator: indicator.id, district: worker.district, worker: worker.id),
+                owner: indicator.owner(district: worker.district))
         }
-        return cells
     }
 }

@@ -240,6 +240,36 @@ public struct Scoreboard: Sendable {
             hotlineFlags: detailed && flaggingHotline ? hotlineFlags() : [])
     }
 
+    /// Each district's missing cells (its own and its workers') and workers, in catalog order: what an operator of a
+    /// city sees first, without listing a hundred thousand cells.
+    public func districtCompleteness() -> [DistrictCompleteness] {
+        catalog.districts.indices.map { position in
+            var missing = 0
+            for indicator in districtIndicators {
+                switch indicator.scope {
+                case .hotline: missing += catalog.hotline.periods.count - hotlineRates[position].count
+                case .district: missing += districtValues[position][indicator.id] == nil ? 1 : 0
+                case .worker: break
+                }
+            }
+            for worker in districtWorkers[position] {
+                missing += workerIndicators.count { workerValues[worker][$0.id] == nil }
+            }
+            return DistrictCompleteness(
+                district: catalog.districts[position].id, missing: missing, workers: districtWorkers[position].count)
+        }
+    }
+
+    /// The missing cells of some districts (ids of the catalog; others are ignored), in catalog order of the
+    /// districts: each district's own cells, then its workers'.
+    public func missingCells(ofDistricts ids: Set<String>) -> [Completeness.Cell] {
+        catalog.districts.indices.filter { ids.contains(catalog.districts[$0].id) }.flatMap { position in
+            let own = catalog.expectedCells(ofDistrict: catalog.districts[position].id)
+            let workers = districtWorkers[position].flatMap { catalog.expectedCells(ofWorker: roster.workers[$0]) }
+            return (own + workers).filter { !isFilled($0.key) }
+        }
+    }
+
     /// What changed since the previous update (or since the start): the rows whose own data or total changed, with
     /// their rank and grade now; the grade boundaries every other row is graded by now; and completeness.
     public mutating func update() -> StandingsUpdate {
@@ -265,7 +295,8 @@ public struct Scoreboard: Sendable {
         Completeness.Owed(owner: owner, count: expectedPerOwner[owner, default: 0] - filledPerOwner[owner, default: 0])
     }
 
-    private func completeness(detailed: Bool) -> Completeness {
+    /// Completeness: counts, owed cells per owner, and with `detailed` every missing cell.
+    public func completeness(detailed: Bool = false) -> Completeness {
         Completeness(
             expected: expectedCount, filled: filledCount,
             missingByOwner: owners.map(owed).filter { $0.count > 0 },

@@ -81,10 +81,19 @@ public nonisolated struct Kaoping_V1_ControlRequest: Sendable {
   public init() {}
 }
 
+/// With no field set, the reply lists every missing cell and carries the whole ranking: for a city, megabytes. A
+/// narrowed request (either field set) gets only the missing cells of the districts it names and of the
+/// `most_missing` districts missing the most (ties in catalog order), each district's counts (`districts`), and no
+/// ranking (the feed and the snapshot carry it).
 public nonisolated struct Kaoping_V1_StatusRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
+
+  /// District ids; an id the campaign does not have is refused.
+  public var districts: [String] = []
+
+  public var mostMissing: UInt32 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -290,6 +299,7 @@ public nonisolated struct Kaoping_V1_StatusReply: @unchecked Sendable {
     set {_uniqueStorage()._feedSequence = newValue}
   }
 
+  /// Not in a narrowed reply.
   public var ranking: Kaoping_V1_Ranking {
     get {_storage._ranking ?? Kaoping_V1_Ranking()}
     set {_uniqueStorage()._ranking = newValue}
@@ -299,11 +309,41 @@ public nonisolated struct Kaoping_V1_StatusReply: @unchecked Sendable {
   /// Clears the value of `ranking`. Subsequent reads from it will return its default value.
   public mutating func clearRanking() {_uniqueStorage()._ranking = nil}
 
+  /// Whether `missing` lists only some districts' cells (a narrowed request).
+  public var narrowed: Bool {
+    get {_storage._narrowed}
+    set {_uniqueStorage()._narrowed = newValue}
+  }
+
+  /// In a narrowed reply: every district, in catalog order, with how many cells it misses.
+  public var districts: [Kaoping_V1_DistrictCompleteness] {
+    get {_storage._districts}
+    set {_uniqueStorage()._districts = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct Kaoping_V1_DistrictCompleteness: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var district: String = String()
+
+  /// Missing cells of the district and of its workers.
+  public var missing: UInt32 = 0
+
+  /// Workers of the district in the roster.
+  public var workers: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 public nonisolated struct Kaoping_V1_ReopenReply: Sendable {
@@ -462,18 +502,34 @@ nonisolated extension Kaoping_V1_ControlRequest: SwiftProtobuf.Message, SwiftPro
 
 nonisolated extension Kaoping_V1_StatusRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".StatusRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}districts\0\u{3}most_missing\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    // Load everything into unknown fields
-    while try decoder.nextFieldNumber() != nil {}
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedStringField(value: &self.districts) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.mostMissing) }()
+      default: break
+      }
+    }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.districts.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.districts, fieldNumber: 1)
+    }
+    if self.mostMissing != 0 {
+      try visitor.visitSingularUInt32Field(value: self.mostMissing, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Kaoping_V1_StatusRequest, rhs: Kaoping_V1_StatusRequest) -> Bool {
+    if lhs.districts != rhs.districts {return false}
+    if lhs.mostMissing != rhs.mostMissing {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -806,7 +862,7 @@ nonisolated extension Kaoping_V1_SubmitterStatus: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Kaoping_V1_StatusReply: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".StatusReply"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}campaign\0\u{3}cells_expected\0\u{3}cells_filled\0\u{1}final\0\u{1}missing\0\u{1}submitters\0\u{1}rejections\0\u{3}ledger_position\0\u{3}feed_sequence\0\u{1}ranking\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}campaign\0\u{3}cells_expected\0\u{3}cells_filled\0\u{1}final\0\u{1}missing\0\u{1}submitters\0\u{1}rejections\0\u{3}ledger_position\0\u{3}feed_sequence\0\u{1}ranking\0\u{1}narrowed\0\u{1}districts\0")
 
   fileprivate class _StorageClass {
     var _campaign: String = String()
@@ -819,6 +875,8 @@ nonisolated extension Kaoping_V1_StatusReply: SwiftProtobuf.Message, SwiftProtob
     var _ledgerPosition: UInt64 = 0
     var _feedSequence: UInt64 = 0
     var _ranking: Kaoping_V1_Ranking? = nil
+    var _narrowed: Bool = false
+    var _districts: [Kaoping_V1_DistrictCompleteness] = []
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -839,6 +897,8 @@ nonisolated extension Kaoping_V1_StatusReply: SwiftProtobuf.Message, SwiftProtob
       _ledgerPosition = source._ledgerPosition
       _feedSequence = source._feedSequence
       _ranking = source._ranking
+      _narrowed = source._narrowed
+      _districts = source._districts
     }
   }
 
@@ -867,6 +927,8 @@ nonisolated extension Kaoping_V1_StatusReply: SwiftProtobuf.Message, SwiftProtob
         case 8: try { try decoder.decodeSingularUInt64Field(value: &_storage._ledgerPosition) }()
         case 9: try { try decoder.decodeSingularUInt64Field(value: &_storage._feedSequence) }()
         case 10: try { try decoder.decodeSingularMessageField(value: &_storage._ranking) }()
+        case 11: try { try decoder.decodeSingularBoolField(value: &_storage._narrowed) }()
+        case 12: try { try decoder.decodeRepeatedMessageField(value: &_storage._districts) }()
         default: break
         }
       }
@@ -909,6 +971,12 @@ nonisolated extension Kaoping_V1_StatusReply: SwiftProtobuf.Message, SwiftProtob
       try { if let v = _storage._ranking {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
       } }()
+      if _storage._narrowed != false {
+        try visitor.visitSingularBoolField(value: _storage._narrowed, fieldNumber: 11)
+      }
+      if !_storage._districts.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._districts, fieldNumber: 12)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -928,10 +996,52 @@ nonisolated extension Kaoping_V1_StatusReply: SwiftProtobuf.Message, SwiftProtob
         if _storage._ledgerPosition != rhs_storage._ledgerPosition {return false}
         if _storage._feedSequence != rhs_storage._feedSequence {return false}
         if _storage._ranking != rhs_storage._ranking {return false}
+        if _storage._narrowed != rhs_storage._narrowed {return false}
+        if _storage._districts != rhs_storage._districts {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kaoping_V1_DistrictCompleteness: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DistrictCompleteness"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}district\0\u{1}missing\0\u{1}workers\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.district) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.missing) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.workers) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.district.isEmpty {
+      try visitor.visitSingularStringField(value: self.district, fieldNumber: 1)
+    }
+    if self.missing != 0 {
+      try visitor.visitSingularUInt32Field(value: self.missing, fieldNumber: 2)
+    }
+    if self.workers != 0 {
+      try visitor.visitSingularUInt32Field(value: self.workers, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kaoping_V1_DistrictCompleteness, rhs: Kaoping_V1_DistrictCompleteness) -> Bool {
+    if lhs.district != rhs.district {return false}
+    if lhs.missing != rhs.missing {return false}
+    if lhs.workers != rhs.workers {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

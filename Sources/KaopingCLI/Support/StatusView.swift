@@ -83,7 +83,7 @@ struct StatusView {
         out += status.final ? " — final\n" : " — provisional, \(missing) missing\n"
         out += "ledger position \(status.ledgerPosition), feed sequence \(status.feedSequence)\n\n"
         // Owed cells: all of them, or those of the chosen districts.
-        var owed = Dictionary(uniqueKeysWithValues: status.submitters.map { ($0.submitter, Int($0.owed)) })
+        var owed = Dictionary(status.submitters.map { ($0.submitter, Int($0.owed)) }) { first, _ in first }
         if let districts {
             owed = [:]
             for cell in status.missing where districts.contains(cell.district) { owed[cell.owner, default: 0] += 1 }

@@ -240,6 +240,17 @@ struct AgentProcessTests {
         #expect(one.out.contains("owed: cells of D03 only"))
         // Asked for narrowed (D03's cells and every district's counts), the row reads as in the whole status.
         #expect(oneRows.last.map(String.init) == d03)
+        let narrowed = try Self.run(
+            "kaoping", ["status", "--control", harness.endpoint("control"), "--json", "--district", "D03"])
+        #expect(narrowed.status == 0, "\(narrowed.err)")
+        let reply = try #require(try JSONSerialization.jsonObject(with: Data(narrowed.out.utf8)) as? [String: Any])
+        let cells = try #require(reply["missing"] as? [[String: Any]])
+        #expect(!cells.isEmpty && cells.allSatisfy { $0["district"] as? String == "D03" })
+        #expect(reply["narrowed"] as? Bool == true && reply["ranking"] == nil)
+        #expect((reply["districts"] as? [Any])?.count == 22)
+        let unknown = try Self.run(
+            "kaoping", ["status", "--control", harness.endpoint("control"), "--json", "--district", "D3"])
+        #expect(unknown.status != 0 && unknown.err.contains("district 'D3' is not in zhongshan-2023"))
         // Mistakes are named before anything is asked of the aggregator.
         let typo = try Self.run("kaoping", ["status", "--control", harness.endpoint("control"), "--district", "D3"])
         #expect(typo.status != 0 && typo.err.contains("district 'D3' is not in zhongshan-2023"))

@@ -30,12 +30,12 @@ struct StatusView {
         var missingByDistrict: [String: [Kaoping_V1_MissingCell]] = [:]
         for cell in status.missing { missingByDistrict[cell.district, default: []].append(cell) }
         // Counts per district and workers per district: given by a narrowed reply, counted from a whole one.
-        var missingCount = missingByDistrict.mapValues(\.count)
-        var workersPerDistrict = Dictionary(grouping: status.ranking.workers, by: \.district).mapValues(\.count)
-        if status.narrowed {
-            missingCount = Dictionary(status.districts.map { ($0.district, Int($0.missing)) }) { first, _ in first }
-            workersPerDistrict = Dictionary(status.districts.map { ($0.district, Int($0.workers)) }) { first, _ in first }
-        }
+        let missingCount = status.narrowed
+            ? Dictionary(status.districts.map { ($0.district, Int($0.missing)) }) { first, _ in first }
+            : missingByDistrict.mapValues(\.count)
+        let workersPerDistrict = status.narrowed
+            ? Dictionary(status.districts.map { ($0.district, Int($0.workers)) }) { first, _ in first }
+            : Dictionary(grouping: status.ranking.workers, by: \.district).mapValues(\.count)
         let indicators = catalog.districtIndicators
         let workerIndicators = catalog.workerIndicators
         var table = TextTable(

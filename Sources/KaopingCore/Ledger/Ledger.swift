@@ -66,9 +66,7 @@ public struct Ledger: Sendable {
     /// was changed behind the ledger's back); the ledger is then unchanged.
     public mutating func restore(_ entry: AcceptedSubmission) -> Rejection? {
         let key = entry.submission.key
-        guard let cell = cells.number(of: key) else {
-            return .invalid("\(key) is not a cell of campaign \(catalog.campaign)")
-        }
+        guard let cell = cells.number(of: key) else { return notACell(key) }
         if let place = place(of: cell) {
             return Rejection(
                 .conflict,
@@ -92,6 +90,10 @@ public struct Ledger: Sendable {
 
     /// Every submission that stands, in no particular order.
     public var accepted: [AcceptedSubmission] { standing }
+
+    private func notACell(_ key: SubmissionKey) -> Rejection {
+        .invalid("\(key) is not a cell of campaign \(catalog.campaign)")
+    }
 
     private func place(of cell: Int) -> Int? {
         places[cell] == Self.noPlace ? nil : places[cell]
@@ -127,9 +129,7 @@ public struct Ledger: Sendable {
         case .failure(let rejection): return .rejected(rejection)
         case .success(let parsed): value = parsed
         }
-        guard let cell = cells.number(of: submission.key) else {
-            return .rejected(.invalid("\(submission.key) is not a cell of campaign \(catalog.campaign)"))
-        }
+        guard let cell = cells.number(of: submission.key) else { return .rejected(notACell(submission.key)) }
         if let place = place(of: cell) {
             let standing = standing[place]
             if standing.submission.hasSameContent(as: submission) {

@@ -244,14 +244,7 @@ public struct Scoreboard: Sendable {
     /// city sees first, without listing a hundred thousand cells.
     public func districtCompleteness() -> [DistrictCompleteness] {
         catalog.districts.indices.map { position in
-            var missing = 0
-            for indicator in districtIndicators {
-                switch indicator.scope {
-                case .hotline: missing += catalog.hotline.periods.count - hotlineRates[position].count
-                case .district: missing += districtValues[position][indicator.id] == nil ? 1 : 0
-                case .worker: break
-                }
-            }
+            var missing = missingCells(districtPosition: position).count
             for worker in districtWorkers[position] {
                 missing += workerIndicators.count { workerValues[worker][$0.id] == nil }
             }

@@ -199,11 +199,21 @@ public final class AggregatorStore: Sendable {
                                 district, worker, period, envelope, content_hash, receipt, committed_at_ms)
                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                             """
-                    ).execute(arguments: [
-                            stored.position, stored.submissionID, stored.submitter, stored.keyID, stored.key.campaign,
-                            stored.key.indicator, stored.key.district, stored.key.worker, stored.key.period,
-                            stored.envelope, stored.contentHash, stored.receipt, stored.committedAtMilliseconds,
-                        ])
+                    ).run {
+                        $0.bind(stored.position)
+                        $0.bind(stored.submissionID)
+                        $0.bind(stored.submitter)
+                        $0.bind(stored.keyID)
+                        $0.bind(stored.key.campaign)
+                        $0.bind(stored.key.indicator)
+                        $0.bind(stored.key.district)
+                        $0.bind(stored.key.worker)
+                        $0.bind(stored.key.period)
+                        $0.bind(stored.envelope)
+                        $0.bind(stored.contentHash)
+                        $0.bind(stored.receipt)
+                        $0.bind(stored.committedAtMilliseconds)
+                    }
                 case .void(let position, let reason, let by, let at):
                     try db.cachedStatement(
                         sql: """
@@ -234,10 +244,18 @@ public final class AggregatorStore: Sendable {
                                 reason, envelope_hash, hash)
                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                             """
-                    ).execute(arguments: [
-                            sequence, entry.atMilliseconds, entry.event, entry.submissionID, entry.submitter,
-                            entry.keyID, entry.subject, entry.reason, entry.envelopeHash, hash,
-                        ])
+                    ).run {
+                        $0.bind(sequence)
+                        $0.bind(entry.atMilliseconds)
+                        $0.bind(entry.event)
+                        $0.bind(entry.submissionID)
+                        $0.bind(entry.submitter)
+                        $0.bind(entry.keyID)
+                        $0.bind(entry.subject)
+                        $0.bind(entry.reason)
+                        $0.bind(entry.envelopeHash)
+                        $0.bind(hash)
+                    }
                     previous = hash
                 case .seen(let submitter, let at):
                     // Once per submitter and batch: the latest sign of life is all that is kept.
@@ -248,7 +266,10 @@ public final class AggregatorStore: Sendable {
                             INSERT INTO last_seen (submitter, at_ms) VALUES (?, ?)
                             ON CONFLICT(submitter) DO UPDATE SET at_ms = MAX(at_ms, excluded.at_ms)
                             """
-                    ).execute(arguments: [submitter, at])
+                    ).run {
+                        $0.bind(submitter)
+                        $0.bind(at)
+                    }
                 }
             }
         }

@@ -7,7 +7,7 @@ extension Array where Element: Sendable {
     func concurrentMap<Mapped: Sendable>(
         minimumPerLane: Int = 16, _ transform: @escaping @Sendable (Element) -> Mapped
     ) async -> [Mapped] {
-        let lanes = Swift.min(ProcessInfo.processInfo.activeProcessorCount, Swift.max(1, count / minimumPerLane))
+        let lanes = Swift.min(processors, Swift.max(1, count / minimumPerLane))
         guard lanes > 1 else { return map(transform) }
         return await withTaskGroup(of: [(Int, Mapped)].self) { group in
             for lane in 0..<lanes {
@@ -29,3 +29,7 @@ extension Array where Element: Sendable {
         }
     }
 }
+
+/// The processors this process may use, read once: Foundation reads it from files (the cgroup's CPU quota) on each
+/// call, and a map ran once per chunk of every batch.
+private let processors = ProcessInfo.processInfo.activeProcessorCount

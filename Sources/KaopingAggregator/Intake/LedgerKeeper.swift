@@ -267,8 +267,9 @@ actor LedgerKeeper {
     // MARK: - Ingest
 
     /// An envelope decoded, hashed and its signature checked ahead of the ledger, on all cores: the keeper, which
-    /// decides one submission after another, is left only what needs the ledger.
-    struct Prechecked: Sendable {
+    /// decides one submission after another, is left only what needs the ledger. A class: it travels through the
+    /// work queue into a batch, and a copy of a class is one reference count, not one per field.
+    final class Prechecked: Sendable {
         let envelope: Kaoping_V1_Envelope?
         let key: Keyring.Entry?
         let signatureValid: Bool

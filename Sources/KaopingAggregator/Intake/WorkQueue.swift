@@ -25,15 +25,21 @@ final class WorkQueue: Sendable {
         (signal, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Adds work; returns false (and drops it) when the queue is full or finished.
+    /// Adds work in order, as much as there is room for; drops (and counts) the rest when the queue is full, and
+    /// everything once it is finished. Returns how many were added.
     @discardableResult
-    func enqueue(_ work: Work) -> Bool {
-        let added = state.withLock { state in
-            guard !state.finished, state.items.count < capacity else { return false }
-            state.items.append(work)
-            return true
+    func enqueue(_ works: [Work]) -> Int {
+        let (added, wasEmpty) = state.withLock { state in
+            guard !state.finished else { return (0, false) }
+            let wasEmpty = state.items.isEmpty
+            let added = min(works.count, max(0, capacity - state.items.count))
+            if added > 0 { state.items.append(contentsOf: works.prefix(added)) }
+            return (added, wasEmpty)
         }
-        if added { continuation.yield() } else { dropped.add(1, ordering: .relaxed) }
+        // The keeper waits for a signal only once it has found the queue empty: work added to a queue that holds
+        // some will be taken without one.
+        if added > 0, wasEmpty { continuation.yield() }
+        if added < works.count { dropped.add(works.count - added, ordering: .relaxed) }
         return added
     }
 

@@ -28,7 +28,7 @@ struct IngestService: Service {
                     }
                     return request
                 }
-                for work in await route(requests) { queue.enqueue(work) }
+                queue.enqueue(await route(requests))
             }
         }
     }

@@ -8,6 +8,9 @@ public struct Scoreboard: Sendable {
     public let catalog: Catalog
     public let roster: Roster
     private let districtIndicators: [Indicator]
+    /// By district indicator: the names of its cells as listed missing (`hotline:2023-01` for each month of a
+    /// hotline indicator), made once: a batch lists the missing cells of every district it touches.
+    private let districtCellNames: [[String]]
     private let workerIndicators: [Indicator]
     private let hotlineIndicator: Indicator?
     /// By district position: district-scope indicator id → value.
@@ -54,6 +57,9 @@ public struct Scoreboard: Sendable {
         self.catalog = catalog
         self.roster = roster
         districtIndicators = catalog.districtIndicators
+        districtCellNames = catalog.districtIndicators.map { indicator in
+            indicator.scope == .hotline ? catalog.hotline.periods.map { "\(indicator.id):\($0)" } : [indicator.id]
+        }
         workerIndicators = catalog.workerIndicators
         hotlineIndicator = catalog.hotlineIndicator
         districtValues = Array(repeating: [:], count: catalog.districts.count)
@@ -377,10 +383,10 @@ public struct Scoreboard: Sendable {
 
     private func missingCells(districtPosition position: Int) -> [String] {
         var missing: [String] = []
-        for indicator in districtIndicators {
+        for (indicator, names) in zip(districtIndicators, districtCellNames) {
             if indicator.scope == .hotline {
-                for period in catalog.hotline.periods where hotlineRates[position][period] == nil {
-                    missing.append("\(indicator.id):\(period)")
+                for (period, name) in zip(catalog.hotline.periods, names) where hotlineRates[position][period] == nil {
+                    missing.append(name)
                 }
             } else if districtValues[position][indicator.id] == nil {
                 missing.append(indicator.id)

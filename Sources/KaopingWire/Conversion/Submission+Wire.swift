@@ -35,7 +35,7 @@ extension Submission {
 
 extension Data {
     /// SHA-256 of the bytes.
-    public var sha256: Data { Data(SHA256.hash(data: self)) }
+    public var sha256: Data { SHA256.hash(data: self).withUnsafeBytes { Data($0) } }
 
     /// Lowercase hex.
     public var hex: String { map { String(format: "%02x", $0) }.joined() }

@@ -149,21 +149,25 @@ public struct Keyring: Sendable {
         /// The submitter's CURVE public key, admitted by the aggregator's ZAP handler when CURVE is on.
         public let transportKey: Data?
         public var keyID: KeyID { KeyID(of: publicKey) }
+        /// The public key's 32 bytes, kept: the ledger keeper compares entries for every submission, and
+        /// `rawRepresentation` makes a new `Data` each time.
+        private let publicKeyBytes: Data
 
         public init(submitter: String, publicKey: Curve25519.Signing.PublicKey, transportKey: Data? = nil) {
             self.submitter = submitter
             self.publicKey = publicKey
             self.transportKey = transportKey
+            publicKeyBytes = publicKey.rawRepresentation
         }
 
         public static func == (lhs: Entry, rhs: Entry) -> Bool {
-            lhs.submitter == rhs.submitter && lhs.publicKey.rawRepresentation == rhs.publicKey.rawRepresentation
+            lhs.submitter == rhs.submitter && lhs.publicKeyBytes == rhs.publicKeyBytes
                 && lhs.transportKey == rhs.transportKey
         }
 
         public func hash(into hasher: inout Hasher) {
             hasher.combine(submitter)
-            hasher.combine(publicKey.rawRepresentation)
+            hasher.combine(publicKeyBytes)
         }
     }
 

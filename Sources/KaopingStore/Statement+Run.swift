@@ -13,14 +13,14 @@ extension Statement {
     /// SQLite itself (docs/benchmarks.md). This path skips GRDB's bookkeeping for transaction observers and
     /// observed regions, which the store does not use; it must run inside a GRDB write, whose transaction a thrown
     /// error rolls back.
-    func run(_ bind: (inout Parameters) -> Void) throws {
+    func run(_ bind: (inout StatementParameters) -> Void) throws {
         let handle = sqliteStatement
         sqlite3_reset(handle)  // a failed step reports its error once; the statement is reset regardless
         defer {
             sqlite3_reset(handle)
             sqlite3_clear_bindings(handle)  // frees the copies
         }
-        var parameters = Parameters(statement: handle)
+        var parameters = StatementParameters(statement: handle)
         bind(&parameters)
         guard parameters.code == SQLITE_OK else { throw failure(parameters.code) }
         let expected = sqlite3_bind_parameter_count(handle)
@@ -40,7 +40,7 @@ extension Statement {
 
 /// The parameters of one run of a statement, bound in order (see ``GRDB/Statement/run(_:)``); the first failure
 /// is kept and the rest ignored.
-struct Parameters {
+struct StatementParameters {
     fileprivate let statement: SQLiteStatement
     fileprivate private(set) var index: CInt = 0
     fileprivate private(set) var code = SQLITE_OK

@@ -3,7 +3,7 @@ import GRDB
 import Testing
 @testable import KaopingStore
 
-@Suite struct BoundStatementTests {
+@Suite struct StatementRunTests {
     let database: DatabaseQueue
 
     init() throws {

@@ -389,7 +389,7 @@ public struct Scoreboard: Sendable {
                     missing.append(name)
                 }
             } else if districtValues[position][indicator.id] == nil {
-                missing.append(indicator.id)
+                missing.append(contentsOf: names)
             }
         }
         return missing

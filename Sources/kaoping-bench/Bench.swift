@@ -158,7 +158,8 @@ enum Bench {
                      [--out FILE]
                kaoping-bench --profile N
         Drives the release kaoping-aggregator in DIR (.build/release) with a city-scale campaign and prints a table
-        (docs/benchmarks.md); --profile times the parts of a batch at N and 4N districts. `make bench` runs it.
+        (docs/benchmarks.md); --profile times the parts of a batch at N and 4N districts, and the scoreboard's and
+        the feed's part of the campaign of N districts. `make bench` runs it.
         """
 
     /// A run that cannot give figures worth printing, in words.

@@ -52,7 +52,7 @@ struct CityCampaign: @unchecked Sendable {
         catalogPath = folder.appendingPathComponent("catalog.yaml").path
         try CatalogFile.render(catalog).write(toFile: catalogPath, atomically: true, encoding: .utf8)
         var roster = "id,name,district\n"
-        var workers: [(String, String)] = []
+        var workers: [(id: String, district: String)] = []
         for district in ids {
             for index in 0..<workersPerDistrict {
                 let worker = "W\(district)-\(index)"
@@ -73,6 +73,29 @@ struct CityCampaign: @unchecked Sendable {
         keyringPath = folder.appendingPathComponent("keyring.txt").path
         try keys.values.map(Keyring.line(for:)).joined(separator: "\n").write(toFile: keyringPath, atomically: true, encoding: .utf8)
 
+        let submissions = Self.submissions(catalog: catalog, workers: workers)
+        // Sign in parallel: one slice per core.
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let slices = stride(from: 0, to: submissions.count, by: (submissions.count + cores - 1) / cores).map {
+            Array(submissions[$0..<min(submissions.count, $0 + (submissions.count + cores - 1) / cores)])
+        }
+        let signed = Shared<[Int: [Data]]>([:])
+        let signers = keys
+        DispatchQueue.concurrentPerform(iterations: slices.count) { slice in
+            let envelopes = slices[slice].map { submission in
+                try! SignedEnvelope.seal(
+                    submission.wire(signedAt: 1_700_000_000_000), type: .submission, campaign: catalog.campaign,
+                    by: signers[submission.submitter]!)
+            }
+            signed.withLock { $0[slice] = envelopes }
+        }
+        envelopes = signed.withLock { parts in (0..<slices.count).flatMap { parts[$0]! } }
+        receiptKeys = envelopes.map { Self.receiptKey($0.sha256) }
+    }
+
+    /// The campaign's submissions, in a realistic order (shuffled: departments interleaved): every district
+    /// indicator and hotline month of every district, and both worker components of every worker.
+    static func submissions(catalog: Catalog, workers: [(id: String, district: String)]) -> [Submission] {
         var submissions: [Submission] = []
         var counter = 0
         func add(_ indicator: String, _ district: String, score: String = "", worker: String = "", period: String = "",
@@ -84,7 +107,7 @@ struct CityCampaign: @unchecked Sendable {
                 district: district, worker: worker, period: period, score: score, respondents: 30, keyRespondents: 10,
                 participants: 45, note: "reason", hotline: hotline))
         }
-        for (index, district) in ids.enumerated() {
+        for (index, district) in catalog.districts.map(\.id).enumerated() {
             for indicator in catalog.districtIndicators where indicator.scope == .district {
                 add(indicator.id, district, score: "\(index % 5).\(index % 100)")
             }
@@ -104,23 +127,7 @@ struct CityCampaign: @unchecked Sendable {
         }
         var generator = SystemRandomNumberGenerator()
         submissions.shuffle(using: &generator)
-        // Sign in parallel: one slice per core.
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        let slices = stride(from: 0, to: submissions.count, by: (submissions.count + cores - 1) / cores).map {
-            Array(submissions[$0..<min(submissions.count, $0 + (submissions.count + cores - 1) / cores)])
-        }
-        let signed = Shared<[Int: [Data]]>([:])
-        let signers = keys
-        DispatchQueue.concurrentPerform(iterations: slices.count) { slice in
-            let envelopes = slices[slice].map { submission in
-                try! SignedEnvelope.seal(
-                    submission.wire(signedAt: 1_700_000_000_000), type: .submission, campaign: catalog.campaign,
-                    by: signers[submission.submitter]!)
-            }
-            signed.withLock { $0[slice] = envelopes }
-        }
-        envelopes = signed.withLock { parts in (0..<slices.count).flatMap { parts[$0]! } }
-        receiptKeys = envelopes.map { Self.receiptKey($0.sha256) }
+        return submissions
     }
 
     /// The first 8 bytes of an envelope hash.

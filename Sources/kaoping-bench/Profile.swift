@@ -5,12 +5,14 @@ import KaopingWire
 import SwiftProtobuf
 
 /// `kaoping-bench --profile N`: where the time of a batch goes, component by component, at N and 4N districts —
-/// a batch's ranking update should barely grow with the city, a whole ranking (a snapshot) grows with it.
+/// a batch's ranking update should barely grow with the city, a whole ranking (a snapshot) grows with it — and the
+/// keeper's work after each commit over the benchmark's whole campaign.
 enum Profile {
     static func run(districts: Int) throws {
         for size in [districts, districts * 4] {
             try ranking(districts: size)
         }
+        try campaign(districts: districts)
         let key = SigningIdentity.generate(for: "aggregator")
         var receipt = Kaoping_V1_Receipt()
         receipt.submissionID = "x"
@@ -88,6 +90,48 @@ enum Profile {
         time("  Ranking proto") { ranking = Kaoping_V1_Ranking(standings, ledgerPosition: 1, updatedAt: 1) }
         try time("  its serialization") { bytes = try ranking.serializedBytes() }
         Bench.say("  ranking size: \(bytes.count / 1024) KiB")
+    }
+
+    /// The benchmark's campaign (one worker per district) through the ledger, then through the scoreboard in
+    /// batches of 512 as the keeper takes them at full load: per submission, the scoreboard's part (apply, refresh,
+    /// update) and the feed's (the update's message built and serialized) — the keeper's work after each commit.
+    private static func campaign(districts: Int) throws {
+        let catalog = Catalog.city(districts: districts)
+        let workers = catalog.districts.map { (id: "W\($0.id)-0", district: $0.id) }
+        let roster = try Roster(
+            workers: workers.map { Worker(id: $0.id, name: $0.id, district: $0.district) }, catalog: catalog)
+        var ledger = Ledger(catalog: catalog, roster: roster)
+        let submissions = CityCampaign.submissions(catalog: catalog, workers: workers)
+        let batches = stride(from: 0, to: submissions.count, by: 512).map { start in
+            submissions[start..<min(submissions.count, start + 512)].map { submission in
+                guard case .accepted(let entry) = ledger.submit(submission) else {
+                    preconditionFailure("the campaign's submission \(submission.id) was not accepted")
+                }
+                return entry
+            }
+        }
+        Bench.say("the campaign at \(districts) districts (\(submissions.count) submissions) in batches of 512:")
+        var samples: [(board: Double, feed: Double)] = []
+        for _ in 0..<3 {
+            var board = Scoreboard(catalog: catalog, roster: roster)
+            _ = board.update()
+            var (boardSeconds, feedSeconds) = (0.0, 0.0)
+            for batch in batches {
+                let start = DispatchTime.now()
+                for entry in batch { board.apply(entry) }
+                let update = board.update()
+                boardSeconds += Bench.seconds(since: start)
+                let built = DispatchTime.now()
+                _ = try Kaoping_V1_RankingUpdate(update, ledgerPosition: 1, updatedAt: 1, epoch: 1).serializedBytes()
+                    as Data
+                feedSeconds += Bench.seconds(since: built)
+            }
+            samples.append((boardSeconds, feedSeconds))
+        }
+        let perSubmission = 1e6 / Double(submissions.count)
+        Bench.say(String(
+            format: "  scoreboard %.2f µs, feed message %.2f µs per submission (medians of 3)",
+            Bench.median(samples.map(\.board)) * perSubmission, Bench.median(samples.map(\.feed)) * perSubmission))
     }
 
     private static func time(_ label: String, repeat count: Int = 5, _ body: () throws -> Void) rethrows {

@@ -38,6 +38,35 @@ import Testing
         #expect(ExactDecimal(7).plain == "7")
     }
 
+    /// The digit-by-digit formatter against the plain way of writing it: the integer part, then the four fraction
+    /// digits cut to as many as asked for and needed.
+    @Test func formatsEveryValueAsWrittenByParts() {
+        func byParts(_ value: ExactDecimal, minimumFractionDigits: Int) -> String {
+            let digits = max(minimumFractionDigits, value.significantFractionDigits)
+            let magnitude = value.units.magnitude
+            var text = (value.units < 0 ? "-" : "") + String(magnitude / UInt64(ExactDecimal.scale))
+            if digits > 0 {
+                let fraction = String(magnitude % UInt64(ExactDecimal.scale))
+                text += "." + (String(repeating: "0", count: ExactDecimal.fractionDigits - fraction.count) + fraction)
+                    .prefix(digits)
+            }
+            return text
+        }
+        var generator = SystemRandomNumberGenerator()
+        let edges: [Int64] = [
+            0, 1, 9, 10, 99, 100, 1_234, 5_000, 9_999, 10_000, 135_000, 841_250, -1, -5_000, -135_001, .max, .min,
+            .min + 1,
+        ]
+        let random = (0..<2_000).map { _ in Int64.random(in: -10_000_000...10_000_000, using: &generator) }
+        for units in edges + random {
+            let value = ExactDecimal(units: units)
+            for minimum in 0...6 {
+                let expected = byParts(value, minimumFractionDigits: minimum)
+                #expect(value.formatted(minimumFractionDigits: minimum) == expected)
+            }
+        }
+    }
+
     @Test func multipliesExactlyOrNotAtAll() {
         let weight = ExactDecimal(units: 3_000)  // 0.3
         #expect(ExactDecimal(units: 900_100).exactlyMultiplied(by: weight) == ExactDecimal(units: 270_030))  // 27.003

@@ -146,19 +146,40 @@ extension ExactDecimal: CustomStringConvertible {
     public var description: String { formatted(minimumFractionDigits: 2) }
 
     /// The value with at least `minimumFractionDigits` fractional digits and as many more as it needs.
+    ///
+    /// Written digit by digit from the end of one small buffer: the feed formats every value of every district a
+    /// batch touches, and a string built by parts allocated several times per value.
     public func formatted(minimumFractionDigits: Int) -> String {
-        let digits = max(minimumFractionDigits, significantFractionDigits)
+        let digits = min(Self.fractionDigits, max(minimumFractionDigits, significantFractionDigits))
         let magnitude = units.magnitude
-        let integer = magnitude / UInt64(Self.scale)
-        var text = (units < 0 ? "-" : "") + String(integer)
-        if digits > 0 {
-            let fraction = magnitude % UInt64(Self.scale)
-            var fractionText = String(fraction)
-            fractionText = String(repeating: "0", count: Self.fractionDigits - fractionText.count) + fractionText
-            text += "." + fractionText.prefix(digits)
+        var integer = magnitude / UInt64(Self.scale)
+        // The fraction's first `digits` digits (those dropped are zeros: `digits` covers the significant ones).
+        var fraction = magnitude % UInt64(Self.scale) / Self.powersOfTen[Self.fractionDigits - digits]
+        // A sign, at most 20 integer digits, a point and the fraction digits.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in
+            var start = buffer.count
+            func prepend(_ byte: UInt8) {
+                start -= 1
+                buffer[start] = byte
+            }
+            if digits > 0 {
+                for _ in 0..<digits {
+                    prepend(UInt8(ascii: "0") + UInt8(fraction % 10))
+                    fraction /= 10
+                }
+                prepend(UInt8(ascii: "."))
+            }
+            repeat {
+                prepend(UInt8(ascii: "0") + UInt8(integer % 10))
+                integer /= 10
+            } while integer > 0
+            if units < 0 { prepend(UInt8(ascii: "-")) }
+            return String(decoding: UnsafeMutableBufferPointer(rebasing: buffer[start...]), as: UTF8.self)
         }
-        return text
     }
+
+    /// 10⁰ … 10⁴, by exponent.
+    private static let powersOfTen: [UInt64] = [1, 10, 100, 1_000, 10_000]
 
     /// The shortest exact form: "13.5", "7", "0.25" (used where people edit values, such as catalog files).
     public var plain: String { formatted(minimumFractionDigits: 0) }

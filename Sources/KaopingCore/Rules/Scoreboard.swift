@@ -8,11 +8,19 @@ public struct Scoreboard: Sendable {
     public let catalog: Catalog
     public let roster: Roster
     private let districtIndicators: [Indicator]
-    /// By district indicator: the names of its cells as listed missing (`hotline:2023-01` for each month of a
-    /// hotline indicator), made once: a batch lists the missing cells of every district it touches.
-    private let districtCellNames: [[String]]
+    /// The names of a district's own cells as listed missing, in catalog order (`hotline:2023-01` for each month of
+    /// the hotline indicator), made once: a batch lists the missing cells of every district it touches.
+    private let districtCellNames: [String]
+    /// By district indicator id: the place of its (first) cell among them; by hotline period, its place after that.
+    private let districtCellPlace: [String: Int]
+    private let periodPlace: [String: Int]
+    /// By district position, then cell place: whether a value stands for the cell (``missingCells(districtPosition:)``
+    /// reads these rather than looking each cell up by its names).
+    private var districtCellFilled: [Bool]
     private let workerIndicators: [Indicator]
     private let hotlineIndicator: Indicator?
+    /// The hotline indicator's place among the district indicators.
+    private let hotlinePlace: Int?
     /// By district position: district-scope indicator id → value.
     private var districtValues: [[String: ExactDecimal]]
     /// By district position: hotline period → rates in metric order.
@@ -20,13 +28,13 @@ public struct Scoreboard: Sendable {
     /// By worker position: worker indicator id → value.
     private var workerValues: [[String: ExactDecimal]]
     private var filledCount = 0
-    /// Cells expected and filled per owner, kept as values come and go.
-    private let expectedPerOwner: [String: Int]
     /// Owners in catalog order, and each owner's place in it; cells expected in all.
     private let owners: [String]
     private let ownerOrder: [String: Int]
     private let expectedCount: Int
-    private var filledPerOwner: [String: Int] = [:]
+    /// Cells expected and filled per owner, by the owner's place, kept as values come and go.
+    private let expectedPerOwner: [Int]
+    private var filledPerOwner: [Int]
     /// Each district's and worker's place in id order, for listing ties by id without comparing strings.
     private let districtIDOrder: [Int]
     private let workerIDOrder: [Int]
@@ -51,17 +59,27 @@ public struct Scoreboard: Sendable {
     /// Changed since the last ``update()``: rows whose own data or total changed, owners whose count changed.
     private var updatedDistricts: Set<Int> = []
     private var updatedWorkers: Set<Int> = []
-    private var updatedOwners: Set<String> = []
+    /// By place in ``owners``.
+    private var updatedOwners: Set<Int> = []
 
     public init(catalog: Catalog, roster: Roster) {
         self.catalog = catalog
         self.roster = roster
         districtIndicators = catalog.districtIndicators
-        districtCellNames = catalog.districtIndicators.map { indicator in
-            indicator.scope == .hotline ? catalog.hotline.periods.map { "\(indicator.id):\($0)" } : [indicator.id]
+        var names: [String] = []
+        var places: [String: Int] = [:]
+        for indicator in catalog.districtIndicators {
+            places[indicator.id] = names.count
+            names += indicator.scope == .hotline
+                ? catalog.hotline.periods.map { "\(indicator.id):\($0)" } : [indicator.id]
         }
+        districtCellNames = names
+        districtCellPlace = places
+        periodPlace = Dictionary(catalog.hotline.periods.enumerated().map { ($1, $0) }) { first, _ in first }
+        districtCellFilled = Array(repeating: false, count: catalog.districts.count * names.count)
         workerIndicators = catalog.workerIndicators
         hotlineIndicator = catalog.hotlineIndicator
+        hotlinePlace = districtIndicators.firstIndex { $0.id == catalog.hotlineIndicator?.id }
         districtValues = Array(repeating: [:], count: catalog.districts.count)
         hotlineRates = Array(repeating: [:], count: catalog.districts.count)
         workerValues = Array(repeating: [:], count: roster.workers.count)
@@ -79,9 +97,10 @@ public struct Scoreboard: Sendable {
         for worker in roster.workers {
             for indicator in workerIndicators { expect(indicator.owner(district: worker.district), 1) }
         }
-        expectedPerOwner = expected
         self.owners = owners
         ownerOrder = Dictionary(uniqueKeysWithValues: owners.enumerated().map { ($1, $0) })
+        expectedPerOwner = owners.map { expected[$0, default: 0] }
+        filledPerOwner = Array(repeating: 0, count: owners.count)
         expectedCount = expected.values.reduce(0, +)
         districtIDOrder = Self.orderByID(catalog.districts.map(\.id))
         workerIDOrder = Self.orderByID(roster.workers.map(\.id))
@@ -99,7 +118,7 @@ public struct Scoreboard: Sendable {
         // A worker with no data still has half of the clamped district total (0 clamped to the range).
         staleWorkers = Set(roster.workers.indices)
         updatedDistricts = Set(catalog.districts.indices)
-        updatedOwners = Set(owners)
+        updatedOwners = Set(owners.indices)
         refresh()
     }
 
@@ -144,14 +163,22 @@ public struct Scoreboard: Sendable {
         default:
             return
         }
-        if indicator.scope != .worker { staleDistricts.insert(district) }
+        if indicator.scope != .worker {
+            staleDistricts.insert(district)
+            let period = indicator.scope == .hotline ? periodPlace[key.period] : 0
+            if let first = districtCellPlace[key.indicator], let period {
+                districtCellFilled[district * districtCellNames.count + first + period] = value != nil
+            }
+        }
         if indicator.scope == .hotline { changedMonths.insert(key.period) }
         let change = (value == nil ? 0 : 1) - (wasFilled ? 1 : 0)
         if change != 0 {
             filledCount += change
-            let owner = indicator.owner(district: key.district)
-            filledPerOwner[owner, default: 0] += change
-            updatedOwners.insert(owner)
+            // Every owner of a checked key is an expected one (the ledger checks a worker's district).
+            if let owner = ownerOrder[indicator.owner(district: key.district)] {
+                filledPerOwner[owner] += change
+                updatedOwners.insert(owner)
+            }
             if indicator.scope == .hotline { monthFilled[key.period, default: 0] += change }
         }
     }
@@ -281,7 +308,7 @@ public struct Scoreboard: Sendable {
                 .map { districtStanding($0, grades: districtGrades) },
             workers: updatedWorkers.sorted { workerIDOrder[$0] < workerIDOrder[$1] }
                 .map { workerStanding($0, grades: workerGrades) },
-            owed: updatedOwners.sorted { ownerOrder[$0, default: 0] < ownerOrder[$1, default: 0] }.map(owed),
+            owed: updatedOwners.sorted().map(owed),
             expected: expectedCount, filled: filledCount,
             districtGrades: districtGrades, workerGrades: workerGrades)
         updatedDistricts.removeAll()
@@ -290,33 +317,40 @@ public struct Scoreboard: Sendable {
         return update
     }
 
-    private func owed(_ owner: String) -> Completeness.Owed {
-        Completeness.Owed(owner: owner, count: expectedPerOwner[owner, default: 0] - filledPerOwner[owner, default: 0])
+    /// The cells the owner at `place` in ``owners`` still owes.
+    private func owed(_ place: Int) -> Completeness.Owed {
+        Completeness.Owed(owner: owners[place], count: expectedPerOwner[place] - filledPerOwner[place])
     }
 
     /// Completeness: counts, owed cells per owner, and with `detailed` every missing cell.
     public func completeness(detailed: Bool = false) -> Completeness {
         Completeness(
             expected: expectedCount, filled: filledCount,
-            missingByOwner: owners.map(owed).filter { $0.count > 0 },
+            missingByOwner: owners.indices.map(owed).filter { $0.count > 0 },
             missing: detailed ? catalog.expectedCells(roster: roster).filter { !isFilled($0.key) } : [])
     }
 
     /// A district's values, with the hotline score once any month is in.
     private func values(ofDistrict position: Int) -> [String: ExactDecimal] {
         var values = districtValues[position]
-        if let hotline = hotlineIndicator, !hotlineRates[position].isEmpty {
-            let penalty = catalog.hotline.penaltyPerOccurrence * hotlineOccurrences[position]
-            values[hotline.id] = max(.zero, hotline.max - penalty)
-        }
+        if let hotline = hotlineIndicator, let score = hotlineScore(ofDistrict: position) { values[hotline.id] = score }
         return values
     }
 
+    /// The hotline indicator's score once any of the district's months is in.
+    private func hotlineScore(ofDistrict position: Int) -> ExactDecimal? {
+        guard let hotline = hotlineIndicator, !hotlineRates[position].isEmpty else { return nil }
+        return max(.zero, hotline.max - catalog.hotline.penaltyPerOccurrence * hotlineOccurrences[position])
+    }
+
+    /// The sum of the district's values (each added or taken away as its indicator says), read in place: a total
+    /// is recomputed for every district a batch touches.
     private func districtTotal(_ position: Int) -> ExactDecimal {
-        let values = values(ofDistrict: position)
         var total = ExactDecimal.zero
-        for indicator in districtIndicators {
-            guard let value = values[indicator.id] else { continue }
+        for (index, indicator) in districtIndicators.enumerated() {
+            let value = index == hotlinePlace
+                ? hotlineScore(ofDistrict: position) : districtValues[position][indicator.id]
+            guard let value else { continue }
             total += indicator.effect == .add ? value : -value
         }
         return total
@@ -382,17 +416,8 @@ public struct Scoreboard: Sendable {
     }
 
     private func missingCells(districtPosition position: Int) -> [String] {
-        var missing: [String] = []
-        for (indicator, names) in zip(districtIndicators, districtCellNames) {
-            if indicator.scope == .hotline {
-                for (period, name) in zip(catalog.hotline.periods, names) where hotlineRates[position][period] == nil {
-                    missing.append(name)
-                }
-            } else if districtValues[position][indicator.id] == nil {
-                missing.append(contentsOf: names)
-            }
-        }
-        return missing
+        let first = position * districtCellNames.count
+        return districtCellNames.indices.compactMap { districtCellFilled[first + $0] ? nil : districtCellNames[$0] }
     }
 
     private func hotlineFlags() -> [HotlineFlag] {

@@ -8,6 +8,10 @@ public struct Scoreboard: Sendable {
     public let catalog: Catalog
     public let roster: Roster
     private let districtIndicators: [Indicator]
+    /// Of each district indicator, in the same order: its id, and whether its value is taken away from the total
+    /// (a total reads these rather than copying each indicator, strings and all).
+    private let districtIndicatorIDs: [String]
+    private let districtIndicatorSubtracts: [Bool]
     /// The names of a district's own cells as listed missing, in catalog order (`hotline:2023-01` for each month of
     /// the hotline indicator), made once: a batch lists the missing cells of every district it touches.
     private let districtCellNames: [String]
@@ -18,9 +22,12 @@ public struct Scoreboard: Sendable {
     /// reads these rather than looking each cell up by its names).
     private var districtCellFilled: [Bool]
     private let workerIndicators: [Indicator]
-    private let hotlineIndicator: Indicator?
-    /// The hotline indicator's place among the district indicators.
+    /// The hotline indicator's id, its place among the district indicators, its maximum and the penalty per
+    /// occurrence (nil without a hotline indicator).
+    private let hotlineID: String?
     private let hotlinePlace: Int?
+    private let hotlineMaximum: ExactDecimal?
+    private let hotlinePenalty: ExactDecimal
     /// By district position: district-scope indicator id → value.
     private var districtValues: [[String: ExactDecimal]]
     /// By district position: hotline period → rates in metric order.
@@ -66,6 +73,8 @@ public struct Scoreboard: Sendable {
         self.catalog = catalog
         self.roster = roster
         districtIndicators = catalog.districtIndicators
+        districtIndicatorIDs = districtIndicators.map(\.id)
+        districtIndicatorSubtracts = districtIndicators.map { $0.effect != .add }
         var names: [String] = []
         var places: [String: Int] = [:]
         for indicator in catalog.districtIndicators {
@@ -78,8 +87,10 @@ public struct Scoreboard: Sendable {
         periodPlace = Dictionary(catalog.hotline.periods.enumerated().map { ($1, $0) }) { first, _ in first }
         districtCellFilled = Array(repeating: false, count: catalog.districts.count * names.count)
         workerIndicators = catalog.workerIndicators
-        hotlineIndicator = catalog.hotlineIndicator
+        hotlineID = catalog.hotlineIndicator?.id
         hotlinePlace = districtIndicators.firstIndex { $0.id == catalog.hotlineIndicator?.id }
+        hotlineMaximum = catalog.hotlineIndicator?.max
+        hotlinePenalty = catalog.hotline.penaltyPerOccurrence
         districtValues = Array(repeating: [:], count: catalog.districts.count)
         hotlineRates = Array(repeating: [:], count: catalog.districts.count)
         workerValues = Array(repeating: [:], count: roster.workers.count)
@@ -142,7 +153,7 @@ public struct Scoreboard: Sendable {
     private mutating func set(_ key: SubmissionKey, to value: SubmittedValue?) {
         guard let district = catalog.districtPosition(key.district), let indicator = catalog.indicator(key.indicator)
         else { return }
-        let wasFilled = isFilled(key)
+        let wasFilled = isFilled(key, district: district, scope: indicator.scope)
         switch (indicator.scope, value) {
         case (.hotline, .rates(let rates)):
             hotlineRates[district][key.period] = rates
@@ -194,7 +205,12 @@ public struct Scoreboard: Sendable {
     private func isFilled(_ key: SubmissionKey) -> Bool {
         guard let district = catalog.districtPosition(key.district), let indicator = catalog.indicator(key.indicator)
         else { return false }
-        switch indicator.scope {
+        return isFilled(key, district: district, scope: indicator.scope)
+    }
+
+    /// Whether a value stands for `key`, whose district's position and indicator's scope are known.
+    private func isFilled(_ key: SubmissionKey, district: Int, scope: Indicator.Scope) -> Bool {
+        switch scope {
         case .hotline: return hotlineRates[district][key.period] != nil
         case .district: return districtValues[district][key.indicator] != nil
         case .worker: return roster.position(of: key.worker).map { workerValues[$0][key.indicator] != nil } ?? false
@@ -333,25 +349,25 @@ public struct Scoreboard: Sendable {
     /// A district's values, with the hotline score once any month is in.
     private func values(ofDistrict position: Int) -> [String: ExactDecimal] {
         var values = districtValues[position]
-        if let hotline = hotlineIndicator, let score = hotlineScore(ofDistrict: position) { values[hotline.id] = score }
+        if let hotlineID, let score = hotlineScore(ofDistrict: position) { values[hotlineID] = score }
         return values
     }
 
     /// The hotline indicator's score once any of the district's months is in.
     private func hotlineScore(ofDistrict position: Int) -> ExactDecimal? {
-        guard let hotline = hotlineIndicator, !hotlineRates[position].isEmpty else { return nil }
-        return max(.zero, hotline.max - catalog.hotline.penaltyPerOccurrence * hotlineOccurrences[position])
+        guard let hotlineMaximum, !hotlineRates[position].isEmpty else { return nil }
+        return max(.zero, hotlineMaximum - hotlinePenalty * hotlineOccurrences[position])
     }
 
     /// The sum of the district's values (each added or taken away as its indicator says), read in place: a total
     /// is recomputed for every district a batch touches.
     private func districtTotal(_ position: Int) -> ExactDecimal {
         var total = ExactDecimal.zero
-        for (index, indicator) in districtIndicators.enumerated() {
-            let value = index == hotlinePlace
-                ? hotlineScore(ofDistrict: position) : districtValues[position][indicator.id]
+        for place in districtIndicatorIDs.indices {
+            let value = place == hotlinePlace
+                ? hotlineScore(ofDistrict: position) : districtValues[position][districtIndicatorIDs[place]]
             guard let value else { continue }
-            total += indicator.effect == .add ? value : -value
+            total += districtIndicatorSubtracts[place] ? -value : value
         }
         return total
     }

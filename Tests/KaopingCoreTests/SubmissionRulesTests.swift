@@ -126,4 +126,18 @@ import Testing
         }
         #expect(rejection.reason.contains("between 0 and 15"))
     }
+
+    /// A refused number is named by its field, the hotline's by its metric: the name is made only for a refusal.
+    @Test func aRefusedNumberNamesItsField() {
+        func reason(_ submission: Submission) -> String? {
+            guard case .failure(let rejection) = catalog.validate(submission, roster: roster) else { return nil }
+            return rejection.reason
+        }
+        #expect(reason(Fixtures.hotline("D01", "2023-01", ["85", "95", "100.01", "78"]))?
+            .hasPrefix("hotline.resolution_rate 100.01 is out of range") == true)
+        #expect(reason(Fixtures.hotline("D01", "2023-01", ["85", "9,5", "95", "78"]))?
+            .hasPrefix("hotline.on_time_rate: ") == true)
+        #expect(reason(Fixtures.submission("visits", "D01", "abc"))?.hasPrefix("score: ") == true)
+        #expect(reason(Fixtures.submission("visits", "D01", "16"))?.hasPrefix("score 16 is out of range") == true)
+    }
 }

@@ -167,15 +167,18 @@ extension Catalog {
         return rates
     }
 
-    private func decimal(_ text: String, field: String, maximum: ExactDecimal) throws(Rejection) -> ExactDecimal {
+    /// `field` names the value in a refusal; it is made only for one (a hotline submission has one per metric).
+    private func decimal(
+        _ text: String, field: @autoclosure () -> String, maximum: ExactDecimal
+    ) throws(Rejection) -> ExactDecimal {
         let value: ExactDecimal
         do {
             value = try ExactDecimal.parse(text)
         } catch {
-            throw .invalid("\(field): \(error)")
+            throw .invalid("\(field()): \(error)")
         }
         guard value <= maximum else {
-            throw .invalid("\(field) \(text) is out of range; it must be between 0 and \(maximum.plain)")
+            throw .invalid("\(field()) \(text) is out of range; it must be between 0 and \(maximum.plain)")
         }
         return value
     }

@@ -5,7 +5,7 @@ SWIFT_BUILD_FLAGS ?=
 PYTHON ?= python3
 BIN := .build/debug
 
-.PHONY: all deps build test chaos fuzz bench demo clean
+.PHONY: all deps build test chaos fuzz bench demo fresh clean
 
 all: build
 
@@ -52,6 +52,15 @@ bench: deps
 ## demo: the aggregator and 30 agents on this machine, the live ranking, then the final table.
 demo: build
 	@deploy/demo/run-demo.sh $(BIN)
+
+## fresh: forget the incremental build of Kaoping's own modules (debug and release), keeping the packages built.
+## After a change to the stored properties of a public struct, SwiftPM has been seen to leave a dependent module
+## built against the old layout: tests then crash in an "outlined copy" of that struct. A clean build never does.
+fresh:
+	for dir in .build/debug .build/release; do \
+		[ -d $$dir ] && (cd $$dir && rm -rf Kaoping*.build kaoping*.build ZeroMQ*.build CZeroMQ*.build \
+			Modules/Kaoping* Modules/ZeroMQ* Modules/CZeroMQ* Modules/kaoping*) || true; \
+	done
 
 clean:
 	rm -rf .build

@@ -77,11 +77,13 @@ import Testing
         #expect(board.standings() == fresh.standings())
         let listed = fresh.standings(detailed: true)
         #expect(listed.completeness.missing.count == listed.completeness.missingCount)
-        // Each district row lists its own missing cells as the completeness does, by name, in catalog order.
+        // The completeness lists every expected cell the ledger holds no submission for, and each district row its
+        // own of them, by name, in catalog order.
+        let standing = Set(ledger.accepted.map(\.submission.key))
+        let open = F.catalog.expectedCells(roster: roster).filter { !standing.contains($0.key) }
+        #expect(listed.completeness.missing == open)
         for row in board.standings().districts {
-            let cells = listed.completeness.missing.map(\.key).filter {
-                $0.district == row.district.id && $0.worker.isEmpty
-            }
+            let cells = open.map(\.key).filter { $0.district == row.district.id && $0.worker.isEmpty }
             #expect(row.missing == cells.map { $0.period.isEmpty ? $0.indicator : "\($0.indicator):\($0.period)" })
         }
         #expect(Dictionary(grouping: listed.completeness.missing, by: \.owner).mapValues(\.count)

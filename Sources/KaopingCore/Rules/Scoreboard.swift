@@ -15,12 +15,11 @@ public struct Scoreboard: Sendable {
     /// The names of a district's own cells as listed missing, in catalog order (`hotline:2023-01` for each month of
     /// the hotline indicator), made once: a batch lists the missing cells of every district it touches.
     private let districtCellNames: [String]
-    /// By district indicator id: the place of its (first) cell among them; by hotline period, its place after that.
-    private let districtCellPlace: [String: Int]
-    private let periodPlace: [String: Int]
-    /// By district position, then cell place: whether a value stands for the cell (``missingCells(districtPosition:)``
-    /// reads these rather than looking each cell up by its names).
-    private var districtCellFilled: [Bool]
+    /// The campaign's cells numbered in catalog order (a district's own cells are `districtCellNames.count` from
+    /// `position × that count` on), and by number whether a value stands for each: what is filled is read here,
+    /// not looked up by names.
+    private let cells: CellIndex
+    private var filled: [Bool]
     private let workerIndicators: [Indicator]
     /// The hotline indicator's id, its place among the district indicators, its maximum and the penalty per
     /// occurrence (nil without a hotline indicator).
@@ -75,17 +74,11 @@ public struct Scoreboard: Sendable {
         districtIndicators = catalog.districtIndicators
         districtIndicatorIDs = districtIndicators.map(\.id)
         districtIndicatorSubtracts = districtIndicators.map { $0.effect != .add }
-        var names: [String] = []
-        var places: [String: Int] = [:]
-        for indicator in catalog.districtIndicators {
-            places[indicator.id] = names.count
-            names += indicator.scope == .hotline
-                ? catalog.hotline.periods.map { "\(indicator.id):\($0)" } : [indicator.id]
+        districtCellNames = catalog.districtIndicators.flatMap { indicator in
+            indicator.scope == .hotline ? catalog.hotline.periods.map { "\(indicator.id):\($0)" } : [indicator.id]
         }
-        districtCellNames = names
-        districtCellPlace = places
-        periodPlace = Dictionary(catalog.hotline.periods.enumerated().map { ($1, $0) }) { first, _ in first }
-        districtCellFilled = Array(repeating: false, count: catalog.districts.count * names.count)
+        cells = CellIndex(catalog: catalog, roster: roster)
+        filled = Array(repeating: false, count: cells.count)
         workerIndicators = catalog.workerIndicators
         hotlineID = catalog.hotlineIndicator?.id
         hotlinePlace = districtIndicators.firstIndex { $0.id == catalog.hotlineIndicator?.id }
@@ -151,9 +144,10 @@ public struct Scoreboard: Sendable {
     }
 
     private mutating func set(_ key: SubmissionKey, to value: SubmittedValue?) {
-        guard let district = catalog.districtPosition(key.district), let indicator = catalog.indicator(key.indicator)
+        guard let district = catalog.districtPosition(key.district), let indicator = catalog.indicator(key.indicator),
+            let cell = cells.number(of: key)
         else { return }
-        let wasFilled = isFilled(key, district: district, scope: indicator.scope)
+        let wasFilled = filled[cell]
         switch (indicator.scope, value) {
         case (.hotline, .rates(let rates)):
             hotlineRates[district][key.period] = rates
@@ -174,13 +168,8 @@ public struct Scoreboard: Sendable {
         default:
             return
         }
-        if indicator.scope != .worker {
-            staleDistricts.insert(district)
-            let period = indicator.scope == .hotline ? periodPlace[key.period] : 0
-            if let first = districtCellPlace[key.indicator], let period {
-                districtCellFilled[district * districtCellNames.count + first + period] = value != nil
-            }
-        }
+        filled[cell] = value != nil
+        if indicator.scope != .worker { staleDistricts.insert(district) }
         if indicator.scope == .hotline { changedMonths.insert(key.period) }
         let change = (value == nil ? 0 : 1) - (wasFilled ? 1 : 0)
         if change != 0 {
@@ -203,18 +192,7 @@ public struct Scoreboard: Sendable {
 
     /// Whether a value stands for `key` (a cell of the catalog and roster).
     private func isFilled(_ key: SubmissionKey) -> Bool {
-        guard let district = catalog.districtPosition(key.district), let indicator = catalog.indicator(key.indicator)
-        else { return false }
-        return isFilled(key, district: district, scope: indicator.scope)
-    }
-
-    /// Whether a value stands for `key`, whose district's position and indicator's scope are known.
-    private func isFilled(_ key: SubmissionKey, district: Int, scope: Indicator.Scope) -> Bool {
-        switch scope {
-        case .hotline: return hotlineRates[district][key.period] != nil
-        case .district: return districtValues[district][key.indicator] != nil
-        case .worker: return roster.position(of: key.worker).map { workerValues[$0][key.indicator] != nil } ?? false
-        }
+        cells.number(of: key).map { filled[$0] } ?? false
     }
 
     /// Brings totals and their order up to date with the values applied since the last refresh: the hotline months
@@ -343,7 +321,8 @@ public struct Scoreboard: Sendable {
         Completeness(
             expected: expectedCount, filled: filledCount,
             missingByOwner: owners.indices.map(owed).filter { $0.count > 0 },
-            missing: detailed ? catalog.expectedCells(roster: roster).filter { !isFilled($0.key) } : [])
+            // The expected cells are listed in the order the cells are numbered.
+            missing: detailed ? zip(catalog.expectedCells(roster: roster), filled).filter { !$1 }.map(\.0) : [])
     }
 
     /// A district's values, with the hotline score once any month is in.
@@ -433,7 +412,7 @@ public struct Scoreboard: Sendable {
 
     private func missingCells(districtPosition position: Int) -> [String] {
         let first = position * districtCellNames.count
-        return districtCellNames.indices.compactMap { districtCellFilled[first + $0] ? nil : districtCellNames[$0] }
+        return districtCellNames.indices.compactMap { filled[first + $0] ? nil : districtCellNames[$0] }
     }
 
     private func hotlineFlags() -> [HotlineFlag] {

@@ -122,6 +122,7 @@ let package = Package(
         ),
 
         // MARK: Tests
+        .target(name: "KaopingTestSupport", path: "Tests/Support"),
         .testTarget(name: "CZeroMQTests", dependencies: ["CZeroMQ"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "KaopingCoreTests", dependencies: ["KaopingCore"]),
@@ -129,7 +130,7 @@ let package = Package(
         .testTarget(
             name: "KaopingStoreTests",
             dependencies: [
-                "KaopingStore",
+                "KaopingStore", "KaopingTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -138,11 +139,13 @@ let package = Package(
             name: "KaopingAggregatorTests",
             dependencies: [
                 "KaopingAggregator", "KaopingClient", "KaopingStore", "KaopingWire", "ZeroMQ", "kaoping-aggregator",
-                "kaoping-agent", "kaoping",
+                "kaoping-agent", "kaoping", "KaopingTestSupport",
             ]
         ),
-        .testTarget(name: "KaopingAgentTests", dependencies: ["KaopingAgent", "KaopingStore", "KaopingWire"]),
-        .testTarget(name: "KaopingCLITests", dependencies: ["KaopingCLI", "kaoping"]),
+        .testTarget(
+            name: "KaopingAgentTests", dependencies: ["KaopingAgent", "KaopingStore", "KaopingWire", "KaopingTestSupport"]
+        ),
+        .testTarget(name: "KaopingCLITests", dependencies: ["KaopingCLI", "kaoping", "KaopingTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,7 @@
 import Foundation
 import KaopingCore
 import KaopingStore
+import KaopingTestSupport
 import KaopingWire
 import Logging
 import Testing
@@ -13,8 +14,7 @@ struct AgentFixture {
     let aggregator = SigningIdentity.generate(for: "aggregator")
 
     init(submitter: String, roster: String? = nil, inbox: Bool = false) throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("agent-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        folder = try Scratch.folder("agent")
         let key = folder.appendingPathComponent("agent.key")
         try Data(KeyFile.render(.generate(for: submitter)).utf8).write(to: key)
         var configuration = AgentConfiguration()

@@ -1,6 +1,7 @@
 import Foundation
 import KaopingCore
 import KaopingStore
+import KaopingTestSupport
 import KaopingWire
 import Logging
 import Synchronization
@@ -159,8 +160,7 @@ import ZeroMQ
     }
 
     @Test func aSubmissionCheckedBeforeItsKeyWasAddedIsVerifiedAgain() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("keeper-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try Scratch.folder("keeper")
         let store = try AggregatorStore(path: folder.appendingPathComponent("store.sqlite").path)
         let aggregator = SigningIdentity.generate(for: "aggregator")
         let party = SigningIdentity.generate(for: "party_office")
@@ -264,7 +264,7 @@ final class KeeperFixture: Sendable {
 
     init(statusBuildLimit: Int = 2) throws {
         store = try AggregatorStore(
-            path: FileManager.default.temporaryDirectory.appendingPathComponent("keeper-\(UUID().uuidString).sqlite").path)
+            path: try Scratch.path("keeper.sqlite"))
         keeper = try Self.keeper(
             store: store, aggregator: aggregator, submitters: [party, operatorKey], published: published,
             replies: replies, statusBuildLimit: statusBuildLimit)

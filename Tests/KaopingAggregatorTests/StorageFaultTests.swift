@@ -1,6 +1,7 @@
 import Foundation
 import KaopingCore
 import KaopingStore
+import KaopingTestSupport
 import KaopingWire
 import Logging
 import Synchronization
@@ -13,7 +14,7 @@ import ZeroMQ
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct StorageFaultTests {
     @Test func aFailedCommitSendsNoReceiptAndChangesNothing() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fault-\(UUID().uuidString).sqlite").path
+        let path = try Scratch.path("fault.sqlite")
         let failing = Atomic<Bool>(true)
         let store = try AggregatorStore(path: path) {
             if failing.load(ordering: .relaxed) { throw StoreError("injected: disk full") }

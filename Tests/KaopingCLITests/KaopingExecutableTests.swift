@@ -1,4 +1,5 @@
 import Foundation
+import KaopingTestSupport
 import Testing
 
 /// Runs the real `kaoping` binary, as a clerk or a script would.
@@ -41,14 +42,6 @@ import Testing
             stderr: String(decoding: stderr, as: UTF8.self))
     }
 
-    static func temporaryFile(_ name: String, _ contents: String) throws -> String {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kaoping-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let url = folder.appendingPathComponent(name)
-        try Data(contents.utf8).write(to: url)
-        return url.path
-    }
-
     /// A failure says what is wrong in one or two lines and never shows a stack trace.
     private func expectCleanFailure(_ run: Run, mentioning words: [String]) {
         #expect(run.status != 0)
@@ -61,7 +54,7 @@ import Testing
     private let line = #"{"submission_id": "a", "submitter": "party_office", "campaign": "zhongshan-2023", "indicator": "party_building", "district": "D01", "score": "13.5"}"#
 
     @Test func scorePrintsTheContractJSON() throws {
-        let input = try Self.temporaryFile("in.jsonl", line + "\n")
+        let input = try Scratch.file("in.jsonl", line + "\n")
         let run = try Self.run(["score", "--input", input])
         #expect(run.status == 0)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
@@ -78,8 +71,8 @@ import Testing
     }
 
     @Test func scoreTableAlignsChineseColumns() throws {
-        let roster = try Self.temporaryFile("roster.csv", "\u{FEFF}id,name,district\nW0101,王小明,D01\n")
-        let input = try Self.temporaryFile("in.jsonl", line + "\n{bad\n")
+        let roster = try Scratch.file("roster.csv", "\u{FEFF}id,name,district\nW0101,王小明,D01\n")
+        let input = try Scratch.file("in.jsonl", line + "\n{bad\n")
         let run = try Self.run(["score", "--input", input, "--roster", roster, "--format", "table"])
         #expect(run.status == 0)
         let rows = run.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -104,16 +97,16 @@ import Testing
     }
 
     @Test func badRosterFailsTheWholeRun() throws {
-        let input = try Self.temporaryFile("in.jsonl", line + "\n")
-        let roster = try Self.temporaryFile("roster.csv", "id,name,district\nW1,a,D01\nW1,b,D02\n")
+        let input = try Scratch.file("in.jsonl", line + "\n")
+        let roster = try Scratch.file("roster.csv", "id,name,district\nW1,a,D01\nW1,b,D02\n")
         expectCleanFailure(try Self.run(["score", "--input", input, "--roster", roster]), mentioning: ["line 3", "W1"])
-        let unknown = try Self.temporaryFile("roster.csv", "id,name,district\nW1,a,D31\n")
+        let unknown = try Scratch.file("roster.csv", "id,name,district\nW1,a,D31\n")
         expectCleanFailure(try Self.run(["score", "--input", input, "--roster", unknown]), mentioning: ["D31"])
     }
 
     @Test func badCatalogFailsNamingTheLine() throws {
-        let input = try Self.temporaryFile("in.jsonl", line + "\n")
-        let catalog = try Self.temporaryFile("catalog.yaml", "campaign: x\nnonsense: [\n")
+        let input = try Scratch.file("in.jsonl", line + "\n")
+        let catalog = try Scratch.file("catalog.yaml", "campaign: x\nnonsense: [\n")
         expectCleanFailure(try Self.run(["score", "--input", input, "--catalog", catalog]), mentioning: ["catalog.yaml:"])
     }
 
@@ -121,11 +114,11 @@ import Testing
         let shown = try Self.run(["catalog", "show"])
         #expect(shown.status == 0)
         #expect(shown.stdout.contains("campaign: \"zhongshan-2023\""))
-        let file = try Self.temporaryFile("catalog.yaml", shown.stdout)
+        let file = try Scratch.file("catalog.yaml", shown.stdout)
         let check = try Self.run(["catalog", "check", file])
         #expect(check.status == 0)
         #expect(check.stdout.contains("ok"))
-        let broken = try Self.temporaryFile(
+        let broken = try Scratch.file(
             "catalog.yaml", shown.stdout.replacingOccurrences(of: "weight: \"0.2\"", with: "weight: \"0.25\""))
         expectCleanFailure(try Self.run(["catalog", "check", broken]), mentioning: ["add up to 1.05"])
     }

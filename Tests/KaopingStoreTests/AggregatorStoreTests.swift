@@ -2,11 +2,16 @@ import Crypto
 import Foundation
 import GRDB
 import KaopingCore
+import KaopingTestSupport
 import Testing
 @testable import KaopingStore
 
 @Suite struct AggregatorStoreTests {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString).sqlite").path
+    let path: String
+
+    init() throws {
+        path = try Scratch.path("store.sqlite")
+    }
 
     private func stored(_ position: Int, district: String = "D01", id: String? = nil) -> StoredSubmission {
         StoredSubmission(

@@ -9,7 +9,7 @@ BIN := .build/debug
 
 all: build
 
-## deps: install the system libraries Kaoping needs (libzmq via apt) when they are missing.
+## deps: install the system libraries Kaoping needs (libzmq, jemalloc via apt) when they are missing.
 deps:
 	@scripts/ensure-deps.sh
 

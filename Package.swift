@@ -118,7 +118,10 @@ let package = Package(
             dependencies: [
                 "KaopingAggregator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            // jemalloc instead of glibc's malloc: the aggregator frees on one thread what another allocated,
+            // many times per submission (docs/benchmarks.md, "Session 8").
+            linkerSettings: [.linkedLibrary("jemalloc")]
         ),
 
         // MARK: Tests

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what Kaoping needs from the system when it is missing: libzmq (libzmq3-dev) and pkg-config.
+# Installs what Kaoping needs from the system when it is missing: libzmq (libzmq3-dev), jemalloc (libjemalloc-dev,
+# the aggregator's allocator) and pkg-config.
 # Safe to run again: it does nothing when everything is there.
 set -euo pipefail
 
@@ -16,9 +17,8 @@ ensure_python_packages() {
 
 missing=()
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
-if ! pkg-config --exists libzmq 2>/dev/null; then
-    missing+=(libzmq3-dev)
-fi
+pkg-config --exists libzmq 2>/dev/null || missing+=(libzmq3-dev)
+pkg-config --exists jemalloc 2>/dev/null || missing+=(libjemalloc-dev)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 if [ ${#missing[@]} -eq 0 ]; then
     ensure_python_packages
@@ -27,7 +27,7 @@ fi
 
 echo "ensure-deps: installing ${missing[*]}" >&2
 if ! command -v apt-get >/dev/null 2>&1; then
-    echo "ensure-deps: ${missing[*]} missing and apt-get is not available; install libzmq 4.3 (with its pkg-config file) and python3 with your package manager, then run make again" >&2
+    echo "ensure-deps: ${missing[*]} missing and apt-get is not available; install libzmq 4.3 and jemalloc 5 (each with its pkg-config file) and python3 with your package manager, then run make again" >&2
     exit 1
 fi
 sudo=""
@@ -43,5 +43,6 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 pkg-config --exists libzmq || { echo "ensure-deps: libzmq still not found by pkg-config after installing libzmq3-dev" >&2; exit 1; }
-echo "ensure-deps: libzmq $(pkg-config --modversion libzmq) ready" >&2
+pkg-config --exists jemalloc || { echo "ensure-deps: jemalloc still not found by pkg-config after installing libjemalloc-dev" >&2; exit 1; }
+echo "ensure-deps: libzmq $(pkg-config --modversion libzmq) and jemalloc $(pkg-config --modversion jemalloc) ready" >&2
 ensure_python_packages

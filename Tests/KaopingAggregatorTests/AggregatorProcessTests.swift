@@ -407,4 +407,21 @@ struct AggregatorProcessTests {
         #expect(text.contains("keyring /nonexistent/keyring.txt does not exist"))
         #expect(!text.contains("Fatal error"))
     }
+
+    /// The daemon allocates with jemalloc (docs/benchmarks.md, "Session 8"): asked to, jemalloc prints its
+    /// statistics as the process exits, which glibc's malloc knows nothing of.
+    @Test func theDaemonAllocatesWithJemalloc() throws {
+        let process = Process()
+        process.executableURL = AggregatorHarness.binary("kaoping-aggregator")
+        process.arguments = ["--help"]
+        process.environment = ["MALLOC_CONF": "stats_print:true"]
+        let output = Pipe()
+        process.standardError = output
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(text.contains("Begin jemalloc statistics"))
+    }
 }

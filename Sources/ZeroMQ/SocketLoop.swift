@@ -63,9 +63,7 @@ public final class SocketLoop: @unchecked Sendable {
         let descriptor = kaoping_eventfd_open()
         guard descriptor >= 0 else { throw ZMQError(operation: "eventfd", errno: errno) }
         wakeDescriptor = descriptor
-        let thread = Thread { [self] in run() }
-        thread.name = name
-        thread.start()
+        Thread { [self] in run() }.start()
     }
 
     deinit {
@@ -139,6 +137,9 @@ public final class SocketLoop: @unchecked Sendable {
     // MARK: - The loop thread
 
     private func run() {
+        // Foundation on Linux does not pass a `Thread`'s name on to the system; named here, the loop shows as such
+        // in `top -H`, `perf` and `gdb`.
+        kaoping_thread_set_name(name)
         var stopping: Int32?
         while stopping == nil {
             let commands = pending.withLock { state in

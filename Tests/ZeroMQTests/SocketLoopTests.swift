@@ -36,6 +36,16 @@ struct SocketLoopTests {
         #expect(await routerIterator.next() == nil)
     }
 
+    @Test func theLoopThreadCarriesItsNameForTheSystem() async throws {
+        let loop = try SocketLoop(context: Context(), name: "named-loop-test", terminatesContext: true)
+        // The loop has run once it answers an open.
+        _ = try await loop.open(.pub, bind: ["inproc://named-loop-test"])
+        let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")
+        let names = tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+        #expect(names.contains("named-loop-test\n"))
+        await loop.stop()
+    }
+
     @Test func aContextLetGoBeforeItsSocketDoesNotBlock() throws {
         // Dropping the last reference to a context terminates it, which waits for its sockets to close: the socket
         // must keep its context alive, or this (a CLI's locals released in any order) blocks for ever.

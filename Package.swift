@@ -146,7 +146,8 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "KaopingAgentTests", dependencies: ["KaopingAgent", "KaopingStore", "KaopingWire", "KaopingTestSupport"]
+            name: "KaopingAgentTests",
+            dependencies: ["KaopingAgent", "KaopingStore", "KaopingWire", "KaopingTestSupport"]
         ),
         .testTarget(name: "KaopingCLITests", dependencies: ["KaopingCLI", "kaoping", "KaopingTestSupport"]),
     ],

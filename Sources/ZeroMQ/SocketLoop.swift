@@ -103,6 +103,13 @@ public final class SocketLoop: @unchecked Sendable {
         submit(.send(handle, message, nil)) {}
     }
 
+    /// Queues messages in order and does not wait; a failure is dropped, as with ``post(_:on:)``. The loop is woken
+    /// once for all of them: posted one at a time from a busy thread, it would be woken, and the poster preempted,
+    /// for nearly every message (a batch of receipts).
+    public func post(contentsOf messages: [Multipart], on handle: Handle) {
+        submit(messages.map { .send(handle, $0, nil) }) {}
+    }
+
     /// Closes one socket, keeping unsent messages for `linger` milliseconds.
     public func close(_ handle: Handle, linger: Int32 = 0) {
         submit(.close(handle, linger: linger)) {}
@@ -122,13 +129,17 @@ public final class SocketLoop: @unchecked Sendable {
     }
 
     private func submit(_ command: Command, otherwise refuse: () -> Void) {
+        submit([command], otherwise: refuse)
+    }
+
+    private func submit(_ commands: [Command], otherwise refuse: () -> Void) {
         // The loop takes every pending command at once, under the same lock: only the first of a run of commands
         // needs to wake it (one syscall per loop round rather than per message).
         let (accepted, wake) = pending.withLock { state -> (Bool, Bool) in
-            guard state.accepting else { return (false, false) }
+            guard state.accepting, !commands.isEmpty else { return (state.accepting, false) }
             let wasEmpty = state.commands.isEmpty
-            state.commands.append(command)
-            if case .stop = command { state.accepting = false }
+            state.commands += commands
+            if commands.contains(where: { if case .stop = $0 { true } else { false } }) { state.accepting = false }
             return (true, wasEmpty)
         }
         if !accepted { refuse() } else if wake { kaoping_eventfd_signal(wakeDescriptor) }

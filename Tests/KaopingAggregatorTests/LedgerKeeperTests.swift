@@ -173,7 +173,7 @@ import ZeroMQ
             keyring: Keyring(parsing: try String(contentsOfFile: keyringPath, encoding: .utf8)),
             keyringPath: keyringPath, published: PublishedState(),
             replies: ReplySink(
-                ingest: { message in replies.withLock { $0.append(message) } },
+                ingest: { messages in replies.withLock { $0 += messages } },
                 control: { message in replies.withLock { $0.append(message) } }),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
             now: { Int64(Date().timeIntervalSince1970 * 1000) })
@@ -252,6 +252,7 @@ final class KeeperFixture: Sendable {
         private let messages = Mutex<[Multipart]>([])
         var all: [Multipart] { messages.withLock { $0 } }
         func append(_ message: Multipart) { messages.withLock { $0.append(message) } }
+        func append(contentsOf batch: [Multipart]) { messages.withLock { $0 += batch } }
     }
 
     let store: AggregatorStore
@@ -284,7 +285,8 @@ final class KeeperFixture: Sendable {
         try LedgerKeeper(
             catalog: .zhongshan2023, roster: .empty, identity: aggregator, store: store,
             keyring: Keyring(submitters.map { .init(submitter: $0.submitter, publicKey: $0.publicKey) }),
-            keyringPath: nil, published: published, replies: ReplySink(ingest: replies.append, control: replies.append),
+            keyringPath: nil, published: published,
+            replies: ReplySink(ingest: replies.append(contentsOf:), control: replies.append),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
             statusBuildLimit: statusBuildLimit, now: { Int64(Date().timeIntervalSince1970 * 1000) })
     }

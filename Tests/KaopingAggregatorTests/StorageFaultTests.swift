@@ -26,7 +26,7 @@ struct StorageFaultTests {
             catalog: .zhongshan2023, roster: .empty, identity: aggregator, store: store,
             keyring: Keyring([.init(submitter: "party_office", publicKey: submitter.publicKey)]), keyringPath: nil,
             published: PublishedState(),
-            replies: ReplySink(ingest: { message in replies.withLock { $0.append(message) } }, control: { _ in }),
+            replies: ReplySink(ingest: { messages in replies.withLock { $0 += messages } }, control: { _ in }),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), now: { 1_700_000_000_000 })
         let submission = Submission(
             id: "a", submitter: "party_office", campaign: "zhongshan-2023", indicator: "party_building",

@@ -36,6 +36,33 @@ struct SocketLoopTests {
         #expect(await routerIterator.next() == nil)
     }
 
+    @Test func aBatchPostedAtOnceArrivesWholeAndInOrder() async throws {
+        let loop = try SocketLoop(context: Context(), terminatesContext: true)
+        let router = try await loop.open(.router, options: [.routerMandatory], bind: ["tcp://127.0.0.1:*"])
+        let dealer = try await loop.open(
+            .dealer, options: [.routingID(Data("agent-1".utf8))], connect: router.endpoints)
+        try await loop.send(Multipart([Data("hello".utf8)]), on: dealer.handle)
+        var routerIterator = router.incoming.makeAsyncIterator()
+        _ = try #require(await routerIterator.next())
+
+        let batch = (0..<300).map { Multipart([Data("agent-1".utf8), Data("\($0)".utf8)]) }
+        loop.post(contentsOf: batch, on: router.handle)
+        var dealerIterator = dealer.incoming.makeAsyncIterator()
+        var received: [String] = []
+        for _ in batch {
+            received.append(String(decoding: try #require(await dealerIterator.next()).frames[0], as: UTF8.self))
+        }
+        #expect(received == (0..<300).map { "\($0)" })
+
+        // Each message of a batch that libzmq refuses is counted, as a single post's would be.
+        loop.post(contentsOf: [], on: router.handle)
+        loop.post(contentsOf: (0..<3).map { _ in Multipart([Data("nobody".utf8), Data("x".utf8)]) }, on: router.handle)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while loop.failedPosts < 3, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(loop.failedPosts == 3)
+        await loop.stop()
+    }
+
     @Test func theLoopThreadCarriesItsNameForTheSystem() async throws {
         let loop = try SocketLoop(context: Context(), name: "named-loop-test", terminatesContext: true)
         // The loop has run once it answers an open.

@@ -250,7 +250,7 @@ actor LedgerKeeper {
                 "batch.size": "\(batch.count)", "batch.accepted": "\(effects.acceptedCount)",
                 "batch.replies": "\(effects.ingestReplies.count + effects.controlReplies.count)",
             ])
-        for (request, receipt) in effects.ingestReplies { replies.ingest(request.reply(sealed[receipt])) }
+        replies.ingest(effects.ingestReplies.map { request, receipt in request.reply(sealed[receipt]) })
         for (request, body) in effects.controlReplies { replies.control(request.reply(body)) }
         for (request, status) in effects.statusRequests { answer(status, to: request, batch: effects.changes) }
         guard !effects.changes.isEmpty else { return }

@@ -31,6 +31,8 @@ let package = Package(
 
         // MARK: Libraries
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        // The aggregator's allocator: jemalloc, with the options in malloc_conf.c.
+        .target(name: "CJemalloc", linkerSettings: [.linkedLibrary("jemalloc")]),
         .target(
             name: "KaopingCore",
             dependencies: [.product(name: "Yams", package: "Yams")]
@@ -116,12 +118,9 @@ let package = Package(
         .executableTarget(
             name: "kaoping-aggregator",
             dependencies: [
-                "KaopingAggregator",
+                "KaopingAggregator", "CJemalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            // jemalloc instead of glibc's malloc: the aggregator frees on one thread what another allocated,
-            // many times per submission (docs/benchmarks.md, "Session 8").
-            linkerSettings: [.linkedLibrary("jemalloc")]
+            ]
         ),
 
         // MARK: Tests

@@ -408,8 +408,9 @@ struct AggregatorProcessTests {
         #expect(!text.contains("Fatal error"))
     }
 
-    /// The daemon allocates with jemalloc (docs/benchmarks.md, "Session 8"): asked to, jemalloc prints its
-    /// statistics as the process exits, which glibc's malloc knows nothing of.
+    /// The daemon allocates with jemalloc, with the options of CJemalloc's malloc_conf.c (docs/benchmarks.md,
+    /// "Session 8"): asked to, jemalloc prints its statistics and options as the process exits, which glibc's malloc
+    /// knows nothing of.
     @Test func theDaemonAllocatesWithJemalloc() throws {
         let process = Process()
         process.executableURL = AggregatorHarness.binary("kaoping-aggregator")
@@ -423,5 +424,6 @@ struct AggregatorProcessTests {
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         #expect(text.contains("Begin jemalloc statistics"))
+        #expect(text.contains("opt.narenas: 2\n"))
     }
 }

@@ -57,7 +57,7 @@ struct StorageFaultTests {
     @Test func theAgentKeepsRetryingUntilTheDiskIsBack() throws {
         let harness = try AggregatorHarness(submitters: ["party_office"])
         let fault = harness.folder.appendingPathComponent("disk-full")
-        FileManager.default.createFile(atPath: fault.path, contents: nil)
+        try #require(FileManager.default.createFile(atPath: fault.path, contents: nil))
         try harness.start(environment: ["KAOPING_FAULT_FILE": fault.path])
         let config = try AgentProcessTests.agentConfiguration(harness, submitter: "party_office")
         for district in ["D01", "D02", "D03"] {

@@ -136,7 +136,8 @@ public final class SocketLoop: @unchecked Sendable {
         // The loop takes every pending command at once, under the same lock: only the first of a run of commands
         // needs to wake it (one syscall per loop round rather than per message).
         let (accepted, wake) = pending.withLock { state -> (Bool, Bool) in
-            guard state.accepting, !commands.isEmpty else { return (state.accepting, false) }
+            guard state.accepting else { return (false, false) }
+            guard !commands.isEmpty else { return (true, false) }
             let wasEmpty = state.commands.isEmpty
             state.commands += commands
             if commands.contains(where: { if case .stop = $0 { true } else { false } }) { state.accepting = false }

@@ -264,8 +264,7 @@ final class KeeperFixture: Sendable {
     let keeper: LedgerKeeper
 
     init(statusBuildLimit: Int = 2) throws {
-        store = try AggregatorStore(
-            path: try Scratch.path("keeper.sqlite"))
+        store = try AggregatorStore(path: try Scratch.path("keeper.sqlite"))
         keeper = try Self.keeper(
             store: store, aggregator: aggregator, submitters: [party, operatorKey], published: published,
             replies: replies, statusBuildLimit: statusBuildLimit)

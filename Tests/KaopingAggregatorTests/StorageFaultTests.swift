@@ -39,12 +39,19 @@ struct StorageFaultTests {
         #expect(replies.withLock { $0.isEmpty })
         #expect(try store.standingSubmissions().isEmpty)
         #expect(try store.auditLog().isEmpty)
+        // The scoreboard followed the batch while the commit ran; it is back to what is committed and published.
+        func d01() async throws -> (sequence: UInt64, total: String?) {
+            let snapshot = try Kaoping_V1_Snapshot(serializedBytes: await keeper.snapshot())
+            return (snapshot.sequence, snapshot.ranking.districts.first { $0.district == "D01" }?.total)
+        }
+        #expect(try await d01() == (0, "0.00"))
 
         await keeper.process([.ingest(request)])  // the agent's resend, still failing
         #expect(replies.withLock { $0.isEmpty })
 
         failing.store(false, ordering: .relaxed)
         await keeper.process([.ingest(request)])  // space is back
+        #expect(try await d01() == (1, "12.00"))
         let sent = replies.withLock { $0 }
         #expect(sent.count == 1)
         let receipt = try Kaoping_V1_Receipt(serializedBytes: try SignedEnvelope.decode(try #require(sent.first?.frames.last)).payload)
@@ -52,6 +59,43 @@ struct StorageFaultTests {
         #expect(receipt.ledgerPosition == 1)
         #expect(try store.standingSubmissions().map(\.submissionID) == ["a"])
         #expect(try store.verifyAuditChain() == 1)
+    }
+
+    /// The scoreboard follows a batch while the writer commits it: a snapshot asked meanwhile must still show a
+    /// ranking and a sequence that belong together (what was published, or what is about to be).
+    @Test func aSnapshotAskedDuringACommitMatchesItsSequence() async throws {
+        let (entered, release) = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
+        let blocking = Atomic<Bool>(false)
+        let store = try AggregatorStore(path: try Scratch.path("blocked.sqlite")) {
+            guard blocking.load(ordering: .relaxed) else { return }
+            entered.signal()
+            release.wait()
+        }
+        let submitter = SigningIdentity.generate(for: "party_office")
+        let keeper = try LedgerKeeper(
+            catalog: .zhongshan2023, roster: .empty, identity: .generate(for: "aggregator"), store: store,
+            keyring: Keyring([.init(submitter: "party_office", publicKey: submitter.publicKey)]), keyringPath: nil,
+            published: PublishedState(), replies: ReplySink(ingest: { _ in }, control: { _ in }),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), now: { 1_700_000_000_000 })
+        let envelope = try SignedEnvelope.seal(
+            Submission(
+                id: "a", submitter: "party_office", campaign: "zhongshan-2023", indicator: "party_building",
+                district: "D01", score: "12"
+            ).wire(signedAt: 1), type: .submission, campaign: "zhongshan-2023", by: submitter)
+        let request = try #require(RoutedRequest(Multipart([Data("peer".utf8), envelope])))
+
+        blocking.store(true, ordering: .relaxed)
+        async let processed: Void = keeper.process([.ingest(request)])
+        await withCheckedContinuation { done in DispatchQueue.global().async { entered.wait(); done.resume() } }
+        // The commit is under way and held; the snapshot is asked now, and the commit let go a little later.
+        let snapshot = Task { try Kaoping_V1_Snapshot(serializedBytes: await keeper.snapshot()) }
+        try await Task.sleep(for: .milliseconds(200))
+        blocking.store(false, ordering: .relaxed)
+        release.signal()
+        await processed
+        let seen = try await snapshot.value
+        let total = seen.ranking.districts.first { $0.district == "D01" }?.total
+        #expect((seen.sequence == 0 && total == "0.00") || (seen.sequence == 1 && total == "12.00"))
     }
 
     @Test func theAgentKeepsRetryingUntilTheDiskIsBack() throws {

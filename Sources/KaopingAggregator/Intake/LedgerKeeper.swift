@@ -89,6 +89,10 @@ actor LedgerKeeper {
     private nonisolated let statusBuilds: BuildSlots
     /// The last snapshot served, while the sequence stays the same.
     private var cachedSnapshot: (sequence: UInt64, body: Data)?
+    /// Whether the scoreboard already follows a batch whose commit is still under way (it is worked out while the
+    /// writer commits); snapshots wait in `waitingForScoreboard` until the batch is committed and published.
+    private var scoreboardAhead = false
+    private var waitingForScoreboard: [CheckedContinuation<Void, Never>] = []
 
     init(
         catalog: Catalog, roster: Roster, identity: SigningIdentity, store: AggregatorStore, keyring: Keyring,
@@ -163,10 +167,12 @@ actor LedgerKeeper {
     }
 
     /// The serialized `Snapshot` for a late joiner: the whole ranking and the sequence of the last update it
-    /// includes. The scoreboard and the sequence change together, between two suspension points of a batch, so
-    /// the pair taken here is consistent. The ranking of a city takes tens of milliseconds: it is built off the
-    /// actor from a copy of the scoreboard (batches go on meanwhile) and kept until the next update.
+    /// includes. While a batch commits, the scoreboard is ahead of the sequence; a snapshot asked then waits until
+    /// the batch is published, so the pair taken here is consistent. The ranking of a city takes tens of
+    /// milliseconds: it is built off the actor from a copy of the scoreboard (batches go on meanwhile) and kept until
+    /// the next update.
     func snapshot() async -> Data {
+        while scoreboardAhead { await withCheckedContinuation { waitingForScoreboard.append($0) } }
         let sequence = published.sequence
         if let cachedSnapshot, cachedSnapshot.sequence == sequence { return cachedSnapshot.body }
         let (board, position, epoch, at) = (scoreboard, scoredPosition, published.epoch, now())
@@ -187,6 +193,8 @@ actor LedgerKeeper {
     /// Decides, commits, then answers and publishes one batch. A failed commit answers nothing and changes
     /// nothing: senders retry, and their retries are decided afresh.
     func process(_ batch: [Work]) async {
+        // However the batch ends, snapshots waiting for the scoreboard go on once it is the committed one again.
+        defer { if scoreboardAhead { scoreboardCaughtUp() } }
         let at = now()
         // The ledger is changed in place (copying a city's ledger per batch would cost more than the batch); the
         // small parts are kept aside, and a failed commit rebuilds the ledger from the store.
@@ -214,9 +222,18 @@ actor LedgerKeeper {
                 return .insert(stored)
             }
         }
+        // While the writer commits, the scoreboard follows the batch (in place: copying a city's scoreboard per
+        // batch costs more than the overlap gains), unless a status request of the batch must see it as it was.
+        // Until the batch is published, snapshots wait; a failed commit rebuilds it with the ledger.
+        var update: StandingsUpdate?
         if !operations.isEmpty {
+            async let committing: Void = store.commit(operations)
+            if effects.statusRequests.isEmpty, !effects.changes.isEmpty {
+                scoreboardAhead = true
+                update = follow(effects.changes)
+            }
             do {
-                try await store.commit(operations)
+                try await committing
             } catch {
                 logger.error(
                     "commit failed; no receipt sent, senders will retry",
@@ -231,6 +248,10 @@ actor LedgerKeeper {
                     // the daemon once the disk is back (the state is rebuilt from the store at start).
                     logger.critical("cannot read the store back after a failed commit: \(error); stopping")
                     exit(EXIT_FAILURE)
+                }
+                if scoreboardAhead {
+                    scoreboard = Scoreboard(ledger: state.ledger)
+                    _ = scoreboard.update()  // as committed and published: updates start from it again
                 }
                 return
             }
@@ -253,15 +274,28 @@ actor LedgerKeeper {
         replies.ingest(effects.ingestReplies.map { request, receipt in request.reply(sealed[receipt]) })
         for (request, body) in effects.controlReplies { replies.control(request.reply(body)) }
         for (request, status) in effects.statusRequests { answer(status, to: request, batch: effects.changes) }
-        guard !effects.changes.isEmpty else { return }
-        for change in effects.changes { Self.follow(change, on: &scoreboard) }
+        guard let update = update ?? follow(effects.changes) else { return }
         scoredPosition = state.ledger.lastPosition
-        // Only what changed goes out: O(k log n) for k changes among n districts, whatever the size of the city.
-        let update = scoreboard.update()
         if !update.isEmpty {
             published.publish(
                 Kaoping_V1_RankingUpdate(update, ledgerPosition: scoredPosition, updatedAt: at, epoch: published.epoch))
         }
+    }
+
+    /// Has the scoreboard follow `changes` and returns what changed of it; nil without changes. Only what changed
+    /// goes out: O(k log n) for k changes among n districts, whatever the size of the city.
+    private func follow(_ changes: [ScoreboardChange]) -> StandingsUpdate? {
+        guard !changes.isEmpty else { return nil }
+        for change in changes { Self.follow(change, on: &scoreboard) }
+        return scoreboard.update()
+    }
+
+    /// The scoreboard is the committed one again: the snapshots waiting for it go on.
+    private func scoreboardCaughtUp() {
+        scoreboardAhead = false
+        let waiting = waitingForScoreboard
+        waitingForScoreboard.removeAll()
+        for continuation in waiting { continuation.resume() }
     }
 
     // MARK: - Ingest

@@ -177,11 +177,7 @@ import ZeroMQ
                 control: { message in replies.withLock { $0.append(message) } }),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
             now: { Int64(Date().timeIntervalSince1970 * 1000) })
-        let envelope = try SignedEnvelope.seal(
-            Submission(
-                id: "a", submitter: "party_office", campaign: "zhongshan-2023", indicator: "party_building",
-                district: "D01", score: "12"
-            ).wire(signedAt: 1), type: .submission, campaign: "zhongshan-2023", by: party)
+        let envelope = try KeeperFixture.partyBuildingOfD01(by: party)
         let request = try #require(RoutedRequest(Multipart([Data("agent".utf8), envelope])))
         // Checked on arrival, while the key is not yet in the keyring.
         let checked = try #require(await keeper.precheck([request]).first)
@@ -304,7 +300,10 @@ final class KeeperFixture: Sendable {
     }
 
     /// The party office's signed score for party_building in D01.
-    func partyBuildingOfD01() throws -> Data {
+    func partyBuildingOfD01() throws -> Data { try Self.partyBuildingOfD01(by: party) }
+
+    /// party_office's score of 12 for party_building in D01 (submission id "a"), signed with `party`.
+    static func partyBuildingOfD01(by party: SigningIdentity) throws -> Data {
         let submission = Submission(
             id: "a", submitter: "party_office", campaign: "zhongshan-2023", indicator: "party_building",
             district: "D01", score: "12")

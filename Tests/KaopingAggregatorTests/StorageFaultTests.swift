@@ -20,20 +20,8 @@ struct StorageFaultTests {
             if failing.load(ordering: .relaxed) { throw StoreError("injected: disk full") }
         }
         let replies = Mutex<[Multipart]>([])
-        let aggregator = SigningIdentity.generate(for: "aggregator")
-        let submitter = SigningIdentity.generate(for: "party_office")
-        let keeper = try LedgerKeeper(
-            catalog: .zhongshan2023, roster: .empty, identity: aggregator, store: store,
-            keyring: Keyring([.init(submitter: "party_office", publicKey: submitter.publicKey)]), keyringPath: nil,
-            published: PublishedState(),
-            replies: ReplySink(ingest: { messages in replies.withLock { $0 += messages } }, control: { _ in }),
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), now: { 1_700_000_000_000 })
-        let submission = Submission(
-            id: "a", submitter: "party_office", campaign: "zhongshan-2023", indicator: "party_building",
-            district: "D01", score: "12")
-        let envelope = try SignedEnvelope.seal(
-            submission.wire(signedAt: 1), type: .submission, campaign: "zhongshan-2023", by: submitter)
-        let request = try #require(RoutedRequest(Multipart([Data("peer".utf8), envelope])))
+        let (keeper, request) = try Self.keeperWithScoreOfD01(
+            store: store, replies: { messages in replies.withLock { $0 += messages } })
 
         await keeper.process([.ingest(request)])
         #expect(replies.withLock { $0.isEmpty })
@@ -71,18 +59,7 @@ struct StorageFaultTests {
             entered.signal()
             release.wait()
         }
-        let submitter = SigningIdentity.generate(for: "party_office")
-        let keeper = try LedgerKeeper(
-            catalog: .zhongshan2023, roster: .empty, identity: .generate(for: "aggregator"), store: store,
-            keyring: Keyring([.init(submitter: "party_office", publicKey: submitter.publicKey)]), keyringPath: nil,
-            published: PublishedState(), replies: ReplySink(ingest: { _ in }, control: { _ in }),
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), now: { 1_700_000_000_000 })
-        let envelope = try SignedEnvelope.seal(
-            Submission(
-                id: "a", submitter: "party_office", campaign: "zhongshan-2023", indicator: "party_building",
-                district: "D01", score: "12"
-            ).wire(signedAt: 1), type: .submission, campaign: "zhongshan-2023", by: submitter)
-        let request = try #require(RoutedRequest(Multipart([Data("peer".utf8), envelope])))
+        let (keeper, request) = try Self.keeperWithScoreOfD01(store: store, replies: { _ in })
 
         blocking.store(true, ordering: .relaxed)
         async let processed: Void = keeper.process([.ingest(request)])
@@ -96,6 +73,20 @@ struct StorageFaultTests {
         let seen = try await snapshot.value
         let total = seen.ranking.districts.first { $0.district == "D01" }?.total
         #expect((seen.sequence == 0 && total == "0.00") || (seen.sequence == 1 && total == "12.00"))
+    }
+
+    /// A keeper on `store` that knows party_office, and party_office's score of 12 for party_building in D01.
+    private static func keeperWithScoreOfD01(
+        store: AggregatorStore, replies: @escaping @Sendable ([Multipart]) -> Void
+    ) throws -> (LedgerKeeper, RoutedRequest) {
+        let submitter = SigningIdentity.generate(for: "party_office")
+        let keeper = try LedgerKeeper(
+            catalog: .zhongshan2023, roster: .empty, identity: .generate(for: "aggregator"), store: store,
+            keyring: Keyring([.init(submitter: "party_office", publicKey: submitter.publicKey)]), keyringPath: nil,
+            published: PublishedState(), replies: ReplySink(ingest: replies, control: { _ in }),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), now: { 1_700_000_000_000 })
+        let envelope = try KeeperFixture.partyBuildingOfD01(by: submitter)
+        return (keeper, try #require(RoutedRequest(Multipart([Data("peer".utf8), envelope]))))
     }
 
     @Test func theAgentKeepsRetryingUntilTheDiskIsBack() throws {

@@ -114,9 +114,8 @@ actor LedgerKeeper {
         state = State(
             ledger: ledger, keyring: keyring, revoked: loaded.revoked, lastSeen: loaded.lastSeen,
             outcomes: loaded.outcomes)
-        scoreboard = Scoreboard(ledger: ledger)
+        scoreboard = Self.committedScoreboard(of: ledger)
         scoredPosition = ledger.lastPosition
-        _ = scoreboard.update()  // the snapshot holds the state rebuilt; updates start from it
         Self.refresh(transportAccess, from: state)
         logger.info(
             "state rebuilt from the store",
@@ -249,10 +248,7 @@ actor LedgerKeeper {
                     logger.critical("cannot read the store back after a failed commit: \(error); stopping")
                     exit(EXIT_FAILURE)
                 }
-                if scoreboardAhead {
-                    scoreboard = Scoreboard(ledger: state.ledger)
-                    _ = scoreboard.update()  // as committed and published: updates start from it again
-                }
+                if scoreboardAhead { scoreboard = Self.committedScoreboard(of: state.ledger) }
                 return
             }
         }
@@ -280,6 +276,13 @@ actor LedgerKeeper {
             published.publish(
                 Kaoping_V1_RankingUpdate(update, ledgerPosition: scoredPosition, updatedAt: at, epoch: published.epoch))
         }
+    }
+
+    /// The scoreboard of what `ledger` holds, taken as published: snapshots show it, and updates start from it.
+    private static func committedScoreboard(of ledger: Ledger) -> Scoreboard {
+        var board = Scoreboard(ledger: ledger)
+        _ = board.update()
+        return board
     }
 
     /// Has the scoreboard follow `changes` and returns what changed of it; nil without changes. Only what changed

@@ -7,7 +7,6 @@
 public struct Scoreboard: Sendable {
     public let catalog: Catalog
     public let roster: Roster
-    private let districtIndicators: [Indicator]
     /// Of each district indicator, in the same order: its id, and whether its value is taken away from the total
     /// (a total reads these rather than copying each indicator, strings and all).
     private let districtIndicatorIDs: [String]
@@ -71,10 +70,10 @@ public struct Scoreboard: Sendable {
     public init(catalog: Catalog, roster: Roster) {
         self.catalog = catalog
         self.roster = roster
-        districtIndicators = catalog.districtIndicators
+        let districtIndicators = catalog.districtIndicators
         districtIndicatorIDs = districtIndicators.map(\.id)
         districtIndicatorSubtracts = districtIndicators.map { $0.effect != .add }
-        districtCellNames = catalog.districtIndicators.flatMap { indicator in
+        districtCellNames = districtIndicators.flatMap { indicator in
             indicator.scope == .hotline ? catalog.hotline.periods.map { "\(indicator.id):\($0)" } : [indicator.id]
         }
         cells = CellIndex(catalog: catalog, roster: roster)

@@ -1,3 +1,4 @@
+import Foundation
 import KaopingCore
 import Testing
 @testable import KaopingWire
@@ -59,11 +60,57 @@ import Testing
                 standing[key] = nil
             }
             let update = Kaoping_V1_RankingUpdate(board.update(), ledgerPosition: position, updatedAt: 0, epoch: 1)
-            try replica.apply(update)
+            // As the feed sends it: encoded by hand, decoded by the generated code.
+            let received = try Kaoping_V1_RankingUpdate(serializedBytes: update.encoded())
+            #expect(received == update, "batch \(batch)")
+            try replica.apply(received)
             let expected = Kaoping_V1_Ranking(board.standings(), ledgerPosition: position, updatedAt: 0)
             #expect(replica == expected, "batch \(batch)")
             #expect(update.districts.count < catalog.districts.count || batch == 1)
         }
+    }
+
+    /// Every field set, lengths that take more than one byte, a negative time, empty strings where they are still
+    /// written: the bytes are SwiftProtobuf's own (maps of one entry, so that no order can differ), and with maps
+    /// of many entries the same message decodes.
+    @Test func anUpdateEncodedByHandIsWhatTheGeneratedCodeWrites() throws {
+        var update = Kaoping_V1_RankingUpdate()
+        update.campaign = "zhongshan-2023"
+        update.final = true
+        update.ledgerPosition = 300_000
+        update.updatedAtMs = -1
+        update.epoch = 1_764_000_000_000
+        update.cellsExpected = 132_000
+        update.cellsFilled = 129
+        var district = Kaoping_V1_DistrictRank()
+        district.district = "D01"
+        district.name = String(repeating: "中山", count: 40)  // 240 bytes: a two-byte length, in a row over 127
+        district.total = "87.35"
+        district.rank = 130
+        district.grade = "good"
+        district.indicators = ["": ""]
+        district.missing = ["", "hotline:2023-03"]
+        var plain = Kaoping_V1_DistrictRank()
+        plain.district = "D02"
+        update.districts = [district, plain]
+        var worker = Kaoping_V1_WorkerRank()
+        (worker.worker, worker.name, worker.district) = ("W0101", "w", "D01")
+        (worker.total, worker.rank, worker.grade) = ("66.5", 1, "qualified")
+        update.workers = [worker, Kaoping_V1_WorkerRank()]
+        var owed = Kaoping_V1_Owed()
+        (owed.submitter, owed.missing) = ("city_ops", 0)
+        update.owed = [owed]
+        var step = Kaoping_V1_GradeStep()
+        (step.grade, step.from) = ("excellent", "90")
+        update.districtGrades.steps = [step, Kaoping_V1_GradeStep()]
+        update.districtGrades.otherwise = "ordinary"
+        update.workerGrades = Kaoping_V1_GradeBoundaries()  // present but empty: still written
+        #expect(update.encoded() == (try update.serializedBytes()))
+
+        update.districts[0].indicators = Dictionary(uniqueKeysWithValues: (0..<300).map { ("i\($0)", "\($0).5") })
+        let encoded = update.encoded()
+        #expect(try Kaoping_V1_RankingUpdate(serializedBytes: encoded) == update)
+        #expect(encoded.count == (try update.serializedBytes() as Data).count)
     }
 
     @Test func anUpdateForAnotherCampaignIsRefused() {

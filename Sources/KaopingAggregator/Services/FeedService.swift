@@ -21,8 +21,7 @@ struct FeedService: Service {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await (sequence, update) in published.stream {
-                        guard let body = try? update.serializedBytes() as Data else { continue }
-                        loop.post(Multipart([Self.updateTopic, Self.bigEndian(sequence), body]), on: socket)
+                        loop.post(Multipart([Self.updateTopic, Self.bigEndian(sequence), update.encoded()]), on: socket)
                     }
                 }
                 group.addTask {

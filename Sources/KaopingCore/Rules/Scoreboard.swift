@@ -20,9 +20,8 @@ public struct Scoreboard: Sendable {
     private let cells: CellIndex
     private var filled: [Bool]
     private let workerIndicators: [Indicator]
-    /// The hotline indicator's id, its place among the district indicators, its maximum and the penalty per
-    /// occurrence (nil without a hotline indicator).
-    private let hotlineID: String?
+    /// The hotline indicator's place among the district indicators, its maximum and the penalty per occurrence (nil
+    /// without a hotline indicator).
     private let hotlinePlace: Int?
     private let hotlineMaximum: ExactDecimal?
     private let hotlinePenalty: ExactDecimal
@@ -79,7 +78,6 @@ public struct Scoreboard: Sendable {
         cells = CellIndex(catalog: catalog, roster: roster)
         filled = Array(repeating: false, count: cells.count)
         workerIndicators = catalog.workerIndicators
-        hotlineID = catalog.hotlineIndicator?.id
         hotlinePlace = districtIndicators.firstIndex { $0.id == catalog.hotlineIndicator?.id }
         hotlineMaximum = catalog.hotlineIndicator?.max
         hotlinePenalty = catalog.hotline.penaltyPerOccurrence
@@ -327,7 +325,9 @@ public struct Scoreboard: Sendable {
     /// A district's values, with the hotline score once any month is in.
     private func values(ofDistrict position: Int) -> [String: ExactDecimal] {
         var values = districtValues[position]
-        if let hotlineID, let score = hotlineScore(ofDistrict: position) { values[hotlineID] = score }
+        if let hotlinePlace, let score = hotlineScore(ofDistrict: position) {
+            values[districtIndicatorIDs[hotlinePlace]] = score
+        }
         return values
     }
 

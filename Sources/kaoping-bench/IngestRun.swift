@@ -76,8 +76,9 @@ struct CityCampaign: @unchecked Sendable {
         let submissions = Self.submissions(catalog: catalog, workers: workers)
         // Sign in parallel: one slice per core.
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let slices = stride(from: 0, to: submissions.count, by: (submissions.count + cores - 1) / cores).map {
-            Array(submissions[$0..<min(submissions.count, $0 + (submissions.count + cores - 1) / cores)])
+        let sliceSize = (submissions.count + cores - 1) / cores
+        let slices = stride(from: 0, to: submissions.count, by: sliceSize).map {
+            Array(submissions[$0..<min(submissions.count, $0 + sliceSize)])
         }
         let signed = Shared<[Int: [Data]]>([:])
         let signers = keys

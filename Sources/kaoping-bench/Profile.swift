@@ -100,8 +100,8 @@ enum Profile {
 
     /// The benchmark's campaign (one worker per district) through the ledger (its decisions, validation included, timed
     /// once), then through the scoreboard in batches of 512 as the keeper takes them at full load: per submission, the
-    /// scoreboard's part (apply, refresh, update) and the feed's (the update's message built and serialized) — the
-    /// keeper's work after each commit.
+    /// scoreboard's part (apply, refresh, update) and the feed's (the update's message built and encoded as the feed
+    /// sends it) — the keeper's work after each commit.
     private static func campaign(districts: Int) throws {
         let catalog = Catalog.city(districts: districts)
         let workers = catalog.districts.map { (id: "W\($0.id)-0", district: $0.id) }

@@ -179,6 +179,12 @@ public final class Socket {
     /// Waits up to `timeout` milliseconds until the message can be queued (a peer is connected and below its
     /// high-water mark), then sends it; throws `EAGAIN` when it still cannot. For simple clients and tests.
     public func send(_ message: Multipart, timeout: Int32) throws(ZMQError) {
+        // A message that can be queued now needs no poll (a system call): senders keep hundreds in flight.
+        do {
+            return try send(message)
+        } catch {
+            guard error.wouldBlock else { throw error }
+        }
         var item = zmq_pollitem_t(socket: handle, fd: 0, events: Int16(ZMQ_POLLOUT), revents: 0)
         guard zmq_poll(&item, 1, Int(timeout)) >= 0 else { throw .last("zmq_poll") }
         try send(message)

@@ -105,6 +105,7 @@ let package = Package(
             name: "kaoping-bench",
             dependencies: [
                 "KaopingCore",
+                "KaopingStore",
                 "KaopingWire",
                 "ZeroMQ",
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -18,6 +18,8 @@ enum Bench {
         var window = 128
         var runs = 3
         var out = "bench/results.json"
+        /// `--profile N`: time the parts at N districts instead of running the benchmark.
+        var profile: Int?
     }
 
     static func main() async {
@@ -29,7 +31,7 @@ enum Bench {
         }
     }
 
-    /// The options given, or nil when the command was a question (`--help`) or a profile, already answered.
+    /// The options given, or nil when the command was a question (`--help`), already answered.
     static func parse() throws -> Options? {
         var options = Options()
         var arguments = CommandLine.arguments.dropFirst().makeIterator()
@@ -52,9 +54,7 @@ enum Bench {
             case "--senders": options.senders = number()
             case "--runs": options.runs = number()
             case "--out": options.out = value
-            case "--profile":
-                try Profile.run(districts: number())
-                return nil
+            case "--profile": options.profile = number()
             default: usageError("unknown option \(flag)")
             }
         }
@@ -63,6 +63,7 @@ enum Bench {
 
     static func run(_ options: Options?) async throws {
         guard let options else { return }
+        if let districts = options.profile { return try await Profile.run(districts: districts) }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         say("kaoping bench: \(cores) cores, \(options.districts) districts, \(options.runs) runs (medians)")
 
@@ -158,8 +159,8 @@ enum Bench {
                      [--out FILE]
                kaoping-bench --profile N
         Drives the release kaoping-aggregator in DIR (.build/release) with a city-scale campaign and prints a table
-        (docs/benchmarks.md); --profile times the parts of a batch at N and 4N districts, and the scoreboard's and
-        the feed's part of the campaign of N districts. `make bench` runs it.
+        (docs/benchmarks.md); --profile times the parts of a batch at N and 4N districts, and the scoreboard's, the
+        feed's and the store's part of the campaign of N districts. `make bench` runs it.
         """
 
     /// A run that cannot give figures worth printing, in words.
@@ -257,6 +258,15 @@ enum Bench {
         Thread.sleep(forTimeInterval: 0.2)
         owned.socket.close(linger: 0)
         return Double(senders * perSender) / elapsed
+    }
+
+    /// User and system CPU time this process (all its threads) has used so far: the load generator's, or a
+    /// profile's.
+    static var processCPUSeconds: Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     static func seconds(since start: DispatchTime) -> Double {

@@ -191,13 +191,14 @@ struct IngestRun {
         usleep(300_000)
 
         let fullCount = total * 2 / 3
-        let (aggregatorBefore, ownBefore, started) = (aggregator.cpuSeconds, loadGeneratorCPUSeconds, DispatchTime.now())
+        let (aggregatorBefore, ownBefore) = (aggregator.cpuSeconds, Bench.processCPUSeconds)
+        let started = DispatchTime.now()
         let (rate, full, fullRefused, fullArrivals) = try deliver(
             campaign, 0..<fullCount, context: context, endpoint: aggregator.endpoints["ingest"]!,
             senders: options.senders, window: options.window, interval: nil)
         let elapsed = Bench.seconds(since: started)
         run.aggregatorCores = (aggregator.cpuSeconds - aggregatorBefore) / elapsed
-        run.loadGeneratorCores = (loadGeneratorCPUSeconds - ownBefore) / elapsed
+        run.loadGeneratorCores = (Bench.processCPUSeconds - ownBefore) / elapsed
         run.receiptsPerSecond = rate
         run.fullLoad = Percentiles(full)
         let perSenderInterval = Double(options.senders) / (rate / 2)
@@ -229,14 +230,6 @@ struct IngestRun {
         run.restartPeakRSSMegabytes = Double(aggregator.peakResidentKilobytes) / 1024
         aggregator.terminate()
         return run
-    }
-
-    /// User and system CPU time this process (the load generator) has used so far.
-    static var loadGeneratorCPUSeconds: Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
-        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     /// Sends the campaign's envelopes in `range` over `senders` DEALERs with at most `window` in flight each (and,

@@ -1,18 +1,20 @@
 @preconcurrency import Crypto
 import Foundation
 import KaopingCore
+import KaopingStore
 import KaopingWire
 import SwiftProtobuf
 
 /// `kaoping-bench --profile N`: where the time of a batch goes, component by component, at N and 4N districts —
-/// a batch's ranking update should barely grow with the city, a whole ranking (a snapshot) grows with it — and the
-/// keeper's work after each commit over the benchmark's whole campaign.
+/// a batch's ranking update should barely grow with the city, a whole ranking (a snapshot) grows with it — the
+/// keeper's work after each commit over the benchmark's whole campaign, and the store's commits.
 enum Profile {
-    static func run(districts: Int) throws {
+    static func run(districts: Int) async throws {
         for size in [districts, districts * 4] {
             try ranking(districts: size)
         }
         try campaign(districts: districts)
+        try await store(districts: districts)
         let key = SigningIdentity.generate(for: "aggregator")
         var receipt = Kaoping_V1_Receipt()
         receipt.submissionID = "x"
@@ -142,6 +144,69 @@ enum Profile {
         Bench.say(String(
             format: "  scoreboard %.2f µs, feed message %.2f µs per submission (medians of 3)",
             Bench.median(samples.map(\.board)) * perSubmission, Bench.median(samples.map(\.feed)) * perSubmission))
+    }
+
+    /// The campaign's first 64 batches of 512 stored as the keeper stores an accepted submission (its row with
+    /// envelope and receipt, its audit entry, its submitter seen), with a checkpoint after every third batch (the
+    /// daemon takes one every 100 ms, about three batches at full load): the process's CPU time per submission,
+    /// the writer's and the checkpointer's threads included.
+    private static func store(districts: Int) async throws {
+        let catalog = Catalog.city(districts: districts)
+        let workers = catalog.districts.map { (id: "W\($0.id)-0", district: $0.id) }
+        let submissions = Array(CityCampaign.submissions(catalog: catalog, workers: workers).prefix(64 * 512))
+        let signer = SigningIdentity.generate(for: "signer")
+        let aggregator = SigningIdentity.generate(for: "aggregator")
+        let at: Int64 = 1_700_000_000_000
+        func operations(_ submission: Submission, position: Int) throws -> [StoreOperation] {
+            let payload: Data = try submission.wire(signedAt: at).serializedBytes()
+            let envelope: Data = try SignedEnvelope.seal(
+                payload: payload, type: .submission, campaign: catalog.campaign, by: signer
+            ).serializedBytes()
+            var receipt = Kaoping_V1_Receipt()
+            receipt.submissionID = submission.id
+            receipt.status = .accepted
+            receipt.contentHash = payload.sha256
+            receipt.ledgerPosition = UInt64(position)
+            receipt.committedAtMs = at
+            receipt.campaign = catalog.campaign
+            receipt.submitter = submission.submitter
+            receipt.envelopeHash = envelope.sha256
+            let stored = StoredSubmission(
+                position: position, submissionID: submission.id, submitter: submission.submitter,
+                keyID: signer.keyID.rawValue, key: submission.key, envelope: envelope, contentHash: receipt.contentHash,
+                receipt: try SignedEnvelope.seal(receipt, type: .receipt, campaign: catalog.campaign, by: aggregator),
+                committedAtMilliseconds: at)
+            let entry = AuditEntry(
+                event: "accepted", atMilliseconds: at, submissionID: submission.id, submitter: submission.submitter,
+                keyID: signer.keyID.rawValue, subject: submission.key.description, envelopeHash: receipt.envelopeHash)
+            return [.insert(stored), .audit(entry), .seen(submitter: submission.submitter, atMilliseconds: at)]
+        }
+        let batches = try stride(from: 0, to: submissions.count, by: 512).map { start in
+            try (start..<min(submissions.count, start + 512)).flatMap {
+                try operations(submissions[$0], position: $0 + 1)
+            }
+        }
+        let folder = URL(fileURLWithPath: NSTemporaryDirectory())
+            .appendingPathComponent("kaoping-bench-store-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try AggregatorStore(path: folder.appendingPathComponent("store.sqlite").path)
+        var (commitSeconds, checkpointSeconds) = (0.0, 0.0)
+        for (index, batch) in batches.enumerated() {
+            let before = Bench.processCPUSeconds
+            try await store.commit(batch)
+            let committed = Bench.processCPUSeconds
+            commitSeconds += committed - before
+            if index % 3 == 2 {
+                try await store.checkpoint()
+                checkpointSeconds += Bench.processCPUSeconds - committed
+            }
+        }
+        let perSubmission = 1e6 / Double(submissions.count)
+        Bench.say("the campaign's first \(submissions.count) submissions stored in batches of 512 (CPU time):")
+        Bench.say(String(
+            format: "  commit %.2f µs, checkpoint %.2f µs per submission", commitSeconds * perSubmission,
+            checkpointSeconds * perSubmission))
     }
 
     private static func time(_ label: String, repeat count: Int = 5, _ body: () throws -> Void) rethrows {

@@ -96,8 +96,12 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
 /// reached (at most that backstop): cutting it back when it starts over costs a commit more than the disk space
 /// is worth.
 public final class AggregatorStore: Sendable {
-    /// WAL pages (4 KiB) before a commit checkpoints by itself: 32 MiB.
-    public static let backstopCheckpointPages = 8_192
+    /// The page size of a store created now. A city's rows (envelope and receipt) are about a kilobyte: with pages
+    /// of 8 KiB instead of SQLite's 4, each submission's commit and checkpoint cost about 1 µs less CPU
+    /// (`kaoping-bench --profile`). A store created with 4 KiB pages keeps them.
+    public static let pageSize = 8_192
+    /// WAL pages before a commit checkpoints by itself: 32 MiB (16 MiB in a store of 4 KiB pages).
+    public static let backstopCheckpointPages = 4_096
     private let database: DatabaseQueue
     private let checkpointer: DatabaseQueue
     /// Runs inside every commit's transaction before anything is written; a throw fails the commit as a full disk
@@ -109,7 +113,7 @@ public final class AggregatorStore: Sendable {
         self.faultInjection = faultInjection
         database = try DurableDatabase.open(
             path: path, label: "kaoping-aggregator", autocheckpointPages: Self.backstopCheckpointPages,
-            migrations: Self.register)
+            pageSize: Self.pageSize, migrations: Self.register)
         checkpointer = try DurableDatabase.connection(path: path, label: "kaoping-aggregator-checkpoint")
     }
 

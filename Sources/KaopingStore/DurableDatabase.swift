@@ -4,13 +4,15 @@ import GRDB
 enum DurableDatabase {
     /// Opens `path` and applies `migrations` (each registered by name, each in its own transaction).
     /// `busyTimeout` makes a connection wait for another process's write instead of failing at once;
-    /// `autocheckpointPages` sets how long the WAL may grow before a commit checkpoints it (SQLite: 1 000 pages).
+    /// `autocheckpointPages` sets how long the WAL may grow before a commit checkpoints it (SQLite: 1 000 pages);
+    /// `pageSize` is the page size of a file created now (SQLite: 4 096 bytes) — a file that exists keeps its own.
     static func open(
         path: String, label: String, busyTimeout: Double? = nil, autocheckpointPages: Int? = nil,
-        migrations: (inout DatabaseMigrator) -> Void
+        pageSize: Int? = nil, migrations: (inout DatabaseMigrator) -> Void
     ) throws -> DatabaseQueue {
         let database = try connection(
-            path: path, label: label, busyTimeout: busyTimeout, autocheckpointPages: autocheckpointPages)
+            path: path, label: label, busyTimeout: busyTimeout, autocheckpointPages: autocheckpointPages,
+            pageSize: pageSize)
         var migrator = DatabaseMigrator()
         migrations(&migrator)
         try migrator.migrate(database)
@@ -19,13 +21,15 @@ enum DurableDatabase {
 
     /// A connection with the same durability, without migrations (for a second connection to an open store).
     static func connection(
-        path: String, label: String, busyTimeout: Double? = nil, autocheckpointPages: Int? = nil
+        path: String, label: String, busyTimeout: Double? = nil, autocheckpointPages: Int? = nil, pageSize: Int? = nil
     ) throws -> DatabaseQueue {
         var configuration = Configuration()
         configuration.journalMode = .wal
         configuration.label = label
         if let busyTimeout { configuration.busyMode = .timeout(busyTimeout) }
         configuration.prepareDatabase { db in
+            // Before WAL mode is set: only an empty file takes it.
+            if let pageSize { try db.execute(sql: "PRAGMA page_size = \(pageSize)") }
             try db.execute(sql: "PRAGMA synchronous = FULL")
             if let autocheckpointPages { try db.execute(sql: "PRAGMA wal_autocheckpoint = \(autocheckpointPages)") }
         }

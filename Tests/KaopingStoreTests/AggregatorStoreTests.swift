@@ -28,7 +28,7 @@ import Testing
     @Test func theCheckpointerEmptiesTheWALThatCommitsNoLongerCheckpointThemselves() async throws {
         let store = try AggregatorStore(path: path)
         // More than SQLite's default 1 000 pages of WAL: a writer with the default would have checkpointed.
-        let blob = Data(repeating: 7, count: 3_000)
+        let blob = Data(repeating: 7, count: AggregatorStore.pageSize * 3 / 4)
         for batch in 0..<40 {
             try await store.commit((1...40).map { index in
                 var row = stored(batch * 40 + index, district: "D\(batch * 40 + index)")
@@ -37,7 +37,7 @@ import Testing
             })
         }
         let wal = (try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
-        #expect(wal > 1_000 * 4_096)
+        #expect(wal > 1_000 * AggregatorStore.pageSize)
         let (frames, checkpointed) = try await store.checkpoint()
         #expect(frames > 1_000 && checkpointed == frames)
         // The next commit starts the WAL over, and everything is still there.
@@ -105,6 +105,27 @@ import Testing
                 db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'submission'")
         }
         #expect(!indexes.contains("submission_standing"))
+    }
+
+    @Test func aNewStoreTakesItsOwnPageSizeAndAnOlderStoreKeepsItsPages() async throws {
+        func pageSize(_ path: String) throws -> Int? {
+            try DatabaseQueue(path: path).read { try Int.fetchOne($0, sql: "PRAGMA page_size") }
+        }
+        try await AggregatorStore(path: path).commit([.insert(stored(1))])
+        #expect(try pageSize(path) == AggregatorStore.pageSize)
+
+        // A file made before the page size was set: SQLite's 4 KiB pages, already in WAL mode.
+        let older = try Scratch.path("older.sqlite")
+        let queue = try DatabaseQueue(path: older)
+        try await queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL")
+        }
+        try queue.close()
+        try await AggregatorStore(path: older).commit([.insert(stored(1)), .insert(stored(2, district: "D02"))])
+        let store = try AggregatorStore(path: older)
+        try await store.commit([.insert(stored(3, district: "D03"))])
+        #expect(try store.standingSubmissions().map(\.position) == [1, 2, 3])
+        #expect(try pageSize(older) == 4_096)
     }
 
     @Test func aFailedBatchStoresNothing() async throws {

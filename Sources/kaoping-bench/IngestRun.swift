@@ -132,7 +132,7 @@ struct CityCampaign: @unchecked Sendable {
     }
 
     /// The first 8 bytes of an envelope hash.
-    static func receiptKey(_ hash: Data) -> UInt64 {
+    static func receiptKey(_ hash: some Collection<UInt8>) -> UInt64 {
         hash.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
     }
 }
@@ -245,6 +245,8 @@ struct IngestRun {
             var latency = Histogram<UInt64>(highestTrackableValue: 600_000_000)
             var refusals = Refusals()
             var arrivals: [(position: Int, at: UInt64)] = []
+            /// A receipt among the sender's first that ``ReceiptFields`` read otherwise than SwiftProtobuf.
+            var misread: Data?
         }
         let figures = Shared<[Figures]>([])
         let group = DispatchGroup()
@@ -274,10 +276,14 @@ struct IngestRun {
                         if let interval { nextSend += UInt64(interval * 1e9) }
                     }
                     guard let message = try? dealer.receive(timeout: interval == nil ? 2_000 : 5),
-                        let body = message.frames.last, let envelope = try? SignedEnvelope.decode(body),
-                        let receipt = try? Kaoping_V1_Receipt(serializedBytes: envelope.payload),
-                        let sent = sentAt.removeValue(forKey: CityCampaign.receiptKey(receipt.envelopeHash))
+                        let body = message.frames.last
                     else { continue }
+                    let receipt = ReceiptFields(body)
+                    if received < 16, receipt != ReceiptFields(decoding: body) {
+                        local.misread = body
+                        break
+                    }
+                    guard let receipt, let sent = sentAt.removeValue(forKey: receipt.key) else { continue }
                     let arrived = DispatchTime.now().uptimeNanoseconds
                     local.latency.record((arrived - sent) / 1000)
                     if receipt.status != .accepted { local.refusals.add("\(receipt.status): \(receipt.reason)") }
@@ -292,6 +298,11 @@ struct IngestRun {
         let rate = Double(range.count) / Bench.seconds(since: start)
         var all = Figures()
         for part in figures.withLock({ $0 }) {
+            if let misread = part.misread {
+                throw Bench.Failure(
+                    "the load generator read a receipt otherwise than SwiftProtobuf does: "
+                        + misread.map { String(format: "%02x", $0) }.joined())
+            }
             all.latency.add(part.latency)
             all.refusals = all.refusals + part.refusals
             all.arrivals += part.arrivals

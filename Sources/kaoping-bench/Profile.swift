@@ -33,6 +33,17 @@ enum Profile {
         time("1000 signatures verified") {
             for _ in 0..<1000 { _ = SignedEnvelope.verify(sealed, with: key.publicKey) }
         }
+        var hotline = Kaoping_V1_Submission()
+        (hotline.submissionID, hotline.indicator, hotline.period) = ("b123456", "hotline", "2023-07")
+        (hotline.submitter, hotline.campaign, hotline.district) = ("city_ops", "city", "D01234")
+        for metric in Catalog.zhongshan2023.hotline.metrics { hotline.hotline[metric.id] = "95.25" }
+        let payload: Data = try hotline.serializedBytes()
+        try time("1000 hotline months' payloads decoded (SwiftProtobuf)") {
+            for _ in 0..<1000 { _ = try SignedEnvelope.decodePayload(Kaoping_V1_Submission.self, from: payload) }
+        }
+        try time("  as the aggregator decodes them") {
+            for _ in 0..<1000 { _ = try SignedEnvelope.decodeSubmission(payload) }
+        }
         time("1000 SHA-256 of 400 bytes") {
             let data = Data(repeating: 7, count: 400)
             for _ in 0..<1000 { _ = data.sha256 }

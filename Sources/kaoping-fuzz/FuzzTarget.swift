@@ -5,7 +5,7 @@ import SwiftProtobuf
 
 /// One input through the aggregator's whole decoding and validation path, as it arrives on the ingest socket:
 /// envelope, signature check, submission payload, the rules and the ledger. Also read as a `kaoping score` line.
-/// Nothing here may crash, whatever the bytes.
+/// Nothing here may crash, whatever the bytes, and the aggregator's reading of a submission must be SwiftProtobuf's.
 enum FuzzTarget {
     static let catalog = Catalog.zhongshan2023
     static let roster = try! Roster(
@@ -15,9 +15,10 @@ enum FuzzTarget {
 
     static func run(_ bytes: Data) {
         var ledger = Ledger(catalog: catalog, roster: roster)
+        _ = submission(bytes)
         if let envelope = try? SignedEnvelope.decode(bytes) {
             _ = SignedEnvelope.verify(envelope, with: key.publicKey)
-            if let wire = try? SignedEnvelope.decodePayload(Kaoping_V1_Submission.self, from: envelope.payload) {
+            if let wire = submission(envelope.payload) {
                 let submission = Submission(wire: wire)
                 _ = ledger.submit(submission)
                 _ = ledger.submit(submission)
@@ -35,6 +36,14 @@ enum FuzzTarget {
             _ = try? ExactDecimal.parse(text)
             _ = try? Roster(csv: text, catalog: catalog)
         }
+    }
+
+    /// A submission payload decoded as the aggregator decodes it, which must be what SwiftProtobuf reads.
+    private static func submission(_ payload: Data) -> Kaoping_V1_Submission? {
+        let decoded = try? SignedEnvelope.decodeSubmission(payload)
+        let generated = try? SignedEnvelope.decodePayload(Kaoping_V1_Submission.self, from: payload)
+        precondition(decoded == generated, "the aggregator reads a submission otherwise than SwiftProtobuf")
+        return decoded
     }
 }
 

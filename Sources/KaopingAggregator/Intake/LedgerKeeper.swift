@@ -147,7 +147,7 @@ actor LedgerKeeper {
 
     private static func restore(_ stored: StoredSubmission, catalog: Catalog, roster: Roster) -> AcceptedSubmission? {
         guard let envelope = try? SignedEnvelope.decode(stored.envelope),
-            let wire = try? SignedEnvelope.decodePayload(Kaoping_V1_Submission.self, from: envelope.payload)
+            let wire = try? SignedEnvelope.decodeSubmission(envelope.payload)
         else { return nil }
         var submission = Submission(wire: wire)
         submission.submitter = stored.submitter
@@ -328,7 +328,7 @@ actor LedgerKeeper {
             contentHash = envelope.payload.sha256
             claimed =
                 envelope.type == MessageType.submission.rawValue
-                ? try? SignedEnvelope.decodePayload(Kaoping_V1_Submission.self, from: envelope.payload) : nil
+                ? try? SignedEnvelope.decodeSubmission(envelope.payload) : nil
         }
     }
 

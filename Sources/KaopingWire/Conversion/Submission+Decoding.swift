@@ -1,0 +1,103 @@
+import Foundation
+
+extension SignedEnvelope {
+    /// Decodes a submission payload as SwiftProtobuf does, with the protocol's limits. The shape every client sends
+    /// — known fields with their own wire types, map entries of a key and a value — is read field by field; any other
+    /// input (an unknown field, a wrong wire type, text that is not UTF-8, a malformed varint) goes to SwiftProtobuf,
+    /// which keeps unknown fields and refuses the rest. SwiftProtobuf builds a nested decoder and a map entry for
+    /// each of a hotline month's rates: 2.3 µs for a month's payload against 0.35 for a district indicator's, and a
+    /// city sends twelve months for each district. A test checks that both readings agree on every input the
+    /// field-by-field reading takes.
+    public static func decodeSubmission(_ payload: Data) throws -> Kaoping_V1_Submission {
+        if let submission = payload.withUnsafeBytes(SubmissionReader.read) { return submission }
+        return try decodePayload(Kaoping_V1_Submission.self, from: payload)
+    }
+}
+
+/// The field-by-field reading of ``SignedEnvelope/decodeSubmission(_:)``: nil for anything outside its shape.
+enum SubmissionReader {
+    static func read(_ bytes: UnsafeRawBufferPointer) -> Kaoping_V1_Submission? {
+        var reader = Reader(bytes: bytes)
+        var submission = Kaoping_V1_Submission()
+        while !reader.atEnd {
+            guard let tag = reader.varint() else { return nil }
+            switch (tag >> 3, tag & 7) {
+            case (1...8, 2), (12, 2):
+                guard let text = reader.string() else { return nil }
+                switch tag >> 3 {
+                case 1: submission.submissionID = text
+                case 2: submission.submitter = text
+                case 3: submission.campaign = text
+                case 4: submission.indicator = text
+                case 5: submission.district = text
+                case 6: submission.worker = text
+                case 7: submission.period = text
+                case 8: submission.score = text
+                default: submission.note = text
+                }
+            case (9...11, 0):
+                guard let value = reader.varint() else { return nil }
+                let count = Int32(truncatingIfNeeded: value)
+                switch tag >> 3 {
+                case 9: submission.respondents = count
+                case 10: submission.keyRespondents = count
+                default: submission.participants = count
+                }
+            case (13, 2):
+                guard let entry = reader.delimited() else { return nil }
+                if submission.hotline.isEmpty { submission.hotline.reserveCapacity(8) }
+                var entryReader = Reader(bytes: entry)
+                var (key, value) = ("", "")
+                while !entryReader.atEnd {
+                    guard let entryTag = entryReader.varint(), entryTag == 1 << 3 | 2 || entryTag == 2 << 3 | 2,
+                        let text = entryReader.string()
+                    else { return nil }
+                    if entryTag >> 3 == 1 { key = text } else { value = text }
+                }
+                submission.hotline[key] = value
+            case (14, 0):
+                guard let value = reader.varint() else { return nil }
+                submission.signedAtMs = Int64(bitPattern: value)
+            default:
+                return nil
+            }
+        }
+        return submission
+    }
+
+    private struct Reader {
+        let bytes: UnsafeRawBufferPointer
+        var offset = 0
+
+        var atEnd: Bool { offset == bytes.count }
+
+        /// A varint of at most ten bytes whose value fits in 64 bits.
+        mutating func varint() -> UInt64? {
+            var value: UInt64 = 0
+            for shift in stride(from: 0, through: 63, by: 7) {
+                guard offset < bytes.count else { return nil }
+                let byte = bytes[offset]
+                offset += 1
+                if shift == 63, byte > 1 { return nil }
+                value |= UInt64(byte & 0x7f) << shift
+                if byte < 0x80 { return value }
+            }
+            return nil
+        }
+
+        /// A length-delimited field's bytes.
+        mutating func delimited() -> UnsafeRawBufferPointer? {
+            guard let length = varint(), length <= UInt64(bytes.count - offset) else { return nil }
+            defer { offset += Int(length) }
+            return UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + Int(length)])
+        }
+
+        /// A length-delimited field as text, if it is UTF-8. ASCII, what the protocol's ids and numbers are, is
+        /// taken as it is: `String(validating:as:)` looks up generic metadata at run time on each call.
+        mutating func string() -> String? {
+            guard let text = delimited() else { return nil }
+            guard text.allSatisfy({ $0 < 0x80 }) else { return String(validating: text, as: UTF8.self) }
+            return String(decoding: text, as: UTF8.self)
+        }
+    }
+}

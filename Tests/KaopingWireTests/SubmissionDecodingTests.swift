@@ -45,6 +45,8 @@ import Testing
             let payload: Data = try submission.serializedBytes()
             #expect(read(payload) == submission)
             #expect(try SignedEnvelope.decodeSubmission(payload) == submission)
+            // No more room than SwiftProtobuf's table takes: the ledger keeps a city's thousands of months.
+            #expect((read(payload)?.hotline.capacity ?? .max) <= generated(payload)?.hotline.capacity ?? 0)
         }
     }
 

@@ -44,8 +44,10 @@ enum SubmissionReader {
                 default: submission.participants = count
                 }
             case (13, 2):
+                // Room for every rate at once, the entries that follow counted ahead: grown one insertion at a time,
+                // a month's table cost 0.2 µs more; reserved larger, the ledger's thousands of months cost memory.
+                if submission.hotline.isEmpty { submission.hotline.reserveCapacity(1 + reader.entries(of: tag)) }
                 guard let entry = reader.delimited() else { return nil }
-                if submission.hotline.isEmpty { submission.hotline.reserveCapacity(8) }
                 var entryReader = Reader(bytes: entry)
                 var (key, value) = ("", "")
                 while !entryReader.atEnd {
@@ -90,6 +92,23 @@ enum SubmissionReader {
             guard let length = varint(), length <= UInt64(bytes.count - offset) else { return nil }
             defer { offset += Int(length) }
             return UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + Int(length)])
+        }
+
+        /// How many fields after the current one carry `tag`, reading ahead without moving (as far as the bytes
+        /// make sense: what follows is read again anyway).
+        func entries(of tag: UInt64) -> Int {
+            var ahead = self
+            var count = 0
+            _ = ahead.delimited()
+            while !ahead.atEnd, let next = ahead.varint() {
+                switch next & 7 {
+                case 0: guard ahead.varint() != nil else { return count }
+                case 2: guard ahead.delimited() != nil else { return count }
+                default: return count
+                }
+                if next == tag { count += 1 }
+            }
+            return count
         }
 
         /// A length-delimited field as text, if it is UTF-8. ASCII, what the protocol's ids and numbers are, is

@@ -38,7 +38,7 @@ enum Profile {
         (hotline.submitter, hotline.campaign, hotline.district) = ("city_ops", "city", "D01234")
         for metric in Catalog.zhongshan2023.hotline.metrics { hotline.hotline[metric.id] = "95.25" }
         let payload: Data = try hotline.serializedBytes()
-        try time("1000 hotline months' payloads decoded (SwiftProtobuf)") {
+        try time("1000 hotline months decoded (SwiftProtobuf)") {
             for _ in 0..<1000 { _ = try SignedEnvelope.decodePayload(Kaoping_V1_Submission.self, from: payload) }
         }
         try time("  as the aggregator decodes them") {

@@ -5,9 +5,9 @@ extension SignedEnvelope {
     /// — known fields with their own wire types, map entries of a key and a value — is read field by field; any other
     /// input (an unknown field, a wrong wire type, text that is not UTF-8, a malformed varint) goes to SwiftProtobuf,
     /// which keeps unknown fields and refuses the rest. SwiftProtobuf builds a nested decoder and a map entry for
-    /// each of a hotline month's rates: 2.3 µs for a month's payload against 0.35 for a district indicator's, and a
-    /// city sends twelve months for each district. A test checks that both readings agree on every input the
-    /// field-by-field reading takes.
+    /// each of a hotline month's rates: 2.2 µs for a month's payload against 0.35 for a district indicator's (this
+    /// reading: 0.9), and a city sends twelve months for each district. Tests compare both readings over random and
+    /// mutated payloads, and the fuzz target over every input it is given.
     public static func decodeSubmission(_ payload: Data) throws -> Kaoping_V1_Submission {
         if let submission = payload.withUnsafeBytes(SubmissionReader.read) { return submission }
         return try decodePayload(Kaoping_V1_Submission.self, from: payload)

@@ -17,7 +17,7 @@ extension SignedEnvelope {
 /// The field-by-field reading of ``SignedEnvelope/decodeSubmission(_:)``: nil for anything outside its shape.
 enum SubmissionReader {
     static func read(_ bytes: UnsafeRawBufferPointer) -> Kaoping_V1_Submission? {
-        var reader = Reader(bytes: bytes)
+        var reader = ProtobufReader(bytes)
         var submission = Kaoping_V1_Submission()
         while !reader.atEnd {
             guard let tag = reader.varint() else { return nil }
@@ -46,9 +46,11 @@ enum SubmissionReader {
             case (13, 2):
                 // Room for every rate at once, the entries that follow counted ahead: grown one insertion at a time,
                 // a month's table cost 0.2 µs more; reserved larger, the ledger's thousands of months cost memory.
-                if submission.hotline.isEmpty { submission.hotline.reserveCapacity(1 + reader.entries(of: tag)) }
+                if submission.hotline.isEmpty {
+                    submission.hotline.reserveCapacity(1 + entries(of: tag, after: reader))
+                }
                 guard let entry = reader.delimited() else { return nil }
-                var entryReader = Reader(bytes: entry)
+                var entryReader = ProtobufReader(entry)
                 var (key, value) = ("", "")
                 while !entryReader.atEnd {
                     guard let entryTag = entryReader.varint(), entryTag == 1 << 3 | 2 || entryTag == 2 << 3 | 2,
@@ -67,56 +69,15 @@ enum SubmissionReader {
         return submission
     }
 
-    private struct Reader {
-        let bytes: UnsafeRawBufferPointer
-        var offset = 0
-
-        var atEnd: Bool { offset == bytes.count }
-
-        /// A varint of at most ten bytes whose value fits in 64 bits.
-        mutating func varint() -> UInt64? {
-            var value: UInt64 = 0
-            for shift in stride(from: 0, through: 63, by: 7) {
-                guard offset < bytes.count else { return nil }
-                let byte = bytes[offset]
-                offset += 1
-                if shift == 63, byte > 1 { return nil }
-                value |= UInt64(byte & 0x7f) << shift
-                if byte < 0x80 { return value }
-            }
-            return nil
+    /// How many fields after the current one (where `reader` is) carry `tag`, reading ahead as far as the bytes make
+    /// sense: what follows is read again anyway.
+    private static func entries(of tag: UInt64, after reader: ProtobufReader) -> Int {
+        var ahead = reader
+        var count = 0
+        _ = ahead.delimited()
+        while !ahead.atEnd, let next = ahead.varint(), ahead.skip(next) {
+            if next == tag { count += 1 }
         }
-
-        /// A length-delimited field's bytes.
-        mutating func delimited() -> UnsafeRawBufferPointer? {
-            guard let length = varint(), length <= UInt64(bytes.count - offset) else { return nil }
-            defer { offset += Int(length) }
-            return UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + Int(length)])
-        }
-
-        /// How many fields after the current one carry `tag`, reading ahead without moving (as far as the bytes
-        /// make sense: what follows is read again anyway).
-        func entries(of tag: UInt64) -> Int {
-            var ahead = self
-            var count = 0
-            _ = ahead.delimited()
-            while !ahead.atEnd, let next = ahead.varint() {
-                switch next & 7 {
-                case 0: guard ahead.varint() != nil else { return count }
-                case 2: guard ahead.delimited() != nil else { return count }
-                default: return count
-                }
-                if next == tag { count += 1 }
-            }
-            return count
-        }
-
-        /// A length-delimited field as text, if it is UTF-8. ASCII, what the protocol's ids and numbers are, is
-        /// taken as it is: `String(validating:as:)` looks up generic metadata at run time on each call.
-        mutating func string() -> String? {
-            guard let text = delimited() else { return nil }
-            guard text.allSatisfy({ $0 < 0x80 }) else { return String(validating: text, as: UTF8.self) }
-            return String(decoding: text, as: UTF8.self)
-        }
+        return count
     }
 }

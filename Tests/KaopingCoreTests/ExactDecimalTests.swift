@@ -23,6 +23,59 @@ import Testing
         }
     }
 
+    /// The one-pass parser against the format written out with string operations, on random strings of digits,
+    /// points, signs and other characters, with and without a sign allowed and for 0–5 fraction digits: the same
+    /// value, or the same error.
+    @Test func parsesAsTheFormatIsWritten() {
+        func reference(_ text: String, maxFractionDigits: Int, allowSign: Bool) -> Result<Int64, DecimalFormatError> {
+            guard !text.isEmpty else { return .failure(.empty) }
+            let negative = allowSign && text.hasPrefix("-")
+            let parts = text.dropFirst(negative ? 1 : 0).split(separator: ".", omittingEmptySubsequences: false)
+            func isDigits(_ part: Substring) -> Bool {
+                !part.isEmpty && part.unicodeScalars.allSatisfy { ("0"..."9").contains($0) }
+            }
+            guard parts.count <= 2, isDigits(parts[0]), parts.count == 1 || isDigits(parts[1]) else {
+                return .failure(.notDecimal(text))
+            }
+            let fraction = parts.count == 2 ? String(parts[1]) : ""
+            let allowed = min(maxFractionDigits, ExactDecimal.fractionDigits)
+            guard fraction.count <= allowed else { return .failure(.tooManyFractionDigits(text, allowed: allowed)) }
+            let integer = parts[0].drop { $0 == "0" }
+            guard integer.count <= 13, let whole = Int64(integer.isEmpty ? "0" : String(integer)),
+                whole <= 1_000_000_000_000
+            else { return .failure(.tooLarge(text)) }
+            let units = whole * 10_000 + Int64(fraction + String(repeating: "0", count: 4 - fraction.count))!
+            return .success(negative ? -units : units)
+        }
+        func parsed(_ text: String, maxFractionDigits: Int, allowSign: Bool) -> Result<Int64, DecimalFormatError> {
+            Result { () throws(DecimalFormatError) in
+                allowSign
+                    ? try ExactDecimal.parseSigned(text, maxFractionDigits: maxFractionDigits).units
+                    : try ExactDecimal.parse(text, maxFractionDigits: maxFractionDigits).units
+            }
+        }
+        var random = SystemRandomNumberGenerator()
+        let alphabet = Array("0123456789012345678900.-+e ,中１")
+        let edges = [
+            "", "0", "-", "-0", "--1", "-.5", ".", "1.", ".1", "1..2", "0.0000", "0.00001", "1000000000000",
+            "1000000000001", "0001000000000000.5", "99999999999999999999", "-99999999999999999999.99999", "12.3456",
+            "-7.25", "7-", "1.2.3",
+        ]
+        let texts = edges + (0..<20_000).map { _ in
+            String((0..<Int.random(in: 0...22, using: &random)).map { _ in alphabet.randomElement(using: &random)! })
+        }
+        for text in texts {
+            for allowSign in [false, true] {
+                for digits in 0...5 {
+                    let expected = reference(text, maxFractionDigits: digits, allowSign: allowSign)
+                    #expect(
+                        parsed(text, maxFractionDigits: digits, allowSign: allowSign) == expected,
+                        "\(text) with \(digits) digits, sign \(allowSign)")
+                }
+            }
+        }
+    }
+
     @Test func comparesByValue() throws {
         #expect(try ExactDecimal.parse("13.5") == ExactDecimal.parse("13.50"))
         #expect(try ExactDecimal.parse("5") < ExactDecimal.parse("5.01"))

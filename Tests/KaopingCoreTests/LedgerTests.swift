@@ -180,6 +180,24 @@ import Testing
         #expect(cells.map { index.number(of: $0.key) } == Array(cells.indices))
     }
 
+    /// A cell's positions are those its key's names have in the catalog and roster (the scoreboard reads them
+    /// instead of looking the names up again).
+    @Test func locatesEveryExpectedCellByPosition() throws {
+        let roster = Fixtures.roster(perDistrict: 2)
+        let catalog = Catalog.zhongshan2023
+        let index = CellIndex(catalog: catalog, roster: roster)
+        for (number, expected) in catalog.expectedCells(roster: roster).enumerated() {
+            let key = expected.key
+            let cell = try #require(index.cell(of: key))
+            #expect(cell.number == number)
+            #expect(catalog.indicators[cell.indicator].id == key.indicator)
+            #expect(cell.scope == catalog.indicators[cell.indicator].scope)
+            #expect(catalog.districts[cell.district].id == key.district)
+            #expect(cell.worker.map { roster.workers[$0].id } == (key.worker.isEmpty ? nil : key.worker))
+            #expect(cell.month.map { catalog.hotline.periods[$0] } == (key.period.isEmpty ? nil : key.period))
+        }
+    }
+
     @Test func aKeyOfNoExpectedCellHasNoNumber() {
         let roster = Fixtures.roster(perDistrict: 2)
         let index = CellIndex(catalog: .zhongshan2023, roster: roster)
@@ -205,5 +223,25 @@ import Testing
                                                period: "2023-03")) != nil)
         #expect(index.number(of: SubmissionKey(campaign: campaign, indicator: "worker_leader_review",
                                                district: worker.district, worker: worker.id)) != nil)
+    }
+}
+
+@Suite struct SubmissionKeyTests {
+    /// How a key is written in refusals and in the audit log's subject: its non-empty names joined by "/".
+    @Test func aKeyIsWrittenAsItsNamesJoinedBySlashes() {
+        let keys: [(SubmissionKey, String)] = [
+            (SubmissionKey(campaign: "c", indicator: "visits", district: "D01"), "visits/D01"),
+            (
+                SubmissionKey(campaign: "c", indicator: "hotline", district: "D01", period: "2023-03"),
+                "hotline/D01/2023-03"
+            ),
+            (
+                SubmissionKey(campaign: "c", indicator: "worker_leader_review", district: "D01", worker: "W0101"),
+                "worker_leader_review/D01/W0101"
+            ),
+            (SubmissionKey(campaign: "c", indicator: "", district: "D01", worker: "W1", period: "p"), "D01/W1/p"),
+            (SubmissionKey(campaign: "c", indicator: "", district: ""), ""),
+        ]
+        for (key, written) in keys { #expect(key.description == written) }
     }
 }

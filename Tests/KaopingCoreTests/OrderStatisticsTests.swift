@@ -40,3 +40,24 @@ import Testing
         #expect(tree.rank(of: ExactDecimal(5)) == 3)
     }
 }
+
+@Suite struct PositionSetTests {
+    /// Each position once, in the order it came in; emptied, every position can come in again.
+    @Test func holdsEachPositionOnceAndEmptiesForTheNextRound() {
+        var set = PositionSet(count: 10)
+        #expect(set.isEmpty)
+        set.insert(7)
+        set.formUnion([2, 7, 9, 2])
+        #expect(Array(set) == [7, 2, 9])
+        set.removeAll()
+        #expect(set.isEmpty && Array(set).isEmpty)
+        set.formUnion([9, 0, 7])
+        #expect(Array(set) == [9, 0, 7])
+        var all = PositionSet(all: 4)
+        all.insert(3)
+        #expect(Array(all) == [0, 1, 2, 3])
+        all.removeAll()
+        all.insert(3)
+        #expect(Array(all) == [3])
+    }
+}

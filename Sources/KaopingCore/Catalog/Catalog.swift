@@ -48,6 +48,8 @@ public struct Catalog: Hashable, Sendable {
     /// The indicator with this id, if the catalog has it.
     public func indicator(_ id: String) -> Indicator? { indicatorIndex[id].map { indicators[$0] } }
 
+    public func indicatorPosition(_ id: String) -> Int? { indicatorIndex[id] }
+
     /// District-scope and hotline indicators, which make up the district total.
     public var districtIndicators: [Indicator] { indicators.filter { $0.scope != .worker } }
 

@@ -105,37 +105,51 @@ extension ExactDecimal {
         -> ExactDecimal
     {
         guard !text.isEmpty else { throw .empty }
-        var bytes = Substring(text).utf8[...]
-        var negative = false
-        if allowSign, bytes.first == UInt8(ascii: "-") {
-            negative = true
-            bytes = bytes.dropFirst()
-        }
-        let point = bytes.firstIndex(of: UInt8(ascii: "."))
-        let integerDigits = bytes[..<(point ?? bytes.endIndex)]
-        let fractionDigits = point.map { bytes[bytes.index(after: $0)...] } ?? bytes[bytes.endIndex...]
-        func isDigits(_ part: Substring.UTF8View.SubSequence) -> Bool {
-            part.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
-        }
-        guard !integerDigits.isEmpty, isDigits(integerDigits), isDigits(fractionDigits),
-            point == nil || !fractionDigits.isEmpty
-        else { throw .notDecimal(text) }
-        guard fractionDigits.count <= maxFractionDigits, fractionDigits.count <= Self.fractionDigits else {
+        // One pass over the bytes: the ledger parses every submitted value (a hotline month has four).
+        let scanned =
+            text.utf8.withContiguousStorageIfAvailable { scan($0, allowSign: allowSign) }
+            ?? Array(text.utf8).withUnsafeBufferPointer { scan($0, allowSign: allowSign) }
+        guard let scanned else { throw .notDecimal(text) }
+        guard scanned.fractionDigits <= maxFractionDigits, scanned.fractionDigits <= Self.fractionDigits else {
             throw .tooManyFractionDigits(text, allowed: min(maxFractionDigits, Self.fractionDigits))
         }
-        var integer: Int64 = 0
-        for digit in integerDigits {
-            integer = integer * 10 + Int64(digit - UInt8(ascii: "0"))
-            guard integer <= maxIntegerPart else { throw .tooLarge(text) }
+        guard scanned.integer <= maxIntegerPart else { throw .tooLarge(text) }
+        let place = Int64(Self.powersOfTen[Self.fractionDigits - scanned.fractionDigits])  // of the last digit
+        let units = scanned.integer * Self.scale + scanned.fraction * place
+        return ExactDecimal(units: scanned.negative ? -units : units)
+    }
+
+    /// The parts of `[-][0-9]+(\.[0-9]+)?`, or nil if the bytes are not that. The integer stops growing once past
+    /// ``maxIntegerPart``; the fraction keeps its first ``fractionDigits`` digits (more are refused by the caller).
+    private static func scan(_ bytes: UnsafeBufferPointer<UInt8>, allowSign: Bool)
+        -> (negative: Bool, integer: Int64, fraction: Int64, fractionDigits: Int)?
+    {
+        var index = 0
+        func digit() -> Int64? {
+            guard index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") else {
+                return nil
+            }
+            defer { index += 1 }
+            return Int64(bytes[index] - UInt8(ascii: "0"))
         }
-        var fraction: Int64 = 0
-        var place = Self.scale
-        for digit in fractionDigits {
-            place /= 10
-            fraction += Int64(digit - UInt8(ascii: "0")) * place
+        let negative = allowSign && bytes.first == UInt8(ascii: "-")
+        if negative { index += 1 }
+        var (integer, integerDigits): (Int64, Int) = (0, 0)
+        while let digit = digit() {
+            if integer <= maxIntegerPart { integer = integer * 10 + digit }
+            integerDigits += 1
         }
-        let units = integer * Self.scale + fraction
-        return ExactDecimal(units: negative ? -units : units)
+        var (fraction, fractionDigits): (Int64, Int) = (0, 0)
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            while let digit = digit() {
+                if fractionDigits < Self.fractionDigits { fraction = fraction * 10 + digit }
+                fractionDigits += 1
+            }
+            guard fractionDigits > 0 else { return nil }
+        }
+        guard index == bytes.count, integerDigits > 0 else { return nil }
+        return (negative, integer, fraction, fractionDigits)
     }
 }
 
@@ -146,17 +160,23 @@ extension ExactDecimal: CustomStringConvertible {
     public var description: String { formatted(minimumFractionDigits: 2) }
 
     /// The value with at least `minimumFractionDigits` fractional digits and as many more as it needs.
-    ///
-    /// Written digit by digit from the end of one small buffer: the feed formats every value of every district a
-    /// batch touches, and a string built by parts allocated several times per value.
     public func formatted(minimumFractionDigits: Int) -> String {
+        withFormattedBytes(minimumFractionDigits: minimumFractionDigits) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Calls `body` with the UTF-8 bytes of ``formatted(minimumFractionDigits:)``, written digit by digit from the
+    /// end of one small buffer on the stack: the feed writes every value of every district a batch touches, and
+    /// needs no string of them.
+    public func withFormattedBytes<Result>(
+        minimumFractionDigits: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result
+    ) rethrows -> Result {
         let digits = min(Self.fractionDigits, max(minimumFractionDigits, significantFractionDigits))
         let magnitude = units.magnitude
         var integer = magnitude / UInt64(Self.scale)
         // The fraction's first `digits` digits (those dropped are zeros: `digits` covers the significant ones).
         var fraction = magnitude % UInt64(Self.scale) / Self.powersOfTen[Self.fractionDigits - digits]
         // A sign, at most 20 integer digits, a point and the fraction digits.
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in
+        return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in
             var start = buffer.count
             func prepend(_ byte: UInt8) {
                 start -= 1
@@ -174,12 +194,12 @@ extension ExactDecimal: CustomStringConvertible {
                 integer /= 10
             } while integer > 0
             if units < 0 { prepend(UInt8(ascii: "-")) }
-            return String(decoding: UnsafeMutableBufferPointer(rebasing: buffer[start...]), as: UTF8.self)
+            return try body(UnsafeBufferPointer(rebasing: buffer[start...]))
         }
     }
 
     /// 10⁰ … 10⁴, by exponent.
-    private static let powersOfTen: [UInt64] = [1, 10, 100, 1_000, 10_000]
+    static let powersOfTen: [UInt64] = [1, 10, 100, 1_000, 10_000]
 
     /// The shortest exact form: "13.5", "7", "0.25" (used where people edit values, such as catalog files).
     public var plain: String { formatted(minimumFractionDigits: 0) }

@@ -87,7 +87,14 @@ public struct SubmissionKey: Hashable, Sendable, CustomStringConvertible {
 
     /// `visits/D01`, `hotline/D01/2023-03`, `worker_leader_review/D01/W0101`.
     public var description: String {
-        [indicator, district, worker, period].filter { !$0.isEmpty }.joined(separator: "/")
+        // Built in place: the aggregator writes one per accepted submission into its audit log.
+        var text = ""
+        text.reserveCapacity(indicator.utf8.count + district.utf8.count + worker.utf8.count + period.utf8.count + 3)
+        for part in [indicator, district, worker, period] where !part.isEmpty {
+            if !text.isEmpty { text += "/" }
+            text += part
+        }
+        return text
     }
 }
 

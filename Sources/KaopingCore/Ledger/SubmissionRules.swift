@@ -158,6 +158,7 @@ extension Catalog {
 
     private func hotlineRates(_ submission: Submission) throws(Rejection) -> [ExactDecimal] {
         var rates: [ExactDecimal] = []
+        rates.reserveCapacity(hotline.metrics.count)
         for metric in hotline.metrics {
             guard let text = submission.hotline[metric.id], !text.isEmpty else {
                 throw .invalid("hotline.\(metric.id) (\(metric.label)) is missing; give all \(hotline.metrics.count) rates")

@@ -25,7 +25,8 @@ public struct Scoreboard: Sendable {
     private let hotlinePlace: Int?
     private let hotlineMaximum: ExactDecimal?
     private let hotlinePenalty: ExactDecimal
-    /// By district position: district-scope indicator id → value.
+    /// By district position: district-scope indicator id → value, and the hotline indicator's score once any month
+    /// is in (kept by ``refresh()``): a row lists these values as they are, without a copy to add the score to.
     private var districtValues: [[String: ExactDecimal]]
     /// By district position: hotline period → rates in metric order.
     private var hotlineRates: [[String: [ExactDecimal]]]
@@ -34,7 +35,12 @@ public struct Scoreboard: Sendable {
     private var filledCount = 0
     /// Owners in catalog order, and each owner's place in it; cells expected in all.
     private let owners: [String]
-    private let ownerOrder: [String: Int]
+    /// Where in ``owners`` a value's owner is, without making and looking up its name per value: by indicator
+    /// position, whether a district's head owns it, else the place of the submitter it names; by district
+    /// position, the place of its head.
+    private let headOwned: [Bool]
+    private let namedOwnerPlaces: [Int?]
+    private let headPlaces: [Int?]
     private let expectedCount: Int
     /// Cells expected and filled per owner, by the owner's place, kept as values come and go.
     private let expectedPerOwner: [Int]
@@ -45,8 +51,9 @@ public struct Scoreboard: Sendable {
     /// By worker position: the position of the worker's district; by district position: its workers.
     private let workerDistrict: [Int]
     private let districtWorkers: [[Int]]
-    /// How many districts have sent each month: a month is closed (ranked) once all have.
-    private var monthFilled: [String: Int] = [:]
+    /// By month (its place in the hotline's periods): how many districts have sent it; a month is closed (ranked)
+    /// once all have.
+    private var monthFilled: [Int]
     /// Bottom-group occurrences per closed month, by district position (empty while the month is open).
     private var monthOccurrences: [String: [Int]] = [:]
     /// By district position: occurrences summed over the closed months.
@@ -56,15 +63,15 @@ public struct Scoreboard: Sendable {
     private var workerTotals: [ExactDecimal]
     private var districtOrder: OrderStatistics
     private var workerOrder: OrderStatistics
-    /// Changed since the last ``refresh()``: hotline months, and rows whose total must be recomputed.
-    private var changedMonths: Set<String> = []
-    private var staleDistricts: Set<Int> = []
-    private var staleWorkers: Set<Int> = []
+    /// Changed since the last ``refresh()``: hotline months (by place), and rows whose total must be recomputed.
+    private var changedMonths: PositionSet
+    private var staleDistricts: PositionSet
+    private var staleWorkers: PositionSet
     /// Changed since the last ``update()``: rows whose own data or total changed, owners whose count changed.
-    private var updatedDistricts: Set<Int> = []
-    private var updatedWorkers: Set<Int> = []
+    private var updatedDistricts: PositionSet
+    private var updatedWorkers: PositionSet
     /// By place in ``owners``.
-    private var updatedOwners: Set<Int> = []
+    private var updatedOwners: PositionSet
 
     public init(catalog: Catalog, roster: Roster) {
         self.catalog = catalog
@@ -99,7 +106,13 @@ public struct Scoreboard: Sendable {
             for indicator in workerIndicators { expect(indicator.owner(district: worker.district), 1) }
         }
         self.owners = owners
-        ownerOrder = Dictionary(uniqueKeysWithValues: owners.enumerated().map { ($1, $0) })
+        let ownerOrder = Dictionary(uniqueKeysWithValues: owners.enumerated().map { ($1, $0) })
+        headOwned = catalog.indicators.map { $0.submitter == .districtLeader }
+        namedOwnerPlaces = catalog.indicators.map { indicator in
+            guard case .submitter(let id) = indicator.submitter else { return nil }
+            return ownerOrder[id]
+        }
+        headPlaces = catalog.districts.map { ownerOrder[SubmitterReference.leaderID(of: $0.id)] }
         expectedPerOwner = owners.map { expected[$0, default: 0] }
         filledPerOwner = Array(repeating: 0, count: owners.count)
         expectedCount = expected.values.reduce(0, +)
@@ -117,9 +130,13 @@ public struct Scoreboard: Sendable {
         districtOrder = OrderStatistics(districtTotals)
         workerOrder = OrderStatistics(workerTotals)
         // A worker with no data still has half of the clamped district total (0 clamped to the range).
-        staleWorkers = Set(roster.workers.indices)
-        updatedDistricts = Set(catalog.districts.indices)
-        updatedOwners = Set(owners.indices)
+        monthFilled = Array(repeating: 0, count: catalog.hotline.periods.count)
+        changedMonths = PositionSet(count: catalog.hotline.periods.count)
+        staleDistricts = PositionSet(count: catalog.districts.count)
+        staleWorkers = PositionSet(all: roster.workers.count)
+        updatedDistricts = PositionSet(all: catalog.districts.count)
+        updatedWorkers = PositionSet(count: roster.workers.count)
+        updatedOwners = PositionSet(all: owners.count)
         refresh()
     }
 
@@ -141,11 +158,10 @@ public struct Scoreboard: Sendable {
     }
 
     private mutating func set(_ key: SubmissionKey, to value: SubmittedValue?) {
-        guard let district = catalog.districtPosition(key.district), let indicator = catalog.indicator(key.indicator),
-            let cell = cells.number(of: key)
-        else { return }
-        let wasFilled = filled[cell]
-        switch (indicator.scope, value) {
+        guard let cell = cells.cell(of: key) else { return }
+        let district = cell.district
+        let wasFilled = filled[cell.number]
+        switch (cell.scope, value) {
         case (.hotline, .rates(let rates)):
             hotlineRates[district][key.period] = rates
         case (.hotline, nil):
@@ -155,28 +171,28 @@ public struct Scoreboard: Sendable {
         case (.district, nil):
             districtValues[district][key.indicator] = nil
         case (.worker, .score(let score)):
-            guard let worker = roster.position(of: key.worker) else { return }
+            guard let worker = cell.worker else { return }
             workerValues[worker][key.indicator] = score
             staleWorkers.insert(worker)
         case (.worker, nil):
-            guard let worker = roster.position(of: key.worker) else { return }
+            guard let worker = cell.worker else { return }
             workerValues[worker][key.indicator] = nil
             staleWorkers.insert(worker)
         default:
             return
         }
-        filled[cell] = value != nil
-        if indicator.scope != .worker { staleDistricts.insert(district) }
-        if indicator.scope == .hotline { changedMonths.insert(key.period) }
+        filled[cell.number] = value != nil
+        if cell.scope != .worker { staleDistricts.insert(district) }
+        if let month = cell.month { changedMonths.insert(month) }
         let change = (value == nil ? 0 : 1) - (wasFilled ? 1 : 0)
         if change != 0 {
             filledCount += change
             // Every owner of a checked key is an expected one (the ledger checks a worker's district).
-            if let owner = ownerOrder[indicator.owner(district: key.district)] {
+            if let owner = headOwned[cell.indicator] ? headPlaces[district] : namedOwnerPlaces[cell.indicator] {
                 filledPerOwner[owner] += change
                 updatedOwners.insert(owner)
             }
-            if indicator.scope == .hotline { monthFilled[key.period, default: 0] += change }
+            if let month = cell.month { monthFilled[month] += change }
         }
     }
 
@@ -195,8 +211,9 @@ public struct Scoreboard: Sendable {
     /// Brings totals and their order up to date with the values applied since the last refresh: the hotline months
     /// that changed, then the districts, then the workers (whose totals include their district's).
     public mutating func refresh() {
-        for period in changedMonths {
-            let closed = monthFilled[period, default: 0] == catalog.districts.count
+        for month in changedMonths {
+            let period = catalog.hotline.periods[month]
+            let closed = monthFilled[month] == catalog.districts.count
             let now = closed ? occurrences(in: period) : []
             let before = monthOccurrences[period] ?? []
             guard now != before else { continue }
@@ -211,6 +228,9 @@ public struct Scoreboard: Sendable {
         }
         changedMonths.removeAll()
         for district in staleDistricts {
+            if let hotlinePlace {
+                districtValues[district][districtIndicatorIDs[hotlinePlace]] = hotlineScore(ofDistrict: district)
+            }
             if Self.move(district, to: districtTotal(district), in: &districtTotals, order: &districtOrder) {
                 staleWorkers.formUnion(districtWorkers[district])
             }
@@ -322,14 +342,6 @@ public struct Scoreboard: Sendable {
             missing: detailed ? zip(catalog.expectedCells(roster: roster), filled).filter { !$1 }.map(\.0) : [])
     }
 
-    /// A district's values, with the hotline score once any month is in.
-    private func values(ofDistrict position: Int) -> [String: ExactDecimal] {
-        var values = districtValues[position]
-        if let hotlinePlace, let score = hotlineScore(ofDistrict: position) {
-            values[districtIndicatorIDs[hotlinePlace]] = score
-        }
-        return values
-    }
 
     /// The hotline indicator's score once any of the district's months is in.
     private func hotlineScore(ofDistrict position: Int) -> ExactDecimal? {
@@ -354,7 +366,7 @@ public struct Scoreboard: Sendable {
         let total = districtTotals[position]
         return DistrictStanding(
             district: catalog.districts[position], total: total, rank: districtOrder.rank(of: total),
-            grade: grades.grade(of: total), values: values(ofDistrict: position),
+            grade: grades.grade(of: total), values: districtValues[position],
             missing: missingCells(districtPosition: position), hotlineOccurrences: hotlineOccurrences[position])
     }
 

@@ -191,19 +191,23 @@ public final class AggregatorStore: Sendable {
             var previous: Data?
             var sequence: Int64 = 0
             var latestSeen: [String: Int64] = [:]
-            for case .seen(let submitter, let at) in operations where at >= latestSeen[submitter, default: .min] {
-                latestSeen[submitter] = at
+            // GRDB's statement cache hashes the SQL text at every lookup: the writer looks up each insert once per
+            // batch, not once per row (a batch has hundreds of rows of each).
+            var inserts: [Insert: Statement] = [:]
+            func insert(_ insert: Insert) throws -> Statement {
+                if let statement = inserts[insert] { return statement }
+                let statement = try db.cachedStatement(sql: insert.sql)
+                inserts[insert] = statement
+                return statement
             }
-            for operation in operations {
-                switch operation {
+            for index in operations.indices {
+                guard case .seen(let submitter, let at) = operations[index] else { continue }
+                if at >= latestSeen[submitter, default: .min] { latestSeen[submitter] = at }
+            }
+            for index in operations.indices {
+                switch operations[index] {
                 case .insert(let stored):
-                    try db.cachedStatement(
-                        sql: """
-                            INSERT INTO submission (position, submission_id, submitter, key_id, campaign, indicator,
-                                district, worker, period, envelope, content_hash, receipt, committed_at_ms)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """
-                    ).run {
+                    try insert(.submission).run {
                         $0.bind(stored.position)
                         $0.bind(stored.submissionID)
                         $0.bind(stored.submitter)
@@ -236,19 +240,14 @@ public final class AggregatorStore: Sendable {
                     ])
                 case .audit(let entry):
                     if previous == nil {
-                        let head = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit ORDER BY sequence DESC LIMIT 1")
+                        let head = try Row.fetchOne(
+                            db.cachedStatement(sql: "SELECT sequence, hash FROM audit ORDER BY sequence DESC LIMIT 1"))
                         previous = head?["hash"] ?? AuditChain.genesis
                         sequence = head?["sequence"] ?? 0
                     }
                     sequence += 1
                     let hash = AuditChain.hash(previous: previous!, sequence: sequence, entry: entry)
-                    try db.cachedStatement(
-                        sql: """
-                            INSERT INTO audit (sequence, at_ms, event, submission_id, submitter, key_id, subject,
-                                reason, envelope_hash, hash)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """
-                    ).run {
+                    try insert(.audit).run {
                         $0.bind(sequence)
                         $0.bind(entry.atMilliseconds)
                         $0.bind(entry.event)
@@ -265,16 +264,38 @@ public final class AggregatorStore: Sendable {
                     // Once per submitter and batch: the latest sign of life is all that is kept.
                     guard latestSeen[submitter] == at else { continue }
                     latestSeen[submitter] = nil
-                    try db.cachedStatement(
-                        sql: """
-                            INSERT INTO last_seen (submitter, at_ms) VALUES (?, ?)
-                            ON CONFLICT(submitter) DO UPDATE SET at_ms = MAX(at_ms, excluded.at_ms)
-                            """
-                    ).run {
+                    try insert(.lastSeen).run {
                         $0.bind(submitter)
                         $0.bind(at)
                     }
                 }
+            }
+        }
+    }
+
+    /// The statements that write a batch's rows.
+    private enum Insert {
+        case submission, audit, lastSeen
+
+        var sql: String {
+            switch self {
+            case .submission:
+                """
+                INSERT INTO submission (position, submission_id, submitter, key_id, campaign, indicator, district,
+                    worker, period, envelope, content_hash, receipt, committed_at_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+            case .audit:
+                """
+                INSERT INTO audit (sequence, at_ms, event, submission_id, submitter, key_id, subject, reason,
+                    envelope_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+            case .lastSeen:
+                """
+                INSERT INTO last_seen (submitter, at_ms) VALUES (?, ?)
+                ON CONFLICT(submitter) DO UPDATE SET at_ms = MAX(at_ms, excluded.at_ms)
+                """
             }
         }
     }

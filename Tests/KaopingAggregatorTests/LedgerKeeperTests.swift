@@ -22,7 +22,8 @@ import ZeroMQ
         ])
         #expect(fixture.replies.all.count == 2)
         var updates = published.stream.makeAsyncIterator()
-        let (sequence, update) = try #require(await updates.next())
+        let (sequence, next) = try #require(await updates.next())
+        let update = try Kaoping_V1_RankingUpdate(serializedBytes: next.encoded())
         #expect(sequence == 1 && update.ledgerPosition == 1)
         // D01 changed within the batch and is listed, as it stands after both: open again.
         #expect(update.districts.map(\.district) == ["D01"])
@@ -201,6 +202,28 @@ import ZeroMQ
         // Checked again now, the key is known.
         let again = try #require(await keeper.precheck([request]).first)
         #expect(again.key?.submitter == "party_office" && again.signatureValid)
+    }
+
+    /// When each submitter was last seen is stored once per batch and submitter, from a heartbeat alone too.
+    @Test func aBatchStoresWhenEachSubmitterWasLastSeen() async throws {
+        let fixture = try KeeperFixture()
+        func routed(_ peer: String, _ body: Data) throws -> Work {
+            .ingest(try #require(RoutedRequest(Multipart([Data(peer.utf8), body]))))
+        }
+        let heartbeat: Data = try SignedEnvelope.seal(
+            payload: Data(), type: .heartbeat, campaign: "zhongshan-2023", by: fixture.operatorKey
+        ).serializedBytes()
+        let started = Int64(Date().timeIntervalSince1970 * 1000)
+        await fixture.keeper.process([try routed("operator", heartbeat)])
+        let first = try fixture.store.load { _ in }.lastSeen
+        #expect(Set(first.keys) == ["operator"] && first["operator"]! >= started)
+
+        await fixture.keeper.process([
+            try routed("agent", try fixture.partyBuildingOfD01()), try routed("operator", heartbeat),
+        ])
+        let second = try fixture.store.load { _ in }.lastSeen
+        #expect(Set(second.keys) == ["operator", "party_office"])
+        #expect(second["operator"]! >= first["operator"]! && second["party_office"] == second["operator"])
     }
 
     @Test func aStatusSeesTheBatchUpToItsPlace() async throws {

@@ -1,6 +1,6 @@
 import Foundation
-import KaopingCore
 import Testing
+@testable import KaopingCore
 @testable import KaopingWire
 
 /// A subscriber's copy of the ranking, kept by applying each `RankingUpdate` to the snapshot, against the ranking
@@ -59,9 +59,11 @@ import Testing
                 board.void(key)
                 standing[key] = nil
             }
-            let update = Kaoping_V1_RankingUpdate(board.update(), ledgerPosition: position, updatedAt: 0, epoch: 1)
-            // As the feed sends it: encoded by hand, decoded by the generated code.
-            let received = try Kaoping_V1_RankingUpdate(serializedBytes: update.encoded())
+            let standings = board.update()
+            let update = Kaoping_V1_RankingUpdate(standings, ledgerPosition: position, updatedAt: 0, epoch: 1)
+            // As the feed sends it: encoded from the standings by hand, decoded by the generated code.
+            let received = try Kaoping_V1_RankingUpdate(
+                serializedBytes: standings.encoded(ledgerPosition: position, updatedAt: 0, epoch: 1))
             #expect(received == update, "batch \(batch)")
             try replica.apply(received)
             let expected = Kaoping_V1_Ranking(board.standings(), ledgerPosition: position, updatedAt: 0)
@@ -71,46 +73,55 @@ import Testing
     }
 
     /// Every field set, lengths that take more than one byte, a negative time, empty strings where they are still
-    /// written: the bytes are SwiftProtobuf's own (maps of one entry, so that no order can differ), and with maps
-    /// of many entries the same message decodes.
+    /// written, grades without steps: the bytes are SwiftProtobuf's own for the message the standings make (maps of
+    /// one entry, so that no order can differ), and with maps of many entries the same message decodes.
     @Test func anUpdateEncodedByHandIsWhatTheGeneratedCodeWrites() throws {
-        var update = Kaoping_V1_RankingUpdate()
-        update.campaign = "zhongshan-2023"
-        update.final = true
-        update.ledgerPosition = 300_000
-        update.updatedAtMs = -1
-        update.epoch = 1_764_000_000_000
-        update.cellsExpected = 132_000
-        update.cellsFilled = 129
-        var district = Kaoping_V1_DistrictRank()
-        district.district = "D01"
-        district.name = String(repeating: "中山", count: 40)  // 240 bytes: a two-byte length, in a row over 127
-        district.total = "87.35"
-        district.rank = 130
-        district.grade = "good"
-        district.indicators = ["": ""]
-        district.missing = ["", "hotline:2023-03"]
-        var plain = Kaoping_V1_DistrictRank()
-        plain.district = "D02"
-        update.districts = [district, plain]
-        var worker = Kaoping_V1_WorkerRank()
-        (worker.worker, worker.name, worker.district) = ("W0101", "w", "D01")
-        (worker.total, worker.rank, worker.grade) = ("66.5", 1, "qualified")
-        update.workers = [worker, Kaoping_V1_WorkerRank()]
-        var owed = Kaoping_V1_Owed()
-        (owed.submitter, owed.missing) = ("city_ops", 0)
-        update.owed = [owed]
-        var step = Kaoping_V1_GradeStep()
-        (step.grade, step.from) = ("excellent", "90")
-        update.districtGrades.steps = [step, Kaoping_V1_GradeStep()]
-        update.districtGrades.otherwise = "ordinary"
-        update.workerGrades = Kaoping_V1_GradeBoundaries()  // present but empty: still written
-        #expect(update.encoded() == (try update.serializedBytes()))
+        func district(_ id: String, name: String, values: [String: ExactDecimal], missing: [String])
+            -> DistrictStanding
+        {
+            DistrictStanding(
+                district: District(id: id, name: name), total: ExactDecimal(units: 873_500), rank: 130, grade: .good,
+                values: values, missing: missing, hotlineOccurrences: 2)
+        }
+        // 240 bytes of name: a two-byte length, in a row over 127 bytes.
+        let first = district("D01", name: String(repeating: "中山", count: 40), values: ["": ExactDecimal(units: -5)],
+                             missing: ["", "hotline:2023-03"])
+        let plain = DistrictStanding(
+            district: District(id: "D02", name: ""), total: .zero, rank: 0, grade: .ordinary, values: [:], missing: [],
+            hotlineOccurrences: 0)
+        func update(_ districts: [DistrictStanding]) -> StandingsUpdate {
+            StandingsUpdate(
+                campaign: "zhongshan-2023", districts: districts,
+                workers: [
+                    WorkerStanding(
+                        worker: Worker(id: "W0101", name: "w", district: "D01"), total: ExactDecimal(units: 665_000),
+                        rank: 1, grade: .qualified, values: ["worker_leader_review": ExactDecimal(60)]),
+                    WorkerStanding(
+                        worker: Worker(id: "", name: "", district: ""), total: .zero, rank: 0, grade: .unqualified,
+                        values: [:]),
+                ],
+                owed: [
+                    Completeness.Owed(owner: "city_ops", count: 0), Completeness.Owed(owner: "leader:D01", count: 3),
+                ],
+                expected: 132_000, filled: 132_000,
+                districtGrades: GradeBoundaries(
+                    steps: [.init(grade: .excellent, from: ExactDecimal(90)), .init(grade: .good, from: .zero)],
+                    otherwise: .ordinary),
+                workerGrades: GradeBoundaries(steps: [], otherwise: .unqualified))
+        }
+        let (position, at, epoch): (Int, Int64, Int64) = (300_000, -1, 1_764_000_000_000)
+        let small = update([first, plain])
+        let message = Kaoping_V1_RankingUpdate(small, ledgerPosition: position, updatedAt: at, epoch: epoch)
+        #expect(message.final && message.districts[0].indicators == ["": "-0.0005"])
+        #expect(small.encoded(ledgerPosition: position, updatedAt: at, epoch: epoch) == (try message.serializedBytes()))
 
-        update.districts[0].indicators = Dictionary(uniqueKeysWithValues: (0..<300).map { ("i\($0)", "\($0).5") })
-        let encoded = update.encoded()
-        #expect(try Kaoping_V1_RankingUpdate(serializedBytes: encoded) == update)
-        #expect(encoded.count == (try update.serializedBytes() as Data).count)
+        let values = Dictionary(
+            uniqueKeysWithValues: (0..<300).map { ("i\($0)", ExactDecimal(units: Int64($0) * 5_000)) })
+        let large = update([district("D01", name: "中山", values: values, missing: []), plain])
+        let largeMessage = Kaoping_V1_RankingUpdate(large, ledgerPosition: position, updatedAt: at, epoch: epoch)
+        let encoded = large.encoded(ledgerPosition: position, updatedAt: at, epoch: epoch)
+        #expect(try Kaoping_V1_RankingUpdate(serializedBytes: encoded) == largeMessage)
+        #expect(encoded.count == (try largeMessage.serializedBytes() as Data).count)
     }
 
     @Test func anUpdateForAnotherCampaignIsRefused() {

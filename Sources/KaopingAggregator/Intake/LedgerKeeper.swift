@@ -65,6 +65,17 @@ actor LedgerKeeper {
         /// Signs of life and outcomes (submitter, status name) of this batch, counted once it is committed.
         var seen: [String: Int64] = [:]
         var outcomes: [(submitter: String, status: String)] = []
+
+        /// Room for a batch of `count` submissions, each accepted (two operations: its row and its audit entry), so
+        /// that none of these grows while the batch is decided.
+        init(batch count: Int) {
+            operations.reserveCapacity(2 * count)
+            unsealed.reserveCapacity(count)
+            ingestReplies.reserveCapacity(count)
+            changes.reserveCapacity(count)
+            receipts.reserveCapacity(count)
+            outcomes.reserveCapacity(count)
+        }
     }
 
     let catalog: Catalog
@@ -198,7 +209,7 @@ actor LedgerKeeper {
         // The ledger is changed in place (copying a city's ledger per batch would cost more than the batch); the
         // small parts are kept aside, and a failed commit rebuilds the ledger from the store.
         let kept = (state.keyring, state.revoked)
-        var effects = Effects()
+        var effects = Effects(batch: batch.count)
         for work in batch {
             switch work {
             case .ingest(let request, let checked):
@@ -213,14 +224,7 @@ actor LedgerKeeper {
             receipt.originalReceipt = sealed[original]
             sealed[index] = sealReceipt(receipt)
         }
-        let operations = effects.operations.map { pending -> StoreOperation in
-            switch pending {
-            case .ready(let operation): return operation
-            case .insert(var stored, let receipt):
-                stored.receipt = sealed[receipt]
-                return .insert(stored)
-            }
-        }
+        let operations = Self.storeOperations(taking: &effects.operations, receipts: sealed, seen: effects.seen)
         // While the writer commits, the scoreboard follows the batch (in place: copying a city's scoreboard per
         // batch costs more than the overlap gains), unless a status request of the batch must see it as it was.
         // Until the batch is published, snapshots wait; a failed commit rebuilds it with the ledger.
@@ -273,9 +277,30 @@ actor LedgerKeeper {
         guard let update = update ?? follow(effects.changes) else { return }
         scoredPosition = state.ledger.lastPosition
         if !update.isEmpty {
-            published.publish(
-                Kaoping_V1_RankingUpdate(update, ledgerPosition: scoredPosition, updatedAt: at, epoch: published.epoch))
+            published.publish(update, ledgerPosition: scoredPosition, updatedAt: at)
         }
+    }
+
+    /// The batch's store operations in order, each insert with its sealed receipt, then each submitter seen (once,
+    /// at its latest time). Moved out of `pending`, not copied: a batch has hundreds, each with a dozen strings and
+    /// blobs, and a copy costs a retain and a release of each.
+    private static func storeOperations(
+        taking pending: inout [PendingOperation], receipts: [Data], seen: [String: Int64]
+    ) -> [StoreOperation] {
+        var operations: [StoreOperation] = []
+        operations.reserveCapacity(pending.count + seen.count)
+        pending.reverse()
+        while let next = pending.popLast() {
+            switch consume next {
+            case .ready(let operation):
+                operations.append(operation)
+            case .insert(var stored, let receipt):
+                stored.receipt = receipts[receipt]
+                operations.append(.insert(stored))
+            }
+        }
+        for (submitter, at) in seen { operations.append(.seen(submitter: submitter, atMilliseconds: at)) }
+        return operations
     }
 
     /// The scoreboard of what `ledger` holds, taken as published: snapshots show it, and updates start from it.
@@ -417,8 +442,7 @@ actor LedgerKeeper {
                 "the connection was admitted as '\(request.userID ?? "nobody")' but the message is signed with "
                     + "\(key.submitter)'s key; each submitter connects and signs with its own keys")
         }
-        effects.operations.append(.ready(.seen(submitter: key.submitter, atMilliseconds: at)))
-        effects.seen[key.submitter] = at
+        effects.seen[key.submitter] = at  // stored once per submitter and batch (`storeOperations`)
         if isHeartbeat { return }  // a sign of life needs no answer
 
         guard envelope.campaign == catalog.campaign else {

@@ -1,17 +1,31 @@
 import Foundation
+import KaopingCore
 import KaopingWire
 import Synchronization
+
+/// A ranking update as the ledger keeper publishes it: the feed encodes it (off the keeper).
+struct PublishedUpdate: Sendable {
+    let standings: StandingsUpdate
+    let ledgerPosition: Int
+    let updatedAt: Int64
+    let epoch: Int64
+
+    /// The feed's `RankingUpdate`, serialized.
+    func encoded() -> Data {
+        standings.encoded(ledgerPosition: ledgerPosition, updatedAt: updatedAt, epoch: epoch)
+    }
+}
 
 /// The feed's sequence and the updates to send, shared by the ledger keeper (which publishes), the feed (which sends
 /// them) and the snapshot endpoint (which answers late joiners with the state at the current sequence).
 final class PublishedState: Sendable {
     private let current = Mutex<UInt64>(0)
-    private let updates: AsyncStream<(UInt64, Kaoping_V1_RankingUpdate)>.Continuation
+    private let updates: AsyncStream<(UInt64, PublishedUpdate)>.Continuation
     /// The start of this process: a subscriber that sees another epoch knows the sequence started again.
     let epoch: Int64
     /// Each published update with its sequence, for the feed publisher. Only the newest few are kept: a slow feed
     /// skips updates (subscribers see a sequence gap and fetch a snapshot) rather than queueing without bound.
-    let stream: AsyncStream<(UInt64, Kaoping_V1_RankingUpdate)>
+    let stream: AsyncStream<(UInt64, PublishedUpdate)>
 
     init(epoch: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) {
         self.epoch = epoch
@@ -20,12 +34,14 @@ final class PublishedState: Sendable {
 
     /// Numbers an update with the next sequence and hands it to the feed; returns the sequence.
     @discardableResult
-    func publish(_ update: Kaoping_V1_RankingUpdate) -> UInt64 {
+    func publish(_ update: StandingsUpdate, ledgerPosition: Int, updatedAt: Int64) -> UInt64 {
         let sequence = current.withLock { sequence in
             sequence += 1
             return sequence
         }
-        updates.yield((sequence, update))
+        let published = PublishedUpdate(
+            standings: update, ledgerPosition: ledgerPosition, updatedAt: updatedAt, epoch: epoch)
+        updates.yield((sequence, published))
         return sequence
     }
 

@@ -1,69 +1,80 @@
 import Foundation
+import KaopingCore
 
-extension Kaoping_V1_RankingUpdate {
-    /// The update in Protocol Buffers' binary form, written field by field: what `serializedBytes()` gives (fields
-    /// in number order, defaults left out; map entries in the map's order), at a fraction of its cost. The feed
-    /// sends an update after every batch, each changed district's row whole with its map of indicators, and
-    /// SwiftProtobuf sizes every nested message once per level above it before writing it. Unknown fields are not
-    /// written: the aggregator builds these messages itself. A test decodes the result against the generated code.
-    public func encoded() -> Data {
+extension StandingsUpdate {
+    /// The feed's `RankingUpdate` for this update in Protocol Buffers' binary form, written field by field from the
+    /// standings: the message `Kaoping_V1_RankingUpdate(self, ledgerPosition:updatedAt:epoch:)` holds, as its
+    /// `serializedBytes()` writes it (fields in number order, defaults left out, map entries with key and value
+    /// always), without building it. The feed sends one after every batch, each changed district's row whole with
+    /// its map of indicators: the message made a string of every value and a nested message of every row, and
+    /// SwiftProtobuf sizes each nested message once per level above it. Tests decode the bytes with the generated
+    /// code.
+    public func encoded(ledgerPosition: Int, updatedAt: Int64, epoch: Int64) -> Data {
         var writer = ProtobufWriter()
         writer.string(1, campaign)
-        writer.bool(2, final)
-        writer.varint(3, ledgerPosition)
-        writer.varint(4, UInt64(bitPattern: updatedAtMs))
+        writer.bool(2, isFinal)
+        writer.varint(3, UInt64(ledgerPosition))
+        writer.varint(4, UInt64(bitPattern: updatedAt))
         for row in districts { writer.message(5) { $0.write(row) } }
         for row in workers { writer.message(6) { $0.write(row) } }
-        writer.varint(7, UInt64(cellsExpected))
-        writer.varint(8, UInt64(cellsFilled))
+        writer.varint(7, UInt64(UInt32(expected)))
+        writer.varint(8, UInt64(UInt32(filled)))
         for entry in owed {
             writer.message(9) { writer in
-                writer.string(1, entry.submitter)
-                writer.varint(2, UInt64(entry.missing))
+                writer.string(1, entry.owner)
+                writer.varint(2, UInt64(UInt32(entry.count)))
             }
         }
-        if hasDistrictGrades { writer.message(10) { $0.write(districtGrades) } }
-        if hasWorkerGrades { writer.message(11) { $0.write(workerGrades) } }
+        // The message always has both boundaries: they are written even when empty.
+        writer.message(10) { $0.write(districtGrades) }
+        writer.message(11) { $0.write(workerGrades) }
         writer.varint(12, UInt64(bitPattern: epoch))
         return Data(writer.bytes)
     }
 }
 
 extension ProtobufWriter {
-    fileprivate mutating func write(_ row: Kaoping_V1_DistrictRank) {
-        string(1, row.district)
-        string(2, row.name)
-        string(3, row.total)
-        varint(4, UInt64(row.rank))
-        string(5, row.grade)
-        for (indicator, value) in row.indicators {
-            // A map entry is a message of its own, its length known ahead; SwiftProtobuf writes its key and value
-            // even when empty.
-            let (keyCount, valueCount) = (indicator.utf8.count, value.utf8.count)
-            lengthPrefix(6, 2 + Self.size(of: keyCount) + keyCount + Self.size(of: valueCount) + valueCount)
-            string(1, indicator, always: true)
-            string(2, value, always: true)
+    fileprivate mutating func write(_ row: DistrictStanding) {
+        string(1, row.district.id)
+        string(2, row.district.name)
+        decimal(3, row.total)
+        varint(4, UInt64(UInt32(row.rank)))
+        string(5, row.grade.rawValue)
+        for (indicator, value) in row.values {
+            value.withFormattedBytes(minimumFractionDigits: 2) { value in
+                // A map entry is a message of its own, its length known ahead; SwiftProtobuf writes its key and
+                // value even when empty.
+                let keyCount = indicator.utf8.count
+                lengthPrefix(6, 2 + Self.size(of: keyCount) + keyCount + Self.size(of: value.count) + value.count)
+                string(1, indicator, always: true)
+                utf8(2, value)
+            }
         }
         for cell in row.missing { string(7, cell, always: true) }
     }
 
-    fileprivate mutating func write(_ row: Kaoping_V1_WorkerRank) {
-        string(1, row.worker)
-        string(2, row.name)
-        string(3, row.district)
-        string(4, row.total)
-        varint(5, UInt64(row.rank))
-        string(6, row.grade)
+    fileprivate mutating func write(_ row: WorkerStanding) {
+        string(1, row.worker.id)
+        string(2, row.worker.name)
+        string(3, row.worker.district)
+        decimal(4, row.total)
+        varint(5, UInt64(UInt32(row.rank)))
+        string(6, row.grade.rawValue)
     }
 
-    fileprivate mutating func write(_ grades: Kaoping_V1_GradeBoundaries) {
+    fileprivate mutating func write<Grade: RawRepresentable<String>>(_ grades: GradeBoundaries<Grade>) {
         for step in grades.steps {
             message(1) { writer in
-                writer.string(1, step.grade)
-                writer.string(2, step.from)
+                writer.string(1, step.grade.rawValue)
+                writer.decimal(2, step.from)
             }
         }
-        string(2, grades.otherwise)
+        string(2, grades.otherwise.rawValue)
+    }
+
+    /// A decimal as the feed's strings write it (``ExactDecimal/description``), never empty.
+    fileprivate mutating func decimal(_ field: UInt64, _ value: ExactDecimal) {
+        value.withFormattedBytes(minimumFractionDigits: 2) { utf8(field, $0) }
     }
 }
 
@@ -90,11 +101,16 @@ struct ProtobufWriter {
     /// A string field; the empty string is left out unless `always` (repeated fields and map entries).
     mutating func string(_ field: UInt64, _ value: String, always: Bool = false) {
         guard always || !value.isEmpty else { return }
-        appendVarint(field << 3 | 2)
-        appendVarint(UInt64(value.utf8.count))
-        if value.utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) == nil {
-            bytes.append(contentsOf: value.utf8)
+        if value.utf8.withContiguousStorageIfAvailable({ utf8(field, $0) }) == nil {
+            Array(value.utf8).withUnsafeBufferPointer { utf8(field, $0) }
         }
+    }
+
+    /// A string field of these UTF-8 bytes, written even when empty.
+    mutating func utf8(_ field: UInt64, _ value: UnsafeBufferPointer<UInt8>) {
+        appendVarint(field << 3 | 2)
+        appendVarint(UInt64(value.count))
+        bytes.append(contentsOf: value)
     }
 
     /// The tag and length of a nested message whose length is known ahead; its fields follow.

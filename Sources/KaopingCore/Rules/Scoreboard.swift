@@ -7,10 +7,8 @@
 public struct Scoreboard: Sendable {
     public let catalog: Catalog
     public let roster: Roster
-    /// Of each district indicator, in the same order: its id, and whether its value is taken away from the total
-    /// (a total reads these rather than copying each indicator, strings and all).
-    private let districtIndicatorIDs: [String]
-    private let districtIndicatorSubtracts: [Bool]
+    /// By indicator position: whether its value is taken away from a district's total.
+    private let subtracts: [Bool]
     /// The names of a district's own cells as listed missing, in catalog order (`hotline:2023-01` for each month of
     /// the hotline indicator), made once: a batch lists the missing cells of every district it touches.
     private let districtCellNames: [String]
@@ -20,14 +18,17 @@ public struct Scoreboard: Sendable {
     private let cells: CellIndex
     private var filled: [Bool]
     private let workerIndicators: [Indicator]
-    /// The hotline indicator's place among the district indicators, its maximum and the penalty per occurrence (nil
-    /// without a hotline indicator).
-    private let hotlinePlace: Int?
+    /// The hotline indicator's position and id, its maximum and the penalty per occurrence (nil without a hotline
+    /// indicator).
+    private let hotline: (position: Int, id: String)?
     private let hotlineMaximum: ExactDecimal?
     private let hotlinePenalty: ExactDecimal
     /// By district position: district-scope indicator id → value, and the hotline indicator's score once any month
     /// is in (kept by ``refresh()``): a row lists these values as they are, without a copy to add the score to.
     private var districtValues: [[String: ExactDecimal]]
+    /// By district position: the sum of its district-scope values, each added or taken away as its indicator says
+    /// (the hotline's score aside), kept as values come and go: a total needs no pass over the values.
+    private var districtSums: [ExactDecimal]
     /// By district position: hotline period → rates in metric order.
     private var hotlineRates: [[String: [ExactDecimal]]]
     /// By worker position: worker indicator id → value.
@@ -77,18 +78,18 @@ public struct Scoreboard: Sendable {
         self.catalog = catalog
         self.roster = roster
         let districtIndicators = catalog.districtIndicators
-        districtIndicatorIDs = districtIndicators.map(\.id)
-        districtIndicatorSubtracts = districtIndicators.map { $0.effect != .add }
+        subtracts = catalog.indicators.map { $0.effect != .add }
         districtCellNames = districtIndicators.flatMap { indicator in
             indicator.scope == .hotline ? catalog.hotline.periods.map { "\(indicator.id):\($0)" } : [indicator.id]
         }
         cells = CellIndex(catalog: catalog, roster: roster)
         filled = Array(repeating: false, count: cells.count)
         workerIndicators = catalog.workerIndicators
-        hotlinePlace = districtIndicators.firstIndex { $0.id == catalog.hotlineIndicator?.id }
+        hotline = catalog.indicators.firstIndex { $0.scope == .hotline }.map { ($0, catalog.indicators[$0].id) }
         hotlineMaximum = catalog.hotlineIndicator?.max
         hotlinePenalty = catalog.hotline.penaltyPerOccurrence
         districtValues = Array(repeating: [:], count: catalog.districts.count)
+        districtSums = Array(repeating: .zero, count: catalog.districts.count)
         hotlineRates = Array(repeating: [:], count: catalog.districts.count)
         workerValues = Array(repeating: [:], count: roster.workers.count)
         var expected: [String: Int] = [:]
@@ -167,9 +168,11 @@ public struct Scoreboard: Sendable {
         case (.hotline, nil):
             hotlineRates[district][key.period] = nil
         case (.district, .score(let score)):
-            districtValues[district][key.indicator] = score
+            let old = districtValues[district].updateValue(score, forKey: key.indicator) ?? .zero
+            districtSums[district] += subtracts[cell.indicator] ? old - score : score - old
         case (.district, nil):
-            districtValues[district][key.indicator] = nil
+            let old = districtValues[district].removeValue(forKey: key.indicator) ?? .zero
+            districtSums[district] += subtracts[cell.indicator] ? old : -old
         case (.worker, .score(let score)):
             guard let worker = cell.worker else { return }
             workerValues[worker][key.indicator] = score
@@ -228,8 +231,8 @@ public struct Scoreboard: Sendable {
         }
         changedMonths.removeAll()
         for district in staleDistricts {
-            if let hotlinePlace {
-                districtValues[district][districtIndicatorIDs[hotlinePlace]] = hotlineScore(ofDistrict: district)
+            if let hotline {
+                districtValues[district][hotline.id] = hotlineScore(ofDistrict: district)
             }
             if Self.move(district, to: districtTotal(district), in: &districtTotals, order: &districtOrder) {
                 staleWorkers.formUnion(districtWorkers[district])
@@ -342,24 +345,16 @@ public struct Scoreboard: Sendable {
             missing: detailed ? zip(catalog.expectedCells(roster: roster), filled).filter { !$1 }.map(\.0) : [])
     }
 
-
     /// The hotline indicator's score once any of the district's months is in.
     private func hotlineScore(ofDistrict position: Int) -> ExactDecimal? {
         guard let hotlineMaximum, !hotlineRates[position].isEmpty else { return nil }
         return max(.zero, hotlineMaximum - hotlinePenalty * hotlineOccurrences[position])
     }
 
-    /// The sum of the district's values (each added or taken away as its indicator says), read in place: a total
-    /// is recomputed for every district a batch touches.
+    /// The sum of the district's values, each added or taken away as its indicator says.
     private func districtTotal(_ position: Int) -> ExactDecimal {
-        var total = ExactDecimal.zero
-        for place in districtIndicatorIDs.indices {
-            let value = place == hotlinePlace
-                ? hotlineScore(ofDistrict: position) : districtValues[position][districtIndicatorIDs[place]]
-            guard let value else { continue }
-            total += districtIndicatorSubtracts[place] ? -value : value
-        }
-        return total
+        guard let hotline, let score = hotlineScore(ofDistrict: position) else { return districtSums[position] }
+        return districtSums[position] + (subtracts[hotline.position] ? -score : score)
     }
 
     private func districtStanding(_ position: Int, grades: GradeBoundaries<DistrictGrade>) -> DistrictStanding {

@@ -10,20 +10,6 @@ import SwiftProtobuf
 /// keeper's work after each commit over the benchmark's whole campaign, and the store's commits.
 enum Profile {
     static func run(districts: Int) async throws {
-        if let only = ProcessInfo.processInfo.environment["PROFILE_ONLY"] {
-            if only.contains("store") { try await store(districts: districts) }
-            if only.contains("campaign") { try campaign(districts: districts) }
-            if only.contains("audit") {
-                let entry = AuditEntry(event: "accepted", atMilliseconds: 1_700_000_000_000, submissionID: "b1234567",
-                    submitter: "leader:D01234", keyID: "ab12cd34ef56ab78", subject: "city/party_review/D01234",
-                    reason: "", envelopeHash: Data(repeating: 3, count: 32))
-                let previous = Data(repeating: 9, count: 32)
-                for _ in 0..<5 {
-                    time("1000 audit hashes") { for i in 0..<1000 { _ = AuditChain.hash(previous: previous, sequence: Int64(i), entry: entry) } }
-                }
-            }
-            return
-        }
         for size in [districts, districts * 4] {
             try ranking(districts: size)
         }
@@ -129,8 +115,8 @@ enum Profile {
 
     /// The benchmark's campaign (one worker per district) through the ledger (its decisions, validation included, timed
     /// once), then through the scoreboard in batches of 512 as the keeper takes them at full load: per submission, the
-    /// scoreboard's part (apply, refresh, update) and the feed's (the update's message built and encoded as the feed
-    /// sends it) — the keeper's work after each commit.
+    /// scoreboard's part (apply, refresh, update) and the feed's (the update encoded as the feed sends it) — the work
+    /// after each commit.
     private static func campaign(districts: Int) throws {
         let catalog = Catalog.city(districts: districts)
         let workers = catalog.districts.map { (id: "W\($0.id)-0", district: $0.id) }

@@ -191,8 +191,8 @@ public final class AggregatorStore: Sendable {
             var previous: Data?
             var sequence: Int64 = 0
             var latestSeen: [String: Int64] = [:]
-            // GRDB's statement cache hashes the SQL text at every lookup: the writer looks up each insert once per
-            // batch, not once per row (a batch has hundreds of rows of each).
+            // GRDB's statement cache hashes the SQL text at every lookup: the writer asks it once per batch for each
+            // insert and keeps the statements at hand (a batch has hundreds of rows of each).
             var inserts: [Insert: Statement] = [:]
             func insert(_ insert: Insert) throws -> Statement {
                 if let statement = inserts[insert] { return statement }

@@ -34,7 +34,7 @@ public struct Scoreboard: Sendable {
     /// By worker position: worker indicator id → value.
     private var workerValues: [[String: ExactDecimal]]
     private var filledCount = 0
-    /// Owners in catalog order, and each owner's place in it; cells expected in all.
+    /// Owners in catalog order; cells expected in all.
     private let owners: [String]
     /// Where in ``owners`` a value's owner is, without making and looking up its name per value: by indicator
     /// position, whether a district's head owns it, else the place of the submitter it names; by district

@@ -95,19 +95,16 @@ import ZeroMQ
 
     @Test func aNarrowedStatusListsTheCellsOfTheDistrictsAskedForAndEveryDistrictsCounts() async throws {
         let fixture = try KeeperFixture()
-        func routed(_ peer: String, _ body: Data) throws -> RoutedRequest {
-            try #require(RoutedRequest(Multipart([Data(peer.utf8), body])))
-        }
         var asked = Kaoping_V1_StatusRequest()
         asked.districts = ["D05"]
         asked.mostMissing = 2
         var unknown = Kaoping_V1_StatusRequest()
         unknown.districts = ["D05", "D99"]
         await fixture.keeper.process([
-            .ingest(try routed("agent", try fixture.partyBuildingOfD01())),
-            .control(try routed("narrowed", try fixture.status("s1", asked))),
-            .control(try routed("unknown", try fixture.status("s2", unknown))),
-            .control(try routed("whole", try fixture.status("s3"))),
+            .ingest(try KeeperFixture.routed("agent", try fixture.partyBuildingOfD01())),
+            .control(try KeeperFixture.routed("narrowed", try fixture.status("s1", asked))),
+            .control(try KeeperFixture.routed("unknown", try fixture.status("s2", unknown))),
+            .control(try KeeperFixture.routed("whole", try fixture.status("s3"))),
         ])
         let deadline = Date().addingTimeInterval(10)
         while fixture.replies.all.count < 4, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
@@ -207,19 +204,17 @@ import ZeroMQ
     /// When each submitter was last seen is stored once per batch and submitter, from a heartbeat alone too.
     @Test func aBatchStoresWhenEachSubmitterWasLastSeen() async throws {
         let fixture = try KeeperFixture()
-        func routed(_ peer: String, _ body: Data) throws -> Work {
-            .ingest(try #require(RoutedRequest(Multipart([Data(peer.utf8), body]))))
-        }
         let heartbeat: Data = try SignedEnvelope.seal(
             payload: Data(), type: .heartbeat, campaign: "zhongshan-2023", by: fixture.operatorKey
         ).serializedBytes()
         let started = Int64(Date().timeIntervalSince1970 * 1000)
-        await fixture.keeper.process([try routed("operator", heartbeat)])
+        await fixture.keeper.process([.ingest(try KeeperFixture.routed("operator", heartbeat))])
         let first = try fixture.store.load { _ in }.lastSeen
         #expect(Set(first.keys) == ["operator"] && first["operator"]! >= started)
 
         await fixture.keeper.process([
-            try routed("agent", try fixture.partyBuildingOfD01()), try routed("operator", heartbeat),
+            .ingest(try KeeperFixture.routed("agent", try fixture.partyBuildingOfD01())),
+            .ingest(try KeeperFixture.routed("operator", heartbeat)),
         ])
         let second = try fixture.store.load { _ in }.lastSeen
         #expect(Set(second.keys) == ["operator", "party_office"])
@@ -230,15 +225,12 @@ import ZeroMQ
         let fixture = try KeeperFixture()
         let (keeper, aggregator) = (fixture.keeper, fixture.aggregator)
         func status(_ id: String) throws -> Data { try fixture.status(id) }
-        func routed(_ peer: String, _ body: Data) throws -> RoutedRequest {
-            try #require(RoutedRequest(Multipart([Data(peer.utf8), body])))
-        }
 
         await keeper.process([
-            .ingest(try routed("agent", try fixture.partyBuildingOfD01())),
-            .control(try routed("before", try status("s1"))),
-            .control(try routed("operator", try fixture.reopenOfD01())),
-            .control(try routed("after", try status("s2"))),
+            .ingest(try KeeperFixture.routed("agent", try fixture.partyBuildingOfD01())),
+            .control(try KeeperFixture.routed("before", try status("s1"))),
+            .control(try KeeperFixture.routed("operator", try fixture.reopenOfD01())),
+            .control(try KeeperFixture.routed("after", try status("s2"))),
         ])
         // Status replies are built off the keeper: wait for them.
         let deadline = Date().addingTimeInterval(10)
@@ -307,6 +299,11 @@ final class KeeperFixture: Sendable {
             replies: ReplySink(ingest: replies.append(contentsOf:), control: replies.append),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
             statusBuildLimit: statusBuildLimit, now: { Int64(Date().timeIntervalSince1970 * 1000) })
+    }
+
+    /// `body` as it arrives from `peer` on a ROUTER.
+    static func routed(_ peer: String, _ body: Data) throws -> RoutedRequest {
+        try #require(RoutedRequest(Multipart([Data(peer.utf8), body])))
     }
 
     /// An unsigned status request (status needs no signature).

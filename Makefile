@@ -5,7 +5,7 @@ SWIFT_BUILD_FLAGS ?=
 PYTHON ?= python3
 BIN := .build/debug
 
-.PHONY: all deps build test chaos fuzz bench demo fresh clean
+.PHONY: all deps build style test chaos fuzz bench demo fresh clean
 
 all: build
 
@@ -17,9 +17,13 @@ deps:
 build: deps
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
 
-## test: unit, rule, multi-process and command-line tests; the differential check against the reference scorer;
-## the protocol check with a Python client written from docs/protocol.md.
-test: build
+## style: the house format a machine can check (Swift lines of at most 120 characters, 4-space indents).
+style: deps
+	$(PYTHON) scripts/check-style.py
+
+## test: the house format; unit, rule, multi-process and command-line tests; the differential check against the
+## reference scorer; the protocol check with a Python client written from docs/protocol.md.
+test: style build
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
 	$(SWIFT) test --skip-build --disable-xctest $(SWIFT_BUILD_FLAGS)
 	$(PYTHON) tests/reference/differential.py --kaoping $(BIN)/kaoping --campaigns 60

@@ -80,7 +80,8 @@ public struct Deliverer: Sendable {
                     do {
                         try await loop.send(Multipart([item.envelope]), on: socket)
                     } catch {
-                        logger.debug("aggregator unreachable; will retry", metadata: ["submission.id": "\(item.submissionID)"])
+                        logger.debug(
+                            "aggregator unreachable; will retry", metadata: ["submission.id": "\(item.submissionID)"])
                     }
                     try agent.outbox.attempted(item.submissionID, retryAt: now + backoff(attempt: item.attempts + 1))
                 }
@@ -97,7 +98,8 @@ public struct Deliverer: Sendable {
     /// `retry_max_seconds`, times a random factor in [0.5, 1.5).
     func backoff(attempt: Int) -> Int64 {
         let configuration = agent.configuration
-        let base = min(configuration.retryMaxSeconds, configuration.retryInitialSeconds * pow(2, Double(max(0, attempt - 1))))
+        let doubled = configuration.retryInitialSeconds * pow(2, Double(max(0, attempt - 1)))
+        let base = min(configuration.retryMaxSeconds, doubled)
         return Int64(base * Double.random(in: 0.5..<1.5) * 1000)
     }
 
@@ -105,7 +107,8 @@ public struct Deliverer: Sendable {
         guard let body = message.frames.last else { return }
         let verified: VerifiedReceipt
         do {
-            verified = try ReceiptCheck.open(body, aggregatorKey: agent.aggregatorKey, campaign: agent.configuration.campaign)
+            verified = try ReceiptCheck.open(
+                body, aggregatorKey: agent.aggregatorKey, campaign: agent.configuration.campaign)
         } catch {
             logger.warning("ignored an answer that is not a receipt signed by the aggregator: \(error)")
             return

@@ -59,7 +59,8 @@ public struct Inbox: Sendable {
                 report += "OK: \(rows.count) rows checked, \(added) queued for delivery"
                 report += rows.count > added ? " (\(rows.count - added) were already in the outbox)\n" : "\n"
                 for row in rows {
-                    report += "  line \(row.line): \(row.submission.key) \(row.submission.score) → \(row.submission.id)\n"
+                    let submission = row.submission
+                    report += "  line \(row.line): \(submission.key) \(submission.score) → \(submission.id)\n"
                 }
                 accepted = true
             } catch {
@@ -73,7 +74,8 @@ public struct Inbox: Sendable {
             for problem in outcome.problems { report += "  \(problem)\n" }
             accepted = false
         }
-        let target = folder.appendingPathComponent(accepted ? "done" : "failed").appendingPathComponent("\(stamp)-\(name)")
+        let target = folder.appendingPathComponent(accepted ? "done" : "failed")
+            .appendingPathComponent("\(stamp)-\(name)")
         do {
             try FileManager.default.moveItem(at: url, to: target)
             try Data(report.utf8).write(to: URL(fileURLWithPath: target.path + ".report.txt"))

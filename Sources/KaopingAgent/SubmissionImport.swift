@@ -56,7 +56,8 @@ public struct SubmissionImport: Sendable {
         var bytes = data
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
         guard let text = String(data: bytes, encoding: .utf8) else {
-            return Outcome(rows: [], problems: [ImportProblem(line: 1, message: "the file is not UTF-8; save it as CSV UTF-8")])
+            return Outcome(
+                rows: [], problems: [ImportProblem(line: 1, message: "the file is not UTF-8; save it as CSV UTF-8")])
         }
         let lower = fileName.lowercased()
         let rows = lower.hasSuffix(".jsonl") || lower.hasSuffix(".json") ? jsonLines(text) : csv(text)
@@ -149,7 +150,8 @@ public struct SubmissionImport: Sendable {
             guard !line.allSatisfy(\.isWhitespace) else { continue }
             do {
                 guard case .submission(let parsed) = try ScoreLine.decode(Data(line.utf8)) else {
-                    rows.append(.failure(ImportProblem(line: index + 1, message: "a reopen is the operator's, not an agent's")))
+                    rows.append(
+                        .failure(ImportProblem(line: index + 1, message: "a reopen is the operator's, not an agent's")))
                     continue
                 }
                 var values: [String: String] = [
@@ -159,11 +161,8 @@ public struct SubmissionImport: Sendable {
                     "participants": "\(parsed.participants)",
                 ]
                 if !parsed.submitter.isEmpty, parsed.submitter != submitter {
-                    rows.append(
-                        .failure(
-                            ImportProblem(
-                                line: index + 1,
-                                message: "submitter is '\(parsed.submitter)' but this agent submits as '\(submitter)'")))
+                    let message = "submitter is '\(parsed.submitter)' but this agent submits as '\(submitter)'"
+                    rows.append(.failure(ImportProblem(line: index + 1, message: message)))
                     continue
                 }
                 if parsed.campaign != catalog.campaign, !parsed.campaign.isEmpty {

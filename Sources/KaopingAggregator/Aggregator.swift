@@ -77,7 +77,8 @@ public struct Aggregator: Sendable {
             do {
                 return try await loop.open(type, options: options, bind: [endpoint])
             } catch {
-                throw AggregatorStartupError(message: "cannot bind \(endpoint): \(error); is another aggregator running?")
+                throw AggregatorStartupError(
+                    message: "cannot bind \(endpoint): \(error); is another aggregator running?")
             }
         }
         let ingest = try await open(.router, endpoints.ingest, routerOptions + submitterSecurity)
@@ -102,7 +103,8 @@ public struct Aggregator: Sendable {
         var services: [any Service] = []
         if let zap, let transportAccess {
             services.append(
-                ZAPService(loop: loop, socket: zap.handle, incoming: zap.incoming, access: transportAccess, logger: logger))
+                ZAPService(
+                    loop: loop, socket: zap.handle, incoming: zap.incoming, access: transportAccess, logger: logger))
         }
         services += [
             FeedService(

@@ -45,7 +45,8 @@ public final class ControlClient {
         while true {
             let remaining = Int32(max(0, deadline.timeIntervalSinceNow * 1000))
             guard let message = try socket.receive(timeout: remaining), let body = message.frames.last else {
-                throw WireError("no answer from the control endpoint within \(timeout / 1000) s; is the aggregator running?")
+                throw WireError(
+                    "no answer from the control endpoint within \(timeout / 1000) s; is the aggregator running?")
             }
             let reply = try open(body)
             if reply.requestID == request.requestID { return reply }

@@ -22,7 +22,8 @@ public enum ReceiptCheck {
         guard envelope.campaign == campaign else {
             throw WireError("the receipt is for campaign '\(envelope.campaign)', not '\(campaign)'")
         }
-        guard envelope.keyID == aggregatorKey.keyID.rawValue, SignedEnvelope.verify(envelope, with: aggregatorKey.publicKey)
+        guard envelope.keyID == aggregatorKey.keyID.rawValue,
+            SignedEnvelope.verify(envelope, with: aggregatorKey.publicKey)
         else {
             throw WireError("the receipt is not signed by the aggregator's key \(aggregatorKey.keyID); do not trust it")
         }

@@ -70,9 +70,9 @@ public final class Outbox: Sendable {
     /// Adds signed submissions in one transaction; an id already pending or delivered is skipped (re-importing the
     /// same file is harmless), an id that was refused is queued again. Returns how many were queued.
     @discardableResult
-    public func add(_ items: [(submissionID: String, subject: String, envelope: Data, source: String)], at: Int64) throws
-        -> Int
-    {
+    public func add(
+        _ items: [(submissionID: String, subject: String, envelope: Data, source: String)], at: Int64
+    ) throws -> Int {
         try database.write { db in
             var added = 0
             for item in items {

@@ -212,7 +212,8 @@ public final class SocketLoop: @unchecked Sendable {
             }
         case .send(let handle, let message, let continuation):
             guard let entry = sockets[handle.id] else {
-                continuation?.resume(throwing: ZMQError(operation: "zmq_send", errno: ENOTSOCK, detail: "socket closed"))
+                continuation?.resume(
+                    throwing: ZMQError(operation: "zmq_send", errno: ENOTSOCK, detail: "socket closed"))
                 return
             }
             do {
@@ -238,7 +239,9 @@ public final class SocketLoop: @unchecked Sendable {
     private func poll() {
         let receiving = sockets.filter { $0.value.receives && !$0.value.inbound.isFull }.sorted { $0.key < $1.key }
         var items = [zmq_pollitem_t(socket: nil, fd: wakeDescriptor, events: Int16(ZMQ_POLLIN), revents: 0)]
-        items += receiving.map { zmq_pollitem_t(socket: $0.value.socket.handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0) }
+        items += receiving.map {
+            zmq_pollitem_t(socket: $0.value.socket.handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)
+        }
         let ready = zmq_poll(&items, Int32(items.count), -1)
         guard ready > 0 else { return }
         if items[0].revents != 0 { kaoping_eventfd_drain(wakeDescriptor) }

@@ -173,7 +173,9 @@ extension AgentCommand {
             var values = header.map { columns[$0]! }
             for pair in rate {
                 let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
-                guard parts.count == 2 else { throw ValidationError("--rate takes METRIC=VALUE, such as on_time_rate=96") }
+                guard parts.count == 2 else {
+                    throw ValidationError("--rate takes METRIC=VALUE, such as on_time_rate=96")
+                }
                 header.append(parts[0])
                 values.append(parts[1])
             }
@@ -184,12 +186,15 @@ extension AgentCommand {
             }
             let added = try agent.enqueue(outcome.rows.map { ("submit", $0.submission) })
             let submission = outcome.rows[0].submission
-            print("\(added == 1 ? "queued" : "already queued") \(submission.key) = \(submission.score) as \(submission.id)")
+            let queued = added == 1 ? "queued" : "already queued"
+            print("\(queued) \(submission.key) = \(submission.score) as \(submission.id)")
             if queueOnly { return }
             let report = try await Deliverer(agent: agent, logger: options.logger()).run(
                 untilDrained: true, deadline: Date().addingTimeInterval(5), heartbeats: false, inbox: nil)
             if report.pending > 0 {
-                print("the aggregator did not answer yet; it stays in the outbox and `kaoping-agent run` or `send` will deliver it")
+                print(
+                    "the aggregator did not answer yet; it stays in the outbox and `kaoping-agent run` or `send` will "
+                        + "deliver it")
             }
             let item = try agent.outbox.items().first { $0.submissionID == submission.id }
             if let item, item.state != .pending {
@@ -199,7 +204,8 @@ extension AgentCommand {
         }
 
         static func quoted(_ text: String) -> String {
-            text.contains(where: { ",\"\n".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+            guard text.contains(where: { ",\"\n".contains($0) }) else { return text }
+            return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
     }
 
@@ -209,7 +215,8 @@ extension AgentCommand {
 
         @OptionGroup var options: AgentOptions
 
-        @Argument(help: ArgumentHelp("CSV (UTF-8, with a header; Chinese headings accepted) or .jsonl.", valueName: "FILE"))
+        @Argument(
+            help: ArgumentHelp("CSV (UTF-8, with a header; Chinese headings accepted) or .jsonl.", valueName: "FILE"))
         var file: String
 
         func run() async throws {
@@ -225,13 +232,15 @@ extension AgentCommand {
                 throw AgentFailure(message)
             }
             let added = try agent.enqueue(outcome.rows.map { ("\(file):\($0.line)", $0.submission) })
-            print("\(file): \(outcome.rows.count) rows checked, \(added) queued (\(outcome.rows.count - added) already in the outbox)")
+            let checked = outcome.rows.count
+            print("\(file): \(checked) rows checked, \(added) queued (\(checked - added) already in the outbox)")
         }
     }
 
     struct OutboxCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "outbox", abstract: "List pending, delivered and refused submissions with reasons and receipt times.")
+            commandName: "outbox",
+            abstract: "List pending, delivered and refused submissions with reasons and receipt times.")
 
         @OptionGroup var options: AgentOptions
 

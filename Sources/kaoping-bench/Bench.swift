@@ -76,7 +76,8 @@ enum Bench {
         // Receipts per second if a receipt cost only its two Ed25519 operations (its submission's verification and
         // its own signature) on every core: what the rest of the aggregator is measured against beside the goal.
         let cryptography = Double(cores) / (1 / verify + 1 / sign)
-        let roundTrips = median(try (0..<options.runs).map { _ in try zmqRoundTripsPerSecond(senders: options.senders) })
+        let roundTrips = median(
+            try (0..<options.runs).map { _ in try zmqRoundTripsPerSecond(senders: options.senders) })
         say(String(format: "  ZeroMQ DEALER→ROUTER round trips/s:     %10.0f", roundTrips))
 
         let campaign = try CityCampaign(districts: options.districts, workersPerDistrict: options.workersPerDistrict)
@@ -109,10 +110,14 @@ enum Bench {
             ],
             "ingest": [
                 "receipts_per_second": receipts,
-                "full_load_latency_ms": ["p50": median(runs.map(\.fullLoad.p50)), "p99": median(runs.map(\.fullLoad.p99)),
-                                         "p99_9": median(runs.map(\.fullLoad.p999))],
-                "half_load_latency_ms": ["p50": median(runs.map(\.halfLoad.p50)), "p99": median(runs.map(\.halfLoad.p99)),
-                                         "p99_9": median(runs.map(\.halfLoad.p999))],
+                "full_load_latency_ms": [
+                    "p50": median(runs.map(\.fullLoad.p50)), "p99": median(runs.map(\.fullLoad.p99)),
+                    "p99_9": median(runs.map(\.fullLoad.p999)),
+                ],
+                "half_load_latency_ms": [
+                    "p50": median(runs.map(\.halfLoad.p50)), "p99": median(runs.map(\.halfLoad.p99)),
+                    "p99_9": median(runs.map(\.halfLoad.p999)),
+                ],
                 "feed_latency_ms": ["p50": median(runs.map(\.feed.p50)), "p99": median(runs.map(\.feed.p99))],
                 "peak_rss_mb": median(runs.map(\.peakRSSMegabytes)),
                 "store_mb": median(runs.map(\.storeMegabytes)),
@@ -135,14 +140,16 @@ enum Bench {
         say("| figure (median of \(options.runs) runs) | value |")
         say("|---|---|")
         say(String(format: "| durable receipts/s (full load) | %.0f |", receipts))
-        say(String(format: "| ÷ (cores × single-core verify/s) | %.3f (goal ≥ 0.6) |", receipts / (Double(cores) * verify)))
+        say(String(
+            format: "| ÷ (cores × single-core verify/s) | %.3f (goal ≥ 0.6) |", receipts / (Double(cores) * verify)))
         say(String(format: "| ÷ (cores ÷ (verify + sign time)), a receipt's two Ed25519 operations | %.3f |",
                      receipts / cryptography))
         say(String(format: "| ÷ raw ZeroMQ round trips/s | %.3f |", receipts / roundTrips))
         say(String(format: "| verify/s on %d cores at once ÷ (cores × single-core verify/s) | %.2f |", cores,
                      verifyAllCores / (Double(cores) * verify)))
-        say(String(format: "| receipt p50/p99/p99.9, full load | %.1f / %.1f / %.1f ms |", median(runs.map(\.fullLoad.p50)),
-                     median(runs.map(\.fullLoad.p99)), median(runs.map(\.fullLoad.p999))))
+        say(String(format: "| receipt p50/p99/p99.9, full load | %.1f / %.1f / %.1f ms |",
+                     median(runs.map(\.fullLoad.p50)), median(runs.map(\.fullLoad.p99)),
+                     median(runs.map(\.fullLoad.p999))))
         say(String(format: "| receipt p99, half load | %.1f ms (goal < 20) |", median(runs.map(\.halfLoad.p99))))
         say(String(format: "| feed p50/p99 | %.1f / %.1f ms (goal p99 < 50) |", median(runs.map(\.feed.p50)),
                      median(runs.map(\.feed.p99))))
@@ -193,7 +200,8 @@ enum Bench {
     static func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()
         guard !sorted.isEmpty else { return 0 }
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
     }
 
     enum Ed25519Operation {
@@ -265,7 +273,9 @@ enum Bench {
                 var sent = 0
                 var received = 0
                 while received < perSender {
-                    while sent < perSender, sent - received < 128, (try? dealer.send(Multipart([payload]), timeout: 1_000)) != nil {
+                    while sent < perSender, sent - received < 128,
+                        (try? dealer.send(Multipart([payload]), timeout: 1_000)) != nil
+                    {
                         sent += 1
                     }
                     if (try? dealer.receive(timeout: 1_000)) != nil { received += 1 }

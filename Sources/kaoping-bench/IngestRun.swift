@@ -24,7 +24,9 @@ extension Catalog {
         let base = Catalog.zhongshan2023
         return Catalog(
             campaign: "city-2023", title: "city scale benchmark",
-            districts: (1...districts).map { District(id: String(format: "C%05d", $0), name: String(format: "C%05d", $0)) },
+            districts: (1...districts).map {
+                District(id: String(format: "C%05d", $0), name: String(format: "C%05d", $0))
+            },
             submitters: base.submitters, operators: base.operators, indicators: base.indicators, hotline: base.hotline,
             districtGrades: base.districtGrades, workerRules: base.workerRules)
     }
@@ -44,7 +46,8 @@ struct CityCampaign: @unchecked Sendable {
     let receiptKeys: [UInt64]
 
     init(districts: Int, workersPerDistrict: Int) throws {
-        folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("kaoping-bench-\(UUID().uuidString.prefix(8))")
+        folder = URL(fileURLWithPath: NSTemporaryDirectory())
+            .appendingPathComponent("kaoping-bench-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let catalog = Catalog.city(districts: districts)
         let ids = catalog.districts.map(\.id)
@@ -71,7 +74,8 @@ struct CityCampaign: @unchecked Sendable {
             keys[submitter] = .generate(for: submitter)
         }
         keyringPath = folder.appendingPathComponent("keyring.txt").path
-        try keys.values.map(Keyring.line(for:)).joined(separator: "\n").write(toFile: keyringPath, atomically: true, encoding: .utf8)
+        try keys.values.map(Keyring.line(for:)).joined(separator: "\n")
+            .write(toFile: keyringPath, atomically: true, encoding: .utf8)
 
         let submissions = Self.submissions(catalog: catalog, workers: workers)
         // Sign in parallel: one slice per core.
@@ -397,7 +401,9 @@ struct Aggregator {
         }
         for word in String(decoding: line, as: UTF8.self).split(separator: " ") {
             let parts = word.split(separator: "=", maxSplits: 1)
-            if parts.count == 2 { endpoints[String(parts[0])] = String(parts[1]).trimmingCharacters(in: .whitespacesAndNewlines) }
+            if parts.count == 2 {
+                endpoints[String(parts[0])] = String(parts[1]).trimmingCharacters(in: .whitespacesAndNewlines)
+            }
         }
     }
 

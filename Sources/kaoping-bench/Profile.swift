@@ -71,7 +71,8 @@ enum Profile {
                 _ = ledger.submit(Submission(
                     id: "\(counter)", submitter: "city_ops", campaign: catalog.campaign, indicator: "hotline",
                     district: district, period: period,
-                    hotline: Dictionary(uniqueKeysWithValues: catalog.hotline.metrics.map { ($0.id, "\(80 + index % 17)") })))
+                    hotline: Dictionary(
+                        uniqueKeysWithValues: catalog.hotline.metrics.map { ($0.id, "\(80 + index % 17)") })))
             }
         }
         var board = Scoreboard(ledger: ledger)
@@ -136,7 +137,8 @@ enum Profile {
         let decided = Bench.seconds(since: deciding)
         Bench.say("the campaign at \(districts) districts (\(submissions.count) submissions) in batches of 512:")
         Bench.say(String(
-            format: "  the ledger's decisions %.2f µs per submission (once)", decided * 1e6 / Double(submissions.count)))
+            format: "  the ledger's decisions %.2f µs per submission (once)",
+            decided * 1e6 / Double(submissions.count)))
         var samples: [(board: Double, feed: Double)] = []
         for _ in 0..<3 {
             var board = Scoreboard(catalog: catalog, roster: roster)

@@ -50,7 +50,8 @@ struct AgentFixture {
         let fixture = try AgentFixture(submitter: "party_office")
         let unclosed = fixture.agent.importer.read(Data("居民区,得分\nD05,\"12\n".utf8), fileName: "x.csv")
         #expect(unclosed.problems.first?.message.contains("never closed") == true)
-        let rows = fixture.agent.importer.read(Data("居民区,得分\nD01,13.5\nD23,12\nD03,13.555\nD04,16\n".utf8), fileName: "p.csv")
+        let rows = fixture.agent.importer.read(
+            Data("居民区,得分\nD01,13.5\nD23,12\nD03,13.555\nD04,16\n".utf8), fileName: "p.csv")
         #expect(rows.problems.map(\.line) == [3, 4, 5])
         #expect(rows.problems[0].message.contains("D23"))
         #expect(rows.problems[1].message.contains("more than 2 decimals"))
@@ -61,7 +62,8 @@ struct AgentFixture {
         let fixture = try AgentFixture(submitter: "party_office")
         let unknown = fixture.agent.importer.read(Data("居民区,分\nD01,13\n".utf8), fileName: "p.csv")
         #expect(unknown.problems.first?.message.contains("unknown column '分'") == true)
-        let other = #"{"submission_id": "a", "submitter": "safety_office", "campaign": "zhongshan-2023", "indicator": "stability", "district": "D01", "score": "8"}"#
+        let other = #"{"submission_id": "a", "submitter": "safety_office", "campaign": "zhongshan-2023", "#
+            + #""indicator": "stability", "district": "D01", "score": "8"}"#
         let jsonl = fixture.agent.importer.read(Data(other.utf8), fileName: "p.jsonl")
         #expect(jsonl.problems.first?.message.contains("this agent submits as 'party_office'") == true)
         let notMine = fixture.agent.importer.read(Data("居民区,指标,得分\nD01,stability,8\n".utf8), fileName: "p.csv")
@@ -131,7 +133,8 @@ struct AgentFixture {
         try outbox.attempted("x", retryAt: now + 60_000)
         #expect(try outbox.due(at: now).isEmpty)
         #expect(try outbox.due(at: now + 60_000).count == 1)
-        let deliverer = Deliverer(agent: fixture.agent, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let deliverer = Deliverer(
+            agent: fixture.agent, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         for attempt in 1...12 {
             let delay = deliverer.backoff(attempt: attempt)
             let base = min(300.0, pow(2, Double(attempt - 1))) * 1000
@@ -141,7 +144,9 @@ struct AgentFixture {
 
     @Test func theInboxMovesGoodFilesToDoneAndBadOnesToFailedWithReports() throws {
         let fixture = try AgentFixture(submitter: "party_office", inbox: true)
-        let inbox = try Inbox(folder: fixture.agent.configuration.inbox!, agent: fixture.agent, logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let inbox = try Inbox(
+            folder: fixture.agent.configuration.inbox!, agent: fixture.agent,
+            logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
         let past = Date().addingTimeInterval(-5)
         func drop(_ name: String, _ text: String) throws {
             let url = inbox.folder.appendingPathComponent(name)
@@ -156,14 +161,18 @@ struct AgentFixture {
         let outcomes = inbox.scan()
         #expect(outcomes.map(\.file) == ["bad.csv", "good.csv"])
         #expect(outcomes.map(\.accepted) == [false, true])
-        let done = try FileManager.default.contentsOfDirectory(atPath: inbox.folder.appendingPathComponent("done").path)
-        let failed = try FileManager.default.contentsOfDirectory(atPath: inbox.folder.appendingPathComponent("failed").path)
+        let (doneFolder, failedFolder) = (
+            inbox.folder.appendingPathComponent("done"), inbox.folder.appendingPathComponent("failed")
+        )
+        let done = try FileManager.default.contentsOfDirectory(atPath: doneFolder.path)
+        let failed = try FileManager.default.contentsOfDirectory(atPath: failedFolder.path)
         #expect(done.filter { $0.hasSuffix("good.csv") }.count == 1 && done.contains { $0.hasSuffix(".report.txt") })
         let report = try String(
-            contentsOf: inbox.folder.appendingPathComponent("failed").appendingPathComponent(failed.first { $0.hasSuffix(".report.txt") }!),
+            contentsOf: failedFolder.appendingPathComponent(failed.first { $0.hasSuffix(".report.txt") }!),
             encoding: .utf8)
         #expect(report.contains("line 3") && report.contains("abc") && report.contains("NOT QUEUED"))
-        #expect(try fixture.agent.outbox.items().map(\.subject).sorted() == ["party_building/D01", "party_building/D02"])
+        #expect(
+            try fixture.agent.outbox.items().map(\.subject).sorted() == ["party_building/D01", "party_building/D02"])
         // The file still being written (modified just now) waits for the next scan; the .txt is left alone.
         let left = try FileManager.default.contentsOfDirectory(atPath: inbox.folder.path).sorted()
         #expect(left == ["done", "failed", "notes.txt", "writing.csv"])

@@ -22,7 +22,9 @@ struct AgentProcessTests {
         let output = out.fileHandleForReading.readDataToEndOfFile()
         let errors = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self))
+        return (
+            process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self)
+        )
     }
 
     /// Starts `kaoping-agent run` with `config`; the caller stops it.
@@ -67,7 +69,9 @@ struct AgentProcessTests {
         let harness = try AggregatorHarness(submitters: ["party_office"])
         let config = try Self.agentConfiguration(harness, submitter: "party_office")
         for (district, score) in [("D01", "13"), ("居民区02", "12.5"), ("D03", "14")] {
-            let queued = try Self.run("kaoping-agent", ["submit", "--config", config, "--district", district, "--score", score, "--queue-only"])
+            let queued = try Self.run(
+                "kaoping-agent",
+                ["submit", "--config", config, "--district", district, "--score", score, "--queue-only"])
             #expect(queued.status == 0, "\(queued.err)")
         }
         // The aggregator is down: the daemon retries, then is killed outright.
@@ -113,7 +117,8 @@ struct AgentProcessTests {
         let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("deploy/demo/sample-campaign.jsonl")
         let submitters = ["city_ops", "survey_vendor", "assessment_team", "party_office"]
-        let lines = try String(contentsOf: sample, encoding: .utf8).split(separator: "\n").map(String.init).filter { line in
+        let sampleLines = try String(contentsOf: sample, encoding: .utf8).split(separator: "\n").map(String.init)
+        let lines = sampleLines.filter { line in
             submitters.contains { line.contains("\"submitter\": \"\($0)\"") } && !line.contains("14.80")
                 && line.contains("\"indicator\": \"") && !line.contains("worker_democratic_review")
         }
@@ -124,7 +129,8 @@ struct AgentProcessTests {
         for submitter in submitters {
             let config = try Self.agentConfiguration(harness, submitter: submitter)
             let file = harness.folder.appendingPathComponent("\(submitter).jsonl")
-            try Data(lines.filter { $0.contains("\"submitter\": \"\(submitter)\"") }.joined(separator: "\n").utf8).write(to: file)
+            let own = lines.filter { $0.contains("\"submitter\": \"\(submitter)\"") }
+            try Data(own.joined(separator: "\n").utf8).write(to: file)
             let imported = try Self.run("kaoping-agent", ["import", "--config", config, file.path])
             #expect(imported.status == 0, "\(imported.err)")
             agents.append(try Self.startAgent(config))
@@ -171,7 +177,8 @@ struct AgentProcessTests {
         let scored = try Self.run("kaoping", ["score", "--input", input.path])
         let offline = try #require(try JSONSerialization.jsonObject(with: Data(scored.out.utf8)) as? [String: Any])
         let live = try Self.run("kaoping", [
-            "export", "--feed", harness.endpoint("feed"), "--snapshot", harness.endpoint("snapshot"), "--format", "json",
+            "export", "--feed", harness.endpoint("feed"), "--snapshot", harness.endpoint("snapshot"),
+            "--format", "json",
         ])
         let document = try #require(try JSONSerialization.jsonObject(with: Data(live.out.utf8)) as? [String: Any])
         func rows(_ document: [String: Any]) -> [String] {
@@ -219,8 +226,8 @@ struct AgentProcessTests {
         let harness = try AggregatorHarness(submitters: ["party_office", "city_ops"])
         try harness.start()
         let client = try harness.ingestClient()
-        _ = try client.deliver(try harness.seal(Sample.submission("party_building", "D01", "13", submitter: "party_office")))
-        _ = try client.deliver(try harness.seal(Sample.submission("party_building", "D02", "14", submitter: "party_office")))
+        _ = try client.deliver(try harness.sealed("party_building", "D01", "13", by: "party_office"))
+        _ = try client.deliver(try harness.sealed("party_building", "D02", "14", by: "party_office"))
 
         try Self.waitForRanking(harness, position: 2)
         let status = try Self.run("kaoping", ["status", "--control", harness.endpoint("control")])
@@ -271,7 +278,8 @@ struct AgentProcessTests {
         #expect(rows[1] == "居民区,1,D02,居民区02,D02,14.00,优秀,excellent,临时 provisional")
 
         let json = try Self.run("kaoping", [
-            "export", "--feed", harness.endpoint("feed"), "--snapshot", harness.endpoint("snapshot"), "--format", "json",
+            "export", "--feed", harness.endpoint("feed"), "--snapshot", harness.endpoint("snapshot"),
+            "--format", "json",
         ])
         let document = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])
         #expect((document["districts"] as? [[String: Any]])?.first?["district"] as? String == "D02")

@@ -186,6 +186,11 @@ final class AggregatorHarness: @unchecked Sendable {
     func seal(_ submission: Submission, signedAt: Int64 = 1_700_000_000_000) throws -> Data {
         try IngestClient.seal(submission, as: identities[submission.submitter]!, signedAt: signedAt)
     }
+
+    /// A sample submission (``Sample/submission(_:_:_:submitter:id:worker:)``) sealed with `submitter`'s key.
+    func sealed(_ indicator: String, _ district: String, _ score: String, by submitter: String) throws -> Data {
+        try seal(Sample.submission(indicator, district, score, submitter: submitter))
+    }
 }
 
 struct HarnessError: Error, CustomStringConvertible {

@@ -45,19 +45,19 @@ struct AggregatorProcessTests {
         let harness = try AggregatorHarness(submitters: ["party_office", "safety_office", "leader:D01"])
         try harness.start()
         let client = try harness.ingestClient()
-        _ = try client.deliver(try harness.seal(Sample.submission("party_building", "D02", "12", submitter: "party_office")))
+        _ = try client.deliver(try harness.sealed("party_building", "D02", "12", by: "party_office"))
 
         let conflict = try #require(
-            try client.deliver(try harness.seal(Sample.submission("party_building", "D02", "14", submitter: "party_office"))))
+            try client.deliver(try harness.sealed("party_building", "D02", "14", by: "party_office")))
         #expect(conflict.receipt.status == .conflict)
         #expect(conflict.receipt.reason.contains("reopen"))
 
         let unauthorized = try #require(
-            try client.deliver(try harness.seal(Sample.submission("party_building", "D03", "12", submitter: "safety_office"))))
+            try client.deliver(try harness.sealed("party_building", "D03", "12", by: "safety_office")))
         #expect(unauthorized.receipt.status == .unauthorized)
 
         let invalid = try #require(
-            try client.deliver(try harness.seal(Sample.submission("stability", "D03", "10.01", submitter: "safety_office"))))
+            try client.deliver(try harness.sealed("stability", "D03", "10.01", by: "safety_office")))
         #expect(invalid.receipt.status == .invalid)
         #expect(invalid.receipt.reason.contains("between 0 and 10"))
 
@@ -69,7 +69,7 @@ struct AggregatorProcessTests {
 
         // A district head may not submit a department's indicator.
         let leader = try #require(
-            try client.deliver(try harness.seal(Sample.submission("party_building", "D01", "12", submitter: "leader:D01"))))
+            try client.deliver(try harness.sealed("party_building", "D01", "12", by: "leader:D01")))
         #expect(leader.receipt.status == .unauthorized)
         harness.stop()
     }
@@ -131,7 +131,7 @@ struct AggregatorProcessTests {
 
         let fresh = try harness.ingestClient()
         let receipt = try #require(
-            try fresh.deliver(try harness.seal(Sample.submission("party_building", "D06", "9", submitter: "party_office"))))
+            try fresh.deliver(try harness.sealed("party_building", "D06", "9", by: "party_office")))
         #expect(receipt.receipt.status == .accepted)
         #expect(harness.isRunning)
         harness.stop()
@@ -143,10 +143,11 @@ struct AggregatorProcessTests {
         let socket = try Socket(context: harness.context, type: .req)
         defer { socket.close(linger: 0) }
         try socket.connect(harness.endpoint("ingest"))
-        try socket.send(Multipart([try harness.seal(Sample.submission("party_building", "D07", "10", submitter: "party_office"))]))
+        try socket.send(Multipart([try harness.sealed("party_building", "D07", "10", by: "party_office")]))
         let reply = try #require(try socket.receive(timeout: 5_000))
         #expect(reply.frames.count == 1)
-        let receipt = try ReceiptCheck.open(reply.frames[0], aggregatorKey: harness.aggregatorEntry, campaign: "zhongshan-2023")
+        let receipt = try ReceiptCheck.open(
+            reply.frames[0], aggregatorKey: harness.aggregatorEntry, campaign: "zhongshan-2023")
         #expect(receipt.receipt.status == .accepted)
         harness.stop()
     }
@@ -165,7 +166,7 @@ struct AggregatorProcessTests {
                 envelopes.append(envelope)
                 receipts.append(try #require(try client.deliver(envelope)))
             }
-            _ = try client.deliver(try harness.seal(Sample.submission("stability", "D01", "11", submitter: "safety_office")))
+            _ = try client.deliver(try harness.sealed("stability", "D01", "11", by: "safety_office"))
         }
         #expect(receipts.allSatisfy { $0.receipt.status == .accepted })
         #expect(harness.stop(signal: SIGKILL) != 0)
@@ -178,7 +179,7 @@ struct AggregatorProcessTests {
             #expect(again.receipt.originalReceipt == original.envelope)
         }
         let next = try #require(
-            try client.deliver(try harness.seal(Sample.submission("stability", "D01", "9", submitter: "safety_office"))))
+            try client.deliver(try harness.sealed("stability", "D01", "9", by: "safety_office")))
         #expect(next.receipt.ledgerPosition == 23)
         var request = Kaoping_V1_ControlRequest()
         request.status = Kaoping_V1_StatusRequest()
@@ -227,7 +228,7 @@ struct AggregatorProcessTests {
         revoke.revokeKey.reason = "laptop lost"
         #expect(try control.call(revoke, signedBy: harness.operatorIdentity).revokeKey.submitter == "party_office")
         let afterRevoke = try #require(
-            try client.deliver(try harness.seal(Sample.submission("party_building", "D09", "10", submitter: "party_office"))))
+            try client.deliver(try harness.sealed("party_building", "D09", "10", by: "party_office")))
         #expect(afterRevoke.receipt.status == .revoked)
 
         // A new key, added to the keyring file and reloaded, works.
@@ -236,7 +237,7 @@ struct AggregatorProcessTests {
         reload.reloadKeyring = Kaoping_V1_ReloadKeyringRequest()
         #expect(try control.call(reload, signedBy: harness.operatorIdentity).reloadKeyring.keys == 3)
         let rotated = try #require(
-            try client.deliver(try harness.seal(Sample.submission("party_building", "D09", "10", submitter: "party_office"))))
+            try client.deliver(try harness.sealed("party_building", "D09", "10", by: "party_office")))
         #expect(rotated.receipt.status == .accepted)
 
         var status = Kaoping_V1_ControlRequest()
@@ -256,7 +257,7 @@ struct AggregatorProcessTests {
         try harness.start()
         let client = try harness.ingestClient()
         for district in ["D01", "D02", "D03"] {
-            _ = try client.deliver(try harness.seal(Sample.submission("party_building", district, "10", submitter: "party_office")))
+            _ = try client.deliver(try harness.sealed("party_building", district, "10", by: "party_office"))
         }
         let feed = try harness.feedSubscriber()
         guard case .ranking(var start, var snapshot, true) = try #require(try feed.next(timeout: 5_000)) else {
@@ -276,7 +277,7 @@ struct AggregatorProcessTests {
         var sequences: [UInt64] = []
         var last = snapshot
         for district in ["D04", "D05", "D06", "D07"] {
-            _ = try client.deliver(try harness.seal(Sample.submission("party_building", district, "11", submitter: "party_office")))
+            _ = try client.deliver(try harness.sealed("party_building", district, "11", by: "party_office"))
             let deadline = Date().addingTimeInterval(5)
             while Date() < deadline {
                 guard let event = try feed.next(timeout: 1_000) else { continue }
@@ -314,7 +315,7 @@ struct AggregatorProcessTests {
         let harness = try AggregatorHarness(submitters: ["party_office"])
         try harness.start()
         let client = try harness.ingestClient()
-        _ = try client.deliver(try harness.seal(Sample.submission("party_building", "D01", "10", submitter: "party_office")))
+        _ = try client.deliver(try harness.sealed("party_building", "D01", "10", by: "party_office"))
         let feed = try harness.feedSubscriber()
         _ = try feed.next(timeout: 5_000)
         _ = harness.stop()
@@ -323,7 +324,7 @@ struct AggregatorProcessTests {
         // subscriber fetches a snapshot rather than applying the new sequence to the old state.
         let restartedClient = try harness.ingestClient()
         _ = try restartedClient.deliver(
-            try harness.seal(Sample.submission("party_building", "D02", "12", submitter: "party_office")))
+            try harness.sealed("party_building", "D02", "12", by: "party_office"))
         let deadline = Date().addingTimeInterval(8)
         var latest = Kaoping_V1_Ranking()
         while feed.snapshots < 2 || latest.districts.first?.district != "D02", Date() < deadline {
@@ -388,7 +389,8 @@ struct AggregatorProcessTests {
         #expect(try store.standingSubmissions().count == envelopes.count)
         // One "accepted" entry per envelope, plus a "duplicate" for each one acknowledged before the shutdown.
         let audited = try store.verifyAuditChain()
-        #expect(audited == envelopes.count + first.count, "audit \(audited), acknowledged \(first.count)\n\(harness.log)")
+        #expect(
+            audited == envelopes.count + first.count, "audit \(audited), acknowledged \(first.count)\n\(harness.log)")
     }
 
     @Test func startupProblemsAreOneClearLine() throws {

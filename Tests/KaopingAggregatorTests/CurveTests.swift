@@ -32,7 +32,8 @@ struct CurveTests {
         let stranger = try IngestClient(
             endpoint: harness.endpoint("ingest"), aggregatorKey: harness.aggregatorEntry, campaign: "zhongshan-2023",
             context: harness.context,
-            curve: CurveClient(serverKey: harness.aggregatorIdentity.transport!.publicKey, keys: try CurveKeyPair.generate()))
+            curve: CurveClient(
+                serverKey: harness.aggregatorIdentity.transport!.publicKey, keys: try CurveKeyPair.generate()))
         #expect(Self.nothingGetsThrough { try stranger.deliver(try harness.seal(party), timeout: 1_500) })
 
         // Admitted as safety_office, signed by party_office: refused.

@@ -42,7 +42,8 @@ struct StorageFaultTests {
         #expect(try await d01() == (1, "12.00"))
         let sent = replies.withLock { $0 }
         #expect(sent.count == 1)
-        let receipt = try Kaoping_V1_Receipt(serializedBytes: try SignedEnvelope.decode(try #require(sent.first?.frames.last)).payload)
+        let envelope = try SignedEnvelope.decode(try #require(sent.first?.frames.last))
+        let receipt = try Kaoping_V1_Receipt(serializedBytes: envelope.payload)
         #expect(receipt.status == .accepted)
         #expect(receipt.ledgerPosition == 1)
         #expect(try store.standingSubmissions().map(\.submissionID) == ["a"])
@@ -97,7 +98,8 @@ struct StorageFaultTests {
         let config = try AgentProcessTests.agentConfiguration(harness, submitter: "party_office")
         for district in ["D01", "D02", "D03"] {
             try AgentProcessTests.run(
-                "kaoping-agent", ["submit", "--config", config, "--district", district, "--score", "10", "--queue-only"])
+                "kaoping-agent",
+                ["submit", "--config", config, "--district", district, "--score", "10", "--queue-only"])
         }
         let agent = try AgentProcessTests.startAgent(config)
         defer {

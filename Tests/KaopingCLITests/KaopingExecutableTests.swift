@@ -51,7 +51,9 @@ import Testing
         #expect(!run.stderr.contains("Fatal error") && !run.stderr.contains("Stack dump"))
     }
 
-    private let line = #"{"submission_id": "a", "submitter": "party_office", "campaign": "zhongshan-2023", "indicator": "party_building", "district": "D01", "score": "13.5"}"#
+    private let line =
+        #"{"submission_id": "a", "submitter": "party_office", "campaign": "zhongshan-2023", "#
+        + #""indicator": "party_building", "district": "D01", "score": "13.5"}"#
 
     @Test func scorePrintsTheContractJSON() throws {
         let input = try Scratch.file("in.jsonl", line + "\n")
@@ -107,7 +109,8 @@ import Testing
     @Test func badCatalogFailsNamingTheLine() throws {
         let input = try Scratch.file("in.jsonl", line + "\n")
         let catalog = try Scratch.file("catalog.yaml", "campaign: x\nnonsense: [\n")
-        expectCleanFailure(try Self.run(["score", "--input", input, "--catalog", catalog]), mentioning: ["catalog.yaml:"])
+        expectCleanFailure(
+            try Self.run(["score", "--input", input, "--catalog", catalog]), mentioning: ["catalog.yaml:"])
     }
 
     @Test func catalogShowThenCheckRoundTrips() throws {
@@ -133,7 +136,9 @@ import Testing
 /// Column positions in terminal cells, for checking alignment from the outside.
 enum DisplayWidthProbe {
     static func width(_ text: Substring) -> Int {
-        text.unicodeScalars.reduce(0) { $0 + (($1.value >= 0x2E80 && $1.value <= 0x9FFF) || ($1.value >= 0xFF00 && $1.value <= 0xFF60) ? 2 : 1) }
+        text.unicodeScalars.reduce(0) {
+            $0 + (($1.value >= 0x2E80 && $1.value <= 0x9FFF) || ($1.value >= 0xFF00 && $1.value <= 0xFF60) ? 2 : 1)
+        }
     }
 
     /// The cell just past `title` in `row`.

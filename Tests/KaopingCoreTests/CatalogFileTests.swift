@@ -51,7 +51,8 @@ import Testing
     }
 
     @Test func quotaOverOneHundredPercentIsRefused() throws {
-        let error = try #require(problem(replacing: "excellent: {percent: \"20\"", with: "excellent: {percent: \"120\""))
+        let error = try #require(
+            problem(replacing: "excellent: {percent: \"20\"", with: "excellent: {percent: \"120\""))
         #expect(error.field == "district_grades.excellent.percent")
         #expect(error.message.contains("over 100 %"))
     }
@@ -67,7 +68,8 @@ import Testing
     }
 
     @Test func brokenYAMLNamesTheLine() throws {
-        let error = try #require(problem(replacing: "campaign: \"zhongshan-2023\"", with: "campaign: [\"zhongshan-2023\""))
+        let error = try #require(
+            problem(replacing: "campaign: \"zhongshan-2023\"", with: "campaign: [\"zhongshan-2023\""))
         #expect(error.message.hasPrefix("not valid YAML"))
         #expect(error.line > 1)
     }

@@ -10,13 +10,17 @@ import Testing
         #expect(try ExactDecimal.parse(text).units == units)
     }
 
-    @Test(arguments: ["13.555", "-1", "+1", "1e1", "1e3", ".5", "5.", " 5", "5 ", "", "abc", "1,5", "１３", "13.5.1", "0x10"])
+    @Test(arguments: [
+        "13.555", "-1", "+1", "1e1", "1e3", ".5", "5.", " 5", "5 ", "", "abc", "1,5", "１３", "13.5.1", "0x10",
+    ])
     func rejectsEverythingElse(text: String) {
         #expect(throws: DecimalFormatError.self) { try ExactDecimal.parse(text) }
     }
 
     @Test func tellsWhatIsWrong() {
-        #expect(throws: DecimalFormatError.tooManyFractionDigits("13.555", allowed: 2)) { try ExactDecimal.parse("13.555") }
+        #expect(throws: DecimalFormatError.tooManyFractionDigits("13.555", allowed: 2)) {
+            try ExactDecimal.parse("13.555")
+        }
         #expect(throws: DecimalFormatError.empty) { try ExactDecimal.parse("") }
         #expect(throws: DecimalFormatError.tooLarge("99999999999999999999")) {
             try ExactDecimal.parse("99999999999999999999")

@@ -13,7 +13,8 @@ enum Fixtures {
     ) -> Submission {
         let owner = catalog.indicator(indicator)?.owner(district: district) ?? "nobody"
         return Submission(
-            id: id ?? "s\(UInt64.random(in: 0...UInt64.max))", submitter: submitter ?? owner, campaign: campaign, indicator: indicator,
+            id: id ?? "s\(UInt64.random(in: 0...UInt64.max))", submitter: submitter ?? owner, campaign: campaign,
+            indicator: indicator,
             district: district, worker: worker, period: period, score: score, respondents: 30, keyRespondents: 10,
             participants: 45, note: note.isEmpty && score != "0" ? "reason" : note)
     }
@@ -34,7 +35,9 @@ enum Fixtures {
     static func roster(perDistrict: Int) -> Roster {
         let workers = districtIDs.flatMap { district in
             (1...perDistrict).map { index in
-                Worker(id: "W\(district.dropFirst())\(index < 10 ? "0" : "")\(index)", name: "工作者\(index)", district: district)
+                Worker(
+                    id: "W\(district.dropFirst())\(index < 10 ? "0" : "")\(index)", name: "工作者\(index)",
+                    district: district)
             }
         }
         return try! Roster(workers: workers, catalog: catalog)
@@ -55,7 +58,8 @@ enum Fixtures {
                 submissions.append(submission(indicator.id, district, value(maximum)))
             }
             for period in months {
-                submissions.append(hotline(district, period, (0..<4).map { _ in "9\(generator.next() % 10).\(generator.next() % 10)" }))
+                let rates = (0..<4).map { _ in "9\(generator.next() % 10).\(generator.next() % 10)" }
+                submissions.append(hotline(district, period, rates))
             }
         }
         for worker in roster.workers {

@@ -11,7 +11,8 @@ import Testing
             "indicator": "party_building", "district": "D01", "score": "13.50",
         ]
         base.merge(fields) { $1 }
-        return String(decoding: try! JSONSerialization.data(withJSONObject: base, options: [.sortedKeys]), as: UTF8.self)
+        let json = try! JSONSerialization.data(withJSONObject: base, options: [.sortedKeys])
+        return String(decoding: json, as: UTF8.self)
     }
 
     private func score(_ lines: [String]) -> (ScoreReport, [String: Any]) {
@@ -37,7 +38,8 @@ import Testing
         let (report, json) = score(lines)
         #expect(report.duplicates == 1)
         #expect(report.rejected.map(\.line) == [4, 5, 6, 7, 8, 9])
-        #expect(report.rejected.map(\.rejection.status) == [.conflict, .invalid, .invalid, .unauthorized, .invalid, .invalid])
+        let statuses: [Rejection.Status] = [.conflict, .invalid, .invalid, .unauthorized, .invalid, .invalid]
+        #expect(report.rejected.map(\.rejection.status) == statuses)
         #expect(report.rejected.map(\.submissionID) == ["c", "d", "", "e", "f", ""])
         #expect(report.rejected[1].rejection.reason.contains("score must be a JSON string"))
         #expect(json["duplicates"] as? Int == 1)
@@ -58,7 +60,8 @@ import Testing
     }
 
     @Test func ignoresALeadingBOMAndCRLF() {
-        let input = "\u{FEFF}" + line(["submission_id": "a"]) + "\r\n" + line(["submission_id": "b", "district": "D02"]) + "\r\n"
+        let (first, second) = (line(["submission_id": "a"]), line(["submission_id": "b", "district": "D02"]))
+        let input = "\u{FEFF}" + first + "\r\n" + second + "\r\n"
         let report = scorer.score(jsonLines: Data(input.utf8))
         #expect(report.rejected.isEmpty)
         #expect(report.standings.district("D02").total.description == "13.50")

@@ -131,7 +131,8 @@ import Testing
                 #expect(workerTotals.filter { $0 > mine.total }.count + 1 == row.rank)
                 #expect(update.workerGrades.grade(of: mine.total) == row.grade)
             }
-            #expect(owed == Dictionary(uniqueKeysWithValues: expected.completeness.missingByOwner.map { ($0.owner, $0.count) }))
+            let expectedOwed = expected.completeness.missingByOwner.map { ($0.owner, $0.count) }
+            #expect(owed == Dictionary(uniqueKeysWithValues: expectedOwed))
             #expect(update.filled == expected.completeness.filled && update.isFinal == expected.isFinal)
         }
         #expect(updates > 5)

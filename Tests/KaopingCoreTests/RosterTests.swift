@@ -19,7 +19,9 @@ import Testing
     }
 
     @Test func unknownDistrictFailsNamingTheLine() {
-        #expect(throws: RosterError.self) { try Roster(csv: "id,name,district\nW1,a,D01\nW2,b,D23\n", catalog: catalog) }
+        #expect(throws: RosterError.self) {
+            try Roster(csv: "id,name,district\nW1,a,D01\nW2,b,D23\n", catalog: catalog)
+        }
         do {
             _ = try Roster(csv: "id,name,district\nW1,a,D01\nW2,b,D23\n", catalog: catalog)
         } catch {
@@ -29,7 +31,9 @@ import Testing
     }
 
     @Test func repeatedIDFails() {
-        #expect(throws: RosterError.self) { try Roster(csv: "id,name,district\nW1,a,D01\nW1,b,D02\n", catalog: catalog) }
+        #expect(throws: RosterError.self) {
+            try Roster(csv: "id,name,district\nW1,a,D01\nW1,b,D02\n", catalog: catalog)
+        }
     }
 
     @Test func missingHeaderColumnFails() {

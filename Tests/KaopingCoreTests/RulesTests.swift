@@ -38,13 +38,15 @@ import Testing
             let onTime = F.decimal("100") - ExactDecimal(units: Int64(number) * 5_000)  // D22 lowest
             let resolution = F.decimal("90") + ExactDecimal(units: Int64(number) * 2_500)
             let satisfaction = "\(75 + number)"
-            return F.hotline(F.district(number), "2023-01", [firstContact, onTime.plain, resolution.plain, satisfaction])
+            return F.hotline(
+                F.district(number), "2023-01", [firstContact, onTime.plain, resolution.plain, satisfaction])
         }
     }
 
     @Test func hotlineCountsBottomThreeWithTiesAtTheBoundary() {
         let standings = F.standings(january())
-        let occurrences = Dictionary(uniqueKeysWithValues: standings.districts.map { ($0.district.id, $0.hotlineOccurrences) })
+        let occurrences = Dictionary(
+            uniqueKeysWithValues: standings.districts.map { ($0.district.id, $0.hotlineOccurrences) })
         // D01–D03 are bottom three in first contact, resolution and satisfaction; D04 ties D03 in first contact;
         // D20–D22 are bottom three in on-time.
         #expect(occurrences["D01"] == 3 && occurrences["D02"] == 3 && occurrences["D03"] == 3)
@@ -139,7 +141,8 @@ import Testing
     @Test func aTieInsideTheOrdinaryQuotaIsOrdinary() {
         let totals = (1...18).map { "\(min(15, 25 - $0))" } + ["3", "3", "2", "1"]
         let standings = F.standings(partyBuilding(totals))
-        #expect(Set(standings.districts.filter { $0.grade == .ordinary }.map(\.district.id)) == ["D19", "D20", "D21", "D22"])
+        let ordinary = standings.districts.filter { $0.grade == .ordinary }.map(\.district.id)
+        #expect(Set(ordinary) == ["D19", "D20", "D21", "D22"])
     }
 
     @Test func districtsWithoutDataCountInTheQuotaBase() {
@@ -147,7 +150,8 @@ import Testing
         // excellent; the 17 at zero have five above them (not excellent) and tie across the ordinary boundary (good).
         let submissions = (1...5).map { F.submission("stability", F.district($0), "\(10 - $0)") }
         let standings = F.standings(submissions)
-        #expect(standings.districts.filter { $0.grade == .excellent }.map(\.district.id) == ["D01", "D02", "D03", "D04"])
+        let excellent = standings.districts.filter { $0.grade == .excellent }.map(\.district.id)
+        #expect(excellent == ["D01", "D02", "D03", "D04"])
         #expect(standings.districts.filter { $0.grade == .good }.count == 18)
         #expect(standings.district("D22").rank == 6)
     }

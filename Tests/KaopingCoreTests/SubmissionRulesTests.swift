@@ -91,8 +91,9 @@ import Testing
         #expect(status(Fixtures.submission("worker_leader_review", "D01", "90", worker: "")) == .invalid)
         #expect(status(Fixtures.submission("worker_leader_review", "D01", "90", worker: "W9999")) == .invalid)
         // W0201 is in D02: the district must be the worker's own.
-        #expect(status(Fixtures.submission("worker_leader_review", "D01", "90", worker: "W0201", submitter: "leader:D01"))
-            == .invalid)
+        #expect(
+            status(Fixtures.submission("worker_leader_review", "D01", "90", worker: "W0201", submitter: "leader:D01"))
+                == .invalid)
         #expect(status(Fixtures.hotline("D01", "2023-13", ["90", "96", "96", "80"])) == .invalid)
         #expect(status(Fixtures.hotline("D01", "", ["90", "96", "96", "80"])) == .invalid)
         #expect(status(with(Fixtures.submission("visits", "D01")) { $0.campaign = "zhongshan-2024" }) == .invalid)

@@ -29,8 +29,9 @@ import Testing
         wire.score = "13.50"
         wire.signedAtMs = 1_700_000_000_000
         let payload: Data = try wire.serializedBytes()
-        let input = SignedEnvelope.signingInput(version: 1, type: "submission", campaign: "zhongshan-2023", payload: payload)
-        let envelope = try SignedEnvelope.seal(payload: payload, type: .submission, campaign: "zhongshan-2023", by: submitter)
+        let campaign = "zhongshan-2023"
+        let input = SignedEnvelope.signingInput(version: 1, type: "submission", campaign: campaign, payload: payload)
+        let envelope = try SignedEnvelope.seal(payload: payload, type: .submission, campaign: campaign, by: submitter)
         let envelopeBytes: Data = try envelope.serializedBytes()
 
         var receipt = Kaoping_V1_Receipt()

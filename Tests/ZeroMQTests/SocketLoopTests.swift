@@ -10,7 +10,8 @@ struct SocketLoopTests {
         let loop = try SocketLoop(context: context)
         let router = try await loop.open(.router, options: [.routerMandatory], bind: ["tcp://127.0.0.1:*"])
         #expect(router.endpoints.first?.hasPrefix("tcp://127.0.0.1:") == true)
-        let dealer = try await loop.open(.dealer, options: [.routingID(Data("agent-1".utf8))], connect: router.endpoints)
+        let dealer = try await loop.open(
+            .dealer, options: [.routingID(Data("agent-1".utf8))], connect: router.endpoints)
 
         try await Task.sleep(for: .milliseconds(100))
         try await loop.send(Multipart([Data("hello".utf8), Data()]), on: dealer.handle)

@@ -453,7 +453,8 @@ actor LedgerKeeper {
         }
         guard wire.campaign == envelope.campaign else {
             return refuse(
-                .invalid, "the payload's campaign '\(wire.campaign)' differs from the envelope's '\(envelope.campaign)'")
+                .invalid,
+                "the payload's campaign '\(wire.campaign)' differs from the envelope's '\(envelope.campaign)'")
         }
         guard wire.submitter.isEmpty || wire.submitter == key.submitter else {
             return refuse(
@@ -493,7 +494,8 @@ actor LedgerKeeper {
                 receipt.originalReceipt = (try? store.receipt(position: original.position)) ?? Data()
             }
             entry.event = "duplicate"
-            answer(.duplicate, "already accepted as submission \(original.submission.id); nothing changed", audit: entry)
+            answer(
+                .duplicate, "already accepted as submission \(original.submission.id); nothing changed", audit: entry)
             if let inBatch { effects.embeddedOriginals.append((effects.unsealed.count - 1, inBatch)) }
         }
     }
@@ -543,7 +545,8 @@ extension LedgerKeeper {
         guard envelope.version == SignedEnvelope.protocolVersion, envelope.type == MessageType.control.rawValue,
             envelope.campaign == catalog.campaign
         else {
-            return fail("expected a version \(SignedEnvelope.protocolVersion) 'control' envelope for \(catalog.campaign)")
+            return fail(
+                "expected a version \(SignedEnvelope.protocolVersion) 'control' envelope for \(catalog.campaign)")
         }
         func status(_ asked: Kaoping_V1_StatusRequest) {
             if let unknown = asked.districts.first(where: { catalog.district($0) == nil }) {
@@ -566,7 +569,8 @@ extension LedgerKeeper {
             return fail("the connection was admitted as '\(request.userID ?? "nobody")', not as \(key.submitter)")
         }
         guard catalog.isOperator(key.submitter) else {
-            return fail("\(key.submitter) is not an operator; only \(catalog.operators.map(\.id).joined(separator: ", ")) may")
+            let operators = catalog.operators.map(\.id).joined(separator: ", ")
+            return fail("\(key.submitter) is not an operator; only \(operators) may")
         }
         guard abs(controlRequest.signedAtMs - at) <= Self.controlWindowMilliseconds else {
             return fail("signed_at_ms is more than 5 minutes from the aggregator's clock; check the clock and resend")
@@ -597,7 +601,10 @@ extension LedgerKeeper {
                 entry.submissionID = voided.submission.id
                 entry.reason = reopen.reason
                 effects.operations.append(
-                    .ready(.void(position: voided.position, reason: reopen.reason, operator: key.submitter, atMilliseconds: at)))
+                    .ready(
+                        .void(
+                            position: voided.position, reason: reopen.reason, operator: key.submitter,
+                            atMilliseconds: at)))
                 effects.operations.append(.ready(.audit(entry)))
                 effects.changes.append(.void(submissionKey))
                 reply.ok = true

@@ -53,7 +53,9 @@ struct ZAPService: Service {
                 } else {
                     logger.notice(
                         "refused an encrypted connection from an unlisted key",
-                        metadata: ["zap.domain": "\(domain)", "zap.address": "\(String(decoding: frames[5], as: UTF8.self))"])
+                        metadata: [
+                            "zap.domain": "\(domain)", "zap.address": "\(String(decoding: frames[5], as: UTF8.self))",
+                        ])
                 }
             }
             loop.post(

@@ -29,7 +29,8 @@ struct ControlOptions: ParsableArguments {
         var identity: SigningIdentity?
         if signed {
             guard let key else {
-                throw CLIError("this needs the operator's key: pass --key FILE (made with `kaoping keygen --submitter operator`)")
+                throw CLIError(
+                    "this needs the operator's key: pass --key FILE (made with `kaoping keygen --submitter operator`)")
             }
             do {
                 identity = try KeyFile.parse(try InputFile.read(key, what: "key file"))

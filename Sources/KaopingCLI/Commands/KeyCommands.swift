@@ -7,7 +7,8 @@ import ZeroMQ
 struct KeygenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keygen",
-        abstract: "Create a submitter's key file (Ed25519 signing key and CURVE transport key) and print its keyring line.")
+        abstract:
+            "Create a submitter's key file (Ed25519 signing key and CURVE transport key) and print its keyring line.")
 
     @Option(help: "The submitter id the key proves: party_office, leader:D07, operator, aggregator, …")
     var submitter: String
@@ -23,7 +24,8 @@ struct KeygenCommand: ParsableCommand {
             throw ValidationError("--submitter must be an id without spaces, such as party_office or leader:D07")
         }
         if !force, FileManager.default.fileExists(atPath: out) {
-            throw ValidationError("\(out) already exists; keep it, or pass --force to replace it (the old key stops working)")
+            throw ValidationError(
+                "\(out) already exists; keep it, or pass --force to replace it (the old key stops working)")
         }
     }
 
@@ -58,7 +60,8 @@ struct KeysCommand: ParsableCommand {
             let keyring = try KeyringFile.load(keyring)
             var table = TextTable([.init("submitter"), .init("key id"), .init("public key")])
             for entry in keyring.entries.values.sorted(by: { ($0.submitter, $0.keyID) < ($1.submitter, $1.keyID) }) {
-                table.append([entry.submitter, entry.keyID.rawValue, entry.publicKey.rawRepresentation.base64EncodedString()])
+                let publicKey = entry.publicKey.rawRepresentation.base64EncodedString()
+                table.append([entry.submitter, entry.keyID.rawValue, publicKey])
             }
             print(table.render(), terminator: "")
         }
@@ -88,9 +91,11 @@ struct KeysCommand: ParsableCommand {
                 throw CLIError("\(error.message); copy the key exactly as `kaoping keygen` printed it")
             }
             if let curveKey, Data(base64Encoded: curveKey)?.count != 32 {
-                throw CLIError("--curve-key is not a base64 32-byte key; copy it exactly as `kaoping keygen` printed it")
+                throw CLIError(
+                    "--curve-key is not a base64 32-byte key; copy it exactly as `kaoping keygen` printed it")
             }
-            var text = FileManager.default.fileExists(atPath: keyring) ? try InputFile.text(keyring, what: "keyring") : ""
+            var text =
+                FileManager.default.fileExists(atPath: keyring) ? try InputFile.text(keyring, what: "keyring") : ""
             let existing = try KeyringFile.parse(text, path: keyring)
             if let entry = existing.entry(key.keyID) {
                 throw CLIError("key \(key.keyID) is already in \(keyring) for \(entry.submitter); nothing to add")

@@ -19,7 +19,8 @@ enum AggregatorKey {
         let keys = words.first.map { $0.hasPrefix("aggregator") } == true ? Array(words.dropFirst()) : words
         guard let first = keys.first, let key = try? KeyFile.publicKey(base64: first) else {
             throw CLIError(
-                "--aggregator-key is neither the aggregator's base64 public key, nor its keyring line, nor a file holding one")
+                "--aggregator-key is neither the aggregator's base64 public key, nor its keyring line, nor a file "
+                    + "holding one")
         }
         var transport: Data?
         if keys.count > 1 {

@@ -82,7 +82,8 @@ public struct ScoreTable {
         if !report.rejected.isEmpty {
             out += "\n拒收 rejected lines: \(report.rejected.count)\n"
             for line in report.rejected {
-                out += "  line \(line.line) \(line.submissionID) \(line.rejection.status.rawValue): \(line.rejection.reason)\n"
+                let rejection = line.rejection
+                out += "  line \(line.line) \(line.submissionID) \(rejection.status.rawValue): \(rejection.reason)\n"
             }
         }
         return out

@@ -29,7 +29,9 @@ public struct TextTable {
             ([columns[column].title] + rows.map { $0[column] }).map(DisplayWidth.of).max() ?? 0
         }
         func line(_ cells: [String]) -> String {
-            let padded = cells.indices.map { DisplayWidth.pad(cells[$0], to: widths[$0], alignRight: columns[$0].alignRight) }
+            let padded = cells.indices.map {
+                DisplayWidth.pad(cells[$0], to: widths[$0], alignRight: columns[$0].alignRight)
+            }
             return String(padded.joined(separator: "  ").reversed().drop(while: { $0 == " " }).reversed())
         }
         var lines = [line(columns.map(\.title))]

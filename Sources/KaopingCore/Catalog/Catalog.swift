@@ -34,7 +34,8 @@ public struct Catalog: Hashable, Sendable {
         self.hotline = hotline
         self.districtGrades = districtGrades
         self.workerRules = workerRules
-        self.districtIndex = Dictionary(districts.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
+        self.districtIndex = Dictionary(
+            districts.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.indicatorIndex = Dictionary(
             indicators.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
     }

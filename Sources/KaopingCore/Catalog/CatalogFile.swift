@@ -8,13 +8,15 @@ public enum CatalogFile {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
-                throw CatalogFileError(line: 1, field: "", message: "the file is empty; start from `kaoping catalog show`")
+                throw CatalogFileError(
+                    line: 1, field: "", message: "the file is empty; start from `kaoping catalog show`")
             }
             root = node
         } catch let error as CatalogFileError {
             throw error
         } catch let error as YamlError {
-            throw CatalogFileError(line: Self.line(of: error), field: "", message: "not valid YAML: \(Self.problem(of: error))")
+            throw CatalogFileError(
+                line: Self.line(of: error), field: "", message: "not valid YAML: \(Self.problem(of: error))")
         } catch {
             throw CatalogFileError(line: 1, field: "", message: "not valid YAML: \(error)")
         }
@@ -103,7 +105,8 @@ private struct CatalogReader {
         let id = try fields.required("id").identifier()
         let scopeNode = try fields.required("scope")
         guard let scope = Indicator.Scope(rawValue: try scopeNode.string()) else {
-            throw scopeNode.error("unknown scope; use one of \(Indicator.Scope.allCases.map(\.rawValue).joined(separator: ", "))")
+            let scopes = Indicator.Scope.allCases.map(\.rawValue).joined(separator: ", ")
+            throw scopeNode.error("unknown scope; use one of \(scopes)")
         }
         let maxNode = try fields.required("max")
         let max = try maxNode.decimal()
@@ -122,7 +125,9 @@ private struct CatalogReader {
         }
         var effect = Indicator.Effect.add
         if let node = fields.optional("effect") {
-            guard scope != .worker else { throw node.error("a worker indicator has a weight, not an effect; remove it") }
+            guard scope != .worker else {
+                throw node.error("a worker indicator has a weight, not an effect; remove it")
+            }
             guard let parsed = Indicator.Effect(rawValue: try node.string()) else {
                 throw node.error("unknown effect; use add or subtract")
             }
@@ -217,7 +222,9 @@ private struct CatalogReader {
             penaltyPerOccurrence: try fields.required("penalty_per_occurrence").decimal(), maximumRate: maximumRate)
     }
 
-    private func quota(_ node: YAMLNode, extra: [String]) throws(CatalogFileError) -> (quota: Quota, fields: YAMLMapping) {
+    private func quota(
+        _ node: YAMLNode, extra: [String]
+    ) throws(CatalogFileError) -> (quota: Quota, fields: YAMLMapping) {
         let fields = try node.mapping(keys: ["percent", "rounding"] + extra)
         let percentNode = try fields.required("percent")
         let percent = try percentNode.decimal()
@@ -227,7 +234,8 @@ private struct CatalogReader {
         var rounding = Quota.Rounding.floor
         if let node = fields.optional("rounding") {
             guard let parsed = Quota.Rounding(rawValue: try node.string()) else {
-                throw node.error("unknown rounding; use one of \(Quota.Rounding.allCases.map(\.rawValue).joined(separator: ", "))")
+                let roundings = Quota.Rounding.allCases.map(\.rawValue).joined(separator: ", ")
+                throw node.error("unknown rounding; use one of \(roundings)")
             }
             rounding = parsed
         }
@@ -244,7 +252,8 @@ private struct CatalogReader {
         guard sum == ExactDecimal(1) else {
             let parts = components.map { "\($0.id) \($0.weight.plain)" } + ["district_result_weight \(weight.plain)"]
             throw node.error(
-                "the weights add up to \(sum.plain), not 1 (\(parts.joined(separator: " + "))); adjust them to sum to 1")
+                "the weights add up to \(sum.plain), not 1 (\(parts.joined(separator: " + "))); "
+                    + "adjust them to sum to 1")
         }
         let rangeNode = try fields.required("district_result_range")
         let range = try rangeNode.mapping(keys: ["min", "max"])
@@ -317,7 +326,8 @@ extension CatalogFile {
 
             """
         for metric in hotline.metrics {
-            out += "    - {id: \(quoted(metric.id)), label: \(quoted(metric.label)), target: \(quoted(metric.target))}\n"
+            let (id, label, target) = (quoted(metric.id), quoted(metric.label), quoted(metric.target))
+            out += "    - {id: \(id), label: \(label), target: \(target)}\n"
         }
         out += """
               bottom_count: \(hotline.bottomCount)
@@ -325,7 +335,8 @@ extension CatalogFile {
               maximum_rate: \(quoted(hotline.maximumRate))
 
             # District grades: excellent when fewer than the excellent quota are strictly higher; ordinary when at
-            # most the ordinary quota (itself included) are lower or equal; otherwise good. Quota = rounding(n × percent / 100).
+            # most the ordinary quota (itself included) are lower or equal; otherwise good.
+            # Quota = rounding(n × percent / 100).
             district_grades:
               excellent: \(render(catalog.districtGrades.excellent))
               ordinary: \(render(catalog.districtGrades.ordinary))
@@ -336,10 +347,11 @@ extension CatalogFile {
             """
         let workers = catalog.workerRules
         let excellent = render(workers.excellent).dropLast()
+        let range = workers.districtResultRange
         out += """
               district_result_label: \(quoted(workers.districtResultLabel))
               district_result_weight: \(quoted(workers.districtResultWeight))
-              district_result_range: {min: \(quoted(workers.districtResultRange.lowerBound)), max: \(quoted(workers.districtResultRange.upperBound))}
+              district_result_range: {min: \(quoted(range.lowerBound)), max: \(quoted(range.upperBound))}
               excellent: \(excellent), min_total: \(quoted(workers.excellentMinimum))}
               qualified_min_total: \(quoted(workers.qualifiedMinimum))
               basically_qualified_min_total: \(quoted(workers.basicallyQualifiedMinimum))

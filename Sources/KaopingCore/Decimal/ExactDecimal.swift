@@ -76,7 +76,8 @@ public enum DecimalFormatError: Error, Equatable, Sendable, CustomStringConverti
         case .empty:
             return "the value is empty; write a number such as \"13.5\""
         case .notDecimal(let text):
-            return "\"\(text)\" is not a decimal; write digits with an optional point and 1–2 decimals, such as \"13.5\""
+            return
+                "\"\(text)\" is not a decimal; write digits with an optional point and 1–2 decimals, such as \"13.5\""
         case .tooManyFractionDigits(let text, let allowed):
             return "\"\(text)\" has more than \(allowed) decimals; round it to \(allowed) decimals"
         case .tooLarge(let text):

@@ -148,7 +148,8 @@ extension Catalog {
             }
         }
         if let least = evidence.minimumParticipants, submission.participants < least {
-            throw .invalid("participants is \(submission.participants); the review needs at least \(least) participants")
+            throw .invalid(
+                "participants is \(submission.participants); the review needs at least \(least) participants")
         }
         if evidence.noteRequiredWhenPositive, value > .zero, submission.note.isBlank {
             throw .invalid("\(indicator.id) of \(value.plain) needs a reason in note; write why, or submit 0")
@@ -161,7 +162,8 @@ extension Catalog {
         rates.reserveCapacity(hotline.metrics.count)
         for metric in hotline.metrics {
             guard let text = submission.hotline[metric.id], !text.isEmpty else {
-                throw .invalid("hotline.\(metric.id) (\(metric.label)) is missing; give all \(hotline.metrics.count) rates")
+                throw .invalid(
+                    "hotline.\(metric.id) (\(metric.label)) is missing; give all \(hotline.metrics.count) rates")
             }
             rates.append(try decimal(text, field: "hotline.\(metric.id)", maximum: hotline.maximumRate))
         }

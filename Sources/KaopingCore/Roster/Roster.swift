@@ -50,7 +50,8 @@ public struct Roster: Hashable, Sendable {
             throw RosterError(
                 line: line,
                 message: "worker \(worker.id) is in unknown district '\(worker.district)'; "
-                    + "use a district id of catalog \(catalog.campaign), such as \(catalog.districts.first?.id ?? "D01")")
+                    + "use a district id of catalog \(catalog.campaign), such as "
+                    + (catalog.districts.first?.id ?? "D01"))
         }
         guard seen.insert(worker.id).inserted else {
             throw RosterError(line: line, message: "worker id \(worker.id) appears twice; each worker needs its own id")
@@ -75,7 +76,8 @@ extension Roster {
             throw RosterError(line: error.line, message: error.message)
         }
         guard let header = table.rows.first else {
-            throw RosterError(line: 1, message: "the roster is empty; its first line must be the header id,name,district")
+            throw RosterError(
+                line: 1, message: "the roster is empty; its first line must be the header id,name,district")
         }
         let names = header.fields.map { $0.trimmingWhitespace() }
         var columns: [Int] = []

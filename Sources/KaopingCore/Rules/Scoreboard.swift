@@ -100,7 +100,8 @@ public struct Scoreboard: Sendable {
         }
         for district in catalog.districts {
             for indicator in districtIndicators {
-                expect(indicator.owner(district: district.id), indicator.scope == .hotline ? catalog.hotline.periods.count : 1)
+                let cells = indicator.scope == .hotline ? catalog.hotline.periods.count : 1
+                expect(indicator.owner(district: district.id), cells)
             }
         }
         for worker in roster.workers {

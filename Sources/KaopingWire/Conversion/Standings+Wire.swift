@@ -76,7 +76,9 @@ extension Kaoping_V1_GradeBoundaries {
     func parsed() throws -> GradeBoundaries<String> {
         GradeBoundaries(
             steps: try steps.map { step in
-                guard let from = try? ExactDecimal.parseSigned(step.from, maxFractionDigits: ExactDecimal.fractionDigits)
+                guard
+                    let from = try? ExactDecimal.parseSigned(
+                        step.from, maxFractionDigits: ExactDecimal.fractionDigits)
                 else { throw WireError("grade boundary '\(step.from)' of \(step.grade) is not an exact decimal") }
                 return .init(grade: step.grade, from: from)
             },

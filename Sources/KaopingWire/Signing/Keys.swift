@@ -103,7 +103,8 @@ public enum KeyFile {
     /// Reads a key file and checks that its public key matches its secret key.
     public static func parse(_ data: Data) throws(KeyFileError) -> SigningIdentity {
         guard let document = try? JSONDecoder().decode(Document.self, from: data) else {
-            throw KeyFileError("not a Kaoping key file (JSON with submitter, public_key, secret_key); make one with `kaoping keygen`")
+            throw KeyFileError(
+                "not a Kaoping key file (JSON with submitter, public_key, secret_key); make one with `kaoping keygen`")
         }
         guard let seed = Data(base64Encoded: document.secretKey), seed.count == 32,
             let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: seed)
@@ -191,7 +192,8 @@ public struct Keyring: Sendable {
             if words.isEmpty { continue }
             guard words.count == 2 || words.count == 3 else {
                 throw KeyFileError(
-                    "keyring line \(index + 1): expected 'SUBMITTER PUBLIC_KEY [CURVE_KEY]', found \(words.count) words")
+                    "keyring line \(index + 1): expected 'SUBMITTER PUBLIC_KEY [CURVE_KEY]', "
+                        + "found \(words.count) words")
             }
             var transportKey: Data?
             if words.count == 3 {
@@ -209,7 +211,8 @@ public struct Keyring: Sendable {
             let entry = Entry(submitter: String(words[0]), publicKey: key, transportKey: transportKey)
             if let existing = entries[entry.keyID], existing.submitter != entry.submitter {
                 throw KeyFileError(
-                    "keyring line \(index + 1): key \(entry.keyID) is already listed for \(existing.submitter); one key, one submitter")
+                    "keyring line \(index + 1): key \(entry.keyID) is already listed for \(existing.submitter); "
+                        + "one key, one submitter")
             }
             entries[entry.keyID] = entry
         }

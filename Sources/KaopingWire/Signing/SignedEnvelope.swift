@@ -87,7 +87,9 @@ public enum SignedEnvelope {
     }
 
     /// Decodes an envelope, refusing input larger than `limit` before parsing.
-    public static func decode(_ bytes: Data, limit: Int = maximumEnvelopeBytes) throws(WireError) -> Kaoping_V1_Envelope {
+    public static func decode(
+        _ bytes: Data, limit: Int = maximumEnvelopeBytes
+    ) throws(WireError) -> Kaoping_V1_Envelope {
         guard bytes.count <= limit else {
             throw WireError("the envelope is \(bytes.count) bytes; the limit is \(limit)")
         }

@@ -21,11 +21,13 @@ build: deps
 style: deps
 	$(PYTHON) scripts/check-style.py
 
+## The Swift suites take about a minute; a hung test stops the run after TEST_TIMEOUT seconds (scripts/bounded.sh).
+TEST_TIMEOUT ?= 900
 ## test: the house format; unit, rule, multi-process and command-line tests; the differential check against the
 ## reference scorer; the protocol check with a Python client written from docs/protocol.md.
 test: style build
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
-	$(SWIFT) test --skip-build --disable-xctest $(SWIFT_BUILD_FLAGS)
+	scripts/bounded.sh $(TEST_TIMEOUT) $(SWIFT) test --skip-build --disable-xctest $(SWIFT_BUILD_FLAGS)
 	$(PYTHON) tests/reference/differential.py --kaoping $(BIN)/kaoping --campaigns 60
 	$(PYTHON) tests/protocol/run.py --bin $(BIN)
 	$(BIN)/kaoping-fuzz tests/fuzz/corpus tests/fuzz/crashes

@@ -14,9 +14,8 @@ enum Fixtures {
         let owner = catalog.indicator(indicator)?.owner(district: district) ?? "nobody"
         return Submission(
             id: id ?? "s\(UInt64.random(in: 0...UInt64.max))", submitter: submitter ?? owner, campaign: campaign,
-            indicator: indicator,
-            district: district, worker: worker, period: period, score: score, respondents: 30, keyRespondents: 10,
-            participants: 45, note: note.isEmpty && score != "0" ? "reason" : note)
+            indicator: indicator, district: district, worker: worker, period: period, score: score, respondents: 30,
+            keyRespondents: 10, participants: 45, note: note.isEmpty && score != "0" ? "reason" : note)
     }
 
     /// A valid hotline month with the four rates given in metric order.

@@ -179,7 +179,7 @@ extension AgentCommand {
                 header.append(parts[0])
                 values.append(parts[1])
             }
-            let csv = [header, values].map { $0.map(Self.quoted).joined(separator: ",") }.joined(separator: "\n")
+            let csv = [header, values].map { $0.map(CSVTable.field).joined(separator: ",") }.joined(separator: "\n")
             let outcome = agent.importer.read(Data(csv.utf8), fileName: "submit.csv")
             if let problem = outcome.problems.first {
                 throw AgentFailure(problem.message)
@@ -201,11 +201,6 @@ extension AgentCommand {
                 print("receipt: \(item.status)\(item.reason.isEmpty ? "" : " — \(item.reason)")")
                 if item.state == .rejected { throw ExitCode(2) }
             }
-        }
-
-        static func quoted(_ text: String) -> String {
-            guard text.contains(where: { ",\"\n".contains($0) }) else { return text }
-            return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
     }
 

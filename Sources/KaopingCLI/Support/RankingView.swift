@@ -94,7 +94,8 @@ public struct RankingView {
             rows.append(["社区工作者", "\(worker.rank)", worker.worker, worker.name, worker.district, worker.total,
                          gradeLabel(worker.grade), worker.grade, status])
         }
-        return "\u{FEFF}" + rows.map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
+        let lines = rows.map { $0.map(CSVTable.field).joined(separator: ",") }
+        return "\u{FEFF}" + lines.joined(separator: "\r\n") + "\r\n"
     }
 
     /// The ranking as one JSON document (districts and workers with names), pretty-printed.
@@ -117,10 +118,5 @@ public struct RankingView {
 
     static func gradeLabel(_ code: String) -> String {
         DistrictGrade(rawValue: code)?.label ?? WorkerGrade(rawValue: code)?.label ?? code
-    }
-
-    private static func csvField(_ text: String) -> String {
-        guard text.contains(where: { ",\"\r\n".contains($0) }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

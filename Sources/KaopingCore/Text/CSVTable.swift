@@ -79,4 +79,12 @@ public struct CSVTable: Sendable {
         if !field.isEmpty || !fields.isEmpty { endRow() }
         self.rows = rows
     }
+
+    /// `text` written as one CSV field, the way this reader (and a spreadsheet) reads it back: in quotes, its quotes
+    /// doubled, when it holds a comma, a quote or a line break; as it is otherwise. Looked for scalar by scalar: as
+    /// `Character`s, CR LF is one and matches neither CR nor LF.
+    public static func field(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { ",\"\r\n".unicodeScalars.contains($0) }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
 }

@@ -60,7 +60,7 @@ public struct SubmissionImport: Sendable {
                 rows: [], problems: [ImportProblem(line: 1, message: "the file is not UTF-8; save it as CSV UTF-8")])
         }
         let lower = fileName.lowercased()
-        let rows = lower.hasSuffix(".jsonl") || lower.hasSuffix(".json") ? jsonLines(text) : csv(text)
+        let rows = lower.hasSuffix(".jsonl") || lower.hasSuffix(".json") ? jsonLines(bytes) : csv(text)
         var submissions: [(Int, Submission)] = []
         var problems: [ImportProblem] = []
         for row in rows {
@@ -144,14 +144,14 @@ public struct SubmissionImport: Sendable {
 
     // MARK: JSON Lines
 
-    private func jsonLines(_ text: String) -> [Result<(Int, Submission), ImportProblem>] {
+    /// The lines as `kaoping score` reads them (`ScoreLine.lines(of:)`: LF or CR LF, blank lines counted).
+    private func jsonLines(_ bytes: Data) -> [Result<(Int, Submission), ImportProblem>] {
         var rows: [Result<(Int, Submission), ImportProblem>] = []
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            guard !line.allSatisfy(\.isWhitespace) else { continue }
+        for (number, line) in ScoreLine.lines(of: bytes) {
             do {
-                guard case .submission(let parsed) = try ScoreLine.decode(Data(line.utf8)) else {
+                guard case .submission(let parsed) = try ScoreLine.decode(line) else {
                     rows.append(
-                        .failure(ImportProblem(line: index + 1, message: "a reopen is the operator's, not an agent's")))
+                        .failure(ImportProblem(line: number, message: "a reopen is the operator's, not an agent's")))
                     continue
                 }
                 var values: [String: String] = [
@@ -162,15 +162,15 @@ public struct SubmissionImport: Sendable {
                 ]
                 if !parsed.submitter.isEmpty, parsed.submitter != submitter {
                     let message = "submitter is '\(parsed.submitter)' but this agent submits as '\(submitter)'"
-                    rows.append(.failure(ImportProblem(line: index + 1, message: message)))
+                    rows.append(.failure(ImportProblem(line: number, message: message)))
                     continue
                 }
                 if parsed.campaign != catalog.campaign, !parsed.campaign.isEmpty {
                     values["campaign"] = parsed.campaign
                 }
-                rows.append(make(line: index + 1, values: values, rates: parsed.hotline))
+                rows.append(make(line: number, values: values, rates: parsed.hotline))
             } catch {
-                rows.append(.failure(ImportProblem(line: index + 1, message: error.reason)))
+                rows.append(.failure(ImportProblem(line: number, message: error.reason)))
             }
         }
         return rows

@@ -34,6 +34,22 @@ struct AgentFixture {
 @Suite struct SubmissionImportTests {
     let roster = "id,name,district\nW0701,王伟,D07\nW0702,李娜,D07\nW0801,张强,D08\n"
 
+    @Test func readsJSONLinesSavedWithWindowsLineEnds() throws {
+        let fixture = try AgentFixture(submitter: "party_office")
+        let lines = [
+            #"{"submission_id": "a", "indicator": "party_building", "district": "D01", "score": "13.5"}"#, "",
+            #"{"submission_id": "b", "indicator": "party_building", "district": "D02", "score": "12"}"#,
+            #"{"submission_id": "c", "indicator": "party_building", "district": "D03", "score": 12}"#,
+        ]
+        for end in ["\n", "\r\n"] {
+            let outcome = fixture.agent.importer.read(
+                Data(("\u{FEFF}" + lines.joined(separator: end) + end).utf8), fileName: "p.jsonl")
+            #expect(outcome.rows.map(\.line) == [1, 3], "line ends \(end.debugDescription)")
+            #expect(outcome.rows.map(\.submission.district) == ["D01", "D02"])
+            #expect(outcome.problems.map(\.line) == [4], "line ends \(end.debugDescription)")
+        }
+    }
+
     @Test func readsCSVWithChineseHeadingsNamesAndABOM() throws {
         let fixture = try AgentFixture(submitter: "survey_vendor")
         let csv = "\u{FEFF}居民区,指标,得分,受访户数,重点人群户数,备注\r\n居民区01,走访,13.5,30,10,\r\nD02,visits,12,20,7,\r\n"

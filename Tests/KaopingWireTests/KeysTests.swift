@@ -29,6 +29,23 @@ import Testing
         #expect(throws: KeyFileError.self) { try Keyring(parsing: text + stolen) }
     }
 
+    @Test func aKeyringSavedWithWindowsLineEndsReadsTheSame() throws {
+        let first = SigningIdentity.generate(for: "party_office")
+        let second = SigningIdentity.generate(for: "leader:D01")
+        let lines = ["# keyring", "", Keyring.line(for: first), Keyring.line(for: second) + "  # head of D01"]
+        let unix = try Keyring(parsing: lines.joined(separator: "\n") + "\n")
+        let windows = try Keyring(parsing: lines.joined(separator: "\r\n") + "\r\n")
+        #expect(windows.entries.count == 2)
+        #expect(windows.entries == unix.entries)
+        // A bad line is named by its own number, not as line 1 of one long line.
+        do {
+            _ = try Keyring(parsing: (lines + ["party_office"]).joined(separator: "\r\n"))
+            Issue.record("a one-word line was accepted")
+        } catch {
+            #expect(error.message.hasPrefix("keyring line 5:"), "\(error.message)")
+        }
+    }
+
     @Test func signingInputIsDomainSeparated() {
         let input = SignedEnvelope.signingInput(version: 1, type: "submission", campaign: "c", payload: Data([0xAA]))
         #expect(input == Data("kaoping\u{0}1\u{0}submission\u{0}c\u{0}".utf8) + Data([0xAA]))

@@ -16,7 +16,7 @@ public struct OfflineScorer: Sendable {
         var ledger = Ledger(catalog: catalog, roster: roster)
         var rejected: [ScoreReport.RejectedLine] = []
         var duplicates = 0
-        for (number, line) in Self.lines(of: input) {
+        for (number, line) in ScoreLine.lines(of: input) {
             let parsed: ScoreLine
             do {
                 parsed = try ScoreLine.decode(line)
@@ -47,18 +47,6 @@ public struct OfflineScorer: Sendable {
         }
         return ScoreReport(
             standings: Scoreboard(ledger: ledger).standings(detailed: true), rejected: rejected, duplicates: duplicates)
-    }
-
-    /// The non-blank lines of `input` with their 1-based numbers, without a leading BOM or trailing CR.
-    static func lines(of input: Data) -> [(number: Int, bytes: Data)] {
-        var bytes = input[...]
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
-        var lines: [(Int, Data)] = []
-        for (index, line) in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
-            let isBlank = line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
-            if !isBlank { lines.append((index + 1, Data(line))) }
-        }
-        return lines
     }
 }
 

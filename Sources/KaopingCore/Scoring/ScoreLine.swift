@@ -6,6 +6,19 @@ public enum ScoreLine: Hashable, Sendable {
     /// A reopen, with the `submission_id` the line gave, if any.
     case reopen(Reopen, id: String)
 
+    /// The non-blank lines of a JSON Lines file with their 1-based numbers (blank lines are counted), without a leading
+    /// BOM or a line's CR: LF and CR LF line ends alike, as a file saved on Windows has them.
+    public static func lines(of input: Data) -> [(number: Int, bytes: Data)] {
+        var bytes = input[...]
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+        var lines: [(Int, Data)] = []
+        for (index, line) in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            let isBlank = line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+            if !isBlank { lines.append((index + 1, Data(line))) }
+        }
+        return lines
+    }
+
     /// Decodes one JSON object; a failure is check 1 of RULES.md §6 (malformed), with a reason to act on.
     ///
     /// Absent or `null` fields are empty or zero; unknown fields are ignored; decimals must be JSON strings.

@@ -202,7 +202,12 @@ struct AgentFixture {
         let agents = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix("agent") }
         #expect(!agents.isEmpty)
         for name in agents {
-            _ = try AgentConfiguration.parse(String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8))
+            let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+            let configuration = try AgentConfiguration.parse(text)
+            #expect(configuration != AgentConfiguration(), "\(name) sets nothing")
+            // Saved on Windows (BOM, CR LF), it reads the same.
+            let windows = "\u{FEFF}" + text.replacingOccurrences(of: "\n", with: "\r\n")
+            #expect(try AgentConfiguration.parse(windows) == configuration, "\(name)")
         }
         #expect(throws: UnknownFieldError.self) { try AgentConfiguration.parse("retry_max_secs: 5\n") }
     }

@@ -14,6 +14,9 @@ import Testing
         let configuration = try AggregatorConfiguration.parse(text)
         #expect(configuration.curve)
         #expect(configuration.limits.maxBatch == 512)
+        // Saved on Windows (BOM, CR LF), it reads the same.
+        let windows = "\u{FEFF}" + text.replacingOccurrences(of: "\n", with: "\r\n")
+        #expect(try AggregatorConfiguration.parse(windows) == configuration)
     }
 
     @Test func aMistypedFieldIsRefusedWithItsPathAndTheKnownFields() {

@@ -126,6 +126,24 @@ import Testing
         expectCleanFailure(try Self.run(["catalog", "check", broken]), mentioning: ["add up to 1.05"])
     }
 
+    @Test func keysAddAppendsToAKeyringSavedOnWindows() throws {
+        let (first, second) = (
+            Data(repeating: 1, count: 32).base64EncodedString(), Data(repeating: 2, count: 32).base64EncodedString()
+        )
+        let keyring = try Scratch.file("keyring.txt", "\u{FEFF}# keyring\r\nparty_office \(first)\r\n")
+        let added = try Self.run([
+            "keys", "add", "--keyring", keyring, "--submitter", "leader:D01", "--public-key", second,
+        ])
+        #expect(added.status == 0, "\(added.stderr)")
+        let listed = try Self.run(["keys", "list", "--keyring", keyring])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        let rows = listed.stdout.split(separator: "\n").dropFirst(2)  // the header and its rule
+        #expect(rows.compactMap { $0.split(separator: " ").first }.sorted() == ["leader:D01", "party_office"])
+        // The new line follows the last one, with no blank line between.
+        let text = try String(contentsOfFile: keyring, encoding: .utf8)
+        #expect(text.contains("party_office \(first)\r\nleader:D01 \(second)"), "\(text.debugDescription)")
+    }
+
     @Test func unknownOptionFailsWithUsage() throws {
         let run = try Self.run(["score", "--input", "-", "--rostr", "x"])
         #expect(run.status != 0)

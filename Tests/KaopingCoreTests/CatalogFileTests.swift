@@ -7,6 +7,9 @@ import Testing
 
     @Test func builtInCatalogRoundTrips() throws {
         #expect(try CatalogFile.parse(shown) == Catalog.zhongshan2023)
+        // Saved on Windows (BOM, CR LF), it reads the same.
+        let windows = "\u{FEFF}" + shown.replacingOccurrences(of: "\n", with: "\r\n")
+        #expect(try CatalogFile.parse(windows) == Catalog.zhongshan2023)
     }
 
     @Test func builtInCatalogHasTheNumbersOfTheRules() {

@@ -37,6 +37,9 @@ import Testing
         let windows = try Keyring(parsing: lines.joined(separator: "\r\n") + "\r\n")
         #expect(windows.entries.count == 2)
         #expect(windows.entries == unix.entries)
+        // Saved as "UTF-8 with BOM" (Notepad): the mark is not part of the first submitter's id.
+        let marked = try Keyring(parsing: "\u{FEFF}" + lines.dropFirst(2).joined(separator: "\r\n"))
+        #expect(marked.entries == unix.entries)
         // A bad line is named by its own number, not as line 1 of one long line.
         do {
             _ = try Keyring(parsing: (lines + ["party_office"]).joined(separator: "\r\n"))

@@ -100,7 +100,8 @@ struct KeysCommand: ParsableCommand {
             if let entry = existing.entry(key.keyID) {
                 throw CLIError("key \(key.keyID) is already in \(keyring) for \(entry.submitter); nothing to add")
             }
-            if !text.isEmpty, !text.hasSuffix("\n") { text += "\n" }
+            // The last line ended first (CR LF is one `Character`: a Windows file does not end in "\n" for Swift).
+            if !text.isEmpty, !text.hasSuffix("\n"), !text.hasSuffix("\r\n") { text += "\n" }
             text += "\(submitter) \(publicKey)\(curveKey.map { " " + $0 } ?? "")  # key \(key.keyID)\n"
             guard FileManager.default.createFile(atPath: keyring, contents: Data(text.utf8)) else {
                 throw CLIError("cannot write \(keyring); check its permissions")

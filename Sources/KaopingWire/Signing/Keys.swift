@@ -186,8 +186,10 @@ public struct Keyring: Sendable {
 
     /// Reads a keyring file; a bad line fails the whole file, naming the line.
     public init(parsing text: String) throws(KeyFileError) {
-        // LF and CR LF line ends alike (a keyring edited on Windows): as `Character`s, CR LF is one, not an LF.
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        // A file saved on Windows: a leading BOM is not part of the first submitter's id, and LF and CR LF end lines
+        // alike (as `Character`s, CR LF is one, not an LF).
+        let body = text.hasPrefix("\u{FEFF}") ? text.dropFirst() : Substring(text)
+        let lines = body.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
         for (index, raw) in lines.enumerated() {
             let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
             let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })

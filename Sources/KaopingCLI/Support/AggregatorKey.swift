@@ -14,8 +14,13 @@ enum AggregatorKey {
                     transportKey: identity.transport?.publicKey)
             }
             text = String(decoding: data, as: UTF8.self)
+            if text.hasPrefix("\u{FEFF}") { text.removeFirst() }  // saved as "UTF-8 with BOM"
         }
-        let words = (text.split(separator: "#").first ?? "").split(whereSeparator: \.isWhitespace).map(String.init)
+        // The first line that is not blank once its comment is cut (a file may start with a comment line).
+        let line = text.split(whereSeparator: \.isNewline)
+            .map { $0.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? "" }
+            .first { !$0.allSatisfy(\.isWhitespace) } ?? ""
+        let words = line.split(whereSeparator: \.isWhitespace).map(String.init)
         let keys = words.first.map { $0.hasPrefix("aggregator") } == true ? Array(words.dropFirst()) : words
         guard let first = keys.first, let key = try? KeyFile.publicKey(base64: first) else {
             throw CLIError(

@@ -3,8 +3,15 @@ import Logging
 
 /// A folder a clerk drops files into. Each CSV or JSON Lines file is checked whole: if every row is valid its
 /// submissions are signed into the outbox and the file moves to `done/`; otherwise nothing is queued and it moves to
-/// `failed/`. Either way a report (`NAME.report.txt`) beside it says what happened, row by row.
+/// `failed/`. Either way a report (`NAME.report.txt`) beside it says what happened, row by row. A spreadsheet
+/// workbook (`.xlsx`, WPS's `.et`, …) moves to `failed/` with a report that says how to save it as CSV; other files
+/// (notes, files being copied in) are left alone.
 public struct Inbox: Sendable {
+    /// The files read, by extension.
+    static let readable: Set<String> = ["csv", "jsonl", "json"]
+    /// Workbooks a clerk may drop instead of a CSV export of them.
+    static let workbooks: Set<String> = ["xlsx", "xlsm", "xls", "et", "ods", "numbers"]
+
     public let folder: URL
     public let agent: Agent
     public let logger: Logger
@@ -33,14 +40,14 @@ public struct Inbox: Sendable {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         var outcomes: [(String, Bool)] = []
         for name in names.sorted() where !name.hasPrefix(".") {
-            let lower = name.lowercased()
-            guard lower.hasSuffix(".csv") || lower.hasSuffix(".jsonl") || lower.hasSuffix(".json") else { continue }
             let url = folder.appendingPathComponent(name)
+            let kind = url.pathExtension.lowercased()
+            guard Self.readable.contains(kind) || Self.workbooks.contains(kind) else { continue }
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
                 (attributes[.type] as? FileAttributeType) == .typeRegular,
                 let modified = attributes[.modificationDate] as? Date, now.timeIntervalSince(modified) >= 1
             else { continue }
-            outcomes.append((name, process(url)))
+            outcomes.append((name, Self.readable.contains(kind) ? process(url) : refuseWorkbook(url)))
         }
         return outcomes
     }
@@ -49,7 +56,7 @@ public struct Inbox: Sendable {
         let name = url.lastPathComponent
         let stamp = Self.stamp()
         guard let data = FileManager.default.contents(atPath: url.path) else { return false }
-        var report = "Kaoping agent \(agent.identity.submitter) — \(name) — \(stamp)\n"
+        var report = heading(name, stamp)
         let accepted: Bool
         let outcome = agent.importer.read(data, fileName: name)
         if outcome.problems.isEmpty {
@@ -74,6 +81,28 @@ public struct Inbox: Sendable {
             for problem in outcome.problems { report += "  \(problem)\n" }
             accepted = false
         }
+        file(url, stamp: stamp, report: report, accepted: accepted)
+        return accepted
+    }
+
+    /// A workbook is not read: it goes to `failed/` with a report that says how to export it.
+    private func refuseWorkbook(_ url: URL) -> Bool {
+        let stamp = Self.stamp()
+        let name = url.lastPathComponent
+        var report = heading(name, stamp)
+        report += "NOT QUEUED: \(name) is a spreadsheet workbook; the agent reads CSV (UTF-8) and JSON Lines files.\n"
+        report += "In Excel or WPS: 文件 File > 另存为 Save As > CSV UTF-8 (逗号分隔), then drop the .csv file into the inbox.\n"
+        file(url, stamp: stamp, report: report, accepted: false)
+        return false
+    }
+
+    private func heading(_ name: String, _ stamp: String) -> String {
+        "Kaoping agent \(agent.identity.submitter) — \(name) — \(stamp)\n"
+    }
+
+    /// Moves a processed file to `done/` or `failed/` with its report beside it.
+    private func file(_ url: URL, stamp: String, report: String, accepted: Bool) {
+        let name = url.lastPathComponent
         let target = folder.appendingPathComponent(accepted ? "done" : "failed")
             .appendingPathComponent("\(stamp)-\(name)")
         do {
@@ -85,7 +114,6 @@ public struct Inbox: Sendable {
         logger.info(
             accepted ? "inbox: file queued" : "inbox: file refused; see its report",
             metadata: ["inbox.file": "\(name)", "inbox.report": "\(target.path).report.txt"])
-        return accepted
     }
 
     private static func stamp() -> String {

@@ -193,6 +193,29 @@ struct AgentFixture {
         let left = try FileManager.default.contentsOfDirectory(atPath: inbox.folder.path).sorted()
         #expect(left == ["done", "failed", "notes.txt", "writing.csv"])
     }
+
+    @Test func aWorkbookDroppedInTheInboxIsRefusedWithHowToSaveItAsCSV() throws {
+        let fixture = try AgentFixture(submitter: "party_office", inbox: true)
+        let inbox = try Inbox(
+            folder: fixture.agent.configuration.inbox!, agent: fixture.agent,
+            logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let url = inbox.folder.appendingPathComponent("党建 scores.XLSX")
+        try Data([0x50, 0x4B, 0x03, 0x04]).write(to: url)  // a zip, as an .xlsx is
+        let past = Date().addingTimeInterval(-5)
+        try FileManager.default.setAttributes([.modificationDate: past], ofItemAtPath: url.path)
+
+        let outcomes = inbox.scan()
+        #expect(outcomes.map(\.file) == ["党建 scores.XLSX"] && outcomes.map(\.accepted) == [false])
+        let failedFolder = inbox.folder.appendingPathComponent("failed")
+        let failed = try FileManager.default.contentsOfDirectory(atPath: failedFolder.path)
+        #expect(failed.filter { $0.hasSuffix("党建 scores.XLSX") }.count == 1)
+        let report = try String(
+            contentsOf: failedFolder.appendingPathComponent(try #require(failed.first { $0.hasSuffix(".report.txt") })),
+            encoding: .utf8)
+        #expect(report.contains("NOT QUEUED") && report.contains("CSV UTF-8"), "\(report)")
+        #expect(try fixture.agent.outbox.items().isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: inbox.folder.path).sorted() == ["done", "failed"])
+    }
 }
 
 @Suite struct AgentConfigurationTests {

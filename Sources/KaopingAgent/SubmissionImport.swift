@@ -56,8 +56,9 @@ public struct SubmissionImport: Sendable {
         var bytes = data
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
         guard let text = String(data: bytes, encoding: .utf8) else {
-            return Outcome(
-                rows: [], problems: [ImportProblem(line: 1, message: "the file is not UTF-8; save it as CSV UTF-8")])
+            // Excel and WPS save "CSV" in the system's code page (GBK on a Chinese Windows) unless told otherwise.
+            let message = "the file is not UTF-8 text (GBK?); in Excel or WPS save it as CSV UTF-8 (逗号分隔) and try again"
+            return Outcome(rows: [], problems: [ImportProblem(line: 1, message: message)])
         }
         let lower = fileName.lowercased()
         let rows = lower.hasSuffix(".jsonl") || lower.hasSuffix(".json") ? jsonLines(bytes) : csv(text)

@@ -34,6 +34,17 @@ struct AgentFixture {
 @Suite struct SubmissionImportTests {
     let roster = "id,name,district\nW0701,王伟,D07\nW0702,李娜,D07\nW0801,张强,D08\n"
 
+    @Test func aCSVSavedInGBKIsRefusedSayingHowToSaveItAsUTF8() throws {
+        let fixture = try AgentFixture(submitter: "party_office")
+        // 居民区,得分 / D01,13 in GBK, as Excel on a Chinese Windows saves "CSV".
+        let gbk = Data([0xBE, 0xD3, 0xC3, 0xF1, 0xC7, 0xF8, 0x2C, 0xB5, 0xC3, 0xB7, 0xD6, 0x0D, 0x0A])
+            + Data("D01,13\r\n".utf8)
+        let outcome = fixture.agent.importer.read(gbk, fileName: "scores.csv")
+        #expect(outcome.rows.isEmpty)
+        #expect(outcome.problems.map(\.line) == [1])
+        #expect(outcome.problems.first?.message.contains("CSV UTF-8") == true)
+    }
+
     @Test func readsJSONLinesSavedWithWindowsLineEnds() throws {
         let fixture = try AgentFixture(submitter: "party_office")
         let lines = [

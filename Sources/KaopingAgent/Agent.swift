@@ -99,5 +99,5 @@ public struct Agent: Sendable {
         return try outbox.add(items, at: now)
     }
 
-    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+    public static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 }

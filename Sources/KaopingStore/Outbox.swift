@@ -99,6 +99,23 @@ public final class Outbox: Sendable {
         }
     }
 
+    /// Puts the items delivered at or after `since` back to pending, due at `now`: after the aggregator's store was
+    /// restored from a backup, what it acknowledged since then is sent again, byte for byte. What the backup holds is
+    /// answered DUPLICATE, the rest is accepted anew; each item keeps its old receipt until the new one verifies.
+    /// Returns how many were queued again.
+    @discardableResult
+    public func resend(deliveredSince since: Int64, at now: Int64) throws -> Int {
+        try database.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at_ms = ?
+                    WHERE state = 'delivered' AND receipt_at_ms >= ?
+                    """,
+                arguments: [now, since])
+            return db.changesCount
+        }
+    }
+
     /// Pending items due at `now`, oldest first.
     public func due(at now: Int64, limit: Int = 256) throws -> [Item] {
         try database.read { db in

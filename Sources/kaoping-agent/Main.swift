@@ -105,8 +105,28 @@ extension AgentCommand {
         @Option(help: "Seconds to keep trying.")
         var wait: Double = 30
 
+        @Option(
+            name: .customLong("again-since"),
+            help: ArgumentHelp(
+                "Also send again what was delivered since this local time (after the aggregator's store was restored "
+                    + "from a backup: give a time a little before the backup).",
+                valueName: "YYYY-MM-DD[ HH:MM[:SS]]"))
+        var againSince: String?
+
+        func validate() throws {
+            if let againSince, LocalTime.parse(againSince) == nil {
+                throw ValidationError(
+                    "--again-since '\(againSince)' is not a time; write it as 2026-11-28 14:05 (local time) "
+                        + "or 2026-11-28")
+            }
+        }
+
         func run() async throws {
             let agent = try options.load()
+            if let againSince, let since = LocalTime.parse(againSince) {
+                let queued = try agent.outbox.resend(deliveredSince: since, at: Agent.now())
+                print("queued again \(queued) submission(s) delivered since \(LocalTime.format(since))")
+            }
             let report = try await Deliverer(agent: agent, logger: options.logger()).run(
                 untilDrained: true, deadline: Date().addingTimeInterval(wait), heartbeats: false, inbox: nil)
             print("delivered \(report.delivered), refused \(report.rejected), still pending \(report.pending)")
@@ -256,18 +276,12 @@ extension AgentCommand {
                 "\(agent.identity.submitter): \(counts[.pending] ?? 0) pending, \(counts[.delivered] ?? 0) delivered, "
                     + "\(counts[.rejected] ?? 0) refused")
             for item in items {
-                let when = item.receiptAtMilliseconds.map { Self.format($0) } ?? "attempts \(item.attempts)"
+                let when = item.receiptAtMilliseconds.map(LocalTime.format) ?? "attempts \(item.attempts)"
                 var line = "\(item.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(item.subject)  "
                     + "\(item.submissionID)  \(item.status.isEmpty ? "-" : item.status)  \(when)"
                 if !item.reason.isEmpty, item.state == .rejected { line += "  — \(item.reason)" }
                 print(line)
             }
-        }
-
-        static func format(_ milliseconds: Int64) -> String {
-            let formatter = DateFormatter()
-            formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
-            return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
         }
     }
 }

@@ -127,6 +127,40 @@ struct AgentFixture {
 }
 
 @Suite struct OutboxAndInboxTests {
+    @Test func deliveredSubmissionsSinceATimeAreQueuedAgainWithTheirOldReceiptsKept() throws {
+        let fixture = try AgentFixture(submitter: "party_office")
+        let rows = fixture.agent.importer.read(Data("居民区,得分\nD01,13\nD02,12\nD03,11\n".utf8), fileName: "p.csv")
+            .rows
+        #expect(try fixture.agent.enqueue(rows.map { ("test", $0.submission) }) == 3)
+        let outbox = fixture.agent.outbox
+        let items = try outbox.items(state: .pending).sorted { $0.subject < $1.subject }
+        // D01 delivered at 1 000, D02 at 2 000, D03 refused at 3 000.
+        for (item, (at, delivered)) in zip(items, [(1_000, true), (2_000, true), (3_000, false)] as [(Int64, Bool)]) {
+            try outbox.receipt(
+                forEnvelopeHash: item.envelopeHash, delivered: delivered, status: delivered ? "accepted" : "conflict",
+                reason: "", receipt: Data([UInt8(at / 1_000)]), at: at)
+        }
+        #expect(try outbox.resend(deliveredSince: 2_000, at: 5_000) == 1)
+        let again = try #require(try outbox.items(state: .pending).first)
+        #expect(again.subject == "party_building/D02" && again.receipt == Data([2]) && again.attempts == 0)
+        #expect(try outbox.due(at: 4_999).isEmpty && outbox.due(at: 5_000).map(\.subject) == ["party_building/D02"])
+        #expect(try outbox.counts() == [.delivered: 1, .pending: 1, .rejected: 1])
+        // From the start: every delivered one, never a refused one.
+        #expect(try outbox.resend(deliveredSince: 0, at: 5_000) == 1)
+        #expect(try outbox.counts() == [.pending: 2, .rejected: 1])
+    }
+
+    @Test func localTimesReadAsAClerkWritesThem() throws {
+        let minute = try #require(LocalTime.parse("2026-11-28 14:05"))
+        #expect(LocalTime.format(minute) == "2026-11-28 14:05:00")
+        #expect(LocalTime.parse("2026-11-28T14:05") == minute)
+        #expect(LocalTime.parse(" 2026-11-28 14:05:30 ") == minute + 30_000)
+        #expect(LocalTime.parse("2026-11-28") == minute - (14 * 60 + 5) * 60_000)
+        for bad in ["28/11/2026", "2026-13-01", "2026-11-28 25:00", "yesterday", ""] {
+            #expect(LocalTime.parse(bad) == nil, "\(bad)")
+        }
+    }
+
     @Test func theOutboxSurvivesReopeningAndRequeuesARefusedSubmission() throws {
         let fixture = try AgentFixture(submitter: "party_office")
         let rows = fixture.agent.importer.read(Data("居民区,得分\nD01,13\nD02,12\n".utf8), fileName: "p.csv").rows

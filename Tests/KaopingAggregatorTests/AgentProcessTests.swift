@@ -191,6 +191,53 @@ struct AgentProcessTests {
         harness.stop()
     }
 
+    @Test func afterARestoreFromABackupSendAgainSinceRedeliversWhatTheBackupMissed() throws {
+        let harness = try AggregatorHarness(submitters: ["party_office"])
+        let config = try Self.agentConfiguration(harness, submitter: "party_office")
+        func submit(_ district: String, _ score: String) throws {
+            let run = try Self.run(
+                "kaoping-agent", ["submit", "--config", config, "--district", district, "--score", score])
+            #expect(run.status == 0 && run.out.contains("receipt: accepted"), "\(run.out)\(run.err)")
+        }
+        try harness.start()
+        try submit("D01", "13")
+        // A backup, taken while the aggregator is stopped (a cold copy of the database).
+        #expect(harness.stop() == 0)
+        let backup = harness.folder.appendingPathComponent("backup.sqlite")
+        try FileManager.default.copyItem(atPath: harness.storePath, toPath: backup.path)
+        #expect(!FileManager.default.fileExists(atPath: harness.storePath + "-wal"), "the WAL was not merged")
+        // The time of the backup, to the second (local time, as `kaoping-agent outbox` prints it): later than D01's
+        // receipt, earlier than D02's.
+        Thread.sleep(forTimeInterval: 1.1)
+        let format = DateFormatter()
+        format.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        let backupTime = format.string(from: Date())
+        try harness.start()
+        try submit("D02", "12")
+        #expect(harness.stop() == 0)
+
+        // The disk is lost; the backup goes back in place. D02 was acknowledged, but the restored store lacks it.
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: harness.storePath + suffix) }
+        try FileManager.default.copyItem(atPath: backup.path, toPath: harness.storePath)
+        #expect(try AggregatorStore(path: harness.storePath).standingSubmissions().map(\.key.district) == ["D01"])
+
+        try harness.start()
+        let again = try Self.run("kaoping-agent", ["send", "--config", config, "--again-since", backupTime])
+        #expect(again.status == 0, "\(again.out)\(again.err)")
+        #expect(again.out.contains("queued again 1 submission(s)"), "\(again.out)")
+        #expect(harness.stop() == 0)
+        let standing = try AggregatorStore(path: harness.storePath).standingSubmissions()
+        #expect(standing.map(\.key.district) == ["D01", "D02"])
+        let outbox = try Outbox(path: harness.folder.appendingPathComponent("outbox-party_office.sqlite").path)
+        #expect(try outbox.counts() == [.delivered: 2])
+        // D02's new receipt is the restored store's own (position 2), the proof an agent keeps from now on.
+        let d02 = try #require(try outbox.items().first { $0.subject == "party_building/D02" })
+        let receipt = try ReceiptCheck.open(
+            try #require(d02.receipt), aggregatorKey: harness.aggregatorEntry, campaign: "zhongshan-2023")
+        #expect(receipt.receipt.status == .accepted && receipt.receipt.ledgerPosition == 2)
+        #expect(try AggregatorStore(path: harness.storePath).verifyAuditChain() >= 2)
+    }
+
     @Test func statusAnswersWhenTheReplyIsLargeAndSaysWhyWhenRefused() throws {
         // 3 300 workers, none reviewed yet: the status lists 6 600 missing worker cells, far above the 64 KiB limit
         // of an envelope sent to the aggregator.

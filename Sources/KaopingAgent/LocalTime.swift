@@ -1,0 +1,33 @@
+import Foundation
+
+/// Times as a clerk reads and types them: local time, `2026-11-28 14:05:00` (as `outbox` lists receipt times).
+public enum LocalTime {
+    /// The forms `parse` takes, most precise first.
+    static let forms = ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm",
+                        "yyyy-MM-dd"]
+
+    /// Unix milliseconds of `text` in local time (a day alone is its midnight); nil for anything else.
+    public static func parse(_ text: String) -> Int64? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        for form in forms {
+            if let date = formatter(form).date(from: trimmed) {
+                return Int64((date.timeIntervalSince1970 * 1000).rounded())
+            }
+        }
+        return nil
+    }
+
+    /// `milliseconds` in the first of ``forms``.
+    public static func format(_ milliseconds: Int64) -> String {
+        formatter(forms[0]).string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+    }
+
+    private static func formatter(_ form: String) -> DateFormatter {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = .current
+        formatter.isLenient = false
+        formatter.dateFormat = form
+        return formatter
+    }
+}

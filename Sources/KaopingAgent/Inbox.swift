@@ -5,7 +5,7 @@ import Logging
 /// submissions are signed into the outbox and the file moves to `done/`; otherwise nothing is queued and it moves to
 /// `failed/`. Either way a report (`NAME.report.txt`) beside it says what happened, row by row. A spreadsheet
 /// workbook (`.xlsx`, WPS's `.et`, …) moves to `failed/` with a report that says how to save it as CSV; other files
-/// (notes, files being copied in) are left alone.
+/// (notes, files being copied in, a spreadsheet program's `~$` owner files) are left alone.
 public struct Inbox: Sendable {
     /// The files read, by extension.
     static let readable: Set<String> = ["csv", "jsonl", "json"]
@@ -39,7 +39,9 @@ public struct Inbox: Sendable {
     public func scan(now: Date = Date()) -> [(file: String, accepted: Bool)] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         var outcomes: [(String, Bool)] = []
-        for name in names.sorted() where !name.hasPrefix(".") {
+        // Hidden files, and the owner files Excel and WPS keep beside a workbook or CSV they have open (`~$NAME`),
+        // are not a clerk's.
+        for name in names.sorted() where !name.hasPrefix(".") && !name.hasPrefix("~$") {
             let url = folder.appendingPathComponent(name)
             let kind = url.pathExtension.lowercased()
             guard Self.readable.contains(kind) || Self.workbooks.contains(kind) else { continue }

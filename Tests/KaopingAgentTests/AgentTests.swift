@@ -217,6 +217,7 @@ struct AgentFixture {
         try drop("good.csv", "\u{FEFF}居民区,得分\nD01,13\nD02,12.5\n")
         try drop("bad.csv", "居民区,得分\nD03,12\nD04,abc\n")
         try drop("notes.txt", "ignored")
+        try drop("~$good.csv", "\u{0}owner")  // Excel's owner file while good.csv is open in it
         try Data("居民区,得分\nD05,1\n".utf8).write(to: inbox.folder.appendingPathComponent("writing.csv"))
 
         let outcomes = inbox.scan()
@@ -236,7 +237,7 @@ struct AgentFixture {
             try fixture.agent.outbox.items().map(\.subject).sorted() == ["party_building/D01", "party_building/D02"])
         // The file still being written (modified just now) waits for the next scan; the .txt is left alone.
         let left = try FileManager.default.contentsOfDirectory(atPath: inbox.folder.path).sorted()
-        #expect(left == ["done", "failed", "notes.txt", "writing.csv"])
+        #expect(left == ["done", "failed", "notes.txt", "writing.csv", "~$good.csv"])
     }
 
     @Test func aWorkbookDroppedInTheInboxIsRefusedWithHowToSaveItAsCSV() throws {

@@ -337,6 +337,18 @@ struct AgentProcessTests {
         ])
         let update = try #require(try JSONSerialization.jsonObject(with: Data(watch.out.utf8)) as? [String: Any])
         #expect(update["ledger_position"] as? Int == 2)
+        // Into a pipe, the live view is a line per update: a screen redrawn there would be control codes.
+        let piped = try Self.run("kaoping", [
+            "watch", "--feed", harness.endpoint("feed"), "--snapshot", harness.endpoint("snapshot"), "--seconds", "1.5",
+        ])
+        #expect(piped.status == 0, "\(piped.err)")
+        #expect(!piped.out.contains("\u{1B}"))
+        #expect(piped.out.hasPrefix("#") && piped.out.contains("临时 provisional 2/440 cells — 第一 居民区02 14.00\n"))
+        let table = try Self.run("kaoping", [
+            "watch", "--feed", harness.endpoint("feed"), "--snapshot", harness.endpoint("snapshot"), "--once",
+        ])
+        #expect(!table.out.contains("\u{1B}") && table.out.contains("居民区02"))
+        #expect(table.out.split(separator: "\n").count > 22)
         harness.stop()
 
         let down = try Self.run("kaoping", ["status", "--control", harness.endpoint("control"), "--timeout", "1"])

@@ -82,14 +82,9 @@ say "30 agents running (8 departments, 22 district heads)"
 # ---- each department's files, split by the demo's schedule
 python3 "$here/split-sample.py" "$here/sample-campaign.jsonl" "$work/drops"
 
-# ---- the live ranking, while the departments deliver on their own schedule
-if [ -t 1 ]; then
-    kaoping watch --feed "$(endpoint feed)" --snapshot "$(endpoint snapshot)" --aggregator-key "$work/keys/aggregator.line" \
-        --workers 5 --seconds 150 --until-final &
-else
-    kaoping watch --feed "$(endpoint feed)" --snapshot "$(endpoint snapshot)" --aggregator-key "$work/keys/aggregator.line" \
-        --brief --seconds 150 --until-final &
-fi
+# ---- the live ranking, while the departments deliver on their own schedule (a line per update when not a terminal)
+kaoping watch --feed "$(endpoint feed)" --snapshot "$(endpoint snapshot)" --aggregator-key "$work/keys/aggregator.line" \
+    --workers 5 --seconds 150 --until-final &
 watcher=$!
 pids+=($watcher)
 

@@ -33,7 +33,12 @@ struct FeedOptions: ParsableArguments {
 struct WatchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch",
-        abstract: "Follow the live ranking: a table redrawn as scores arrive, or one JSON line per update.")
+        abstract: "Follow the live ranking: a table redrawn as scores arrive, or one JSON line per update.",
+        discussion: """
+            On a terminal the table is redrawn in place. When standard output is a file or a pipe, each update is \
+            one short line (as --brief), since a redrawn screen there is only control codes; --json gives a line \
+            for programs, --once the table.
+            """)
 
     @OptionGroup var feed: FeedOptions
 
@@ -43,7 +48,7 @@ struct WatchCommand: ParsableCommand {
     @Option(help: "How many top workers to show under the districts.")
     var workers = 10
 
-    @Flag(help: "Print one short line per update (for logs and pipes).")
+    @Flag(help: "Print one short line per update (the default when standard output is not a terminal).")
     var brief = false
 
     @Flag(help: "Print the current ranking once and exit.")
@@ -63,6 +68,7 @@ struct WatchCommand: ParsableCommand {
         var lastSignOfLife = Date()
         var current: (UInt64, Kaoping_V1_Ranking)?
         var stale = false
+        let brief = brief || (!once && isatty(STDOUT_FILENO) == 0)
         while end.map({ Date() < $0 }) ?? true {
             let event: FeedSubscriber.Event?
             do {

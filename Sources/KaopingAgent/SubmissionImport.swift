@@ -11,8 +11,9 @@ public struct ImportProblem: Error, Hashable, Sendable, CustomStringConvertible 
     public var description: String { "line \(line): \(message)" }
 }
 
-/// Turns a department's file (CSV with a header, or JSON Lines in the `kaoping score` format) into submissions of
-/// its own submitter, checked by the same rules as the aggregator before anything is queued.
+/// Turns a department's file (CSV with a header, or JSON Lines in the `kaoping score` format, or a `.json` file
+/// holding one array of such objects) into submissions of its own submitter, checked by the same rules as the
+/// aggregator before anything is queued.
 public struct SubmissionImport: Sendable {
     public let catalog: Catalog
     /// The roster when the agent has one; without it, whether a worker is on the roster is left to the aggregator.
@@ -61,7 +62,20 @@ public struct SubmissionImport: Sendable {
             return Outcome(rows: [], problems: [ImportProblem(line: 1, message: message)])
         }
         let lower = fileName.lowercased()
-        let rows = lower.hasSuffix(".jsonl") || lower.hasSuffix(".json") ? jsonLines(bytes) : csv(text)
+        let rows: [Result<(Int, Submission), ImportProblem>]
+        if lower.hasSuffix(".jsonl") || lower.hasSuffix(".json") {
+            if JSONArrayItems.isArray(bytes) {
+                do {
+                    rows = json(try JSONArrayItems.items(of: bytes))
+                } catch {
+                    rows = [.failure(ImportProblem(line: error.line, message: error.message))]
+                }
+            } else {
+                rows = json(ScoreLine.lines(of: bytes).map { ($0.number, $0.bytes) })
+            }
+        } else {
+            rows = csv(text)
+        }
         var submissions: [(Int, Submission)] = []
         var problems: [ImportProblem] = []
         for row in rows {
@@ -143,12 +157,19 @@ public struct SubmissionImport: Sendable {
         }
     }
 
-    // MARK: JSON Lines
+    // MARK: JSON
 
-    /// The lines as `kaoping score` reads them (`ScoreLine.lines(of:)`: LF or CR LF, blank lines counted).
-    private func jsonLines(_ bytes: Data) -> [Result<(Int, Submission), ImportProblem>] {
+    /// JSON objects in the `kaoping score` format, each with the line it starts on: the lines of JSON Lines as
+    /// `kaoping score` reads them (`ScoreLine.lines(of:)`: LF or CR LF, blank lines counted), or the items of one
+    /// JSON array.
+    private func json(_ objects: [(line: Int, bytes: Data)]) -> [Result<(Int, Submission), ImportProblem>] {
         var rows: [Result<(Int, Submission), ImportProblem>] = []
-        for (number, line) in ScoreLine.lines(of: bytes) {
+        for (number, line) in objects {
+            if line.isEmpty {
+                let message = "an empty item in the JSON array (two commas in a row, or a comma before ']')"
+                rows.append(.failure(ImportProblem(line: number, message: message)))
+                continue
+            }
             do {
                 guard case .submission(let parsed) = try ScoreLine.decode(line) else {
                     rows.append(

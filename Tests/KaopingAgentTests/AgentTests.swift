@@ -61,6 +61,53 @@ struct AgentFixture {
         }
     }
 
+    @Test func readsAJSONFileHoldingOneArrayLikeItsJSONLines() throws {
+        let fixture = try AgentFixture(submitter: "party_office")
+        let objects = [
+            #"{"submission_id": "a", "indicator": "party_building", "district": "D01", "score": "13.5"}"#,
+            #"{"submission_id": "b,]", "indicator": "party_building", "district": "D02", "score": "12", "#
+                + #""note": "\"[x]\" {y}"}"#,
+        ]
+        let lines = fixture.agent.importer.read(Data(objects.joined(separator: "\n").utf8), fileName: "p.jsonl")
+        #expect(lines.problems.isEmpty)
+        for end in ["\n", "\r\n"] {
+            // As Python's json.dump(rows, indent=2) writes it: the items start on lines 2 and 4.
+            let array = "\u{FEFF}[" + end + "  " + objects[0] + "," + end + end + "  " + objects[1] + end + "]" + end
+            for name in ["p.json", "p.jsonl"] {
+                let outcome = fixture.agent.importer.read(Data(array.utf8), fileName: name)
+                #expect(outcome.problems.isEmpty, "\(name) \(end.debugDescription)")
+                #expect(outcome.rows.map(\.line) == [2, 4])
+                #expect(outcome.rows.map(\.submission) == lines.rows.map(\.submission))
+            }
+        }
+        let compact = fixture.agent.importer.read(
+            Data(("[" + objects.joined(separator: ",") + "]").utf8), fileName: "c.json")
+        #expect(compact.rows.map(\.submission) == lines.rows.map(\.submission))
+        #expect(fixture.agent.importer.read(Data(" []\n".utf8), fileName: "e.json").problems.map(\.message)
+            == ["the file has no rows to submit"])
+    }
+
+    @Test func aJSONArrayNamesTheLineOfEachBadItem() throws {
+        let fixture = try AgentFixture(submitter: "party_office")
+        let good = #"{"submission_id": "a", "indicator": "party_building", "district": "D01", "score": "13.5"}"#
+        let outcome = fixture.agent.importer.read(
+            Data("[\n\(good),\n{\"submission_id\": \"b\", \"district\": \"D23\", \"score\": \"1\"},\n,\n7\n]".utf8),
+            fileName: "p.json")
+        #expect(outcome.rows.isEmpty == false)
+        #expect(outcome.problems.map(\.line) == [3, 4, 5])
+        #expect(outcome.problems[0].message.contains("D23"))
+        #expect(outcome.problems[1].message.contains("an empty item"))
+        #expect(outcome.problems[2].message.contains("not a JSON object"))
+        let unclosed = fixture.agent.importer.read(Data("\n[\n\(good),\n".utf8), fileName: "p.json")
+        #expect(unclosed.problems.map(\.line) == [2])
+        #expect(unclosed.problems.first?.message.contains("never closed") == true)
+        let trailing = fixture.agent.importer.read(Data("[\(good)]\n[\(good)]\n".utf8), fileName: "p.json")
+        #expect(trailing.problems.map(\.line) == [2])
+        #expect(trailing.problems.first?.message.contains("follows the JSON array") == true)
+        let unclosedString = fixture.agent.importer.read(Data("[\"]\n".utf8), fileName: "p.json")
+        #expect(unclosedString.problems.first?.message.contains("never closed") == true)
+    }
+
     @Test func readsCSVWithChineseHeadingsNamesAndABOM() throws {
         let fixture = try AgentFixture(submitter: "survey_vendor")
         let csv = "\u{FEFF}居民区,指标,得分,受访户数,重点人群户数,备注\r\n居民区01,走访,13.5,30,10,\r\nD02,visits,12,20,7,\r\n"

@@ -213,7 +213,7 @@ public struct SubmissionImport: Sendable {
         var submission = Submission(
             id: values["submission_id"] ?? "", submitter: submitter, campaign: values["campaign"] ?? catalog.campaign,
             indicator: indicatorID(values["indicator"] ?? ""), district: districtID(values["district"] ?? ""),
-            worker: values["worker"] ?? "", period: values["period"] ?? "", score: values["score"] ?? "",
+            worker: workerID(values["worker"] ?? ""), period: values["period"] ?? "", score: values["score"] ?? "",
             respondents: integer("respondents")!, keyRespondents: integer("key_respondents")!,
             participants: integer("participants")!, note: values["note"] ?? "", hotline: rates)
         if submission.district.isEmpty, submitter.hasPrefix("\(SubmitterReference.leaderKeyword):") {
@@ -235,12 +235,36 @@ public struct SubmissionImport: Sendable {
             }
             return owned.count == 1 ? owned[0].id : ""
         }
-        return catalog.indicators.first { $0.id == text || $0.label == text || $0.shortLabel == text }?.id ?? text
+        return Self.id(text, in: catalog.indicators, id: \.id, names: [\.label, \.shortLabel])
     }
 
     /// The district an agent means: an id or the catalog's name (居民区01).
     func districtID(_ text: String) -> String {
-        catalog.districts.first { $0.id == text || $0.name == text }?.id ?? text
+        Self.id(text, in: catalog.districts, id: \.id, names: [\.name])
+    }
+
+    /// The worker an agent means, by the roster's id when the agent has a roster.
+    func workerID(_ text: String) -> String {
+        guard let roster, !text.isEmpty else { return text }
+        return Self.id(text, in: roster.workers, id: \.id, names: [])
+    }
+
+    /// The id of the item of `items` that `text` names by its id or one of its names — exactly, or else as a clerk
+    /// may type it: letters in either case, and letters and digits in full width (Ｄ０５, from a Chinese input
+    /// method), compared after NFKC and upper case. `text` itself when it names none, for the rules to refuse.
+    static func id<Item>(_ text: String, in items: [Item], id: KeyPath<Item, String>, names: [KeyPath<Item, String>])
+        -> String
+    {
+        let keys = [id] + names
+        if let exact = items.first(where: { item in keys.contains { item[keyPath: $0] == text } }) {
+            return exact[keyPath: id]
+        }
+        let folded = folded(text)
+        return items.first { item in keys.contains { Self.folded(item[keyPath: $0]) == folded } }?[keyPath: id] ?? text
+    }
+
+    private static func folded(_ text: String) -> String {
+        text.precomposedStringWithCompatibilityMapping.uppercased()
     }
 
     /// A stable id for a row without one, so that importing the same file twice queues nothing new.

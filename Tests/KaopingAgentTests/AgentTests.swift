@@ -120,6 +120,20 @@ struct AgentFixture {
         #expect(first.id.hasPrefix("survey_vendor/visits/D01/"))
     }
 
+    @Test func idsTypedInTheOtherCaseOrInFullWidthAreTheCatalogsAndRostersIds() throws {
+        let fixture = try AgentFixture(submitter: "party_office", roster: roster)
+        let csv = "居民区,指标,得分\nd05,PARTY_BUILDING,13\nＤ０６,党建,12\n居民区０７,party_building,11\nd23,party_building,10\n"
+        let outcome = fixture.agent.importer.read(Data(csv.utf8), fileName: "p.csv")
+        #expect(outcome.rows.map(\.submission.district) == ["D05", "D06", "D07"])
+        #expect(outcome.rows.map(\.submission.indicator) == ["party_building", "party_building", "party_building"])
+        #expect(outcome.problems.map(\.line) == [5])
+        #expect(outcome.problems.first?.message.contains("d23") == true)
+        let head = try AgentFixture(submitter: "leader:D07", roster: roster)
+        let workers = head.agent.importer.read(Data("社区工作者,得分\nw0701,92\nＷ０７０２,88\n".utf8), fileName: "r.csv")
+        #expect(workers.problems.isEmpty)
+        #expect(workers.rows.map(\.submission.worker) == ["W0701", "W0702"])
+    }
+
     @Test func namesEveryBadRowAndTakesNothing() throws {
         let fixture = try AgentFixture(submitter: "party_office")
         let unclosed = fixture.agent.importer.read(Data("居民区,得分\nD05,\"12\n".utf8), fileName: "x.csv")

@@ -223,8 +223,8 @@ public struct SubmissionImport: Sendable {
         return .success((line, submission))
     }
 
-    /// The indicator an agent means: an id, the document's label or the short label; when the column is empty,
-    /// the one indicator this submitter owns, if it owns exactly one.
+    /// The indicator an agent means: an id, the document's label or the short label (as ``TypedName`` reads them);
+    /// when the column is empty, the one indicator this submitter owns, if it owns exactly one.
     func indicatorID(_ text: String) -> String {
         if text.isEmpty {
             let owned = catalog.indicators.filter { indicator in
@@ -235,36 +235,18 @@ public struct SubmissionImport: Sendable {
             }
             return owned.count == 1 ? owned[0].id : ""
         }
-        return Self.id(text, in: catalog.indicators, id: \.id, names: [\.label, \.shortLabel])
+        return TypedName.id(text, in: catalog.indicators, id: \.id, names: [\.label, \.shortLabel]) ?? text
     }
 
-    /// The district an agent means: an id or the catalog's name (居民区01).
+    /// The district an agent means: an id or the catalog's name (居民区01), as ``TypedName`` reads them.
     func districtID(_ text: String) -> String {
-        Self.id(text, in: catalog.districts, id: \.id, names: [\.name])
+        TypedName.id(text, in: catalog.districts, id: \.id, names: [\.name]) ?? text
     }
 
     /// The worker an agent means, by the roster's id when the agent has a roster.
     func workerID(_ text: String) -> String {
         guard let roster, !text.isEmpty else { return text }
-        return Self.id(text, in: roster.workers, id: \.id, names: [])
-    }
-
-    /// The id of the item of `items` that `text` names by its id or one of its names — exactly, or else as a clerk
-    /// may type it: letters in either case, and letters and digits in full width (Ｄ０５, from a Chinese input
-    /// method), compared after NFKC and upper case. `text` itself when it names none, for the rules to refuse.
-    static func id<Item>(_ text: String, in items: [Item], id: KeyPath<Item, String>, names: [KeyPath<Item, String>])
-        -> String
-    {
-        let keys = [id] + names
-        if let exact = items.first(where: { item in keys.contains { item[keyPath: $0] == text } }) {
-            return exact[keyPath: id]
-        }
-        let folded = folded(text)
-        return items.first { item in keys.contains { Self.folded(item[keyPath: $0]) == folded } }?[keyPath: id] ?? text
-    }
-
-    private static func folded(_ text: String) -> String {
-        text.precomposedStringWithCompatibilityMapping.uppercased()
+        return TypedName.id(text, in: roster.workers, id: \.id) ?? text
     }
 
     /// A stable id for a row without one, so that importing the same file twice queues nothing new.

@@ -294,6 +294,12 @@ struct AgentProcessTests {
         #expect(one.out.contains("owed: cells of D03 only"))
         // Asked for narrowed (D03's cells and every district's counts), the row reads as in the whole status.
         #expect(oneRows.last.map(String.init) == d03)
+        // Typed in lower case or full width, the same district.
+        for typed in ["d03", "Ｄ０３"] {
+            let again = try Self.run(
+                "kaoping", ["status", "--control", harness.endpoint("control"), "--district", typed])
+            #expect(again.status == 0 && again.out == one.out, "\(typed): \(again.err)")
+        }
         let narrowed = try Self.run(
             "kaoping", ["status", "--control", harness.endpoint("control"), "--json", "--district", "D03"])
         #expect(narrowed.status == 0, "\(narrowed.err)")

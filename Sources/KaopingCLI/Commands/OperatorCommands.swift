@@ -33,17 +33,22 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let catalog = try self.catalog.map { path throws(CLIError) in try CatalogSource.load(path) } ?? .zhongshan2023
+        var district = self.district
         if !json {
             guard catalog.campaign == control.campaign else {
                 throw CLIError(
                     "the catalog is for \(catalog.campaign), not \(control.campaign): pass that campaign's catalog "
                         + "with --catalog FILE (or use --json, which needs none)")
             }
-            if let unknown = district.first(where: { catalog.district($0) == nil }) {
-                let range = catalog.districts.first.map { "\($0.id)…\(catalog.districts.last!.id)" } ?? "none"
-                throw CLIError(
-                    "district '\(unknown)' is not in \(catalog.campaign) (its districts: \(range); "
-                        + "`kaoping catalog show` lists them)")
+            // d05, Ｄ０５ and 居民区05 are D05.
+            district = try district.map { typed throws(CLIError) in
+                guard let id = TypedName.id(typed, in: catalog.districts, id: \.id, names: [\.name]) else {
+                    let range = catalog.districts.first.map { "\($0.id)…\(catalog.districts.last!.id)" } ?? "none"
+                    throw CLIError(
+                        "district '\(typed)' is not in \(catalog.campaign) (its districts: \(range); "
+                            + "`kaoping catalog show` lists them)")
+                }
+                return id
             }
         }
         var request = Kaoping_V1_ControlRequest()

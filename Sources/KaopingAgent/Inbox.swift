@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 
-/// A folder a clerk drops files into. Each CSV or JSON Lines file is checked whole: if every row is valid its
+/// A folder a clerk drops files into. Each CSV, JSON Lines or JSON file is checked whole: if every row is valid its
 /// submissions are signed into the outbox and the file moves to `done/`; otherwise nothing is queued and it moves to
 /// `failed/`. Either way a report (`NAME.report.txt`) beside it says what happened, row by row. A spreadsheet
 /// workbook (`.xlsx`, WPS's `.et`, …) moves to `failed/` with a report that says how to save it as CSV; other files

@@ -17,6 +17,16 @@ import Testing
         #expect(throws: DecimalFormatError.self) { try ExactDecimal.parse(text) }
     }
 
+    /// The scale and the table of powers are written out (constants the hot paths fold in); they must follow the
+    /// number of fractional digits.
+    @Test func theScaleAndPowersFollowTheFractionDigits() {
+        let powers = (0...ExactDecimal.fractionDigits).map { exponent in
+            (0..<exponent).reduce(UInt64(1)) { power, _ in power * 10 }
+        }
+        #expect(ExactDecimal.powersOfTen == powers)
+        #expect(ExactDecimal.scale == Int64(powers.last!))
+    }
+
     @Test func tellsWhatIsWrong() {
         #expect(throws: DecimalFormatError.tooManyFractionDigits("13.555", allowed: 2)) {
             try ExactDecimal.parse("13.555")

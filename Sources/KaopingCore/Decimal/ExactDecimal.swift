@@ -199,7 +199,7 @@ extension ExactDecimal: CustomStringConvertible {
         }
     }
 
-    /// 10⁰ … 10⁴, by exponent.
+    /// 10⁰ … 10⁴, by exponent: written out, as ``scale`` is (a test checks both against ``fractionDigits``).
     static let powersOfTen: [UInt64] = [1, 10, 100, 1_000, 10_000]
 
     /// The shortest exact form: "13.5", "7", "0.25" (used where people edit values, such as catalog files).

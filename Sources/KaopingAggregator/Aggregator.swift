@@ -17,6 +17,8 @@ public struct Aggregator: Sendable {
     public let configuration: AggregatorConfiguration
     /// The endpoints actually bound (ports chosen for `*`).
     public let boundEndpoints: AggregatorConfiguration.Endpoints
+    /// Held until ``run()`` returns, every commit made.
+    let claim: StoreClaim
     let services: [any Service]
     let loop: SocketLoop
     let counters: IntakeCounters
@@ -39,6 +41,13 @@ public struct Aggregator: Sendable {
             identity = try KeyFile.parse(Data(try readText(configuration.identity, what: "aggregator key").utf8))
         } catch let error as KeyFileError {
             throw AggregatorStartupError(message: "\(configuration.identity): \(error.message)")
+        }
+        // Before the store is read: a second aggregator on the same store would keep a ledger of its own.
+        let claim: StoreClaim
+        do {
+            claim = try StoreClaim(store: configuration.store)
+        } catch {
+            throw AggregatorStartupError(message: error.message)
         }
         let store: AggregatorStore
         do {
@@ -130,7 +139,7 @@ public struct Aggregator: Sendable {
                 "curve": "\(configuration.curve ? "on" : "off")",
             ])
         return Aggregator(
-            configuration: configuration, boundEndpoints: bound, services: services, loop: loop,
+            configuration: configuration, boundEndpoints: bound, claim: claim, services: services, loop: loop,
             counters: counters, queue: queue, published: published, logger: logger)
     }
 
@@ -140,7 +149,10 @@ public struct Aggregator: Sendable {
             configuration: .init(
                 services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm],
                 cancellationSignals: [.sigint], logger: logger))
-        defer { published.finish() }
+        defer {
+            published.finish()
+            withExtendedLifetime(claim) {}
+        }
         do {
             try await group.run()
         } catch {

@@ -410,6 +410,47 @@ struct AggregatorProcessTests {
         #expect(!text.contains("Fatal error"))
     }
 
+    /// A second aggregator on a store in use is refused before it reads it, naming the process that holds it; the
+    /// first serves on. Once that one is killed, the store may be taken again.
+    @Test func aSecondAggregatorOnTheSameStoreIsRefused() throws {
+        let harness = try AggregatorHarness(submitters: ["party_office"])
+        try harness.start()
+        let holder = try #require(harness.processIdentifier)
+        let other = harness.folder.appendingPathComponent("other")
+        try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
+        let process = Process()
+        process.executableURL = AggregatorHarness.binary("kaoping-aggregator")
+        process.arguments = [
+            "--store", harness.storePath, "--keyring", harness.keyringPath,
+            "--identity", harness.folder.appendingPathComponent("aggregator.key").path,
+        ] + ["ingest", "feed", "snapshot", "control"].flatMap { ["--\($0)", "ipc://\(other.path)/\($0)"] }
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = Pipe()
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        while process.isRunning, Date() < deadline { usleep(20_000) }
+        if process.isRunning {
+            Issue.record("a second aggregator started on the store in use")
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus != 0)
+        #expect(text.contains("is in use by another aggregator (process \(holder)); stop that one first"), "\(text)")
+        let receipt = try #require(
+            try harness.ingestClient().deliver(try harness.sealed("party_building", "D01", "13", by: "party_office")))
+        #expect(receipt.receipt.status == .accepted)
+        // The kernel lets go of a killed process's claim.
+        harness.stop(signal: SIGKILL)
+        try harness.start()
+        #expect(harness.processIdentifier != holder)
+        let next = try #require(
+            try harness.ingestClient().deliver(try harness.sealed("party_building", "D02", "12", by: "party_office")))
+        #expect(next.receipt.status == .accepted && next.receipt.ledgerPosition == 2)
+        #expect(harness.stop() == 0)
+    }
+
     /// The daemon allocates with jemalloc, with the options of CJemalloc's malloc_conf.c (docs/benchmarks.md,
     /// "Session 8"): asked to, jemalloc prints its statistics and options as the process exits, which glibc's malloc
     /// knows nothing of.

@@ -213,9 +213,10 @@ public struct SubmissionImport: Sendable {
         var submission = Submission(
             id: values["submission_id"] ?? "", submitter: submitter, campaign: values["campaign"] ?? catalog.campaign,
             indicator: indicatorID(values["indicator"] ?? ""), district: districtID(values["district"] ?? ""),
-            worker: workerID(values["worker"] ?? ""), period: values["period"] ?? "", score: values["score"] ?? "",
-            respondents: integer("respondents")!, keyRespondents: integer("key_respondents")!,
-            participants: integer("participants")!, note: values["note"] ?? "", hotline: rates)
+            worker: workerID(values["worker"] ?? ""), period: period(values["period"] ?? ""),
+            score: values["score"] ?? "", respondents: integer("respondents")!,
+            keyRespondents: integer("key_respondents")!, participants: integer("participants")!,
+            note: values["note"] ?? "", hotline: rates)
         if submission.district.isEmpty, submitter.hasPrefix("\(SubmitterReference.leaderKeyword):") {
             submission.district = String(submitter.dropFirst(SubmitterReference.leaderKeyword.count + 1))
         }
@@ -247,6 +248,11 @@ public struct SubmissionImport: Sendable {
     func workerID(_ text: String) -> String {
         guard let roster, !text.isEmpty else { return text }
         return TypedName.id(text, in: roster.workers, id: \.id) ?? text
+    }
+
+    /// The hotline month an agent means, as ``TypedName/period(_:in:)`` reads it (Excel's 2023/3/1 is 2023-03).
+    func period(_ text: String) -> String {
+        text.isEmpty ? text : TypedName.period(text, in: catalog.hotline.periods) ?? text
     }
 
     /// A stable id for a row without one, so that importing the same file twice queues nothing new.

@@ -176,6 +176,16 @@ struct AgentFixture {
         let submission = try #require(outcome.rows.first?.submission)
         #expect(submission.indicator == "hotline" && submission.period == "2023-03")
         #expect(submission.hotline["resolution_rate"] == "95.5")
+        // The month as Excel saves a typed 2023-03 (a date), or as a clerk writes it: the same submission, same id.
+        for month in ["2023/3/1", "2023年3月", "3月", "Mar-23"] {
+            let typed = fixture.agent.importer.read(
+                Data(csv.replacingOccurrences(of: ",2023-03,", with: ",\(month),").utf8), fileName: "hotline.csv")
+            #expect(typed.problems.isEmpty, "\(month)")
+            #expect(typed.rows.first?.submission == submission, "\(month)")
+        }
+        let day = fixture.agent.importer.read(
+            Data(csv.replacingOccurrences(of: ",2023-03,", with: ",2023/3/15,").utf8), fileName: "hotline.csv")
+        #expect(day.problems.first?.message.contains("period '2023/3/15' is not a month of this campaign") == true)
     }
 
     @Test func derivedIDsAreStableAndFollowTheContent() {

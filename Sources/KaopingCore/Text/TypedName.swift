@@ -16,6 +16,64 @@ public enum TypedName {
         return items.first { item in keys.contains { Self.folded(item[keyPath: $0]) == folded } }?[keyPath: id]
     }
 
+    /// The month of `periods` (each `YYYY-MM`) that `text` names as a clerk types it or a spreadsheet turns it:
+    /// `2023-03`, `2023-3`, `2023/3`, `2023.03`, `202303`, `2023年3月`, `2023/3/1` and `2023-03-01` (what Excel
+    /// makes of a typed 2023-03: a date, the month's first day), `Mar-23` or `March 2023` (the same in an English
+    /// Excel), and `3月` when the campaign has one month 3. Nil when it names none: another day than the first is a
+    /// date, not a month.
+    public static func period(_ text: String, in periods: [String]) -> String? {
+        if periods.contains(text) { return text }
+        guard let (year, month) = yearAndMonth(folded(text)), (1...12).contains(month) else { return nil }
+        let matches = periods.filter { period in
+            guard let (periodYear, periodMonth) = yearAndMonth(period) else { return false }
+            return periodMonth == month && (year == nil || year == periodYear)
+        }
+        return matches.count == 1 ? matches[0] : nil
+    }
+
+    private static let monthNames = [
+        "JANUARY", "FEBRUARY", "MARCH", "APRIL", "MAY", "JUNE", "JULY", "AUGUST", "SEPTEMBER", "OCTOBER", "NOVEMBER",
+        "DECEMBER",
+    ]
+
+    /// The year (when given) and month of a folded text, by its runs of digits and of letters.
+    private static func yearAndMonth(_ text: String) -> (year: Int?, month: Int)? {
+        var numbers: [Substring] = []
+        var words: [Substring] = []
+        var rest = Substring(text.trimmingCharacters(in: .whitespaces))
+        while let first = rest.first {
+            if first.isASCII, first.isNumber {
+                let run = rest.prefix { $0.isASCII && $0.isNumber }
+                numbers.append(run)
+                rest = rest.dropFirst(run.count)
+            } else if first.isASCII, first.isLetter {
+                let run = rest.prefix { $0.isASCII && $0.isLetter }
+                words.append(run)
+                rest = rest.dropFirst(run.count)
+            } else if "-/. 年月日".contains(first) {
+                rest = rest.dropFirst()
+            } else {
+                return nil
+            }
+        }
+        let values = numbers.compactMap { Int($0) }
+        if let word = words.first {
+            guard words.count == 1, word.count >= 3, values.count == 1,
+                let month = monthNames.firstIndex(where: { $0.hasPrefix(word) }),
+                numbers[0].count == 2 || numbers[0].count == 4
+            else { return nil }
+            return (numbers[0].count == 2 ? 2000 + values[0] : values[0], month + 1)
+        }
+        let lengths = numbers.map(\.count)
+        let short = 1...2
+        if lengths == [6] { return (values[0] / 100, values[0] % 100) }  // 202303
+        guard let first = lengths.first, lengths.dropFirst().allSatisfy(short.contains) else { return nil }
+        if first == 4, lengths.count == 2 { return (values[0], values[1]) }  // 2023-03
+        if first == 4, lengths.count == 3, values[2] == 1 { return (values[0], values[1]) }  // 2023/3/1
+        if short.contains(first), lengths.count == 1, text.hasSuffix("月") { return (nil, values[0]) }  // 3月
+        return nil
+    }
+
     private static func folded(_ text: String) -> String {
         text.precomposedStringWithCompatibilityMapping.uppercased()
     }

@@ -205,7 +205,7 @@ public struct SubmissionImport: Sendable {
     {
         func integer(_ field: String) -> Int? {
             guard let text = values[field], !text.isEmpty else { return 0 }
-            return Int(text)
+            return Int(TypedName.number(text))
         }
         for field in ["respondents", "key_respondents", "participants"] where integer(field) == nil {
             return .failure(ImportProblem(line: line, message: "\(field) '\(values[field]!)' is not a whole number"))
@@ -214,9 +214,9 @@ public struct SubmissionImport: Sendable {
             id: values["submission_id"] ?? "", submitter: submitter, campaign: values["campaign"] ?? catalog.campaign,
             indicator: indicatorID(values["indicator"] ?? ""), district: districtID(values["district"] ?? ""),
             worker: workerID(values["worker"] ?? ""), period: period(values["period"] ?? ""),
-            score: values["score"] ?? "", respondents: integer("respondents")!,
+            score: TypedName.number(values["score"] ?? "", unit: "分"), respondents: integer("respondents")!,
             keyRespondents: integer("key_respondents")!, participants: integer("participants")!,
-            note: values["note"] ?? "", hotline: rates)
+            note: values["note"] ?? "", hotline: rates.mapValues { TypedName.number($0, unit: "%") })
         if submission.district.isEmpty, submitter.hasPrefix("\(SubmitterReference.leaderKeyword):") {
             submission.district = String(submitter.dropFirst(SubmitterReference.leaderKeyword.count + 1))
         }

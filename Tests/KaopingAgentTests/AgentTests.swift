@@ -134,6 +134,17 @@ struct AgentFixture {
         #expect(workers.rows.map(\.submission.worker) == ["W0701", "W0702"])
     }
 
+    @Test func scoresAndCountsTypedInFullWidthOrWithTheirUnit() throws {
+        let fixture = try AgentFixture(submitter: "survey_vendor")
+        let csv = "居民区,指标,得分,受访户数,重点人群户数\nD01,visits,１３．５,３０,10\nD02,visits,12分,20,7\n"
+            + "D03,visits,12%,20,7\nD04,visits,1３.5.1,20,7\n"
+        let outcome = fixture.agent.importer.read(Data(csv.utf8), fileName: "survey.csv")
+        #expect(outcome.rows.map(\.submission.score) == ["13.5", "12"])
+        #expect(outcome.rows.first?.submission.respondents == 30)
+        #expect(outcome.problems.map(\.line) == [4, 5])
+        #expect(outcome.problems.first?.message.contains("\"12%\" is not a decimal") == true)
+    }
+
     @Test func namesEveryBadRowAndTakesNothing() throws {
         let fixture = try AgentFixture(submitter: "party_office")
         let unclosed = fixture.agent.importer.read(Data("居民区,得分\nD05,\"12\n".utf8), fileName: "x.csv")
@@ -183,6 +194,13 @@ struct AgentFixture {
             #expect(typed.problems.isEmpty, "\(month)")
             #expect(typed.rows.first?.submission == submission, "\(month)")
         }
+        // Rates as a spreadsheet shows percentages, digits typed in full width.
+        let percent = "居民区,月份,先行联系率,按时办结率,诉求解决率,市民满意率\nD05,2023-03,88.10%,９６,95.5 %,80\n"
+        let shown = fixture.agent.importer.read(Data(percent.utf8), fileName: "hotline.csv")
+        #expect(shown.problems.isEmpty)
+        #expect(shown.rows.first?.submission.hotline == [
+            "first_contact_rate": "88.10", "on_time_rate": "96", "resolution_rate": "95.5", "satisfaction_rate": "80",
+        ])
         let day = fixture.agent.importer.read(
             Data(csv.replacingOccurrences(of: ",2023-03,", with: ",2023/3/15,").utf8), fileName: "hotline.csv")
         #expect(day.problems.first?.message.contains("period '2023/3/15' is not a month of this campaign") == true)

@@ -31,6 +31,17 @@ public enum TypedName {
         return matches.count == 1 ? matches[0] : nil
     }
 
+    /// A number as a clerk types it: full-width digits and point (１３．５, from a Chinese input method's full-width
+    /// mode) are the ASCII ones, and `unit` (分 after a score, % after a rate as a spreadsheet shows a percentage)
+    /// may follow it. Anything else is left for the rules to refuse with their own words.
+    public static func number(_ text: String, unit: String? = nil) -> String {
+        var number = text.precomposedStringWithCompatibilityMapping.trimmingCharacters(in: .whitespaces)
+        if let unit, number.hasSuffix(unit) {
+            number = String(number.dropLast(unit.count)).trimmingCharacters(in: .whitespaces)
+        }
+        return number
+    }
+
     private static let monthNames = [
         "JANUARY", "FEBRUARY", "MARCH", "APRIL", "MAY", "JUNE", "JULY", "AUGUST", "SEPTEMBER", "OCTOBER", "NOVEMBER",
         "DECEMBER",

@@ -1,4 +1,5 @@
 import Foundation
+import KaopingCore
 import Logging
 
 /// A folder a clerk drops files into. Each CSV, JSON Lines or JSON file is checked whole: if every row is valid its
@@ -67,9 +68,8 @@ public struct Inbox: Sendable {
                 let added = try agent.enqueue(rows.map { ("\(name):\($0.line)", $0.submission) })
                 report += "OK: \(rows.count) rows checked, \(added) queued for delivery"
                 report += rows.count > added ? " (\(rows.count - added) were already in the outbox)\n" : "\n"
-                for row in rows {
-                    let submission = row.submission
-                    report += "  line \(row.line): \(submission.key) \(submission.score) → \(submission.id)\n"
+                for (line, submission) in rows {
+                    report += "  line \(line): \(submission.key) \(shown(submission)) → \(submission.id)\n"
                 }
                 accepted = true
             } catch {
@@ -85,6 +85,15 @@ public struct Inbox: Sendable {
         }
         file(url, stamp: stamp, report: report, accepted: accepted)
         return accepted
+    }
+
+    /// What a clerk checks a queued row by: its score, or a hotline month's rates by their names, as they will be
+    /// signed (a rate read from "88.10%" shows as 88.10).
+    private func shown(_ submission: Submission) -> String {
+        guard !submission.hotline.isEmpty else { return submission.score }
+        return agent.importer.catalog.hotline.metrics.compactMap { metric in
+            submission.hotline[metric.id].map { "\(metric.label) \($0)" }
+        }.joined(separator: ", ")
     }
 
     /// A workbook is not read: it goes to `failed/` with a report that says how to export it.

@@ -292,6 +292,27 @@ struct AgentFixture {
         }
     }
 
+    /// A queued row is reported as it will be signed: a score, or a hotline month's rates by name.
+    @Test func theInboxReportShowsEachRowAsItWillBeSigned() throws {
+        let fixture = try AgentFixture(submitter: "city_ops", inbox: true)
+        let inbox = try Inbox(
+            folder: fixture.agent.configuration.inbox!, agent: fixture.agent,
+            logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let url = inbox.folder.appendingPathComponent("hotline.csv")
+        let csv = "居民区,月份,先行联系率,按时办结率,诉求解决率,市民满意率\nd05,2023/3/1,88.10%,96,95.5,80\n"
+        try Data(csv.utf8).write(to: url)
+        let past = Date().addingTimeInterval(-5)
+        try FileManager.default.setAttributes([.modificationDate: past], ofItemAtPath: url.path)
+        #expect(inbox.scan().map(\.accepted) == [true])
+        let done = inbox.folder.appendingPathComponent("done")
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: done.path).first {
+            $0.hasSuffix(".report.txt")
+        })
+        let report = try String(contentsOf: done.appendingPathComponent(name), encoding: .utf8)
+        let row = "line 2: hotline/D05/2023-03 先行联系率 88.10, 按时办结率 96, 诉求解决率 95.5, 市民满意率 80 → "
+        #expect(report.contains(row), "\(report)")
+    }
+
     @Test func theInboxMovesGoodFilesToDoneAndBadOnesToFailedWithReports() throws {
         let fixture = try AgentFixture(submitter: "party_office", inbox: true)
         let inbox = try Inbox(

@@ -121,18 +121,24 @@ public struct SubmissionImport: Sendable {
         } catch {
             return [.failure(ImportProblem(line: error.line, message: error.message))]
         }
-        guard let header = table.rows.first else { return [] }
+        // A sheet's title above the headings (a merged cell: one filled cell a row) is not a row of headings.
+        let filled = { (row: CSVTable.Row) in
+            row.fields.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        let headings = table.rows.firstIndex { row in filled(row).contains { heading($0) != nil } }
+        let titles = headings.flatMap { index in
+            table.rows[..<index].allSatisfy { filled($0).count <= 1 } ? index : nil
+        }
+        guard let header = table.rows.dropFirst(titles ?? 0).first else { return [] }
         var fieldOfColumn: [Int: String] = [:]
         var metricOfColumn: [Int: String] = [:]
         var unknown: [String] = []
         for (column, raw) in header.fields.enumerated() {
             let name = raw.trimmingCharacters(in: .whitespaces)
-            if let field = Self.columns.first(where: { $0.value.contains(name) })?.key {
-                fieldOfColumn[column] = field
-            } else if let metric = catalog.hotline.metrics.first(where: { $0.id == name || $0.label == name }) {
-                metricOfColumn[column] = metric.id
-            } else if !name.isEmpty {
-                unknown.append(name)
+            switch heading(name) {
+            case .field(let field): fieldOfColumn[column] = field
+            case .metric(let metric): metricOfColumn[column] = metric
+            case nil: if !name.isEmpty { unknown.append(name) }
             }
         }
         if !unknown.isEmpty {
@@ -145,7 +151,7 @@ public struct SubmissionImport: Sendable {
                             + "the hotline rates, or their Chinese headings (居民区, 指标, 得分, …)"))
             ]
         }
-        return table.rows.dropFirst().map { row in
+        return table.rows.dropFirst((titles ?? 0) + 1).map { row in
             var values: [String: String] = [:]
             var rates: [String: String] = [:]
             for (column, value) in row.fields.enumerated() {
@@ -155,6 +161,20 @@ public struct SubmissionImport: Sendable {
             }
             return make(line: row.line, values: values, rates: rates)
         }
+    }
+
+    private enum Heading {
+        case field(String)
+        case metric(String)
+    }
+
+    /// What a CSV heading names: a field by its id or Chinese heading, or a hotline rate by its id or name.
+    private func heading(_ name: String) -> Heading? {
+        if let field = Self.columns.first(where: { $0.value.contains(name) })?.key { return .field(field) }
+        if let metric = catalog.hotline.metrics.first(where: { $0.id == name || $0.label == name }) {
+            return .metric(metric.id)
+        }
+        return nil
     }
 
     // MARK: JSON

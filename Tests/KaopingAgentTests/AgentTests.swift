@@ -145,6 +145,18 @@ struct AgentFixture {
         #expect(outcome.problems.first?.message.contains("\"12%\" is not a decimal") == true)
     }
 
+    @Test func aTitleAboveTheHeadingsIsNotTakenForThem() throws {
+        let fixture = try AgentFixture(submitter: "party_office")
+        let titled = "党建办2023年考评得分,,\n填报日期：2023-12-01,,\n,,\n居民区,得分,备注\nD01,13,\nD02,x,\n"
+        let outcome = fixture.agent.importer.read(Data(titled.utf8), fileName: "p.csv")
+        #expect(outcome.rows.map(\.submission.district) == ["D01"])
+        #expect(outcome.problems.map(\.line) == [6])
+        // Two filled cells above the headings are not a title: the first line is read as headings, and refused.
+        let table = fixture.agent.importer.read(Data("党建办,2023\n居民区,得分\nD01,13\n".utf8), fileName: "p.csv")
+        #expect(table.problems.map(\.line) == [1])
+        #expect(table.problems.first?.message.contains("unknown column '党建办', '2023'") == true)
+    }
+
     @Test func namesEveryBadRowAndTakesNothing() throws {
         let fixture = try AgentFixture(submitter: "party_office")
         let unclosed = fixture.agent.importer.read(Data("居民区,得分\nD05,\"12\n".utf8), fileName: "x.csv")

@@ -143,11 +143,13 @@ public struct Aggregator: Sendable {
             counters: counters, queue: queue, published: published, logger: logger)
     }
 
-    /// Runs until SIGTERM (graceful: stop taking work, commit and answer what is in hand, close) or SIGINT.
-    public func run() async throws {
+    /// Runs until SIGTERM (graceful: stop taking work, commit and answer what is in hand, close) or SIGINT;
+    /// `running` is called once both signals are handled, so that a SIGTERM right after it is graceful too.
+    public func run(running: (@Sendable () -> Void)? = nil) async throws {
+        let notice: [any Service] = running.map { [RunningNotice(notify: $0)] } ?? []
         let group = ServiceGroup(
             configuration: .init(
-                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm],
+                services: (notice + services).map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm],
                 cancellationSignals: [.sigint], logger: logger))
         defer {
             published.finish()
@@ -210,5 +212,16 @@ public struct Aggregator: Sendable {
         } catch let error as RosterError {
             throw AggregatorStartupError(message: "\(path): \(error)")
         }
+    }
+}
+
+/// Calls `notify` once the service group runs (its signal handlers are registered before any service starts), then
+/// waits for the shutdown.
+private struct RunningNotice: Service {
+    let notify: @Sendable () -> Void
+
+    func run() async throws {
+        notify()
+        try? await gracefulShutdown()
     }
 }

@@ -90,7 +90,6 @@ struct AggregatorCommand: AsyncParsableCommand {
         let bound = aggregator.boundEndpoints
         let ready = "kaoping-aggregator ready ingest=\(bound.ingest) feed=\(bound.feed) snapshot=\(bound.snapshot) "
             + "control=\(bound.control)\n"
-        FileHandle.standardOutput.write(Data(ready.utf8))
-        try await aggregator.run()
+        try await aggregator.run { FileHandle.standardOutput.write(Data(ready.utf8)) }
     }
 }

@@ -410,6 +410,16 @@ struct AggregatorProcessTests {
         #expect(!text.contains("Fatal error"))
     }
 
+    /// The ready line comes once SIGTERM is handled: a service manager that stops the daemon as soon as it says it
+    /// is ready gets a graceful stop (exit status 0), not a death by the signal.
+    @Test func aSigtermRightAfterTheReadyLineIsGraceful() throws {
+        let harness = try AggregatorHarness(submitters: [])
+        for _ in 0..<5 {
+            try harness.start()
+            #expect(harness.stop() == 0)
+        }
+    }
+
     /// A second aggregator on a store in use is refused before it reads it, naming the process that holds it; the
     /// first serves on. Once that one is killed, the store may be taken again.
     @Test func aSecondAggregatorOnTheSameStoreIsRefused() throws {

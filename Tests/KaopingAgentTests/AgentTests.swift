@@ -29,6 +29,23 @@ struct AgentFixture {
         if inbox { configuration.inbox = folder.appendingPathComponent("inbox").path }
         agent = try Agent(configuration: configuration)
     }
+
+    /// The agent's inbox (made with `inbox: true`), logging nowhere.
+    func inbox() throws -> Inbox {
+        try Inbox(
+            folder: agent.configuration.inbox!, agent: agent,
+            logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
+    }
+}
+
+extension Inbox {
+    /// Writes a file into the inbox as if dropped a while ago: complete, so that a scan takes it.
+    func drop(_ name: String, _ contents: Data) throws {
+        let url = folder.appendingPathComponent(name)
+        try contents.write(to: url)
+        let past = Date().addingTimeInterval(-5)
+        try FileManager.default.setAttributes([.modificationDate: past], ofItemAtPath: url.path)
+    }
 }
 
 @Suite struct SubmissionImportTests {
@@ -306,15 +323,9 @@ struct AgentFixture {
 
     /// A queued row is reported as it will be signed: a score, or a hotline month's rates by name.
     @Test func theInboxReportShowsEachRowAsItWillBeSigned() throws {
-        let fixture = try AgentFixture(submitter: "city_ops", inbox: true)
-        let inbox = try Inbox(
-            folder: fixture.agent.configuration.inbox!, agent: fixture.agent,
-            logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let url = inbox.folder.appendingPathComponent("hotline.csv")
+        let inbox = try AgentFixture(submitter: "city_ops", inbox: true).inbox()
         let csv = "居民区,月份,先行联系率,按时办结率,诉求解决率,市民满意率\nd05,2023/3/1,88.10%,96,95.5,80\n"
-        try Data(csv.utf8).write(to: url)
-        let past = Date().addingTimeInterval(-5)
-        try FileManager.default.setAttributes([.modificationDate: past], ofItemAtPath: url.path)
+        try inbox.drop("hotline.csv", Data(csv.utf8))
         #expect(inbox.scan().map(\.accepted) == [true])
         let done = inbox.folder.appendingPathComponent("done")
         let name = try #require(try FileManager.default.contentsOfDirectory(atPath: done.path).first {
@@ -327,19 +338,11 @@ struct AgentFixture {
 
     @Test func theInboxMovesGoodFilesToDoneAndBadOnesToFailedWithReports() throws {
         let fixture = try AgentFixture(submitter: "party_office", inbox: true)
-        let inbox = try Inbox(
-            folder: fixture.agent.configuration.inbox!, agent: fixture.agent,
-            logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let past = Date().addingTimeInterval(-5)
-        func drop(_ name: String, _ text: String) throws {
-            let url = inbox.folder.appendingPathComponent(name)
-            try Data(text.utf8).write(to: url)
-            try FileManager.default.setAttributes([.modificationDate: past], ofItemAtPath: url.path)
-        }
-        try drop("good.csv", "\u{FEFF}居民区,得分\nD01,13\nD02,12.5\n")
-        try drop("bad.csv", "居民区,得分\nD03,12\nD04,abc\n")
-        try drop("notes.txt", "ignored")
-        try drop("~$good.csv", "\u{0}owner")  // Excel's owner file while good.csv is open in it
+        let inbox = try fixture.inbox()
+        try inbox.drop("good.csv", Data("\u{FEFF}居民区,得分\nD01,13\nD02,12.5\n".utf8))
+        try inbox.drop("bad.csv", Data("居民区,得分\nD03,12\nD04,abc\n".utf8))
+        try inbox.drop("notes.txt", Data("ignored".utf8))
+        try inbox.drop("~$good.csv", Data("\u{0}owner".utf8))  // Excel's owner file while good.csv is open in it
         try Data("居民区,得分\nD05,1\n".utf8).write(to: inbox.folder.appendingPathComponent("writing.csv"))
 
         let outcomes = inbox.scan()
@@ -364,13 +367,8 @@ struct AgentFixture {
 
     @Test func aWorkbookDroppedInTheInboxIsRefusedWithHowToSaveItAsCSV() throws {
         let fixture = try AgentFixture(submitter: "party_office", inbox: true)
-        let inbox = try Inbox(
-            folder: fixture.agent.configuration.inbox!, agent: fixture.agent,
-            logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let url = inbox.folder.appendingPathComponent("党建 scores.XLSX")
-        try Data([0x50, 0x4B, 0x03, 0x04]).write(to: url)  // a zip, as an .xlsx is
-        let past = Date().addingTimeInterval(-5)
-        try FileManager.default.setAttributes([.modificationDate: past], ofItemAtPath: url.path)
+        let inbox = try fixture.inbox()
+        try inbox.drop("党建 scores.XLSX", Data([0x50, 0x4B, 0x03, 0x04]))  // a zip, as an .xlsx is
 
         let outcomes = inbox.scan()
         #expect(outcomes.map(\.file) == ["党建 scores.XLSX"] && outcomes.map(\.accepted) == [false])

@@ -9,7 +9,7 @@ import Foundation
 /// Two would each keep their own ledger, and each accept a different submission for the same key.
 ///
 /// The claim is an exclusive `flock` on a file beside the store (`STORE.lock`, holding the owner's process id for the
-/// message). The kernel lets go of it when the process ends in any way, SIGKILL and power loss included, so a lock
+/// message). The kernel lets go of it when the process ends in any way, a crash or SIGKILL included, so a lock
 /// file left behind claims nothing. Tools that only read the store (`kaoping audit verify`) take no claim.
 public final class StoreClaim: Sendable {
     public let lockPath: String

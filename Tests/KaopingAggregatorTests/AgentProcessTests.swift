@@ -269,6 +269,29 @@ struct AgentProcessTests {
         #expect(refused.err.contains("the aggregator refused") && refused.err.contains("zhongshan-2023"))
     }
 
+    /// `kaoping reopen` reads ids as the operator types them (d01, 党建, 2023/3/1), by the campaign's catalog.
+    @Test func reopenReadsIdsAsTheOperatorTypesThem() throws {
+        let harness = try AggregatorHarness(submitters: ["party_office"])
+        try harness.start()
+        let client = try harness.ingestClient()
+        _ = try client.deliver(try harness.sealed("party_building", "D01", "13", by: "party_office"))
+        let key = harness.folder.appendingPathComponent("operator.key")
+        try Data(KeyFile.render(harness.operatorIdentity).utf8).write(to: key)
+        let reopen = try Self.run("kaoping", [
+            "reopen", "--control", harness.endpoint("control"), "--key", key.path, "--district", "d01",
+            "--indicator", "党建", "--reason", "typo in the sheet",
+        ])
+        #expect(reopen.status == 0, "\(reopen.err)")
+        #expect(reopen.out.hasPrefix("reopened party_building/D01: submission "))
+        // What the catalog does not know goes as typed, and the aggregator says why it cannot.
+        let unknown = try Self.run("kaoping", [
+            "reopen", "--control", harness.endpoint("control"), "--key", key.path, "--district", "d99",
+            "--indicator", "party_building", "--reason", "x",
+        ])
+        #expect(unknown.status != 0 && unknown.err.contains("d99"), "\(unknown.err)")
+        #expect(harness.stop() == 0)
+    }
+
     @Test func statusShowsTheMatrixAndExportWritesCSVWithABOM() throws {
         let harness = try AggregatorHarness(submitters: ["party_office", "city_ops"])
         try harness.start()

@@ -96,6 +96,12 @@ struct ReopenCommand: ParsableCommand {
     @Option(help: "Why the department must correct it (kept in the audit log).")
     var reason: String
 
+    @Option(help: ArgumentHelp(
+        "The catalog the aggregator runs, by which d05 is read as D05 and 党建 as party_building; the built-in one "
+            + "when omitted.",
+        valueName: "FILE"))
+    var catalog: String?
+
     func validate() throws {
         guard !reason.allSatisfy(\.isWhitespace) else {
             throw ValidationError("--reason is blank; say why the department must correct it")
@@ -103,6 +109,16 @@ struct ReopenCommand: ParsableCommand {
     }
 
     func run() throws {
+        var (district, indicator, period) = (self.district, self.indicator, self.period)
+        // Ids as the operator types them, by the campaign's catalog; what it does not know goes as typed, for the
+        // aggregator to answer.
+        let catalog = try self.catalog.map { path throws(CLIError) in try CatalogSource.load(path) } ?? .zhongshan2023
+        if catalog.campaign == control.campaign {
+            district = TypedName.id(district, in: catalog.districts, id: \.id, names: [\.name]) ?? district
+            indicator =
+                TypedName.id(indicator, in: catalog.indicators, id: \.id, names: [\.label, \.shortLabel]) ?? indicator
+            if !period.isEmpty { period = TypedName.period(period, in: catalog.hotline.periods) ?? period }
+        }
         var request = Kaoping_V1_ControlRequest()
         var reopen = Kaoping_V1_ReopenRequest()
         reopen.district = district

@@ -324,7 +324,7 @@ struct AgentProcessTests {
             #expect(again.status == 0 && again.out == one.out, "\(typed): \(again.err)")
         }
         let narrowed = try Self.run(
-            "kaoping", ["status", "--control", harness.endpoint("control"), "--json", "--district", "D03"])
+            "kaoping", ["status", "--control", harness.endpoint("control"), "--json", "--district", "d03"])
         #expect(narrowed.status == 0, "\(narrowed.err)")
         let reply = try #require(try JSONSerialization.jsonObject(with: Data(narrowed.out.utf8)) as? [String: Any])
         let cells = try #require(reply["missing"] as? [[String: Any]])

@@ -50,6 +50,9 @@ struct StatusCommand: ParsableCommand {
                 }
                 return id
             }
+        } else if catalog.campaign == control.campaign {
+            // --json needs no catalog: what the built-in one does not know is left to the aggregator.
+            district = district.map { TypedName.id($0, in: catalog.districts, id: \.id, names: [\.name]) ?? $0 }
         }
         var request = Kaoping_V1_ControlRequest()
         request.status = Kaoping_V1_StatusRequest()

@@ -256,12 +256,12 @@ public struct SubmissionImport: Sendable {
             }
             return owned.count == 1 ? owned[0].id : ""
         }
-        return TypedName.id(text, in: catalog.indicators, id: \.id, names: [\.label, \.shortLabel]) ?? text
+        return catalog.indicatorID(typed: text) ?? text
     }
 
     /// The district an agent means: an id or the catalog's name (居民区01), as ``TypedName`` reads them.
     func districtID(_ text: String) -> String {
-        TypedName.id(text, in: catalog.districts, id: \.id, names: [\.name]) ?? text
+        catalog.districtID(typed: text) ?? text
     }
 
     /// The worker an agent means, by the roster's id when the agent has a roster.
@@ -272,7 +272,7 @@ public struct SubmissionImport: Sendable {
 
     /// The hotline month an agent means, as ``TypedName/period(_:in:)`` reads it (Excel's 2023/3/1 is 2023-03).
     func period(_ text: String) -> String {
-        text.isEmpty ? text : TypedName.period(text, in: catalog.hotline.periods) ?? text
+        text.isEmpty ? text : catalog.period(typed: text) ?? text
     }
 
     /// A stable id for a row without one, so that importing the same file twice queues nothing new.

@@ -42,7 +42,7 @@ struct StatusCommand: ParsableCommand {
             }
             // d05, Ｄ０５ and 居民区05 are D05.
             district = try district.map { typed throws(CLIError) in
-                guard let id = TypedName.id(typed, in: catalog.districts, id: \.id, names: [\.name]) else {
+                guard let id = catalog.districtID(typed: typed) else {
                     let range = catalog.districts.first.map { "\($0.id)…\(catalog.districts.last!.id)" } ?? "none"
                     throw CLIError(
                         "district '\(typed)' is not in \(catalog.campaign) (its districts: \(range); "
@@ -52,7 +52,7 @@ struct StatusCommand: ParsableCommand {
             }
         } else if catalog.campaign == control.campaign {
             // --json needs no catalog: what the built-in one does not know is left to the aggregator.
-            district = district.map { TypedName.id($0, in: catalog.districts, id: \.id, names: [\.name]) ?? $0 }
+            district = district.map { catalog.districtID(typed: $0) ?? $0 }
         }
         var request = Kaoping_V1_ControlRequest()
         request.status = Kaoping_V1_StatusRequest()
@@ -117,10 +117,9 @@ struct ReopenCommand: ParsableCommand {
         // aggregator to answer.
         let catalog = try self.catalog.map { path throws(CLIError) in try CatalogSource.load(path) } ?? .zhongshan2023
         if catalog.campaign == control.campaign {
-            district = TypedName.id(district, in: catalog.districts, id: \.id, names: [\.name]) ?? district
-            indicator =
-                TypedName.id(indicator, in: catalog.indicators, id: \.id, names: [\.label, \.shortLabel]) ?? indicator
-            if !period.isEmpty { period = TypedName.period(period, in: catalog.hotline.periods) ?? period }
+            district = catalog.districtID(typed: district) ?? district
+            indicator = catalog.indicatorID(typed: indicator) ?? indicator
+            if !period.isEmpty { period = catalog.period(typed: period) ?? period }
         }
         var request = Kaoping_V1_ControlRequest()
         var reopen = Kaoping_V1_ReopenRequest()

@@ -89,3 +89,20 @@ public enum TypedName {
         text.precomposedStringWithCompatibilityMapping.uppercased()
     }
 }
+
+extension Catalog {
+    /// The id of the district `typed` names by its id or name, as ``TypedName`` reads them (d05, 居民区０５).
+    public func districtID(typed: String) -> String? {
+        TypedName.id(typed, in: districts, id: \.id, names: [\.name])
+    }
+
+    /// The id of the indicator `typed` names by its id, label or short label, as ``TypedName`` reads them.
+    public func indicatorID(typed: String) -> String? {
+        TypedName.id(typed, in: indicators, id: \.id, names: [\.label, \.shortLabel])
+    }
+
+    /// The hotline month `typed` names, as ``TypedName/period(_:in:)`` reads it (2023/3/1 is 2023-03).
+    public func period(typed: String) -> String? {
+        TypedName.period(typed, in: hotline.periods)
+    }
+}

@@ -16,8 +16,7 @@ struct CatalogCommand: ParsableCommand {
         var catalog: String?
 
         func run() throws {
-            let catalog = try self.catalog.map { path throws(CLIError) in try CatalogSource.load(path) }
-            print(CatalogFile.render(catalog ?? .zhongshan2023), terminator: "")
+            print(CatalogFile.render(try CatalogSource.load(catalog)), terminator: "")
         }
     }
 

@@ -13,8 +13,7 @@ struct RulesOptions: ParsableArguments {
 
     /// The catalog named by `--catalog`, or the built-in one.
     func loadCatalog() throws(CLIError) -> Catalog {
-        guard let catalog else { return .zhongshan2023 }
-        return try CatalogSource.load(catalog)
+        try CatalogSource.load(catalog)
     }
 
     /// The roster named by `--roster`, checked against `catalog`, or no workers.
@@ -31,6 +30,12 @@ struct RulesOptions: ParsableArguments {
 
 /// Loads catalog files for every command.
 enum CatalogSource {
+    /// The catalog file at `path`, or the built-in zhongshan-2023 when there is none.
+    static func load(_ path: String?) throws(CLIError) -> Catalog {
+        guard let path else { return .zhongshan2023 }
+        return try load(path)
+    }
+
     static func load(_ path: String) throws(CLIError) -> Catalog {
         let text = try InputFile.text(path, what: "catalog")
         do {

@@ -32,7 +32,7 @@ struct StatusCommand: ParsableCommand {
     var all = false
 
     func run() throws {
-        let catalog = try self.catalog.map { path throws(CLIError) in try CatalogSource.load(path) } ?? .zhongshan2023
+        let catalog = try CatalogSource.load(self.catalog)
         var district = self.district
         if !json {
             guard catalog.campaign == control.campaign else {
@@ -115,7 +115,7 @@ struct ReopenCommand: ParsableCommand {
         var (district, indicator, period) = (self.district, self.indicator, self.period)
         // Ids as the operator types them, by the campaign's catalog; what it does not know goes as typed, for the
         // aggregator to answer.
-        let catalog = try self.catalog.map { path throws(CLIError) in try CatalogSource.load(path) } ?? .zhongshan2023
+        let catalog = try CatalogSource.load(self.catalog)
         if catalog.campaign == control.campaign {
             district = catalog.districtID(typed: district) ?? district
             indicator = catalog.indicatorID(typed: indicator) ?? indicator

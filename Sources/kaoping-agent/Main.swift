@@ -275,8 +275,9 @@ extension AgentCommand {
             print(
                 "\(agent.identity.submitter): \(counts[.pending] ?? 0) pending, \(counts[.delivered] ?? 0) delivered, "
                     + "\(counts[.rejected] ?? 0) refused")
+            let format = LocalTime.printer()
             for item in items {
-                let when = item.receiptAtMilliseconds.map(LocalTime.format) ?? "attempts \(item.attempts)"
+                let when = item.receiptAtMilliseconds.map(format) ?? "attempts \(item.attempts)"
                 var line = "\(item.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(item.subject)  "
                     + "\(item.submissionID)  \(item.status.isEmpty ? "-" : item.status)  \(when)"
                 if !item.reason.isEmpty, item.state == .rejected { line += "  — \(item.reason)" }

@@ -109,6 +109,10 @@ struct AgentProcessTests {
         #expect(!row.contains("never") && !row.contains("silent"))
         let list = try Self.run("kaoping-agent", ["outbox", "--config", config])
         #expect(list.out.contains("0 pending, 3 delivered, 0 refused"))
+        // Each delivered item with its receipt's local time.
+        let delivered = list.out.split(separator: "\n").filter { $0.hasPrefix("delivered") }
+        #expect(delivered.count == 3)
+        #expect(delivered.allSatisfy { $0.contains(/\ \ \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/) }, "\(list.out)")
         harness.stop()
         #expect(try AggregatorStore(path: harness.storePath).standingSubmissions().count == 3)
     }

@@ -1,7 +1,8 @@
 import Foundation
 
-/// The items of a JSON array, each with the 1-based line it starts on, for a `.json` file that holds one array of
-/// submissions (as a script's `json.dump(rows)` writes it) instead of one object per line.
+/// The items of a JSON array, each with the number of the line it starts on (1-based, as ``ScoreLine/lines(of:)``
+/// numbers lines), for a `.json` file that holds one array of submissions (as a script's `json.dump(rows)` writes
+/// it) instead of one object per line.
 ///
 /// Only the array's own commas and brackets are found here (strings and nested values are skipped whole); each item
 /// is then decoded like a line of JSON Lines, so that both forms are checked by the same rules and reported with the
@@ -17,8 +18,8 @@ enum JSONArrayItems {
         bytes.first { !isBlank($0) } == UInt8(ascii: "[")
     }
 
-    static func items(of bytes: Data) throws(Problem) -> [(line: Int, bytes: Data)] {
-        var items: [(line: Int, bytes: Data)] = []
+    static func items(of bytes: Data) throws(Problem) -> [(number: Int, bytes: Data)] {
+        var items: [(number: Int, bytes: Data)] = []
         var line = 1
         var index = bytes.startIndex
         func skipBlanks() {

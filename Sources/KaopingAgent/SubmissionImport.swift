@@ -71,7 +71,7 @@ public struct SubmissionImport: Sendable {
                     rows = [.failure(ImportProblem(line: error.line, message: error.message))]
                 }
             } else {
-                rows = json(ScoreLine.lines(of: bytes).map { ($0.number, $0.bytes) })
+                rows = json(ScoreLine.lines(of: bytes))
             }
         } else {
             rows = csv(text)
@@ -182,7 +182,7 @@ public struct SubmissionImport: Sendable {
     /// JSON objects in the `kaoping score` format, each with the line it starts on: the lines of JSON Lines as
     /// `kaoping score` reads them (`ScoreLine.lines(of:)`: LF or CR LF, blank lines counted), or the items of one
     /// JSON array.
-    private func json(_ objects: [(line: Int, bytes: Data)]) -> [Result<(Int, Submission), ImportProblem>] {
+    private func json(_ objects: [(number: Int, bytes: Data)]) -> [Result<(Int, Submission), ImportProblem>] {
         var rows: [Result<(Int, Submission), ImportProblem>] = []
         for (number, line) in objects {
             if line.isEmpty {

@@ -7,7 +7,7 @@ public enum ScoreLine: Hashable, Sendable {
     case reopen(Reopen, id: String)
 
     /// The non-blank lines of a JSON Lines file with their 1-based numbers (blank lines are counted), without a leading
-    /// BOM or a line's CR: LF and CR LF line ends alike, as a file saved on Windows has them.
+    /// BOM: LF and CR LF line ends alike, as a file saved on Windows has them (a line's CR stays, a blank to JSON).
     public static func lines(of input: Data) -> [(number: Int, bytes: Data)] {
         var bytes = input[...]
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }

@@ -231,7 +231,9 @@ extension AgentCommand {
         @OptionGroup var options: AgentOptions
 
         @Argument(
-            help: ArgumentHelp("CSV (UTF-8, with a header; Chinese headings accepted) or .jsonl.", valueName: "FILE"))
+            help: ArgumentHelp(
+                "CSV (UTF-8, with a header; Chinese headings accepted), .jsonl, or .json holding one array.",
+                valueName: "FILE"))
         var file: String
 
         func run() async throws {

@@ -165,6 +165,21 @@ import Testing
         #expect(ledger.accepted(for: key) != nil)
     }
 
+    /// An operator who types a worker id in the other case is told the roster's id (the command has no roster).
+    @Test mutating func aReopenOfAWorkerTypedInTheOtherCaseNamesTheRostersId() {
+        let leader = Fixtures.submission("worker_leader_review", "D01", "90", worker: "W0101")
+        _ = ledger.submit(leader)
+        var typed = leader.key
+        typed.worker = "w0101"
+        guard case .rejected(let rejection) = ledger.reopen(Reopen(key: typed, requestedBy: "operator", reason: "why"))
+        else {
+            Issue.record("a reopen of w0101 was not refused")
+            return
+        }
+        #expect(rejection.reason == "worker 'w0101' is not on the roster; did you mean W0101?")
+        #expect(ledger.accepted(for: leader.key) != nil)
+    }
+
     private func status(_ outcome: Ledger.ReopenOutcome) -> Rejection.Status? {
         if case .rejected(let rejection) = outcome { return rejection.status }
         return nil

@@ -128,17 +128,39 @@ import Testing
         #expect(rejection.reason.contains("between 0 and 15"))
     }
 
+    private func reason(_ submission: Submission) -> String? {
+        guard case .failure(let rejection) = catalog.validate(submission, roster: roster) else { return nil }
+        return rejection.reason
+    }
+
     /// A refused number is named by its field, the hotline's by its metric: the name is made only for a refusal.
     @Test func aRefusedNumberNamesItsField() {
-        func reason(_ submission: Submission) -> String? {
-            guard case .failure(let rejection) = catalog.validate(submission, roster: roster) else { return nil }
-            return rejection.reason
-        }
         #expect(reason(Fixtures.hotline("D01", "2023-01", ["85", "95", "100.01", "78"]))?
             .hasPrefix("hotline.resolution_rate 100.01 is out of range") == true)
         #expect(reason(Fixtures.hotline("D01", "2023-01", ["85", "9,5", "95", "78"]))?
             .hasPrefix("hotline.on_time_rate: ") == true)
         #expect(reason(Fixtures.submission("visits", "D01", "abc"))?.hasPrefix("score: ") == true)
         #expect(reason(Fixtures.submission("visits", "D01", "16"))?.hasPrefix("score 16 is out of range") == true)
+    }
+
+    /// An id typed as a person would (other case, full width, a name or label, a month as Excel writes it) is still
+    /// refused, since what is signed is what is stored, but the reason names the id it means.
+    @Test func aKeyTypedAsAPersonWouldIsRefusedWithTheIdItMeans() {
+        #expect(reason(Fixtures.submission("visits", "d01", "12")) == "unknown district 'd01'; did you mean D01?")
+        #expect(reason(Fixtures.submission("visits", "居民区０１", "12")) == "unknown district '居民区０１'; did you mean D01?")
+        #expect(reason(Fixtures.submission("visits", "D99", "12"))?.hasSuffix("such as D01") == true)
+        let visits = with(Fixtures.submission("visits", "D01", "12")) { $0.indicator = "VISITS" }
+        #expect(reason(visits) == "unknown indicator 'VISITS'; did you mean visits?")
+        let leader = with(Fixtures.submission("worker_leader_review", "D01", "90", worker: "W0101")) {
+            $0.worker = "ｗ０１０１"
+        }
+        #expect(reason(leader) == "worker 'ｗ０１０１' is not on the roster; did you mean W0101?")
+        #expect(
+            reason(with(leader) { $0.worker = "W9999" }) == "worker 'W9999' is not on the roster; check the worker id")
+        #expect(reason(Fixtures.hotline("D01", "2023/3/1", ["85", "95", "95", "78"]))
+            == "period '2023/3/1' is not written as a month (YYYY-MM); did you mean 2023-03?")
+        #expect(
+            reason(Fixtures.hotline("D01", "2023/3/15", ["85", "95", "95", "78"]))?
+                .hasPrefix("period '2023/3/15' is not a month of this campaign") == true)
     }
 }

@@ -76,10 +76,16 @@ extension Catalog {
             throw .invalid("campaign '\(submission.campaign)' is not this campaign; use '\(campaign)'")
         }
         guard let indicator = indicator(submission.indicator) else {
+            if let meant = indicatorID(typed: submission.indicator) {
+                throw .invalid("unknown indicator '\(submission.indicator)'; did you mean \(meant)?")
+            }
             let known = indicators.map(\.id).joined(separator: ", ")
             throw .invalid("unknown indicator '\(submission.indicator)'; use one of: \(known)")
         }
         guard district(submission.district) != nil else {
+            if let meant = districtID(typed: submission.district) {
+                throw .invalid("unknown district '\(submission.district)'; did you mean \(meant)?")
+            }
             let example = districts.first.map { " such as \($0.id)" } ?? ""
             throw .invalid("unknown district '\(submission.district)'; use a district id of the catalog\(example)")
         }
@@ -88,6 +94,9 @@ extension Catalog {
                 throw .invalid("\(indicator.id) is scored per worker; give the worker id")
             }
             guard let worker = roster.worker(submission.worker) else {
+                if let meant = TypedName.id(submission.worker, in: roster.workers, id: \.id) {
+                    throw .invalid("worker '\(submission.worker)' is not on the roster; did you mean \(meant)?")
+                }
                 throw .invalid("worker '\(submission.worker)' is not on the roster; check the worker id")
             }
             guard worker.district == submission.district else {
@@ -100,6 +109,10 @@ extension Catalog {
         }
         if indicator.scope == .hotline {
             guard hotline.periods.contains(submission.period) else {
+                if let meant = period(typed: submission.period) {
+                    throw .invalid(
+                        "period '\(submission.period)' is not written as a month (YYYY-MM); did you mean \(meant)?")
+                }
                 let range = [hotline.periods.first, hotline.periods.last].compactMap { $0 }.joined(separator: "…")
                 throw .invalid("period '\(submission.period)' is not a month of this campaign; use \(range)")
             }

@@ -45,7 +45,7 @@ public struct Aggregator: Sendable {
         // Before the store is read: a second aggregator on the same store would keep a ledger of its own.
         let claim: StoreClaim
         do {
-            claim = try StoreClaim(store: configuration.store)
+            claim = try StoreClaim(configuration.store, for: .aggregator)
         } catch {
             throw AggregatorStartupError(message: error.message)
         }

@@ -71,6 +71,13 @@ extension AgentCommand {
         func run() async throws {
             let logger = options.logger()
             let agent = try options.load()
+            // One daemon per outbox: a second would import every file dropped in the inbox and send everything again.
+            let claim: StoreClaim
+            do {
+                claim = try StoreClaim(agent.configuration.outbox, for: .agentDaemon)
+            } catch {
+                throw AgentFailure(error.message)
+            }
             let inbox = try agent.configuration.inbox.map { try Inbox(folder: $0, agent: agent, logger: logger) }
             logger.info(
                 "agent running", metadata: [
@@ -92,6 +99,7 @@ extension AgentCommand {
             }
             _ = try await task.value
             signals.forEach { $0.cancel() }
+            withExtendedLifetime(claim) {}
             logger.info("agent stopped", metadata: ["outbox.pending": "\((try? agent.outbox.counts()[.pending]) ?? 0)"])
         }
     }

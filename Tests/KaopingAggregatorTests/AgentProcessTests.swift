@@ -117,6 +117,49 @@ struct AgentProcessTests {
         #expect(try AggregatorStore(path: harness.storePath).standingSubmissions().count == 3)
     }
 
+    /// A second `run` on an outbox a daemon holds (a manual start beside the service) is refused, naming the
+    /// holder; the first delivers on. Once that one is killed, a new daemon may take the outbox.
+    @Test func aSecondAgentDaemonOnTheSameOutboxIsRefused() throws {
+        let harness = try AggregatorHarness(submitters: ["party_office"])
+        let config = try Self.agentConfiguration(harness, submitter: "party_office")
+        let first = try Self.startAgent(config)
+        defer { AggregatorHarness.ended(first, within: 0) }
+        let lock = harness.folder.appendingPathComponent("outbox-party_office.sqlite.lock").path
+        let deadline = Date().addingTimeInterval(20)
+        let holder = "\(first.processIdentifier)\n"
+        while (try? String(contentsOfFile: lock, encoding: .utf8)) != holder, Date() < deadline { usleep(20_000) }
+        let second = Process()
+        second.executableURL = AggregatorHarness.binary("kaoping-agent")
+        second.arguments = ["run", "--config", config]
+        let errors = Pipe()
+        second.standardError = errors
+        try second.run()
+        #expect(AggregatorHarness.ended(second, within: 20), "a second agent daemon ran on the outbox in use")
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(second.terminationStatus != 0)
+        #expect(
+            text.contains("is in use by another agent daemon (process \(first.processIdentifier)); it already "),
+            "\(text)")
+        // The first one still delivers.
+        try harness.start()
+        let queued = try Self.run(
+            "kaoping-agent", ["submit", "--config", config, "--district", "D01", "--score", "13", "--queue-only"])
+        #expect(queued.status == 0, "\(queued.err)")
+        let outbox = try Outbox(path: harness.folder.appendingPathComponent("outbox-party_office.sqlite").path)
+        let delivered = Date().addingTimeInterval(20)
+        while try outbox.counts() != [.delivered: 1], Date() < delivered { usleep(50_000) }
+        #expect(try outbox.counts() == [.delivered: 1])
+        // The kernel lets go of a killed daemon's claim.
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        let next = try Self.startAgent(config)
+        Thread.sleep(forTimeInterval: 1)
+        #expect(next.isRunning)
+        kill(next.processIdentifier, SIGTERM)
+        #expect(AggregatorHarness.ended(next, within: 20))
+        #expect(harness.stop() == 0)
+    }
+
     @Test func killingTheAggregatorMidDeliveryLosesNothingAndDuplicatesNothing() throws {
         let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("deploy/demo/sample-campaign.jsonl")

@@ -137,14 +137,21 @@ final class AggregatorHarness: @unchecked Sendable {
     /// Waits (up to 20 s) for the process to end after a signal; returns its exit status.
     func waitForExit() -> Int32 {
         guard let process else { return -1 }
-        let deadline = Date().addingTimeInterval(20)
-        while process.isRunning, Date() < deadline { usleep(20_000) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        Self.ended(process, within: 20)
         self.process = nil
         return process.terminationStatus
+    }
+
+    /// Waits up to `seconds` for `process` to end. One still running then is killed (SIGKILL), and the answer is
+    /// false: a test's process never outlives it.
+    @discardableResult
+    static func ended(_ process: Process, within seconds: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning, Date() < deadline { usleep(20_000) }
+        guard process.isRunning else { return true }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        return false
     }
 
     var processIdentifier: Int32? { process?.processIdentifier }

@@ -438,13 +438,7 @@ struct AggregatorProcessTests {
         process.standardError = errors
         process.standardOutput = Pipe()
         try process.run()
-        let deadline = Date().addingTimeInterval(20)
-        while process.isRunning, Date() < deadline { usleep(20_000) }
-        if process.isRunning {
-            Issue.record("a second aggregator started on the store in use")
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        #expect(AggregatorHarness.ended(process, within: 20), "a second aggregator started on the store in use")
         let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(process.terminationStatus != 0)
         #expect(text.contains("is in use by another aggregator (process \(holder)); stop that one first"), "\(text)")

@@ -106,10 +106,30 @@ public struct SubmissionImport: Sendable {
         {
             roster = permissive
         }
+        if let fractions = fractionsOfOne(submission.hotline) { return fractions }
         if case .failure(let rejection) = catalog.validate(submission, roster: roster) {
             return rejection.reason
         }
         return nil
+    }
+
+    /// Hotline rates that are all fractions of 1 (0.881 for 88.1 %): what a script reading a sheet's percentage
+    /// cells gets. Valid by the rules (0–100, once rounded to two decimals), and a month that would rank its district
+    /// last on every metric, for a whole year if nobody noticed: the agent refuses it, before the rules would say to
+    /// round 0.881. A real month has no rate over 0 and none over 1.
+    private func fractionsOfOne(_ hotline: [String: String]) -> String? {
+        let metrics = catalog.hotline.metrics
+        let rates = metrics.compactMap { metric in
+            hotline[metric.id].flatMap { try? ExactDecimal.parse($0, maxFractionDigits: ExactDecimal.fractionDigits) }
+        }
+        guard rates.count == metrics.count, let example = rates.first(where: { $0 > .zero }),
+            rates.allSatisfy({ $0 <= ExactDecimal(1) })
+        else { return nil }
+        let shown = zip(metrics, rates).map { "\($0.label) \($1)" }.joined(separator: ", ")
+        let percent = ExactDecimal(units: example.units * 100)
+        return "the rates (\(shown)) look like fractions of 1, but rates are percent: write "
+            + "\(example.formatted(minimumFractionDigits: 0)) as \(percent.formatted(minimumFractionDigits: 0)) "
+            + "(a sheet's percentage cell holds 0.88 and shows 88%)"
     }
 
     // MARK: CSV

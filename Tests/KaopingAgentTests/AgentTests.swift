@@ -235,6 +235,27 @@ extension Inbox {
         #expect(day.problems.first?.message.contains("period '2023/3/15' is not a month of this campaign") == true)
     }
 
+    /// A script that reads a sheet's percentage cells gets fractions of 1 (0.881 for 88.1 %): valid by the rules,
+    /// and the last place on every metric. The agent refuses such a row, and a month with every rate at 0 or one
+    /// rate at 1 or below passes.
+    @Test func hotlineRatesAllFractionsOfOneAreRefused() throws {
+        let fixture = try AgentFixture(submitter: "city_ops")
+        let line = #"{"submission_id": "h1", "district": "D05", "period": "2023-03", "hotline": {"#
+            + #""first_contact_rate": "0.88", "on_time_rate": "0.96", "resolution_rate": "0.955", "#
+            + #""satisfaction_rate": "0.8"}}"#
+        let outcome = fixture.agent.importer.read(Data(line.utf8), fileName: "hotline.jsonl")
+        #expect(outcome.rows.isEmpty)
+        #expect(
+            outcome.problems.first?.message == "the rates (先行联系率 0.88, 按时办结率 0.96, 诉求解决率 0.955, 市民满意率 0.80) "
+                + "look like fractions of 1, but rates are percent: write 0.88 as 88 (a sheet's percentage cell holds "
+                + "0.88 and shows 88%)")
+        for rates in [["0", "0", "0", "0"], ["0", "0.5", "0", "0"], ["1", "1", "1", "2"], ["100", "0.96", "1", "1"]] {
+            let csv = "居民区,月份,先行联系率,按时办结率,诉求解决率,市民满意率\nD05,2023-03,\(rates.joined(separator: ","))\n"
+            let read = fixture.agent.importer.read(Data(csv.utf8), fileName: "hotline.csv")
+            #expect(read.problems.isEmpty == (rates != ["0", "0.5", "0", "0"]), "\(rates): \(read.problems)")
+        }
+    }
+
     @Test func derivedIDsAreStableAndFollowTheContent() {
         let a = Submission(id: "", submitter: "p", campaign: "c", indicator: "i", district: "D01", score: "1")
         var b = a

@@ -23,6 +23,10 @@ public struct Deliverer: Sendable {
         public var delivered = 0
         public var rejected = 0
         public var pending = 0
+        /// Answers that were not a receipt this agent can trust (another aggregator key, another campaign), and why
+        /// the first was not: the aggregator answered, but nothing can be marked delivered by them.
+        public var untrusted = 0
+        public var untrustedReason: String?
     }
 
     /// Delivers until cancelled; with `untilDrained`, returns once nothing is pending or `deadline` passes.
@@ -111,6 +115,7 @@ public struct Deliverer: Sendable {
                 body, aggregatorKey: agent.aggregatorKey, campaign: agent.configuration.campaign)
         } catch {
             logger.warning("ignored an answer that is not a receipt signed by the aggregator: \(error)")
+            counter.untrusted(error.message)
             return
         }
         let receipt = verified.receipt
@@ -162,5 +167,11 @@ final class ReportCounter: Sendable {
     private let counts = Mutex<Deliverer.Report>(Deliverer.Report())
     func delivered() { counts.withLock { $0.delivered += 1 } }
     func rejected() { counts.withLock { $0.rejected += 1 } }
+    func untrusted(_ reason: String) {
+        counts.withLock {
+            $0.untrusted += 1
+            if $0.untrustedReason == nil { $0.untrustedReason = reason }
+        }
+    }
     var report: Deliverer.Report { counts.withLock { $0 } }
 }

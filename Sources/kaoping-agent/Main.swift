@@ -140,8 +140,10 @@ extension AgentCommand {
             print("delivered \(report.delivered), refused \(report.rejected), still pending \(report.pending)")
             if report.pending > 0 {
                 throw AgentFailure(
-                    "\(report.pending) submission(s) still pending: the aggregator did not answer in \(Int(wait)) s; "
-                        + "they stay in the outbox — run `send` again or keep `run` going")
+                    "\(report.pending) submission(s) still pending: "
+                        + (report.untrustedAnswers(config: options.config)
+                            ?? "the aggregator did not answer in \(Int(wait)) s; they stay in the outbox — run `send` "
+                            + "again or keep `run` going"))
             }
             if report.rejected > 0 { throw ExitCode(2) }
         }
@@ -221,8 +223,9 @@ extension AgentCommand {
                 untilDrained: true, deadline: Date().addingTimeInterval(5), heartbeats: false, inbox: nil)
             if report.pending > 0 {
                 print(
-                    "the aggregator did not answer yet; it stays in the outbox and `kaoping-agent run` or `send` will "
-                        + "deliver it")
+                    report.untrustedAnswers(config: options.config)
+                        ?? "the aggregator did not answer yet; it stays in the outbox and `kaoping-agent run` or "
+                        + "`send` will deliver it")
             }
             let item = try agent.outbox.items().first { $0.submissionID == submission.id }
             if let item, item.state != .pending {
@@ -294,5 +297,16 @@ extension AgentCommand {
                 print(line)
             }
         }
+    }
+}
+
+extension Deliverer.Report {
+    /// What to tell a clerk when the aggregator answered but no answer could be trusted as a receipt: it is
+    /// reachable, and the agent's configuration names another aggregator key or campaign than the one it runs.
+    func untrustedAnswers(config: String) -> String? {
+        guard untrusted > 0 else { return nil }
+        return "the aggregator answered \(untrusted) time(s), but not with a receipt this agent can trust ("
+            + "\(untrustedReason ?? "")); check aggregator_public_key and campaign in \(config) against what the "
+            + "operator gave. What was not delivered stays in the outbox."
     }
 }

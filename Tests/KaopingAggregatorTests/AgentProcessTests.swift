@@ -160,6 +160,33 @@ struct AgentProcessTests {
         #expect(harness.stop() == 0)
     }
 
+    /// An agent configured with another aggregator key than the one running gets answers it cannot trust: `send`
+    /// says so and what to check, rather than that the aggregator did not answer.
+    @Test func sendSaysWhenTheAggregatorAnswersWithReceiptsThatDoNotVerify() throws {
+        let harness = try AggregatorHarness(submitters: ["party_office"])
+        try harness.start()
+        let config = try Self.agentConfiguration(harness, submitter: "party_office")
+        let right = harness.aggregatorIdentity.publicKey.rawRepresentation.base64EncodedString()
+        let other = SigningIdentity.generate(for: "aggregator").publicKey.rawRepresentation.base64EncodedString()
+        let yaml = try String(contentsOfFile: config, encoding: .utf8)
+        try Data(yaml.replacingOccurrences(of: right, with: other).utf8).write(to: URL(fileURLWithPath: config))
+        let sent = try Self.run(
+            "kaoping-agent", ["submit", "--config", config, "--district", "D01", "--score", "13", "--queue-only"])
+        #expect(sent.status == 0, "\(sent.err)")
+        let send = try Self.run("kaoping-agent", ["send", "--config", config, "--wait", "3"])
+        #expect(send.status != 0)
+        #expect(
+            send.err.contains("1 submission(s) still pending: the aggregator answered ")
+                && send.err.contains("not signed by the aggregator's key")
+                && send.err.contains("check aggregator_public_key and campaign in \(config)"), "\(send.err)")
+        // With the right key, the same outbox item is delivered: the aggregator had accepted it meanwhile.
+        try Data(yaml.utf8).write(to: URL(fileURLWithPath: config))
+        let again = try Self.run("kaoping-agent", ["send", "--config", config, "--wait", "10"])
+        #expect(again.status == 0, "\(again.err)")
+        #expect(again.out.contains("delivered 1, refused 0, still pending 0"), "\(again.out)")
+        #expect(harness.stop() == 0)
+    }
+
     @Test func killingTheAggregatorMidDeliveryLosesNothingAndDuplicatesNothing() throws {
         let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("deploy/demo/sample-campaign.jsonl")

@@ -43,10 +43,12 @@ public struct Deliverer: Sendable {
             ] + (agent.curve.map { [$0.option] } ?? []),
             connect: [agent.configuration.aggregator])
         let counter = ReportCounter()
+        // Refusals of rows dropped in the inbox are written there, whichever command receives them.
+        let notes = inbox ?? agent.configuration.inbox.flatMap { try? Inbox(folder: $0, agent: agent, logger: logger) }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await message in dealer.incoming {
-                    record(message, counter: counter)
+                    record(message, counter: counter, notes: notes)
                 }
             }
             if heartbeats {
@@ -107,7 +109,7 @@ public struct Deliverer: Sendable {
         return Int64(base * Double.random(in: 0.5..<1.5) * 1000)
     }
 
-    private func record(_ message: Multipart, counter: ReportCounter) {
+    private func record(_ message: Multipart, counter: ReportCounter, notes: Inbox?) {
         guard let body = message.frames.last else { return }
         let verified: VerifiedReceipt
         do {
@@ -134,6 +136,7 @@ public struct Deliverer: Sendable {
                     ])
             } else {
                 counter.rejected()
+                notes?.noteRefusal(of: item)
                 logger.warning(
                     "refused by the aggregator: \(receipt.reason)", metadata: [
                         "submission.id": "\(item.submissionID)", "submission.key": "\(item.subject)",

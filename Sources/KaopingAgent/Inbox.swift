@@ -1,12 +1,14 @@
 import Foundation
 import KaopingCore
+import KaopingStore
 import Logging
 
 /// A folder a clerk drops files into. Each CSV, JSON Lines or JSON file is checked whole: if every row is valid its
 /// submissions are signed into the outbox and the file moves to `done/`; otherwise nothing is queued and it moves to
-/// `failed/`. Either way a report (`NAME.report.txt`) beside it says what happened, row by row. A spreadsheet
-/// workbook (`.xlsx`, WPS's `.et`, …) moves to `failed/` with a report that says how to save it as CSV; other files
-/// (notes, files being copied in, a spreadsheet program's `~$` owner files) are left alone.
+/// `failed/`. Either way a report (`NAME.report.txt`) beside it says what happened, row by row; a row the aggregator
+/// refuses later is written to `failed/NAME.refused.txt` (``noteRefusal(of:at:)``). A spreadsheet workbook (`.xlsx`,
+/// WPS's `.et`, …) moves to `failed/` with a report that says how to save it as CSV; other files (notes, files being
+/// copied in, a spreadsheet program's `~$` owner files) are left alone.
 public struct Inbox: Sendable {
     /// The files read, by extension.
     static let readable: Set<String> = ["csv", "jsonl", "json"]
@@ -65,7 +67,8 @@ public struct Inbox: Sendable {
         if outcome.problems.isEmpty {
             let rows = outcome.rows
             do {
-                let added = try agent.enqueue(rows.map { ("\(name):\($0.line)", $0.submission) })
+                let added = try agent.enqueue(
+                    rows.map { (Self.source(filed: Self.filed(name, stamp: stamp), line: $0.line), $0.submission) })
                 report += "OK: \(rows.count) rows checked, \(added) queued for delivery"
                 report += rows.count > added ? " (\(rows.count - added) were already in the outbox)\n" : "\n"
                 for (line, submission) in rows {
@@ -111,11 +114,44 @@ public struct Inbox: Sendable {
         "Kaoping agent \(agent.identity.submitter) — \(name) — \(stamp)\n"
     }
 
+    /// The name a processed file is kept under in `done/` or `failed/`.
+    private static func filed(_ name: String, stamp: String) -> String { "\(stamp)-\(name)" }
+
+    /// The outbox source of row `line` of a dropped file, filed as `filed` (in `done/`).
+    static func source(filed: String, line: Int) -> String { "inbox:\(filed):\(line)" }
+
+    /// Writes the aggregator's refusal of a row queued from this inbox into `failed/FILED.refused.txt`: a clerk who
+    /// works by the folder alone saw the file go to `done/`, and looks in `failed/` for what went wrong. The file's
+    /// other rows stand. Items from elsewhere (`submit`, `import`) are left to the outbox listing.
+    public func noteRefusal(of item: Outbox.Item, at date: Date = Date()) {
+        let place = item.source.split(separator: ":")
+        guard place.count >= 3, place.first == "inbox", let line = Int(place.last!) else { return }
+        let filed = place.dropFirst().dropLast().joined(separator: ":")
+        let url = folder.appendingPathComponent("failed").appendingPathComponent("\(filed).refused.txt")
+        var text = ""
+        if !FileManager.default.fileExists(atPath: url.path) {
+            text += "Kaoping agent \(agent.identity.submitter) — \(filed) — rows the aggregator refused\n"
+            text += "The file's other rows stand. Fix these rows (a conflict needs the operator to reopen the cell "
+            text += "first) and drop a file with only them into the inbox.\n"
+            FileManager.default.createFile(atPath: url.path, contents: nil)
+        }
+        text += "\(LocalTime.format(Int64(date.timeIntervalSince1970 * 1000)))  line \(line): \(item.subject) — "
+        text += "\(item.status): \(item.reason)\n"
+        do {
+            let handle = try FileHandle(forWritingTo: url)
+            defer { try? handle.close() }
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data(text.utf8))
+        } catch {
+            logger.error("inbox: cannot write \(url.path): \(error)")
+        }
+    }
+
     /// Moves a processed file to `done/` or `failed/` with its report beside it.
     private func file(_ url: URL, stamp: String, report: String, accepted: Bool) {
         let name = url.lastPathComponent
         let target = folder.appendingPathComponent(accepted ? "done" : "failed")
-            .appendingPathComponent("\(stamp)-\(name)")
+            .appendingPathComponent(Self.filed(name, stamp: stamp))
         do {
             try FileManager.default.moveItem(at: url, to: target)
             try Data(report.utf8).write(to: URL(fileURLWithPath: target.path + ".report.txt"))

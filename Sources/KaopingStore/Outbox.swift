@@ -142,8 +142,8 @@ public final class Outbox: Sendable {
         }
     }
 
-    /// Records a verified receipt for the envelope it answers; returns the item, or nil when the receipt answers
-    /// nothing in the outbox.
+    /// Records a verified receipt for the pending envelope it answers; returns the item, or nil when the receipt
+    /// answers nothing pending (an answer to a resend of what an earlier receipt settled is recorded once).
     @discardableResult
     public func receipt(
         forEnvelopeHash hash: Data, delivered: Bool, status: String, reason: String, receipt: Data, at: Int64
@@ -157,6 +157,7 @@ public final class Outbox: Sendable {
                 arguments: [
                     delivered ? State.delivered.rawValue : State.rejected.rawValue, status, reason, receipt, at, hash,
                 ])
+            guard db.changesCount > 0 else { return nil }
             return try Row.fetchOne(db, sql: "SELECT * FROM outbox WHERE envelope_hash = ?", arguments: [hash])
                 .map(Self.item)
         }

@@ -279,6 +279,12 @@ extension Inbox {
                 forEnvelopeHash: item.envelopeHash, delivered: delivered, status: delivered ? "accepted" : "conflict",
                 reason: "", receipt: Data([UInt8(at / 1_000)]), at: at)
         }
+        // A second answer (to a resend of what a receipt settled) is recorded once: nothing changes.
+        #expect(
+            try outbox.receipt(
+                forEnvelopeHash: items[2].envelopeHash, delivered: false, status: "conflict", reason: "",
+                receipt: Data([9]), at: 4_000) == nil)
+        #expect(try outbox.items(state: .rejected).map(\.receipt) == [Data([3])])
         #expect(try outbox.resend(deliveredSince: 2_000, at: 5_000) == 1)
         let again = try #require(try outbox.items(state: .pending).first)
         #expect(again.subject == "party_building/D02" && again.receipt == Data([2]) && again.attempts == 0)
@@ -320,6 +326,41 @@ extension Inbox {
         #expect(try fixture.agent.enqueue(rows.map { ("again", $0.submission) }) == 1)
         #expect(try reopened.counts() == [.pending: 2, .rejected: 1])
         #expect(try reopened.items(state: .rejected).first?.submissionID.contains("#refused-") == true)
+    }
+
+    /// The aggregator's refusal of a row dropped in the inbox is written to `failed/`, named after the file as it was
+    /// filed in `done/`, a line per refusal; items from elsewhere write nothing.
+    @Test func aRefusalOfADroppedRowIsWrittenBesideTheFilesReports() throws {
+        let fixture = try AgentFixture(submitter: "party_office", inbox: true)
+        let inbox = try fixture.inbox()
+        try inbox.drop("scores.csv", Data("居民区,得分\nD01,13\nD02,12\n".utf8))
+        #expect(inbox.scan().map(\.accepted) == [true])
+        let filed = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: inbox.folder.appendingPathComponent("done").path)
+                .first { $0.hasSuffix("-scores.csv") })
+        let outbox = fixture.agent.outbox
+        for item in try outbox.items(state: .pending) where item.subject.hasSuffix("D02") {
+            let refused = try #require(
+                try outbox.receipt(
+                    forEnvelopeHash: item.envelopeHash, delivered: false, status: "conflict",
+                    reason: "party_building/D02 was already accepted with different content", receipt: Data(), at: 1))
+            inbox.noteRefusal(of: refused, at: Date(timeIntervalSince1970: 0))
+        }
+        try fixture.agent.enqueue([("submit", Submission(
+            id: "x", submitter: "party_office", campaign: "zhongshan-2023", indicator: "party_building",
+            district: "D03", score: "9"))])
+        let other = try #require(try outbox.items(state: .pending).first { $0.subject.hasSuffix("D03") })
+        inbox.noteRefusal(of: other)
+        let failed = try FileManager.default.contentsOfDirectory(
+            atPath: inbox.folder.appendingPathComponent("failed").path)
+        #expect(failed == ["\(filed).refused.txt"])
+        let note = try String(
+            contentsOf: inbox.folder.appendingPathComponent("failed/\(filed).refused.txt"), encoding: .utf8)
+        let lines = note.split(separator: "\n")
+        #expect(lines.first == "Kaoping agent party_office — \(filed) — rows the aggregator refused")
+        let expected = "\(LocalTime.format(0))  line 3: party_building/D02 — conflict: party_building/D02 was "
+            + "already accepted with different content"
+        #expect(lines.last.map(String.init) == expected, "\(note)")
     }
 
     @Test func dueItemsBackOff() throws {

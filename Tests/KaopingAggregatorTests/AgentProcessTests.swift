@@ -187,6 +187,46 @@ struct AgentProcessTests {
         #expect(harness.stop() == 0)
     }
 
+    /// A clerk who works by the inbox folder alone sees the aggregator's refusal of a dropped row in `failed/`,
+    /// though the file itself went to `done/`: its other rows stand.
+    @Test func aConflictOfADroppedRowIsWrittenToTheInboxesFailedFolder() throws {
+        let harness = try AggregatorHarness(submitters: ["party_office"])
+        try harness.start()
+        let standing = try #require(
+            try harness.ingestClient().deliver(try harness.sealed("party_building", "D01", "13", by: "party_office")))
+        #expect(standing.receipt.status == .accepted)
+        let config = try Self.agentConfiguration(harness, submitter: "party_office")
+        let inbox = harness.folder.appendingPathComponent("inbox")
+        let yaml = try String(contentsOfFile: config, encoding: .utf8)
+        let watching = yaml + "\ninbox: \(inbox.path)\ninbox_scan_seconds: 0.2\n"
+        try Data(watching.utf8).write(to: URL(fileURLWithPath: config))
+        let agent = try Self.startAgent(config)
+        defer {
+            kill(agent.processIdentifier, SIGTERM)
+            AggregatorHarness.ended(agent, within: 20)
+        }
+        let failed = inbox.appendingPathComponent("failed")
+        let deadline = Date().addingTimeInterval(20)
+        while !FileManager.default.fileExists(atPath: failed.path), Date() < deadline { usleep(50_000) }
+        let dropped = inbox.appendingPathComponent("scores.csv")
+        try Data("居民区,得分\nD01,14\nD02,12\n".utf8).write(to: dropped)
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date().addingTimeInterval(-5)], ofItemAtPath: dropped.path)
+        var notes: [String] = []
+        while notes.isEmpty, Date() < deadline {
+            usleep(100_000)
+            notes = (try? FileManager.default.contentsOfDirectory(atPath: failed.path))?
+                .filter { $0.hasSuffix("-scores.csv.refused.txt") } ?? []
+        }
+        let name = try #require(notes.first, "no refusal was written to \(failed.path)")
+        let note = try String(contentsOf: failed.appendingPathComponent(name), encoding: .utf8)
+        #expect(note.contains("  line 2: party_building/D01 — conflict: party_building/D01 was already accepted"))
+        #expect(!note.contains("D02"), "\(note)")
+        let done = try FileManager.default.contentsOfDirectory(atPath: inbox.appendingPathComponent("done").path)
+        #expect(done.contains(String(name.dropLast(".refused.txt".count))), "\(done)")
+        #expect(harness.stop() == 0)
+    }
+
     @Test func killingTheAggregatorMidDeliveryLosesNothingAndDuplicatesNothing() throws {
         let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("deploy/demo/sample-campaign.jsonl")

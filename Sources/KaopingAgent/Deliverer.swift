@@ -116,8 +116,12 @@ public struct Deliverer: Sendable {
             verified = try ReceiptCheck.open(
                 body, aggregatorKey: agent.aggregatorKey, campaign: agent.configuration.campaign)
         } catch {
-            logger.warning("ignored an answer that is not a receipt signed by the aggregator: \(error)")
-            counter.untrusted(error.message)
+            // Every resend of every pending item is answered alike: a warning a minute, not one per answer.
+            if let count = counter.untrusted(error.message, at: Date()) {
+                let warning = "ignored \(count) answer(s) that are not a receipt this agent can trust: \(error); "
+                    + "check aggregator_public_key and campaign in the configuration against what the operator gave"
+                logger.warning("\(warning)")
+            }
             return
         }
         let receipt = verified.receipt
@@ -170,10 +174,20 @@ final class ReportCounter: Sendable {
     private let counts = Mutex<Deliverer.Report>(Deliverer.Report())
     func delivered() { counts.withLock { $0.delivered += 1 } }
     func rejected() { counts.withLock { $0.rejected += 1 } }
-    func untrusted(_ reason: String) {
+    private let untrustedLogged = Mutex<(at: Date, count: Int)>((.distantPast, 0))
+
+    /// Counts an answer that could not be trusted; returns how many came since the last warning when it is time for
+    /// one (the first, then at most one a minute).
+    func untrusted(_ reason: String, at now: Date) -> Int? {
         counts.withLock {
             $0.untrusted += 1
             if $0.untrustedReason == nil { $0.untrustedReason = reason }
+        }
+        return untrustedLogged.withLock { logged in
+            logged.count += 1
+            guard now.timeIntervalSince(logged.at) >= 60 else { return nil }
+            defer { logged = (now, 0) }
+            return logged.count
         }
     }
     var report: Deliverer.Report { counts.withLock { $0 } }

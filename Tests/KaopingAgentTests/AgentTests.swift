@@ -363,6 +363,19 @@ extension Inbox {
         #expect(lines.last.map(String.init) == expected, "\(note)")
     }
 
+    /// Answers the agent cannot trust (another aggregator key) come once per resend of every pending item: the
+    /// daemon warns at the first, then once a minute with how many came since; the report counts them all.
+    @Test func untrustedAnswersAreWarnedOfOnceAMinute() {
+        let counter = ReportCounter()
+        let start = Date()
+        #expect(counter.untrusted("not signed by the aggregator's key", at: start) == 1)
+        for second in 1...59 { #expect(counter.untrusted("other", at: start + Double(second)) == nil) }
+        #expect(counter.untrusted("other", at: start + 60) == 60)
+        #expect(counter.untrusted("other", at: start + 61) == nil)
+        #expect(counter.report.untrusted == 62)
+        #expect(counter.report.untrustedReason == "not signed by the aggregator's key")
+    }
+
     @Test func dueItemsBackOff() throws {
         let fixture = try AgentFixture(submitter: "party_office")
         _ = try fixture.agent.enqueue([("t", Submission(

@@ -406,6 +406,67 @@ struct AgentProcessTests {
         #expect(harness.stop() == 0)
     }
 
+    /// `kaoping audit history` answers "who sent which number": each event about a cell from the verified audit
+    /// log, every accepted value as signed with its key and a signature checked again, refusals and reopens with
+    /// their reasons, and with --json the signed envelopes themselves.
+    @Test func auditHistoryShowsWhoSentWhichValueAndWhatHappenedToIt() throws {
+        let harness = try AggregatorHarness(submitters: ["party_office"])
+        try harness.start()
+        let client = try harness.ingestClient()
+        for (district, score) in [("D01", "13"), ("D01", "14"), ("D02", "12")] {
+            _ = try client.deliver(try harness.sealed("party_building", district, score, by: "party_office"))
+        }
+        let key = harness.folder.appendingPathComponent("operator.key")
+        try Data(KeyFile.render(harness.operatorIdentity).utf8).write(to: key)
+        let reopen = try Self.run("kaoping", [
+            "reopen", "--control", harness.endpoint("control"), "--key", key.path, "--district", "D01",
+            "--indicator", "party_building", "--reason", "党建办来函更正",
+        ])
+        #expect(reopen.status == 0, "\(reopen.err)")
+        let corrected = try #require(
+            try client.deliver(try harness.sealed("party_building", "D01", "12.5", by: "party_office")))
+        #expect(corrected.receipt.status == .accepted)
+        #expect(harness.stop() == 0)
+
+        let history = try Self.run("kaoping", [
+            "audit", "history", "--store", harness.storePath, "--district", "d01", "--indicator", "党建", "--keyring",
+            harness.keyringPath,
+        ])
+        #expect(history.status == 0, "\(history.err)")
+        let lines = history.out.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasSuffix("4 about indicator party_building, district D01:") == true, "\(history.out)")
+        let events = Array(lines.dropFirst())
+        #expect(events.count == 4, "\(history.out)")
+        guard events.count == 4 else { return }
+        let keyID = harness.identities["party_office"]!.keyID
+        #expect(events[0].contains(/\ \ #\d+\ \ accepted\ \ party_building\/D01\ \ 13\ \ by\ party_office\ \(key\ /))
+        #expect(events[0].contains("(key \(keyID)), signed "))
+        #expect(events[0].contains(", signature verified, position 1 (voided later), submission "))
+        #expect(events[1].contains("  conflict  party_building/D01  by party_office (key \(keyID)), submission "))
+        #expect(events[1].contains(" — party_building/D01 was already accepted with different content"))
+        #expect(events[2].contains("  reopened  party_building/D01  by operator (key "))
+        #expect(events[2].contains(", voids submission "))
+        #expect(events[2].hasSuffix(" — 党建办来函更正"))
+        #expect(events[3].contains("accepted  party_building/D01  12.5  by party_office"))
+        #expect(events[3].contains(", signature verified, position 3, submission "))
+
+        // The signed envelope, for anyone holding the submitter's public key.
+        let json = try Self.run("kaoping", [
+            "audit", "history", "--store", harness.storePath, "--district", "D01", "--indicator", "party_building",
+            "--json",
+        ])
+        #expect(json.status == 0, "\(json.err)")
+        let array = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [[String: Any]])
+        #expect(array.map { $0["event"] as? String } == ["accepted", "conflict", "reopened", "accepted"])
+        let base64 = try #require(array.last?["envelope"] as? String)
+        let envelope = try SignedEnvelope.decode(try #require(Data(base64Encoded: base64)))
+        #expect(SignedEnvelope.verify(envelope, with: harness.identities["party_office"]!.publicKey))
+        #expect(array[3]["value"] as? String == "12.5" && array[3]["position"] as? Int == 3)
+
+        let none = try Self.run("kaoping", ["audit", "history", "--store", harness.storePath, "--district", "D09"])
+        #expect(none.status != 0 && none.err.contains("nothing in the audit log"), "\(none.err)")
+    }
+
     @Test func statusShowsTheMatrixAndExportWritesCSVWithABOM() throws {
         let harness = try AggregatorHarness(submitters: ["party_office", "city_ops"])
         try harness.start()

@@ -140,7 +140,27 @@ struct ReopenCommand: ParsableCommand {
 /// `kaoping audit verify`.
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audit", abstract: "Check the aggregator's audit log.", subcommands: [Verify.self])
+        commandName: "audit", abstract: "Check the aggregator's audit log, or show what it says about cells.",
+        subcommands: [Verify.self, History.self])
+
+    /// Opens the store at `path` (read only by use: these commands take no claim) and checks its audit chain;
+    /// returns the store and the number of entries.
+    static func verified(_ path: String) throws -> (store: AggregatorStore, entries: Int) {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CLIError("\(path) does not exist; pass the aggregator's store file")
+        }
+        let opened: AggregatorStore
+        do {
+            opened = try AggregatorStore(path: path)
+        } catch {
+            throw CLIError("cannot open \(path): \(error)")
+        }
+        do {
+            return (opened, try opened.verifyAuditChain())
+        } catch {
+            throw CLIError("\(path): audit chain broken: \(error)")
+        }
+    }
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -150,21 +170,7 @@ struct AuditCommand: ParsableCommand {
         var store: String
 
         func run() throws {
-            guard FileManager.default.fileExists(atPath: store) else {
-                throw CLIError("\(store) does not exist; pass the aggregator's store file")
-            }
-            let opened: AggregatorStore
-            do {
-                opened = try AggregatorStore(path: store)
-            } catch {
-                throw CLIError("cannot open \(store): \(error)")
-            }
-            let count: Int
-            do {
-                count = try opened.verifyAuditChain()
-            } catch {
-                throw CLIError("\(store): audit chain broken: \(error)")
-            }
+            let (opened, count) = try AuditCommand.verified(store)
             if let twice = try opened.keysStandingTwice().first {
                 throw CLIError(
                     "\(store): two submissions stand for \(twice.key) (positions "

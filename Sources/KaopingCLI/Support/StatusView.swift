@@ -130,10 +130,13 @@ struct StatusView {
         return out
     }
 
-    static func format(_ milliseconds: Int64) -> String {
+    static func format(_ milliseconds: Int64) -> String { timePrinter()(milliseconds) }
+
+    /// Writes times in Shanghai's time zone, as the sub-district reads them; one formatter for many times.
+    static func timePrinter() -> (Int64) -> String {
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
         formatter.timeZone = TimeZone(identifier: "Asia/Shanghai")
-        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+        return { formatter.string(from: Date(timeIntervalSince1970: Double($0) / 1000)) }
     }
 }

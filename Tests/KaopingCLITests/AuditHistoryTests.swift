@@ -1,0 +1,87 @@
+import Foundation
+import KaopingCore
+import KaopingStore
+import KaopingWire
+import Testing
+@testable import KaopingCLI
+
+/// `kaoping audit history` over a log made by hand: which events a filter admits, and what an accepted one shows.
+@Suite struct AuditHistoryTests {
+    let office = SigningIdentity.generate(for: "city_ops")
+    let catalog = Catalog.zhongshan2023
+
+    /// A stored hotline submission for D05's month 2023-03, and its audit entry.
+    func accepted(signature: Data? = nil) throws -> (StoredSubmission, AuditEntry) {
+        let submission = Submission(
+            id: "h1", submitter: "city_ops", campaign: catalog.campaign, indicator: "hotline", district: "D05",
+            period: "2023-03",
+            hotline: [
+                "first_contact_rate": "88.10", "on_time_rate": "96", "resolution_rate": "95.5",
+                "satisfaction_rate": "80",
+            ])
+        var envelope = try SignedEnvelope.decode(
+            try SignedEnvelope.seal(
+                submission.wire(signedAt: 1_700_000_000_000), type: .submission, campaign: catalog.campaign,
+                by: office))
+        if let signature { envelope.signature = signature }
+        let bytes = try envelope.serializedData()
+        let stored = StoredSubmission(
+            position: 7, submissionID: "h1", submitter: "city_ops", keyID: office.keyID.rawValue, key: submission.key,
+            envelope: bytes, contentHash: envelope.payload.sha256, receipt: Data(), committedAtMilliseconds: 1)
+        let entry = AuditEntry(
+            event: "accepted", atMilliseconds: 2, submissionID: "h1", submitter: "city_ops",
+            keyID: office.keyID.rawValue, subject: submission.key.description, envelopeHash: bytes.sha256)
+        return (stored, entry)
+    }
+
+    func log(_ entries: [AuditEntry]) -> [(sequence: Int64, entry: AuditEntry, hash: Data)] {
+        entries.enumerated().map { (Int64($0 + 1), $1, Data()) }
+    }
+
+    @Test func aFilterAdmitsTheCellsItNamesByTheirParts() throws {
+        let (stored, hotline) = try accepted()
+        let worker = AuditEntry(event: "accepted", atMilliseconds: 3, submitter: "leader:D05",
+            subject: "worker_leader_review/D05/W0501")
+        let revoked = AuditEntry(event: "key_revoked", atMilliseconds: 4, submitter: "operator", subject: "0123abcd")
+        let entries = log([hotline, worker, revoked])
+        func subjects(_ filter: AuditHistory.Filter) -> [String] {
+            AuditHistory.events(log: entries, submissions: [(stored, false)], filter: filter, catalog: catalog,
+                keyring: nil).map(\.subject)
+        }
+        #expect(subjects(.init()) == ["hotline/D05/2023-03", "worker_leader_review/D05/W0501", "0123abcd"])
+        #expect(subjects(.init(district: "D05")) == ["hotline/D05/2023-03", "worker_leader_review/D05/W0501"])
+        #expect(subjects(.init(workerOrPeriod: "W0501")) == ["worker_leader_review/D05/W0501"])
+        #expect(subjects(.init(indicator: "hotline", workerOrPeriod: "2023-03")) == ["hotline/D05/2023-03"])
+        #expect(subjects(.init(district: "D5")).isEmpty)
+        #expect(subjects(.init(submitter: "operator")) == ["0123abcd"])
+    }
+
+    @Test func anAcceptedSubmissionShowsWhatWasSignedAndWhetherItsSignatureVerifies() throws {
+        var keyring = Keyring()
+        keyring.add(Keyring.Entry(submitter: "city_ops", publicKey: office.publicKey))
+        let (stored, entry) = try accepted()
+        let event = try #require(
+            AuditHistory.events(log: log([entry]), submissions: [(stored, true)], filter: .init(), catalog: catalog,
+                keyring: keyring).first)
+        #expect(event.value == "先行联系率 88.10, 按时办结率 96, 诉求解决率 95.5, 市民满意率 80")
+        #expect(event.signedAtMs == 1_700_000_000_000 && event.position == 7 && event.voided == true)
+        #expect(event.signatureVerified == true)
+        #expect(event.envelope == stored.envelope.base64EncodedString())
+        let line = AuditHistory.render([event], time: { "t\($0)" })
+        #expect(line == "t2  #1  accepted  hotline/D05/2023-03  先行联系率 88.10, 按时办结率 96, 诉求解决率 95.5, 市民满意率 80  "
+            + "by city_ops (key \(office.keyID)), signed t1700000000000, signature verified, position 7 (voided "
+            + "later), submission h1")
+
+        // A stored envelope whose signature does not verify is said so; one that matches no entry, too.
+        let (forged, forgedEntry) = try accepted(signature: Data(repeating: 1, count: 64))
+        let bad = AuditHistory.events(log: log([forgedEntry]), submissions: [(forged, false)], filter: .init(),
+            catalog: catalog, keyring: keyring)
+        #expect(bad.first?.signatureVerified == false)
+        #expect(AuditHistory.render(bad, time: String.init).contains(", SIGNATURE DOES NOT VERIFY, position 7"))
+        let missing = AuditHistory.events(log: log([forgedEntry]), submissions: [(stored, false)], filter: .init(),
+            catalog: catalog, keyring: keyring)
+        #expect(missing.first?.position == nil)
+        #expect(AuditHistory.render(missing, time: String.init).hasSuffix(
+            "NO STORED SUBMISSION MATCHES THIS ENTRY: the store was altered; run `kaoping audit verify`"))
+    }
+}

@@ -137,4 +137,7 @@ done
 say "refused by an agent before sending (inbox report):"
 sed 's/^/  /' "$work"/agents/safety_office/inbox/failed/*.report.txt
 kaoping audit verify --store "$work/aggregator.sqlite"
+say "who sent party_building/D05, and what happened to it (from the audit log):"
+kaoping audit history --store "$work/aggregator.sqlite" --district D05 --indicator party_building \
+    --keyring "$work/keyring.txt" | sed 's/^/  /'
 say "stopping every process"

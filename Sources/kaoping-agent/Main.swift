@@ -275,6 +275,12 @@ extension AgentCommand {
         @Option(help: "Only this state: pending, delivered or rejected.")
         var state: String?
 
+        @Flag(
+            help: ArgumentHelp(
+                "One JSON object a line, with the signed envelope and the aggregator's signed receipt (base64): the "
+                    + "department's proof of what it sent and what the aggregator answered."))
+        var json = false
+
         func run() throws {
             let agent = try options.load()
             let filter = try state.map { name -> Outbox.State in
@@ -284,6 +290,14 @@ extension AgentCommand {
                 return state
             }
             let items = try agent.outbox.items(state: filter)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                for item in items {
+                    print(String(decoding: try encoder.encode(ProofLine(item)), as: UTF8.self))
+                }
+                return
+            }
             let counts = try agent.outbox.counts()
             print(
                 "\(agent.identity.submitter): \(counts[.pending] ?? 0) pending, \(counts[.delivered] ?? 0) delivered, "
@@ -308,5 +322,39 @@ extension Deliverer.Report {
         return "the aggregator answered \(untrusted) time(s), but not with a receipt this agent can trust ("
             + "\(untrustedReason ?? "")); check aggregator_public_key and campaign in \(config) against what the "
             + "operator gave. What was not delivered stays in the outbox."
+    }
+}
+
+/// An outbox item as `kaoping-agent outbox --json` prints it.
+struct ProofLine: Encodable {
+    let submissionID: String
+    let subject: String
+    let state: String
+    let status: String
+    let reason: String
+    let source: String
+    let createdAtMs: Int64
+    let receiptAtMs: Int64?
+    let envelope: String
+    let receipt: String?
+
+    init(_ item: Outbox.Item) {
+        submissionID = item.submissionID
+        subject = item.subject
+        state = item.state.rawValue
+        status = item.status
+        reason = item.reason
+        source = item.source
+        createdAtMs = item.createdAtMilliseconds
+        receiptAtMs = item.receiptAtMilliseconds
+        envelope = item.envelope.base64EncodedString()
+        receipt = item.receipt?.base64EncodedString()
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case subject, state, status, reason, source, envelope, receipt
+        case submissionID = "submission_id"
+        case createdAtMs = "created_at_ms"
+        case receiptAtMs = "receipt_at_ms"
     }
 }

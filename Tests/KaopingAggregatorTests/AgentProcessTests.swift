@@ -113,6 +113,20 @@ struct AgentProcessTests {
         let delivered = list.out.split(separator: "\n").filter { $0.hasPrefix("delivered") }
         #expect(delivered.count == 3)
         #expect(delivered.allSatisfy { $0.contains(/\ \ \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/) }, "\(list.out)")
+        // The proof of delivery, for a dispute: each signed envelope with the aggregator's signed receipt for it.
+        let proof = try Self.run("kaoping-agent", ["outbox", "--config", config, "--json"])
+        let proofs = try proof.out.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        #expect(proofs.count == 3)
+        for line in proofs {
+            let (sent, answer) = (line["envelope"] as? String ?? "", line["receipt"] as? String ?? "")
+            let envelope = try #require(Data(base64Encoded: sent))
+            let receipt = try ReceiptCheck.open(
+                try #require(Data(base64Encoded: answer)), aggregatorKey: harness.aggregatorEntry,
+                campaign: "zhongshan-2023")
+            #expect(receipt.receipt.envelopeHash == envelope.sha256 && line["state"] as? String == "delivered")
+        }
         harness.stop()
         #expect(try AggregatorStore(path: harness.storePath).standingSubmissions().count == 3)
     }

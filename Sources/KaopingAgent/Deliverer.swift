@@ -172,9 +172,11 @@ public struct Deliverer: Sendable {
 /// Counts receipts across the receiving task.
 final class ReportCounter: Sendable {
     private let counts = Mutex<Deliverer.Report>(Deliverer.Report())
+    /// When the last warning of untrusted answers was given, and how many came since.
+    private let untrustedLogged = Mutex<(at: Date, count: Int)>((.distantPast, 0))
+
     func delivered() { counts.withLock { $0.delivered += 1 } }
     func rejected() { counts.withLock { $0.rejected += 1 } }
-    private let untrustedLogged = Mutex<(at: Date, count: Int)>((.distantPast, 0))
 
     /// Counts an answer that could not be trusted; returns how many came since the last warning when it is time for
     /// one (the first, then at most one a minute).

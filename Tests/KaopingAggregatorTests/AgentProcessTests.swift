@@ -397,25 +397,29 @@ struct AgentProcessTests {
         #expect(refused.err.contains("the aggregator refused") && refused.err.contains("zhongshan-2023"))
     }
 
+    /// Runs `kaoping reopen` with the harness's operator key.
+    static func reopen(_ harness: AggregatorHarness, district: String, indicator: String, reason: String) throws
+        -> (status: Int32, out: String, err: String)
+    {
+        let key = harness.folder.appendingPathComponent("operator.key")
+        try Data(KeyFile.render(harness.operatorIdentity).utf8).write(to: key)
+        return try run("kaoping", [
+            "reopen", "--control", harness.endpoint("control"), "--key", key.path, "--district", district,
+            "--indicator", indicator, "--reason", reason,
+        ])
+    }
+
     /// `kaoping reopen` reads ids as the operator types them (d01, 党建, 2023/3/1), by the campaign's catalog.
     @Test func reopenReadsIdsAsTheOperatorTypesThem() throws {
         let harness = try AggregatorHarness(submitters: ["party_office"])
         try harness.start()
         let client = try harness.ingestClient()
         _ = try client.deliver(try harness.sealed("party_building", "D01", "13", by: "party_office"))
-        let key = harness.folder.appendingPathComponent("operator.key")
-        try Data(KeyFile.render(harness.operatorIdentity).utf8).write(to: key)
-        let reopen = try Self.run("kaoping", [
-            "reopen", "--control", harness.endpoint("control"), "--key", key.path, "--district", "d01",
-            "--indicator", "党建", "--reason", "typo in the sheet",
-        ])
+        let reopen = try Self.reopen(harness, district: "d01", indicator: "党建", reason: "typo in the sheet")
         #expect(reopen.status == 0, "\(reopen.err)")
         #expect(reopen.out.hasPrefix("reopened party_building/D01: submission "))
         // What the catalog does not know goes as typed, and the aggregator says why it cannot.
-        let unknown = try Self.run("kaoping", [
-            "reopen", "--control", harness.endpoint("control"), "--key", key.path, "--district", "d99",
-            "--indicator", "party_building", "--reason", "x",
-        ])
+        let unknown = try Self.reopen(harness, district: "d99", indicator: "party_building", reason: "x")
         #expect(unknown.status != 0 && unknown.err.contains("d99"), "\(unknown.err)")
         #expect(harness.stop() == 0)
     }
@@ -430,12 +434,7 @@ struct AgentProcessTests {
         for (district, score) in [("D01", "13"), ("D01", "14"), ("D02", "12")] {
             _ = try client.deliver(try harness.sealed("party_building", district, score, by: "party_office"))
         }
-        let key = harness.folder.appendingPathComponent("operator.key")
-        try Data(KeyFile.render(harness.operatorIdentity).utf8).write(to: key)
-        let reopen = try Self.run("kaoping", [
-            "reopen", "--control", harness.endpoint("control"), "--key", key.path, "--district", "D01",
-            "--indicator", "party_building", "--reason", "党建办来函更正",
-        ])
+        let reopen = try Self.reopen(harness, district: "D01", indicator: "party_building", reason: "党建办来函更正")
         #expect(reopen.status == 0, "\(reopen.err)")
         let corrected = try #require(
             try client.deliver(try harness.sealed("party_building", "D01", "12.5", by: "party_office")))

@@ -71,8 +71,9 @@ public struct Inbox: Sendable {
                     rows.map { (Self.source(filed: Self.filed(name, stamp: stamp), line: $0.line), $0.submission) })
                 report += "OK: \(rows.count) rows checked, \(added) queued for delivery"
                 report += rows.count > added ? " (\(rows.count - added) were already in the outbox)\n" : "\n"
+                let catalog = agent.importer.catalog
                 for (line, submission) in rows {
-                    report += "  line \(line): \(submission.key) \(shown(submission)) → \(submission.id)\n"
+                    report += "  line \(line): \(submission.key) \(catalog.shown(submission)) → \(submission.id)\n"
                 }
                 accepted = true
             } catch {
@@ -88,15 +89,6 @@ public struct Inbox: Sendable {
         }
         file(url, stamp: stamp, report: report, accepted: accepted)
         return accepted
-    }
-
-    /// What a clerk checks a queued row by: its score, or a hotline month's rates by their names, as they will be
-    /// signed (a rate read from "88.10%" shows as 88.10).
-    private func shown(_ submission: Submission) -> String {
-        guard !submission.hotline.isEmpty else { return submission.score }
-        return agent.importer.catalog.hotline.metrics.compactMap { metric in
-            submission.hotline[metric.id].map { "\(metric.label) \($0)" }
-        }.joined(separator: ", ")
     }
 
     /// A workbook is not read: it goes to `failed/` with a report that says how to export it.

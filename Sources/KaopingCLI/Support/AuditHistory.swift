@@ -74,7 +74,7 @@ struct AuditHistory {
                 event.envelope = submission.envelope.base64EncodedString()
                 if let envelope = try? SignedEnvelope.decode(submission.envelope) {
                     if let payload = try? SignedEnvelope.decodeSubmission(envelope.payload) {
-                        event.value = shown(Submission(wire: payload), catalog: catalog)
+                        event.value = catalog.shown(Submission(wire: payload))
                         event.signedAtMs = payload.signedAtMs
                     }
                     if let key = keyring?.entry(KeyID(rawValue: envelope.keyID)) {
@@ -84,14 +84,6 @@ struct AuditHistory {
             }
             return event
         }
-    }
-
-    /// A submission's value as signed: its score, or a hotline month's rates by their names.
-    static func shown(_ submission: Submission, catalog: Catalog) -> String {
-        guard !submission.hotline.isEmpty else { return submission.score }
-        return catalog.hotline.metrics.compactMap { metric in
-            submission.hotline[metric.id].map { "\(metric.label) \($0)" }
-        }.joined(separator: ", ")
     }
 
     /// One line per event: when, the audit sequence, what, about which cell, and by whom; an accepted submission's

@@ -168,3 +168,14 @@ public struct WorkerRules: Hashable, Sendable {
         self.basicallyQualifiedMinimum = basicallyQualifiedMinimum
     }
 }
+
+extension Catalog {
+    /// A submission's value as it is signed, for people to check: its score, or a hotline month's rates by their
+    /// names (先行联系率 88.10, …; a rate read from "88.10%" shows as 88.10).
+    public func shown(_ submission: Submission) -> String {
+        guard !submission.hotline.isEmpty else { return submission.score }
+        return hotline.metrics.compactMap { metric in
+            submission.hotline[metric.id].map { "\(metric.label) \($0)" }
+        }.joined(separator: ", ")
+    }
+}

@@ -67,6 +67,13 @@ public struct Agent: Sendable {
         } else {
             catalog = .zhongshan2023
         }
+        guard configuration.campaign == catalog.campaign else {
+            throw AgentError(
+                "campaign \(configuration.campaign) in the configuration is not the catalog's (\(catalog.campaign)"
+                    + (configuration.catalog.map { ", \($0)" } ?? ", the built-in one")
+                    + "); set catalog: to campaign \(configuration.campaign)'s catalog file, or campaign: "
+                    + catalog.campaign)
+        }
         var roster: Roster?
         if let path = configuration.roster {
             do {

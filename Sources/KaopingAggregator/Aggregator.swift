@@ -56,6 +56,14 @@ public struct Aggregator: Sendable {
         } catch {
             throw AggregatorStartupError(message: "cannot open the store \(configuration.store): \(error)")
         }
+        // Next year's catalog on this year's store would score none of what it holds, and mix two campaigns'
+        // submissions and audit entries in one log.
+        if let held = try store.campaign(), held != catalog.campaign {
+            throw AggregatorStartupError(
+                message: "the store \(configuration.store) holds campaign \(held); the catalog is campaign "
+                    + "\(catalog.campaign). Give \(catalog.campaign) a store of its own (keep this one for `kaoping "
+                    + "audit history` and its records), or start with the catalog of \(held)")
+        }
 
         let limits = configuration.limits
         let context = try Context()

@@ -368,6 +368,13 @@ public final class AggregatorStore: Sendable {
         }
     }
 
+    /// The campaign of the first submission stored, if any: a store holds one campaign.
+    public func campaign() throws -> String? {
+        try database.read { db in
+            try String.fetchOne(db, sql: "SELECT campaign FROM submission ORDER BY position LIMIT 1")
+        }
+    }
+
     /// The receipt sent for the submission at `position`.
     public func receipt(position: Int) throws -> Data? {
         try database.read { db in

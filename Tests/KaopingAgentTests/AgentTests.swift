@@ -376,6 +376,20 @@ extension Inbox {
         #expect(counter.report.untrustedReason == "not signed by the aggregator's key")
     }
 
+    /// A configuration moved to next year's campaign without next year's catalog (or the other way round) would
+    /// sign submissions for one campaign and distrust the receipts of the other: the agent does not start.
+    @Test func aCampaignOtherThanTheCatalogsIsRefusedAtStart() throws {
+        var configuration = try AgentFixture(submitter: "party_office").agent.configuration
+        configuration.campaign = "zhongshan-2024"
+        #expect {
+            try Agent(configuration: configuration)
+        } throws: { error in
+            (error as? AgentError)?.message
+                == "campaign zhongshan-2024 in the configuration is not the catalog's (zhongshan-2023, the built-in "
+                + "one); set catalog: to campaign zhongshan-2024's catalog file, or campaign: zhongshan-2023"
+        }
+    }
+
     @Test func dueItemsBackOff() throws {
         let fixture = try AgentFixture(submitter: "party_office")
         _ = try fixture.agent.enqueue([("t", Submission(

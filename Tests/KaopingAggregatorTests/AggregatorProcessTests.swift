@@ -422,10 +422,11 @@ struct AggregatorProcessTests {
 
     /// A second aggregator on a store in use is refused before it reads it, naming the process that holds it; the
     /// first serves on. Once that one is killed, the store may be taken again.
-    @Test func aSecondAggregatorOnTheSameStoreIsRefused() throws {
-        let harness = try AggregatorHarness(submitters: ["party_office"])
-        try harness.start()
-        let holder = try #require(harness.processIdentifier)
+    /// Starts another aggregator on the harness's store (on endpoints of its own) with `arguments` added, and
+    /// waits up to 20 s for it to give up; nil if it ran on (then it is killed), else its exit status and errors.
+    static func refusedStart(_ harness: AggregatorHarness, _ arguments: [String] = []) throws
+        -> (status: Int32, errors: String)?
+    {
         let other = harness.folder.appendingPathComponent("other")
         try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
         let process = Process()
@@ -433,15 +434,25 @@ struct AggregatorProcessTests {
         process.arguments = [
             "--store", harness.storePath, "--keyring", harness.keyringPath,
             "--identity", harness.folder.appendingPathComponent("aggregator.key").path,
-        ] + ["ingest", "feed", "snapshot", "control"].flatMap { ["--\($0)", "ipc://\(other.path)/\($0)"] }
+        ] + ["ingest", "feed", "snapshot", "control"].flatMap { ["--\($0)", "ipc://\(other.path)/\($0)"] } + arguments
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = Pipe()
         try process.run()
-        #expect(AggregatorHarness.ended(process, within: 20), "a second aggregator started on the store in use")
+        let ended = AggregatorHarness.ended(process, within: 20)
         let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus != 0)
-        #expect(text.contains("is in use by another aggregator (process \(holder)); stop that one first"), "\(text)")
+        return ended ? (process.terminationStatus, text) : nil
+    }
+
+    @Test func aSecondAggregatorOnTheSameStoreIsRefused() throws {
+        let harness = try AggregatorHarness(submitters: ["party_office"])
+        try harness.start()
+        let holder = try #require(harness.processIdentifier)
+        let refused = try #require(try Self.refusedStart(harness), "a second aggregator started on the store in use")
+        #expect(refused.status != 0)
+        #expect(
+            refused.errors.contains("is in use by another aggregator (process \(holder)); stop that one first"),
+            "\(refused.errors)")
         let receipt = try #require(
             try harness.ingestClient().deliver(try harness.sealed("party_building", "D01", "13", by: "party_office")))
         #expect(receipt.receipt.status == .accepted)
@@ -452,6 +463,34 @@ struct AggregatorProcessTests {
         let next = try #require(
             try harness.ingestClient().deliver(try harness.sealed("party_building", "D02", "12", by: "party_office")))
         #expect(next.receipt.status == .accepted && next.receipt.ledgerPosition == 2)
+        #expect(harness.stop() == 0)
+    }
+
+    /// Next year's catalog on this year's store is refused before anything is scored or written, saying what to do;
+    /// with this year's catalog the store serves on.
+    @Test func aStoreOfOneCampaignIsRefusedToAnotherCampaignsCatalog() throws {
+        let harness = try AggregatorHarness(submitters: ["party_office"])
+        try harness.start()
+        let receipt = try #require(
+            try harness.ingestClient().deliver(try harness.sealed("party_building", "D01", "13", by: "party_office")))
+        #expect(receipt.receipt.status == .accepted)
+        #expect(harness.stop() == 0)
+        let base = Catalog.zhongshan2023
+        let next = Catalog(
+            campaign: "zhongshan-2024", title: base.title, districts: base.districts, submitters: base.submitters,
+            operators: base.operators, indicators: base.indicators, hotline: base.hotline,
+            districtGrades: base.districtGrades, workerRules: base.workerRules)
+        let path = harness.folder.appendingPathComponent("catalog-2024.yaml")
+        try Data(CatalogFile.render(next).utf8).write(to: path)
+        let refused = try #require(
+            try Self.refusedStart(harness, ["--catalog", path.path]), "the 2024 catalog ran on the 2023 store")
+        #expect(refused.status != 0)
+        #expect(
+            refused.errors.contains(
+                "holds campaign zhongshan-2023; the catalog is campaign zhongshan-2024. Give zhongshan-2024 a store "
+                    + "of its own"), "\(refused.errors)")
+        try harness.start()
+        #expect(try AggregatorStore(path: harness.storePath).standingSubmissions().count == 1)
         #expect(harness.stop() == 0)
     }
 

@@ -384,20 +384,35 @@ public final class AggregatorStore: Sendable {
 
     /// Every submission ever stored, voided ones included, by position (for audits and exports).
     public func allSubmissions() throws -> [(submission: StoredSubmission, voided: Bool)] {
-        try database.read { db in
+        try submissions()
+    }
+
+    /// The submissions stored, voided ones included, by position, with each given key part or submitter: what an
+    /// audit of some cells reads, without holding every envelope of a city's store in memory.
+    public func submissions(
+        indicator: String? = nil, district: String? = nil, worker: String? = nil, period: String? = nil,
+        submitter: String? = nil
+    ) throws -> [(submission: StoredSubmission, voided: Bool)] {
+        let given = [
+            ("indicator", indicator), ("district", district), ("worker", worker), ("period", period),
+            ("submitter", submitter),
+        ].compactMap { column, value in value.map { (column, $0) } }
+        let condition = given.isEmpty ? "" : "WHERE " + given.map { "\($0.0) = ?" }.joined(separator: " AND ")
+        return try database.read { db in
             try Row.fetchAll(
                 db,
                 sql: """
                     SELECT position, submission_id, submitter, key_id, campaign, indicator, district, worker, period,
                         envelope, content_hash, receipt, committed_at_ms, voided_at_ms
-                    FROM submission ORDER BY position
-                    """
+                    FROM submission \(condition) ORDER BY position
+                    """,
+                arguments: StatementArguments(given.map(\.1))
             ).map { (Self.stored($0), ($0["voided_at_ms"] as Int64?) != nil) }
         }
     }
 
     /// The audit log in order, with each entry's stored hash.
-    public func auditLog() throws -> [(sequence: Int64, entry: AuditEntry, hash: Data)] {
+    public func auditLog() throws -> AuditLog {
         try database.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY sequence").map { row in
                 let entry = AuditEntry(
@@ -411,9 +426,14 @@ public final class AggregatorStore: Sendable {
 
     /// Recomputes the audit hash chain; returns the number of entries, or throws naming the first broken one.
     public func verifyAuditChain() throws -> Int {
+        try Self.verify(try auditLog())
+    }
+
+    /// Recomputes the hash chain of `log` (read by ``auditLog()``); returns the number of entries, or throws naming
+    /// the first broken one.
+    public static func verify(_ log: AuditLog) throws -> Int {
         var previous = AuditChain.genesis
         var expectedSequence: Int64 = 1
-        let log = try auditLog()
         for (sequence, entry, hash) in log {
             guard sequence == expectedSequence else {
                 throw StoreError("audit entry \(expectedSequence) is missing (next is \(sequence)); the log was cut")

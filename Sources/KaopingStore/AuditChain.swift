@@ -34,6 +34,9 @@ public struct AuditEntry: Hashable, Sendable {
     }
 }
 
+/// The audit log as read from a store: each entry with its sequence number and its stored chained hash.
+public typealias AuditLog = [(sequence: Int64, entry: AuditEntry, hash: Data)]
+
 /// The hash chain over the audit log: `hash(n) = SHA-256(hash(n−1) ‖ fields of entry n)`, with 32 zero bytes
 /// before the first entry. Each field is written as a 4-byte big-endian length and its bytes, in the order
 /// sequence (decimal), at_ms (decimal), event, submission_id, submitter, key_id, subject, reason, envelope_hash.

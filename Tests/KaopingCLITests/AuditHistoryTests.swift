@@ -34,7 +34,7 @@ import Testing
         return (stored, entry)
     }
 
-    func log(_ entries: [AuditEntry]) -> [(sequence: Int64, entry: AuditEntry, hash: Data)] {
+    func log(_ entries: [AuditEntry]) -> AuditLog {
         entries.enumerated().map { (Int64($0 + 1), $1, Data()) }
     }
 

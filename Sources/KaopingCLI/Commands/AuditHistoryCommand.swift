@@ -56,14 +56,16 @@ extension AuditCommand {
         func run() throws {
             let catalog = try CatalogSource.load(self.catalog)
             let keyring = try keyring.map(KeyringFile.load)
-            let (opened, entries) = try AuditCommand.verified(store)
+            let (opened, log) = try AuditCommand.verified(store)
             let filter = AuditHistory.Filter(
                 indicator: indicator.map { catalog.indicatorID(typed: $0) ?? $0 },
                 district: district.map { catalog.districtID(typed: $0) ?? $0 },
                 workerOrPeriod: worker ?? period.map { catalog.period(typed: $0) ?? $0 }, submitter: submitter)
+            let submissions = try opened.submissions(
+                indicator: filter.indicator, district: filter.district, worker: worker,
+                period: worker == nil ? filter.workerOrPeriod : nil, submitter: submitter)
             let events = AuditHistory.events(
-                log: try opened.auditLog(), submissions: try opened.allSubmissions(), filter: filter, catalog: catalog,
-                keyring: keyring)
+                log: log, submissions: submissions, filter: filter, catalog: catalog, keyring: keyring)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -77,11 +79,11 @@ extension AuditCommand {
             let about = parts.compactMap { name, value in value.map { "\(name) \($0)" } }.joined(separator: ", ")
             guard !events.isEmpty else {
                 throw CLIError(
-                    "\(store): nothing in the audit log (\(entries) entries) about \(about); check the ids "
+                    "\(store): nothing in the audit log (\(log.count) entries) about \(about); check the ids "
                         + "(`kaoping catalog show` lists districts and indicators)")
             }
             print(
-                "\(store): audit chain verified (\(entries) entries); \(events.count) "
+                "\(store): audit chain verified (\(log.count) entries); \(events.count) "
                     + (about.isEmpty ? "in all:" : "about \(about):"))
             print(AuditHistory.render(events, time: StatusView.timePrinter()))
         }

@@ -144,8 +144,8 @@ struct AuditCommand: ParsableCommand {
         subcommands: [Verify.self, History.self])
 
     /// Opens the store at `path` (read only by use: these commands take no claim) and checks its audit chain;
-    /// returns the store and the number of entries.
-    static func verified(_ path: String) throws -> (store: AggregatorStore, entries: Int) {
+    /// returns the store and the verified log.
+    static func verified(_ path: String) throws -> (store: AggregatorStore, log: AuditLog) {
         guard FileManager.default.fileExists(atPath: path) else {
             throw CLIError("\(path) does not exist; pass the aggregator's store file")
         }
@@ -156,7 +156,9 @@ struct AuditCommand: ParsableCommand {
             throw CLIError("cannot open \(path): \(error)")
         }
         do {
-            return (opened, try opened.verifyAuditChain())
+            let log = try opened.auditLog()
+            _ = try AggregatorStore.verify(log)
+            return (opened, log)
         } catch {
             throw CLIError("\(path): audit chain broken: \(error)")
         }
@@ -170,7 +172,7 @@ struct AuditCommand: ParsableCommand {
         var store: String
 
         func run() throws {
-            let (opened, count) = try AuditCommand.verified(store)
+            let (opened, log) = try AuditCommand.verified(store)
             if let twice = try opened.keysStandingTwice().first {
                 throw CLIError(
                     "\(store): two submissions stand for \(twice.key) (positions "
@@ -178,8 +180,7 @@ struct AuditCommand: ParsableCommand {
                         + "changed outside the aggregator: restore it from a backup, or void one of them by hand")
             }
             let submissions = try opened.allSubmissions()
-            let accepted = Set(
-                try opened.auditLog().filter { $0.entry.event == "accepted" }.map { $0.entry.envelopeHash })
+            let accepted = Set(log.filter { $0.entry.event == "accepted" }.map { $0.entry.envelopeHash })
             for (submission, _) in submissions where !accepted.contains(submission.envelope.sha256) {
                 throw CLIError(
                     "\(store): submission \(submission.submissionID) (position \(submission.position)) has no "
@@ -187,7 +188,7 @@ struct AuditCommand: ParsableCommand {
             }
             let voided = submissions.filter(\.voided).count
             print(
-                "\(store): audit chain ok — \(count) entries; \(submissions.count) submissions stored "
+                "\(store): audit chain ok — \(log.count) entries; \(submissions.count) submissions stored "
                     + "(\(submissions.count - voided) standing, at most one per key; \(voided) voided), each with its "
                     + "audit entry")
         }

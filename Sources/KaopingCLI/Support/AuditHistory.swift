@@ -58,7 +58,7 @@ struct AuditHistory {
 
     /// The events of `log` that `filter` admits, each accepted one with its stored submission.
     static func events(
-        log: [(sequence: Int64, entry: AuditEntry, hash: Data)],
+        log: AuditLog,
         submissions: [(submission: StoredSubmission, voided: Bool)], filter: Filter, catalog: Catalog,
         keyring: Keyring?
     ) -> [Event] {

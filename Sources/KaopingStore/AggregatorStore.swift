@@ -117,6 +117,38 @@ public final class AggregatorStore: Sendable {
         checkpointer = try DurableDatabase.connection(path: path, label: "kaoping-aggregator-checkpoint")
     }
 
+    /// Opens an existing store to read it (audits), changing nothing in the file, a running aggregator's store too.
+    /// A file that is not a store (an agent's outbox, another database) or one an earlier aggregator wrote and this
+    /// one has not migrated yet is refused, saying what to do: opened for writing, it would have been made a store.
+    public init(readingAt path: String) throws {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.label = "kaoping-aggregator-reader"
+        let notAStore = StoreError(
+            "\(path) is not a Kaoping aggregator store; give the store: file of the aggregator's configuration (such "
+                + "as /var/lib/kaoping/aggregator.sqlite)")
+        var migrator = DatabaseMigrator()
+        Self.register(&migrator)
+        let reader: DatabaseQueue
+        do {
+            reader = try DatabaseQueue(path: path, configuration: configuration)
+            try reader.read { db in
+                guard try !migrator.hasCompletedMigrations(db) else { return }
+                guard try migrator.appliedIdentifiers(db).isEmpty else {
+                    throw StoreError(
+                        "\(path) was written by an earlier kaoping-aggregator; start this version's aggregator on it "
+                            + "once (it brings the store up to date), then read it again")
+                }
+                throw notAStore
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw notAStore
+        }
+        faultInjection = nil
+        database = reader
+        checkpointer = reader
+    }
+
     /// Copies what the WAL holds back into the database file without waiting for the writer (SQLite's PASSIVE
     /// checkpoint); the writer then starts the WAL over. Returns the WAL's frames and those checkpointed.
     @discardableResult

@@ -25,6 +25,40 @@ import Testing
         .audit(AuditEntry(event: event, atMilliseconds: 1, submissionID: id, submitter: "party_office"))
     }
 
+    /// The audit commands read a store without changing it. Anything else (another SQLite file, an agent's outbox,
+    /// a text file) is refused with what to give instead, and stays as it was: opened for writing, it would have been
+    /// made a store. A store of an earlier version is refused too, saying how to bring it up to date.
+    @Test func aStoreOpenedForReadingIsAStoreAndStaysAsItWas() async throws {
+        let store = try AggregatorStore(path: path)
+        try await store.commit([.insert(stored(1)), audit("accepted", "s1")])
+        let reader = try AggregatorStore(readingAt: path)
+        #expect(try reader.auditLog().count == 1 && reader.standingSubmissions().count == 1)
+
+        let other = try Scratch.path("other.sqlite")
+        try await DatabaseQueue(path: other).write { try $0.execute(sql: "CREATE TABLE t(x); INSERT INTO t VALUES (1)") }
+        let text = try Scratch.file("notes.txt", "not a database\n")
+        for path in [other, text] {
+            let before = try Data(contentsOf: URL(fileURLWithPath: path))
+            #expect {
+                try AggregatorStore(readingAt: path)
+            } throws: { error in
+                (error as? StoreError)?.message == "\(path) is not a Kaoping aggregator store; give the store: file of "
+                    + "the aggregator's configuration (such as /var/lib/kaoping/aggregator.sqlite)"
+            }
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        }
+        let earlier = try Scratch.path("earlier.sqlite")
+        try await DatabaseQueue(path: earlier).write { db in
+            try db.execute(sql: "CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
+            try db.execute(sql: "INSERT INTO grdb_migrations VALUES ('v1: submissions, reopens, audit, keys')")
+        }
+        #expect {
+            try AggregatorStore(readingAt: earlier)
+        } throws: { error in
+            (error as? StoreError)?.message.contains("was written by an earlier kaoping-aggregator; start this") == true
+        }
+    }
+
     @Test func theCheckpointerEmptiesTheWALThatCommitsNoLongerCheckpointThemselves() async throws {
         let store = try AggregatorStore(path: path)
         // More than SQLite's default 1 000 pages of WAL: a writer with the default would have checkpointed.

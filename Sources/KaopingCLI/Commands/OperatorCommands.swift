@@ -143,15 +143,17 @@ struct AuditCommand: ParsableCommand {
         commandName: "audit", abstract: "Check the aggregator's audit log, or show what it says about cells.",
         subcommands: [Verify.self, History.self])
 
-    /// Opens the store at `path` (read only by use: these commands take no claim) and checks its audit chain;
-    /// returns the store and the verified log.
+    /// Opens the store at `path` read only (these commands take no claim, and change nothing) and checks its audit
+    /// chain; returns the store and the verified log.
     static func verified(_ path: String) throws -> (store: AggregatorStore, log: AuditLog) {
         guard FileManager.default.fileExists(atPath: path) else {
             throw CLIError("\(path) does not exist; pass the aggregator's store file")
         }
         let opened: AggregatorStore
         do {
-            opened = try AggregatorStore(path: path)
+            opened = try AggregatorStore(readingAt: path)
+        } catch let error as StoreError {
+            throw CLIError(error.message)
         } catch {
             throw CLIError("cannot open \(path): \(error)")
         }

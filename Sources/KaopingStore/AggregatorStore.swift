@@ -134,7 +134,7 @@ public final class AggregatorStore: Sendable {
             reader = try DatabaseQueue(path: path, configuration: configuration)
             try reader.read { db in
                 guard try !migrator.hasCompletedMigrations(db) else { return }
-                guard try migrator.appliedIdentifiers(db).isEmpty else {
+                guard try migrator.appliedMigrations(db).isEmpty else {
                     throw StoreError(
                         "\(path) was written by an earlier kaoping-aggregator; start this version's aggregator on it "
                             + "once (it brings the store up to date), then read it again")

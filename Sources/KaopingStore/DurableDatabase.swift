@@ -15,6 +15,18 @@ enum DurableDatabase {
             pageSize: pageSize)
         var migrator = DatabaseMigrator()
         migrations(&migrator)
+        // A file that already holds another program's tables (an outbox given as the store, or the other way round,
+        // a mistyped path) is not made one of ours.
+        let foreign = try database.read { db -> [String] in
+            guard try migrator.appliedMigrations(db).isEmpty else { return [] }
+            return try String.fetchAll(
+                db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1")
+        }
+        guard foreign.isEmpty else {
+            throw StoreError(
+                "\(path) already holds another database (tables \(foreign.joined(separator: ", "))); give this one a "
+                    + "file of its own")
+        }
         try migrator.migrate(database)
         return database
     }

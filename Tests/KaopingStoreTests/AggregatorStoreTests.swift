@@ -35,7 +35,9 @@ import Testing
         #expect(try reader.auditLog().count == 1 && reader.standingSubmissions().count == 1)
 
         let other = try Scratch.path("other.sqlite")
-        try await DatabaseQueue(path: other).write { try $0.execute(sql: "CREATE TABLE t(x); INSERT INTO t VALUES (1)") }
+        try await DatabaseQueue(path: other).write {
+            try $0.execute(sql: "CREATE TABLE t(x); INSERT INTO t VALUES (1)")
+        }
         let text = try Scratch.file("notes.txt", "not a database\n")
         for path in [other, text] {
             let before = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -57,6 +59,28 @@ import Testing
         } throws: { error in
             (error as? StoreError)?.message.contains("was written by an earlier kaoping-aggregator; start this") == true
         }
+    }
+
+    /// An outbox given as the store, or the store as an outbox, is refused and left as it was.
+    @Test func aFileOfAnotherDatabaseIsNotMadeAStoreOrAnOutbox() throws {
+        _ = try AggregatorStore(path: path)
+        let outbox = try Scratch.path("outbox.sqlite")
+        _ = try Outbox(path: outbox)
+        #expect {
+            try AggregatorStore(path: outbox)
+        } throws: { error in
+            (error as? StoreError)?.message
+                == "\(outbox) already holds another database (tables grdb_migrations, outbox); give this one a file of "
+                + "its own"
+        }
+        #expect(throws: StoreError.self) { try Outbox(path: path) }
+        #expect {
+            try AggregatorStore(readingAt: outbox)
+        } throws: { error in
+            (error as? StoreError)?.message.hasPrefix("\(outbox) is not a Kaoping aggregator store") == true
+        }
+        #expect(try Outbox(path: outbox).counts().isEmpty)
+        #expect(try AggregatorStore(path: path).auditLog().isEmpty)
     }
 
     @Test func theCheckpointerEmptiesTheWALThatCommitsNoLongerCheckpointThemselves() async throws {

@@ -58,8 +58,7 @@ struct AuditHistory {
 
     /// The events of `log` that `filter` admits, each accepted one with its stored submission.
     static func events(
-        log: AuditLog,
-        submissions: [(submission: StoredSubmission, voided: Bool)], filter: Filter, catalog: Catalog,
+        log: AuditLog, submissions: [(submission: StoredSubmission, voided: Bool)], filter: Filter, catalog: Catalog,
         keyring: Keyring?
     ) -> [Event] {
         let stored = Dictionary(

@@ -3,6 +3,7 @@ import Foundation
 import KaopingAgent
 import KaopingCore
 import KaopingStore
+import KaopingWire
 import Logging
 
 /// `kaoping-agent`: a department's collector. Parses the command line and hands over to ``Agent``.
@@ -143,7 +144,7 @@ extension AgentCommand {
                     "\(report.pending) submission(s) still pending: "
                         + (report.untrustedAnswers(config: options.config)
                             ?? "the aggregator did not answer in \(Int(wait)) s; they stay in the outbox — run `send` "
-                            + "again or keep `run` going"))
+                            + "again or keep `run` going" + report.unanswered(agent)))
             }
             if report.rejected > 0 { throw ExitCode(2) }
         }
@@ -225,7 +226,7 @@ extension AgentCommand {
                 print(
                     report.untrustedAnswers(config: options.config)
                         ?? "the aggregator did not answer yet; it stays in the outbox and `kaoping-agent run` or "
-                        + "`send` will deliver it")
+                        + "`send` will deliver it" + report.unanswered(agent))
             }
             let item = try agent.outbox.items().first { $0.submissionID == submission.id }
             if let item, item.state != .pending {
@@ -315,6 +316,16 @@ extension AgentCommand {
 }
 
 extension Deliverer.Report {
+    /// Why an aggregator may say nothing at all, when nothing was answered and the connection is encrypted: an
+    /// aggregator that does not admit this agent's CURVE key (not in its keyring, or not reloaded yet) closes the
+    /// connection during the handshake, which looks to the agent like an aggregator that is down.
+    func unanswered(_ agent: Agent) -> String {
+        guard agent.curve != nil, delivered + rejected + untrusted == 0 else { return "" }
+        return ".\nThe aggregator may be down or unreachable from here, or not admit this agent's key: ask the "
+            + "operator to check that its keyring lists this line and was reloaded (kaoping keys reload):\n  "
+            + Keyring.line(for: agent.identity)
+    }
+
     /// What to tell a clerk when the aggregator answered but no answer could be trusted as a receipt: it is
     /// reachable, and the agent's configuration names another aggregator key or campaign than the one it runs.
     func untrustedAnswers(config: String) -> String? {

@@ -201,6 +201,39 @@ struct AgentProcessTests {
         #expect(harness.stop() == 0)
     }
 
+    /// With CURVE on, an agent whose key the aggregator does not admit gets no answer at all (the connection is
+    /// closed during the handshake): `send` says that this may be why, with the keyring line to ask for. The agent
+    /// whose key is listed delivers over the encrypted connection.
+    @Test func anAgentWhoseKeyIsNotAdmittedIsToldWhichKeyringLineToAskFor() throws {
+        let harness = try AggregatorHarness(submitters: ["party_office"], curve: true)
+        try harness.start()
+        let listed = try Self.agentConfiguration(harness, submitter: "party_office")
+        let server = try #require(harness.aggregatorIdentity.transport).publicKey.base64EncodedString()
+        let yaml = try String(contentsOfFile: listed, encoding: .utf8) + "\naggregator_curve_key: \"\(server)\"\n"
+        try Data(yaml.utf8).write(to: URL(fileURLWithPath: listed))
+        let stranger = try AggregatorHarness.identity("party_office", curve: true)
+        let strangerKey = harness.folder.appendingPathComponent("stranger.key")
+        try Data(KeyFile.render(stranger).utf8).write(to: strangerKey)
+        let unlisted = harness.folder.appendingPathComponent("agent-stranger.yaml").path
+        let strangerYAML = yaml.replacingOccurrences(of: "party_office.key", with: "stranger.key")
+            .replacingOccurrences(of: "outbox-party_office", with: "outbox-stranger")
+        try Data(strangerYAML.utf8).write(to: URL(fileURLWithPath: unlisted))
+        for config in [listed, unlisted] {
+            let queued = try Self.run(
+                "kaoping-agent", ["submit", "--config", config, "--district", "D01", "--score", "13", "--queue-only"])
+            #expect(queued.status == 0, "\(queued.err)")
+        }
+        let refused = try Self.run("kaoping-agent", ["send", "--config", unlisted, "--wait", "2"])
+        #expect(refused.status != 0)
+        #expect(
+            refused.err.contains("did not answer in 2 s") && refused.err.contains("or not admit this agent's key")
+                && refused.err.contains("  " + Keyring.line(for: stranger)), "\(refused.err)")
+        let delivered = try Self.run("kaoping-agent", ["send", "--config", listed, "--wait", "10"])
+        #expect(delivered.status == 0, "\(delivered.err)")
+        #expect(delivered.out.contains("delivered 1, refused 0, still pending 0"), "\(delivered.out)")
+        #expect(harness.stop() == 0)
+    }
+
     /// A clerk who works by the inbox folder alone sees the aggregator's refusal of a dropped row in `failed/`,
     /// though the file itself went to `done/`: its other rows stand.
     @Test func aConflictOfADroppedRowIsWrittenToTheInboxesFailedFolder() throws {

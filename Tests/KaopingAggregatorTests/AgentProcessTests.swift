@@ -27,6 +27,13 @@ struct AgentProcessTests {
         )
     }
 
+    /// Queues one party_building score with `kaoping-agent submit --queue-only` (nothing is sent), expecting success.
+    static func queue(_ config: String, _ district: String, _ score: String) throws {
+        let queued = try run(
+            "kaoping-agent", ["submit", "--config", config, "--district", district, "--score", score, "--queue-only"])
+        #expect(queued.status == 0, "\(queued.err)")
+    }
+
     /// Starts `kaoping-agent run` with `config`; the caller stops it.
     static func startAgent(_ config: String) throws -> Process {
         let agent = Process()
@@ -69,10 +76,7 @@ struct AgentProcessTests {
         let harness = try AggregatorHarness(submitters: ["party_office"])
         let config = try Self.agentConfiguration(harness, submitter: "party_office")
         for (district, score) in [("D01", "13"), ("居民区02", "12.5"), ("D03", "14")] {
-            let queued = try Self.run(
-                "kaoping-agent",
-                ["submit", "--config", config, "--district", district, "--score", score, "--queue-only"])
-            #expect(queued.status == 0, "\(queued.err)")
+            try Self.queue(config, district, score)
         }
         // The aggregator is down: the daemon retries, then is killed outright.
         let agent = try Self.startAgent(config)
@@ -156,9 +160,7 @@ struct AgentProcessTests {
             "\(text)")
         // The first one still delivers.
         try harness.start()
-        let queued = try Self.run(
-            "kaoping-agent", ["submit", "--config", config, "--district", "D01", "--score", "13", "--queue-only"])
-        #expect(queued.status == 0, "\(queued.err)")
+        try Self.queue(config, "D01", "13")
         let outbox = try Outbox(path: harness.folder.appendingPathComponent("outbox-party_office.sqlite").path)
         let delivered = Date().addingTimeInterval(20)
         while try outbox.counts() != [.delivered: 1], Date() < delivered { usleep(50_000) }
@@ -184,9 +186,7 @@ struct AgentProcessTests {
         let other = SigningIdentity.generate(for: "aggregator").publicKey.rawRepresentation.base64EncodedString()
         let yaml = try String(contentsOfFile: config, encoding: .utf8)
         try Data(yaml.replacingOccurrences(of: right, with: other).utf8).write(to: URL(fileURLWithPath: config))
-        let sent = try Self.run(
-            "kaoping-agent", ["submit", "--config", config, "--district", "D01", "--score", "13", "--queue-only"])
-        #expect(sent.status == 0, "\(sent.err)")
+        try Self.queue(config, "D01", "13")
         let send = try Self.run("kaoping-agent", ["send", "--config", config, "--wait", "3"])
         #expect(send.status != 0)
         #expect(
@@ -218,11 +218,7 @@ struct AgentProcessTests {
         let strangerYAML = yaml.replacingOccurrences(of: "party_office.key", with: "stranger.key")
             .replacingOccurrences(of: "outbox-party_office", with: "outbox-stranger")
         try Data(strangerYAML.utf8).write(to: URL(fileURLWithPath: unlisted))
-        for config in [listed, unlisted] {
-            let queued = try Self.run(
-                "kaoping-agent", ["submit", "--config", config, "--district", "D01", "--score", "13", "--queue-only"])
-            #expect(queued.status == 0, "\(queued.err)")
-        }
+        for config in [listed, unlisted] { try Self.queue(config, "D01", "13") }
         let refused = try Self.run("kaoping-agent", ["send", "--config", unlisted, "--wait", "2"])
         #expect(refused.status != 0)
         #expect(

@@ -96,11 +96,7 @@ struct StorageFaultTests {
         try #require(FileManager.default.createFile(atPath: fault.path, contents: nil))
         try harness.start(environment: ["KAOPING_FAULT_FILE": fault.path])
         let config = try AgentProcessTests.agentConfiguration(harness, submitter: "party_office")
-        for district in ["D01", "D02", "D03"] {
-            try AgentProcessTests.run(
-                "kaoping-agent",
-                ["submit", "--config", config, "--district", district, "--score", "10", "--queue-only"])
-        }
+        for district in ["D01", "D02", "D03"] { try AgentProcessTests.queue(config, district, "10") }
         let agent = try AgentProcessTests.startAgent(config)
         defer {
             kill(agent.processIdentifier, SIGTERM)

@@ -287,7 +287,7 @@ public struct SubmissionImport: Sendable {
     /// The worker an agent means, by the roster's id when the agent has a roster.
     func workerID(_ text: String) -> String {
         guard let roster, !text.isEmpty else { return text }
-        return TypedName.id(text, in: roster.workers, id: \.id) ?? text
+        return roster.workerID(typed: text) ?? text
     }
 
     /// The hotline month an agent means, as ``TypedName/period(_:in:)`` reads it (Excel's 2023/3/1 is 2023-03).

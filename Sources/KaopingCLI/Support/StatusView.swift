@@ -116,9 +116,10 @@ struct StatusView {
             .init("收 accepted", alignRight: true), .init("拒 rejected", alignRight: true), .init("last seen"),
         ])
         let silentBefore = Int64(now.timeIntervalSince1970 * 1000) - Int64(silentAfterHours) * 3_600_000
+        let time = Self.timePrinter()
         for row in rows {
             let owes = owed[row.submitter] ?? 0
-            var seen = row.lastSeenMs == 0 ? "never" : Self.format(row.lastSeenMs)
+            var seen = row.lastSeenMs == 0 ? "never" : time(row.lastSeenMs)
             if owes > 0, row.lastSeenMs < silentBefore { seen += "  (silent)" }
             table.append([row.submitter, row.name, "\(owes)", "\(row.accepted)", "\(row.rejected)", seen])
         }
@@ -129,8 +130,6 @@ struct StatusView {
         }
         return out
     }
-
-    static func format(_ milliseconds: Int64) -> String { timePrinter()(milliseconds) }
 
     /// Writes times in Shanghai's time zone, as the sub-district reads them; one formatter for many times.
     static func timePrinter() -> (Int64) -> String {

@@ -94,7 +94,7 @@ extension Catalog {
                 throw .invalid("\(indicator.id) is scored per worker; give the worker id")
             }
             guard let worker = roster.worker(submission.worker) else {
-                if let meant = TypedName.id(submission.worker, in: roster.workers, id: \.id) {
+                if let meant = roster.workerID(typed: submission.worker) {
                     throw .invalid("worker '\(submission.worker)' is not on the roster; did you mean \(meant)?")
                 }
                 throw .invalid("worker '\(submission.worker)' is not on the roster; check the worker id")

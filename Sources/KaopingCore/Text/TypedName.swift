@@ -106,3 +106,11 @@ extension Catalog {
         TypedName.period(typed, in: hotline.periods)
     }
 }
+
+extension Roster {
+    /// The id of the worker `typed` names, in the other case or full width too (w0701, Ｗ０７０１), as ``TypedName``
+    /// reads ids.
+    public func workerID(typed: String) -> String? {
+        TypedName.id(typed, in: workers, id: \.id)
+    }
+}

@@ -136,7 +136,10 @@ public struct Aggregator: Sendable {
             IngestService(
                 incoming: ingest.incoming, queue: queue, maximumMessageBytes: limits.maxMessageBytes,
                 counters: counters, logger: logger,
-                route: { requests in zip(requests, await keeper.precheck(requests)).map { .ingest($0, $1) } }),
+                route: { messages in
+                    let requests = messages.flatMap { $0.members() }
+                    return zip(requests, await keeper.precheck(requests)).map { .ingest($0, $1) }
+                }),
         ]
         logger.info(
             "aggregator ready",

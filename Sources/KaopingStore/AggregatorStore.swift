@@ -14,13 +14,16 @@ public struct StoredSubmission: Hashable, Sendable {
     public var envelope: Data
     /// SHA-256 of the submission payload.
     public var contentHash: Data
-    /// The signed receipt envelope sent for it.
+    /// The signed receipt envelope sent for it; empty when it was answered in a receipt batch.
     public var receipt: Data
+    /// The id of the receipt batch (a signed `receipt_batch` envelope, stored once for all its entries) that
+    /// answered it, if one did: ``AggregatorStore/receipt(position:)`` reads it.
+    public var receiptBatch: Int?
     public var committedAtMilliseconds: Int64
 
     public init(
         position: Int, submissionID: String, submitter: String, keyID: String, key: SubmissionKey, envelope: Data,
-        contentHash: Data, receipt: Data, committedAtMilliseconds: Int64
+        contentHash: Data, receipt: Data, receiptBatch: Int? = nil, committedAtMilliseconds: Int64
     ) {
         self.position = position
         self.submissionID = submissionID
@@ -30,6 +33,7 @@ public struct StoredSubmission: Hashable, Sendable {
         self.envelope = envelope
         self.contentHash = contentHash
         self.receipt = receipt
+        self.receiptBatch = receiptBatch
         self.committedAtMilliseconds = committedAtMilliseconds
     }
 }
@@ -52,6 +56,8 @@ public struct Revocation: Hashable, Sendable {
 /// One change of a commit batch; applied in order inside one transaction.
 public enum StoreOperation: Sendable {
     case insert(StoredSubmission)
+    /// A signed receipt batch that answered submissions inserted in the same commit (``StoredSubmission/receiptBatch``).
+    case receiptBatch(id: Int, envelope: Data)
     /// Voids the standing submission at `position` (a reopen).
     case void(position: Int, reason: String, operator: String, atMilliseconds: Int64)
     case revoke(Revocation)
@@ -211,6 +217,16 @@ public final class AggregatorStore: Sendable {
         migrator.registerMigration("v2: one standing submission per key is kept by the ledger, checked at load") { db in
             try db.execute(sql: "DROP INDEX IF EXISTS submission_standing")
         }
+        migrator.registerMigration("v3: receipt batches, each stored once for the submissions it answered") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE receipt_batch (
+                        id INTEGER PRIMARY KEY,
+                        envelope BLOB NOT NULL
+                    );
+                    ALTER TABLE submission ADD COLUMN receipt_batch INTEGER;
+                    """)
+        }
     }
 
     // MARK: - Writing
@@ -252,7 +268,13 @@ public final class AggregatorStore: Sendable {
                         $0.bind(stored.envelope)
                         $0.bind(stored.contentHash)
                         $0.bind(stored.receipt)
+                        $0.bind(stored.receiptBatch)
                         $0.bind(stored.committedAtMilliseconds)
+                    }
+                case .receiptBatch(let id, let envelope):
+                    try insert(.receiptBatch).run {
+                        $0.bind(id)
+                        $0.bind(envelope)
                     }
                 case .void(let position, let reason, let by, let at):
                     try db.cachedStatement(
@@ -307,16 +329,18 @@ public final class AggregatorStore: Sendable {
 
     /// The statements that write a batch's rows.
     private enum Insert {
-        case submission, audit, lastSeen
+        case submission, receiptBatch, audit, lastSeen
 
         var sql: String {
             switch self {
             case .submission:
                 """
                 INSERT INTO submission (position, submission_id, submitter, key_id, campaign, indicator, district,
-                    worker, period, envelope, content_hash, receipt, committed_at_ms)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    worker, period, envelope, content_hash, receipt, receipt_batch, committed_at_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
+            case .receiptBatch:
+                "INSERT INTO receipt_batch (id, envelope) VALUES (?, ?)"
             case .audit:
                 """
                 INSERT INTO audit (sequence, at_ms, event, submission_id, submitter, key_id, subject, reason,
@@ -345,7 +369,7 @@ public final class AggregatorStore: Sendable {
                 db,
                 sql: """
                     SELECT position, submission_id, submitter, key_id, campaign, indicator, district, worker, period,
-                        envelope, content_hash, receipt, committed_at_ms
+                        envelope, content_hash, receipt, receipt_batch, committed_at_ms
                     FROM submission WHERE voided_at_ms IS NULL ORDER BY position
                     """)
             while let row = try rows.next() { try standing(Self.stored(row)) }
@@ -407,10 +431,18 @@ public final class AggregatorStore: Sendable {
         }
     }
 
-    /// The receipt sent for the submission at `position`.
+    /// The receipt sent for the submission at `position`: its own receipt envelope, or the receipt batch that held
+    /// it.
     public func receipt(position: Int) throws -> Data? {
         try database.read { db in
-            try Data.fetchOne(db, sql: "SELECT receipt FROM submission WHERE position = ?", arguments: [position])
+            try Data.fetchOne(
+                db,
+                sql: """
+                    SELECT COALESCE(receipt_batch.envelope, submission.receipt) FROM submission
+                    LEFT JOIN receipt_batch ON receipt_batch.id = submission.receipt_batch
+                    WHERE submission.position = ?
+                    """,
+                arguments: [position])
         }
     }
 
@@ -435,7 +467,7 @@ public final class AggregatorStore: Sendable {
                 db,
                 sql: """
                     SELECT position, submission_id, submitter, key_id, campaign, indicator, district, worker, period,
-                        envelope, content_hash, receipt, committed_at_ms, voided_at_ms
+                        envelope, content_hash, receipt, receipt_batch, committed_at_ms, voided_at_ms
                     FROM submission \(condition) ORDER BY position
                     """,
                 arguments: StatementArguments(given.map(\.1))
@@ -487,6 +519,6 @@ public final class AggregatorStore: Sendable {
                 campaign: row["campaign"], indicator: row["indicator"], district: row["district"],
                 worker: row["worker"], period: row["period"]),
             envelope: row["envelope"], contentHash: row["content_hash"], receipt: row["receipt"],
-            committedAtMilliseconds: row["committed_at_ms"])
+            receiptBatch: row["receipt_batch"], committedAtMilliseconds: row["committed_at_ms"])
     }
 }

@@ -61,10 +61,18 @@ struct StatementParameters {
         next { statement, index in value.withCString { sqlite3_bind_text(statement, index, $0, -1, SQLITE_TRANSIENT) } }
     }
 
+    /// An integer, or NULL.
+    mutating func bind(_ value: Int?) {
+        guard let value else { return next { sqlite3_bind_null($0, $1) } }
+        bind(value)
+    }
+
+    /// A blob; an empty one too (SQLite would take the null pointer of empty bytes for NULL).
     mutating func bind(_ value: Data) {
         next { statement, index in
             value.withUnsafeBytes {
-                sqlite3_bind_blob(statement, index, $0.baseAddress, CInt($0.count), SQLITE_TRANSIENT)
+                guard let bytes = $0.baseAddress else { return sqlite3_bind_zeroblob(statement, index, 0) }
+                return sqlite3_bind_blob(statement, index, bytes, CInt($0.count), SQLITE_TRANSIENT)
             }
         }
     }

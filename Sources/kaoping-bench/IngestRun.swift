@@ -199,7 +199,7 @@ struct IngestRun {
         let started = DispatchTime.now()
         let (rate, full, fullRefused, fullArrivals) = try deliver(
             campaign, 0..<fullCount, context: context, endpoint: aggregator.endpoints["ingest"]!,
-            senders: options.senders, window: options.window, interval: nil)
+            senders: options.senders, window: options.window, batch: options.batch, interval: nil)
         let elapsed = Bench.seconds(since: started)
         run.aggregatorCores = (aggregator.cpuSeconds - aggregatorBefore) / elapsed
         run.loadGeneratorCores = (Bench.processCPUSeconds - ownBefore) / elapsed
@@ -208,7 +208,7 @@ struct IngestRun {
         let perSenderInterval = Double(options.senders) / (rate / 2)
         let (_, half, halfRefused, halfArrivals) = try deliver(
             campaign, fullCount..<total, context: context, endpoint: aggregator.endpoints["ingest"]!,
-            senders: options.senders, window: options.window, interval: perSenderInterval)
+            senders: options.senders, window: options.window, batch: 1, interval: perSenderInterval)
         run.halfLoad = Percentiles(half)
         // Figures of a load the aggregator refused would not be those of a city's ingest.
         let refused = fullRefused + halfRefused
@@ -236,14 +236,15 @@ struct IngestRun {
         return run
     }
 
-    /// Sends the campaign's envelopes in `range` over `senders` DEALERs with at most `window` in flight each (and,
-    /// with `interval`, at most one send per interval each); returns receipts per second, the receipt latency
+    /// Sends the campaign's envelopes in `range` over `senders` DEALERs with at most `window` in flight each, in
+    /// batches of up to `batch` envelopes a message (and, with `interval`, at most one send per interval each, one
+    /// envelope a message); returns receipts per second, the receipt latency
     /// histogram (µs), the refusals, and when each receipt arrived (ledger position, time). Each sender keeps its own
     /// figures until it is done: a lock shared by the senders, and a hash per send, cost the load generator a sixth
     /// of its CPU.
     static func deliver(
         _ campaign: CityCampaign, _ range: Range<Int>, context: Context, endpoint: String, senders: Int, window: Int,
-        interval: Double?
+        batch: Int, interval: Double?
     ) throws -> (Double, Histogram<UInt64>, Refusals, [(position: Int, at: UInt64)]) {
         struct Figures {
             var latency = Histogram<UInt64>(highestTrackableValue: 600_000_000)
@@ -273,26 +274,33 @@ struct IngestRun {
                 while received < mine.count {
                     let now = DispatchTime.now().uptimeNanoseconds
                     while next < mine.count, next - received < window, interval == nil || now >= nextSend {
-                        sentAt[campaign.receiptKeys[mine[next]]] = DispatchTime.now().uptimeNanoseconds
-                        guard (try? dealer.send(Multipart([campaign.envelopes[mine[next]]]), timeout: 1_000)) != nil
-                        else { break }
-                        next += 1
+                        let members = next..<min(next + batch, mine.count, received + window)
+                        let stamp = DispatchTime.now().uptimeNanoseconds
+                        for index in members { sentAt[campaign.receiptKeys[mine[index]]] = stamp }
+                        let body =
+                            batch == 1
+                            ? campaign.envelopes[mine[next]]
+                            : EnvelopeBatch.pack(members.map { campaign.envelopes[mine[$0]] })
+                        guard (try? dealer.send(Multipart([body]), timeout: 1_000)) != nil else { break }
+                        next = members.upperBound
                         if let interval { nextSend += UInt64(interval * 1e9) }
                     }
                     guard let message = try? dealer.receive(timeout: interval == nil ? 2_000 : 5),
                         let body = message.frames.last
                     else { continue }
-                    let receipt = ReceiptFields(body)
-                    if received < 16, receipt != ReceiptFields(decoding: body) {
+                    let receipts = ReceiptFields.all(body)
+                    if received < 16, receipts != ReceiptFields.all(decoding: body) {
                         local.misread = body
                         break
                     }
-                    guard let receipt, let sent = sentAt.removeValue(forKey: receipt.key) else { continue }
                     let arrived = DispatchTime.now().uptimeNanoseconds
-                    local.latency.record((arrived - sent) / 1000)
-                    if receipt.status != .accepted { local.refusals.add("\(receipt.status): \(receipt.reason)") }
-                    local.arrivals.append((Int(receipt.ledgerPosition), arrived))
-                    received += 1
+                    for receipt in receipts ?? [] {
+                        guard let sent = sentAt.removeValue(forKey: receipt.key) else { continue }
+                        local.latency.record((arrived - sent) / 1000)
+                        if receipt.status != .accepted { local.refusals.add("\(receipt.status): \(receipt.reason)") }
+                        local.arrivals.append((Int(receipt.ledgerPosition), arrived))
+                        received += 1
+                    }
                 }
                 figures.withLock { $0.append(local) }
                 dealer.close(linger: 0)

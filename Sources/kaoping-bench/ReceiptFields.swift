@@ -1,7 +1,7 @@
 import Foundation
 import KaopingWire
 
-/// What the load generator reads of a sealed receipt — its status, ledger position, the key of the envelope hash it
+/// What the load generator reads of a sealed receipt (or of each in a receipt batch) — its status, ledger position, the key of the envelope hash it
 /// answers (``CityCampaign/receiptKey(_:)``) and a refusal's reason — found in its bytes (Protocol Buffers' binary
 /// form) without building the envelope and receipt messages. SwiftProtobuf's decoding of both, strings and all, took
 /// a third of the load generator's CPU, on the cores the aggregator is measured on. Each sender checks its first
@@ -15,26 +15,42 @@ struct ReceiptFields: Equatable {
 
     private init() {}
 
-    /// Reads a sealed receipt (`kaoping.v1.Envelope` carrying a `kaoping.v1.Receipt`); nil when the bytes are not
-    /// Protocol Buffers' binary form.
-    init?(_ sealed: Data) {
-        guard let fields = sealed.withUnsafeBytes(Self.read) else { return nil }
-        self = fields
+    /// Reads the receipts of a sealed `receipt` or `receipt_batch` (`kaoping.v1.Envelope` carrying a
+    /// `kaoping.v1.Receipt` or a `kaoping.v1.ReceiptBatch`); nil when the bytes are not Protocol Buffers' binary form.
+    static func all(_ sealed: Data) -> [ReceiptFields]? {
+        sealed.withUnsafeBytes { sealed -> [ReceiptFields]? in
+            // The envelope's field 2 is its type, field 4 its payload: a receipt's own bytes, or a batch of them (its
+            // field 1, repeated).
+            var payload = UnsafeRawBufferPointer(start: nil, count: 0)
+            var isBatch = false
+            var envelope = ProtobufReader(sealed)
+            while !envelope.atEnd {
+                guard let tag = envelope.varint() else { return nil }
+                if tag == 4 << 3 | 2 {
+                    guard let bytes = envelope.delimited() else { return nil }
+                    payload = bytes
+                } else if tag == 2 << 3 | 2 {
+                    guard let type = envelope.delimited() else { return nil }
+                    isBatch = type.elementsEqual(MessageType.receiptBatch.rawValue.utf8)
+                } else if !envelope.skip(tag) {
+                    return nil
+                }
+            }
+            guard isBatch else { return read(payload).map { [$0] } }
+            var receipts: [ReceiptFields] = []
+            var batch = ProtobufReader(payload)
+            while !batch.atEnd {
+                guard batch.varint() == 1 << 3 | 2, let entry = batch.delimited(), let receipt = read(entry) else {
+                    return nil
+                }
+                receipts.append(receipt)
+            }
+            return receipts
+        }
     }
 
-    private static func read(_ sealed: UnsafeRawBufferPointer) -> ReceiptFields? {
-        // The envelope's field 4 is the payload: the receipt's own bytes.
-        var payload = UnsafeRawBufferPointer(start: nil, count: 0)
-        var envelope = ProtobufReader(sealed)
-        while !envelope.atEnd {
-            guard let tag = envelope.varint() else { return nil }
-            if tag == 4 << 3 | 2 {
-                guard let bytes = envelope.delimited() else { return nil }
-                payload = bytes
-            } else if !envelope.skip(tag) {
-                return nil
-            }
-        }
+    /// Reads a `kaoping.v1.Receipt`.
+    private static func read(_ payload: UnsafeRawBufferPointer) -> ReceiptFields? {
         var fields = ReceiptFields()
         var reason = UnsafeRawBufferPointer(start: nil, count: 0)
         var receipt = ProtobufReader(payload)
@@ -63,11 +79,22 @@ struct ReceiptFields: Equatable {
         return fields
     }
 
-    /// The same fields, decoded by SwiftProtobuf.
-    init?(decoding sealed: Data) {
-        guard let envelope = try? SignedEnvelope.decode(sealed),
-            let receipt = try? Kaoping_V1_Receipt(serializedBytes: envelope.payload)
-        else { return nil }
+    /// The same receipts, decoded by SwiftProtobuf.
+    static func all(decoding sealed: Data) -> [ReceiptFields]? {
+        guard let envelope = try? SignedEnvelope.decode(sealed) else { return nil }
+        guard envelope.type == MessageType.receiptBatch.rawValue else {
+            return (try? Kaoping_V1_Receipt(serializedBytes: envelope.payload)).map { [ReceiptFields($0)] }
+        }
+        guard let batch = try? Kaoping_V1_ReceiptBatch(serializedBytes: envelope.payload) else { return nil }
+        var receipts: [ReceiptFields] = []
+        for entry in batch.receipts {
+            guard let receipt = try? Kaoping_V1_Receipt(serializedBytes: entry) else { return nil }
+            receipts.append(ReceiptFields(receipt))
+        }
+        return receipts
+    }
+
+    private init(_ receipt: Kaoping_V1_Receipt) {
         status = receipt.status
         ledgerPosition = receipt.ledgerPosition
         key = CityCampaign.receiptKey(receipt.envelopeHash)

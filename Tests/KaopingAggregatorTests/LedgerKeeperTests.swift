@@ -264,6 +264,7 @@ final class KeeperFixture: Sendable {
         var all: [Multipart] { messages.withLock { $0 } }
         func append(_ message: Multipart) { messages.withLock { $0.append(message) } }
         func append(contentsOf batch: [Multipart]) { messages.withLock { $0 += batch } }
+        func clear() { messages.withLock { $0.removeAll() } }
     }
 
     let store: AggregatorStore

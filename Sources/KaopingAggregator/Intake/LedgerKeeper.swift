@@ -4,6 +4,7 @@ import KaopingStore
 import KaopingWire
 import Logging
 import SwiftProtobuf
+import ZeroMQ
 import Synchronization
 
 /// The only writer: decides every submission and control request against the ledger, commits each batch in one
@@ -218,12 +219,7 @@ actor LedgerKeeper {
                 control(request, at: at, state: &state, effects: &effects)
             }
         }
-        var sealed = await seal(effects.unsealed)
-        for (index, original) in effects.embeddedOriginals {
-            var receipt = effects.unsealed[index]
-            receipt.originalReceipt = sealed[original]
-            sealed[index] = sealReceipt(receipt)
-        }
+        let sealed = await seal(effects)
         let operations = Self.storeOperations(taking: &effects.operations, receipts: sealed, seen: effects.seen)
         // While the writer commits, the scoreboard follows the batch (in place: copying a city's scoreboard per
         // batch costs more than the overlap gains), unless a status request of the batch must see it as it was.
@@ -271,7 +267,7 @@ actor LedgerKeeper {
                 "batch.size": "\(batch.count)", "batch.accepted": "\(effects.acceptedCount)",
                 "batch.replies": "\(effects.ingestReplies.count + effects.controlReplies.count)",
             ])
-        replies.ingest(effects.ingestReplies.map { request, receipt in request.reply(sealed[receipt]) })
+        replies.ingest(sealed.replies)
         for (request, body) in effects.controlReplies { replies.control(request.reply(body)) }
         for (request, status) in effects.statusRequests { answer(status, to: request, batch: effects.changes) }
         guard let update = update ?? follow(effects.changes) else { return }
@@ -281,21 +277,30 @@ actor LedgerKeeper {
         }
     }
 
-    /// The batch's store operations in order, each insert with its sealed receipt, then each submitter seen (once,
-    /// at its latest time). Moved out of `pending`, not copied: a batch has hundreds, each with a dozen strings and
-    /// blobs, and a copy costs a retain and a release of each.
+    /// The batch's store operations in order, each insert with its sealed receipt (or the receipt batch holding it,
+    /// stored once before its first insert), then each submitter seen (once, at its latest time). Moved out of
+    /// `pending`, not copied: a batch has hundreds, each with a dozen strings and blobs, and a copy costs a retain and
+    /// a release of each.
     private static func storeOperations(
-        taking pending: inout [PendingOperation], receipts: [Data], seen: [String: Int64]
+        taking pending: inout [PendingOperation], receipts: SealedReceipts, seen: [String: Int64]
     ) -> [StoreOperation] {
         var operations: [StoreOperation] = []
         operations.reserveCapacity(pending.count + seen.count)
+        var storedBatches: Set<Int> = []
         pending.reverse()
         while let next = pending.popLast() {
             switch consume next {
             case .ready(let operation):
                 operations.append(operation)
             case .insert(var stored, let receipt):
-                stored.receipt = receipts[receipt]
+                if let id = receipts.batchIDs[receipt] {
+                    if storedBatches.insert(id).inserted {
+                        operations.append(.receiptBatch(id: id, envelope: receipts.proofs[receipt]))
+                    }
+                    stored.receiptBatch = id
+                } else {
+                    stored.receipt = receipts.proofs[receipt]
+                }
                 operations.append(.insert(stored))
             }
         }
@@ -387,10 +392,16 @@ actor LedgerKeeper {
         }
 
         guard let envelope = checked.envelope else {
-            // Garbage gets no answer: signing a receipt for it would let a flood buy signatures cheaply.
+            // A batch member that is not an envelope is answered in its place (its receipt shares the batch's one
+            // signature); a message of its own that is garbage gets no answer: signing a receipt for it would let a
+            // flood buy signatures cheaply.
+            if request.isMember {
+                return answer(.invalid, "this batch member is not a kaoping.v1.Envelope", audit: nil)
+            }
             logger.debug("dropped a message that is not an envelope")
             return
         }
+        if let refusal = request.refusal { return answer(.invalid, refusal, audit: nil) }
         guard envelope.version == SignedEnvelope.protocolVersion else {
             return answer(
                 .invalid,
@@ -500,13 +511,93 @@ actor LedgerKeeper {
         }
     }
 
-    /// Seals a batch's receipts on all cores: a signature is most of the cost of a receipt.
-    private func seal(_ receipts: [Kaoping_V1_Receipt]) async -> [Data] {
-        let (identity, campaign) = (identity, catalog.campaign)
-        return await receipts.concurrentMap { receipt in
-            // Signing with a valid in-memory key and serializing a plain message cannot fail.
-            try! SignedEnvelope.seal(receipt, type: .receipt, campaign: campaign, by: identity)
+    /// A batch's receipts, sealed and addressed.
+    struct SealedReceipts {
+        /// Per receipt: the envelope that proves it, its own or the receipt batch holding it.
+        var proofs: [Data]
+        /// Per receipt: the id its receipt batch is stored under (the ledger position of the batch's first
+        /// acceptance), or nil when it went alone or its batch accepted nothing.
+        var batchIDs: [Int?]
+        /// The answers, in the order of the requests (a receipt batch where its first entry's request was).
+        var replies: [Multipart]
+    }
+
+    /// What one signature covers: a receipt alone, or a receipt batch.
+    private enum Seal: Sendable {
+        case alone(Int)
+        case batch([Int])
+    }
+
+    /// Seals a batch's receipts on all cores, a signature being most of the cost of a receipt. The receipts of batch
+    /// members go to their peer in receipt batches of at most 64, signed once; a DUPLICATE's goes alone, with the
+    /// original's receipt inside (a receipt batch never holds another), as does every other receipt. A duplicate of
+    /// a submission accepted in this same batch is sealed last, once the original's receipt is.
+    private func seal(_ effects: Effects) async -> SealedReceipts {
+        let receipts = effects.unsealed
+        var later: [Int: Int] = [:]
+        for (receipt, original) in effects.embeddedOriginals { later[receipt] = original }
+        var seals: [Seal] = []
+        var sealOf = [Int](repeating: -1, count: receipts.count)
+        var filling: [Data: Int] = [:]
+        for (request, index) in effects.ingestReplies where later[index] == nil {
+            guard request.isMember, receipts[index].status != .duplicate else {
+                sealOf[index] = seals.count
+                seals.append(.alone(index))
+                continue
+            }
+            if let open = filling[request.identity], case .batch(var members) = seals[open],
+                members.count < EnvelopeBatch.maximumMembers
+            {
+                members.append(index)
+                seals[open] = .batch(members)
+                sealOf[index] = open
+            } else {
+                filling[request.identity] = seals.count
+                sealOf[index] = seals.count
+                seals.append(.batch([index]))
+            }
         }
+        let (identity, campaign) = (identity, catalog.campaign)
+        // Signing with a valid in-memory key and serializing plain messages cannot fail.
+        let envelopes = await seals.concurrentMap { seal in
+            switch seal {
+            case .alone(let index):
+                return try! SignedEnvelope.seal(receipts[index], type: .receipt, campaign: campaign, by: identity)
+            case .batch(let members):
+                var batch = Kaoping_V1_ReceiptBatch()
+                batch.receipts = members.map { try! receipts[$0].serializedBytes() }
+                return try! SignedEnvelope.seal(batch, type: .receiptBatch, campaign: campaign, by: identity)
+            }
+        }
+        var sealed = SealedReceipts(
+            proofs: [Data](repeating: Data(), count: receipts.count),
+            batchIDs: [Int?](repeating: nil, count: receipts.count), replies: [])
+        for (number, seal) in seals.enumerated() {
+            switch seal {
+            case .alone(let index):
+                sealed.proofs[index] = envelopes[number]
+            case .batch(let members):
+                let id = members.lazy.filter { receipts[$0].status == .accepted }.map { Int(receipts[$0].ledgerPosition) }
+                    .first
+                for index in members {
+                    sealed.proofs[index] = envelopes[number]
+                    sealed.batchIDs[index] = id
+                }
+            }
+        }
+        for (index, original) in effects.embeddedOriginals {
+            var receipt = receipts[index]
+            receipt.originalReceipt = sealed.proofs[original]
+            sealed.proofs[index] = sealReceipt(receipt)
+        }
+        var answered = Set<Int>()
+        sealed.replies.reserveCapacity(seals.count + later.count)
+        for (request, index) in effects.ingestReplies {
+            let seal = sealOf[index]
+            guard seal < 0 || answered.insert(seal).inserted else { continue }
+            sealed.replies.append(request.reply(sealed.proofs[index]))
+        }
+        return sealed
     }
 
     private func sealReceipt(_ receipt: Kaoping_V1_Receipt) -> Data {

@@ -28,9 +28,10 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
 }
 
 /// Every signed message travels in an Envelope. `payload` holds the serialized inner message (Submission, Receipt,
-/// AgentHeartbeat, ControlRequest, ControlReply) exactly as signed; receivers verify the signature over
+/// AgentHeartbeat, ControlRequest, ControlReply, ReceiptBatch) exactly as signed; receivers verify the signature over
 /// signing_input = "kaoping" 0x00 "1" 0x00 type 0x00 campaign 0x00 payload
-/// before decoding the payload.
+/// before decoding the payload. The one unsigned envelope is a "batch" (IngestBatch): each of its members is a signed
+/// Envelope of its own.
 public nonisolated struct Kaoping_V1_Envelope: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -39,7 +40,7 @@ public nonisolated struct Kaoping_V1_Envelope: Sendable {
   /// Protocol version; this document describes 1.
   public var version: UInt32 = 0
 
-  /// "submission", "receipt", "heartbeat", "control" or "control_reply".
+  /// "submission", "receipt", "heartbeat", "control", "control_reply", "batch" or "receipt_batch".
   public var type: String = String()
 
   /// The campaign id, such as "zhongshan-2023"; must equal the campaign inside the payload.
@@ -48,10 +49,10 @@ public nonisolated struct Kaoping_V1_Envelope: Sendable {
   /// The serialized inner message: the exact bytes that were signed.
   public var payload: Data = Data()
 
-  /// The signer's key id: the first 8 bytes of SHA-256(public key), as 16 lowercase hex digits.
+  /// The signer's key id: the first 8 bytes of SHA-256(public key), as 16 lowercase hex digits (empty in a "batch").
   public var keyID: String = String()
 
-  /// Ed25519 signature (64 bytes) over signing_input.
+  /// Ed25519 signature (64 bytes) over signing_input (empty in a "batch").
   public var signature: Data = Data()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()

@@ -193,6 +193,37 @@ public nonisolated struct Kaoping_V1_Receipt: Sendable {
   public init() {}
 }
 
+/// Many signed envelopes in one message (Envelope type "batch", version 1, the campaign, no key id and no signature):
+/// each member is a whole Envelope (a "submission" or a "heartbeat"), checked and answered as if it had come alone.
+/// At most 64 members, and the whole message at most 65 536 bytes.
+public nonisolated struct Kaoping_V1_IngestBatch: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var envelopes: [Data] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The aggregator's answer to members of batches (Envelope type "receipt_batch", signed once with the aggregator's
+/// key), sent only after their outcomes are durably committed. Each entry is a serialized Receipt, exactly the bytes
+/// signed; one receipt_batch holds at most 64. Match each entry to what you sent by its envelope_hash: the members of
+/// one batch may be answered in more than one receipt_batch, and one receipt_batch may answer members of several.
+public nonisolated struct Kaoping_V1_ReceiptBatch: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var receipts: [Data] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 /// An agent's sign of life (Envelope type "heartbeat"); no reply.
 public nonisolated struct Kaoping_V1_AgentHeartbeat: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -391,6 +422,66 @@ nonisolated extension Kaoping_V1_Receipt: SwiftProtobuf.Message, SwiftProtobuf._
     if lhs.originalSubmissionID != rhs.originalSubmissionID {return false}
     if lhs.originalReceipt != rhs.originalReceipt {return false}
     if lhs.envelopeHash != rhs.envelopeHash {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kaoping_V1_IngestBatch: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".IngestBatch"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}envelopes\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedBytesField(value: &self.envelopes) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.envelopes.isEmpty {
+      try visitor.visitRepeatedBytesField(value: self.envelopes, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kaoping_V1_IngestBatch, rhs: Kaoping_V1_IngestBatch) -> Bool {
+    if lhs.envelopes != rhs.envelopes {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kaoping_V1_ReceiptBatch: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ReceiptBatch"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}receipts\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedBytesField(value: &self.receipts) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.receipts.isEmpty {
+      try visitor.visitRepeatedBytesField(value: self.receipts, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kaoping_V1_ReceiptBatch, rhs: Kaoping_V1_ReceiptBatch) -> Bool {
+    if lhs.receipts != rhs.receipts {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -9,6 +9,10 @@ public enum MessageType: String, Sendable, CaseIterable {
     case heartbeat
     case control
     case controlReply = "control_reply"
+    /// Many signed envelopes in one message; not signed itself (``EnvelopeBatch``).
+    case batch
+    /// The receipts of batch members, signed once.
+    case receiptBatch = "receipt_batch"
 }
 
 /// Signing and opening envelopes (docs/protocol.md, "Signatures").

@@ -82,14 +82,17 @@ public struct Deliverer: Sendable {
         while !Task.isCancelled {
             let now = Agent.now()
             do {
-                for item in try agent.outbox.due(at: now) {
+                for items in Self.batches(of: try agent.outbox.due(at: now)) {
+                    // One alone goes as it is; more go as a batch, each member answered as if it came alone.
+                    let body = items.count == 1 ? items[0].envelope : EnvelopeBatch.pack(items.map(\.envelope))
                     do {
-                        try await loop.send(Multipart([item.envelope]), on: socket)
+                        try await loop.send(Multipart([body]), on: socket)
                     } catch {
                         logger.debug(
-                            "aggregator unreachable; will retry", metadata: ["submission.id": "\(item.submissionID)"])
+                            "aggregator unreachable; will retry", metadata: ["submissions": "\(items.count)"])
                     }
-                    try agent.outbox.attempted(item.submissionID, retryAt: now + backoff(attempt: item.attempts + 1))
+                    let attempts = items.map(\.attempts).max() ?? 0
+                    try agent.outbox.attempted(items.map(\.submissionID), retryAt: now + backoff(attempt: attempts + 1))
                 }
                 if untilDrained, (try agent.outbox.counts()[.pending] ?? 0) == 0 { return }
             } catch {
@@ -98,6 +101,26 @@ public struct Deliverer: Sendable {
             if let deadline, Date() >= deadline { return }
             try? await Task.sleep(for: .milliseconds(100))
         }
+    }
+
+    /// `items` in order, cut into batches of at most 64 whose message stays within the aggregator's limit of
+    /// 65 536 bytes (an envelope too large for any batch goes alone, and is refused alone).
+    static func batches(of items: [Outbox.Item]) -> [[Outbox.Item]] {
+        var batches: [[Outbox.Item]] = []
+        var sizes: [Int] = []
+        for item in items {
+            let fits =
+                sizes.count < EnvelopeBatch.maximumMembers
+                && EnvelopeBatch.packedSize(ofMembers: sizes + [item.envelope.count]) <= SignedEnvelope.maximumEnvelopeBytes
+            if fits, !batches.isEmpty {
+                batches[batches.count - 1].append(item)
+                sizes.append(item.envelope.count)
+            } else {
+                batches.append([item])
+                sizes = [item.envelope.count]
+            }
+        }
+        return batches
     }
 
     /// Milliseconds to wait before resending after `attempt` attempts: doubling from `retry_initial_seconds` up to
@@ -111,9 +134,9 @@ public struct Deliverer: Sendable {
 
     private func record(_ message: Multipart, counter: ReportCounter, notes: Inbox?) {
         guard let body = message.frames.last else { return }
-        let verified: VerifiedReceipt
+        let receipts: [VerifiedReceipt]
         do {
-            verified = try ReceiptCheck.open(
+            receipts = try ReceiptCheck.openAll(
                 body, aggregatorKey: agent.aggregatorKey, campaign: agent.configuration.campaign)
         } catch {
             // Every resend of every pending item is answered alike: a warning a minute, not one per answer.
@@ -124,14 +147,24 @@ public struct Deliverer: Sendable {
             }
             return
         }
-        let receipt = verified.receipt
-        let delivered = receipt.status == .accepted || receipt.status == .duplicate
+        let answers = receipts.map { verified in
+            let receipt = verified.receipt
+            return Outbox.Answer(
+                envelopeHash: receipt.envelopeHash,
+                delivered: receipt.status == .accepted || receipt.status == .duplicate, status: receipt.status.name,
+                reason: receipt.reason, entry: verified.entry)
+        }
+        let settled: [Outbox.Item]
         do {
-            guard let item = try agent.outbox.receipt(
-                forEnvelopeHash: receipt.envelopeHash, delivered: delivered, status: receipt.status.name,
-                reason: receipt.reason, receipt: verified.envelope, at: Agent.now())
-            else { return }
-            if delivered {
+            settled = try agent.outbox.record(answers, proof: body, at: Agent.now())
+        } catch {
+            logger.error("cannot record a receipt in the outbox: \(error); it will be asked for again")
+            return
+        }
+        let answered = Dictionary(receipts.map { ($0.receipt.envelopeHash, $0.receipt) }, uniquingKeysWith: { a, _ in a })
+        for item in settled {
+            guard let receipt = answered[item.envelopeHash] else { continue }
+            if item.state == .delivered {
                 counter.delivered()
                 logger.info(
                     "delivered", metadata: [
@@ -147,8 +180,6 @@ public struct Deliverer: Sendable {
                         "receipt.status": "\(receipt.status.name)",
                     ])
             }
-        } catch {
-            logger.error("cannot record a receipt in the outbox: \(error); it will be asked for again")
         }
     }
 

@@ -28,6 +28,18 @@ public enum ReceiptCheck {
         return VerifiedReceipt(receipt: try receipt(envelope.payload), envelope: bytes, entry: nil)
     }
 
+    /// Opens a kept proof of delivery: a `receipt`, or (with `entry`) the receipt at that place in a `receipt_batch`.
+    public static func open(_ bytes: Data, entry: Int?, aggregatorKey: Keyring.Entry, campaign: String)
+        throws(WireError) -> VerifiedReceipt
+    {
+        guard let entry else { return try open(bytes, aggregatorKey: aggregatorKey, campaign: campaign) }
+        let receipts = try openAll(bytes, aggregatorKey: aggregatorKey, campaign: campaign)
+        guard receipts.indices.contains(entry), receipts[entry].entry == entry else {
+            throw WireError("the receipt batch has no entry \(entry) (it holds \(receipts.count))")
+        }
+        return receipts[entry]
+    }
+
     /// Opens what the ingest endpoint answers: a `receipt`, or a `receipt_batch` (the answer to batch members) whose
     /// receipts are returned in order; the aggregator's signature is verified once for all of them.
     public static func openAll(_ bytes: Data, aggregatorKey: Keyring.Entry, campaign: String) throws(WireError)

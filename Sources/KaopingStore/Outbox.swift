@@ -28,8 +28,10 @@ public final class Outbox: Sendable {
         /// The receipt status name (`accepted`, `duplicate`, `conflict`, …) once one arrived.
         public var status: String
         public var reason: String
-        /// The receipt envelope, the proof of delivery.
+        /// The receipt envelope, the proof of delivery: a `receipt`, or the `receipt_batch` holding it as entry
+        /// `receiptEntry` (kept once in the outbox for all its entries).
         public var receipt: Data?
+        public var receiptEntry: Int?
         public var createdAtMilliseconds: Int64
         public var attempts: Int
         public var nextAttemptAtMilliseconds: Int64
@@ -62,6 +64,17 @@ public final class Outbox: Sendable {
                             source TEXT NOT NULL DEFAULT ''
                         );
                         CREATE INDEX outbox_due ON outbox(state, next_attempt_at_ms);
+                        """)
+            }
+            migrator.registerMigration("v2: receipt batches, each kept once for its entries") { db in
+                try db.execute(
+                    sql: """
+                        CREATE TABLE receipt_batch (
+                            id INTEGER PRIMARY KEY,
+                            envelope BLOB NOT NULL
+                        );
+                        ALTER TABLE outbox ADD COLUMN receipt_batch INTEGER;
+                        ALTER TABLE outbox ADD COLUMN receipt_entry INTEGER;
                         """)
             }
         }
@@ -130,50 +143,96 @@ public final class Outbox: Sendable {
         }
     }
 
-    /// Records an attempt and when to try again if no receipt comes.
-    public func attempted(_ submissionID: String, retryAt: Int64) throws {
+    /// Records an attempt of each item (sent together) and when to try again if no receipt comes.
+    public func attempted(_ submissionIDs: [String], retryAt: Int64) throws {
         try database.write { db in
-            try db.execute(
+            let statement = try db.cachedStatement(
                 sql: """
                     UPDATE outbox SET attempts = attempts + 1, next_attempt_at_ms = ?
                     WHERE submission_id = ? AND state = 'pending'
-                    """,
-                arguments: [retryAt, submissionID])
+                    """)
+            for submissionID in submissionIDs { try statement.execute(arguments: [retryAt, submissionID]) }
         }
     }
 
-    /// Records a verified receipt for the pending envelope it answers; returns the item, or nil when the receipt
-    /// answers nothing pending (an answer to a resend of what an earlier receipt settled is recorded once).
+    /// A verified receipt: what it answers and says, and its place in its receipt batch, if it came in one.
+    public struct Answer: Sendable {
+        public var envelopeHash: Data
+        public var delivered: Bool
+        public var status: String
+        public var reason: String
+        public var entry: Int?
+
+        public init(envelopeHash: Data, delivered: Bool, status: String, reason: String, entry: Int?) {
+            self.envelopeHash = envelopeHash
+            self.delivered = delivered
+            self.status = status
+            self.reason = reason
+            self.entry = entry
+        }
+    }
+
+    /// Records verified receipts that came in one envelope, `proof` (a receipt, or a receipt batch kept once for all
+    /// its entries), each for the pending envelope it answers; returns the items they settled. An answer to a resend
+    /// of what an earlier receipt settled changes nothing and is not returned.
     @discardableResult
-    public func receipt(
-        forEnvelopeHash hash: Data, delivered: Bool, status: String, reason: String, receipt: Data, at: Int64
-    ) throws -> Item? {
+    public func record(_ answers: [Answer], proof: Data, at: Int64) throws -> [Item] {
         try database.write { db in
-            try db.execute(
-                sql: """
-                    UPDATE outbox SET state = ?, status = ?, reason = ?, receipt = ?, receipt_at_ms = ?
-                    WHERE envelope_hash = ? AND state = 'pending'
-                    """,
-                arguments: [
-                    delivered ? State.delivered.rawValue : State.rejected.rawValue, status, reason, receipt, at, hash,
-                ])
-            guard db.changesCount > 0 else { return nil }
-            return try Row.fetchOne(db, sql: "SELECT * FROM outbox WHERE envelope_hash = ?", arguments: [hash])
-                .map(Self.item)
+            var batch: Int64?
+            if answers.contains(where: { $0.entry != nil }) {
+                try db.execute(sql: "INSERT INTO receipt_batch (envelope) VALUES (?)", arguments: [proof])
+                batch = db.lastInsertedRowID
+            }
+            var settled: [Item] = []
+            for answer in answers {
+                try db.execute(
+                    sql: """
+                        UPDATE outbox SET state = ?, status = ?, reason = ?, receipt = ?, receipt_batch = ?,
+                            receipt_entry = ?, receipt_at_ms = ?
+                        WHERE envelope_hash = ? AND state = 'pending'
+                        """,
+                    arguments: [
+                        answer.delivered ? State.delivered.rawValue : State.rejected.rawValue, answer.status,
+                        answer.reason, answer.entry == nil ? proof : nil, answer.entry.flatMap { _ in batch },
+                        answer.entry, at, answer.envelopeHash,
+                    ])
+                guard db.changesCount > 0 else { continue }
+                if var item = try Row.fetchOne(
+                    db, sql: "SELECT * FROM outbox WHERE envelope_hash = ?", arguments: [answer.envelopeHash]
+                ).map(Self.item) {
+                    item.receipt = proof
+                    settled.append(item)
+                }
+            }
+            // A receipt batch that settled nothing (every entry answered a resend) is not kept.
+            if let batch, !settled.contains(where: { $0.receiptEntry != nil }) {
+                try db.execute(sql: "DELETE FROM receipt_batch WHERE id = ?", arguments: [batch])
+            }
+            return settled
         }
     }
 
-    /// Every item, newest first, optionally in one state.
+    /// Every item, newest first, optionally in one state, each with its receipt (a receipt batch read once and
+    /// shared by its entries).
     public func items(state: State? = nil) throws -> [Item] {
         try database.read { db in
-            if let state {
-                return try Row.fetchAll(
-                    db, sql: "SELECT * FROM outbox WHERE state = ? ORDER BY created_at_ms DESC, submission_id",
-                    arguments: [state.rawValue]
-                ).map(Self.item)
+            let rows =
+                if let state {
+                    try Row.fetchAll(
+                        db, sql: "SELECT * FROM outbox WHERE state = ? ORDER BY created_at_ms DESC, submission_id",
+                        arguments: [state.rawValue])
+                } else {
+                    try Row.fetchAll(db, sql: "SELECT * FROM outbox ORDER BY created_at_ms DESC, submission_id")
+                }
+            var batches: [Int64: Data] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, envelope FROM receipt_batch") {
+                batches[row["id"]] = row["envelope"]
             }
-            return try Row.fetchAll(db, sql: "SELECT * FROM outbox ORDER BY created_at_ms DESC, submission_id")
-                .map(Self.item)
+            return rows.map { row in
+                var item = Self.item(row)
+                if let batch: Int64 = row["receipt_batch"] { item.receipt = batches[batch] }
+                return item
+            }
         }
     }
 
@@ -194,7 +253,8 @@ public final class Outbox: Sendable {
         Item(
             submissionID: row["submission_id"], subject: row["subject"], envelope: row["envelope"],
             envelopeHash: row["envelope_hash"], state: State(rawValue: row["state"]) ?? .pending, status: row["status"],
-            reason: row["reason"], receipt: row["receipt"], createdAtMilliseconds: row["created_at_ms"],
+            reason: row["reason"], receipt: row["receipt"], receiptEntry: row["receipt_entry"],
+            createdAtMilliseconds: row["created_at_ms"],
             attempts: row["attempts"], nextAttemptAtMilliseconds: row["next_attempt_at_ms"],
             receiptAtMilliseconds: row["receipt_at_ms"], source: row["source"])
     }

@@ -278,8 +278,9 @@ extension AgentCommand {
 
         @Flag(
             help: ArgumentHelp(
-                "One JSON object a line, with the signed envelope and the aggregator's signed receipt (base64): the "
-                    + "department's proof of what it sent and what the aggregator answered."))
+                "One JSON object a line, with the signed envelope and the aggregator's signed receipt (base64; a "
+                    + "receipt_batch with the item's receipt_entry, from 0): the department's proof of what it sent "
+                    + "and what the aggregator answered."))
         var json = false
 
         func run() throws {
@@ -347,7 +348,9 @@ struct ProofLine: Encodable {
     let createdAtMs: Int64
     let receiptAtMs: Int64?
     let envelope: String
+    /// A `receipt`, or the `receipt_batch` holding this item's receipt as entry `receiptEntry` (from 0).
     let receipt: String?
+    let receiptEntry: Int?
 
     init(_ item: Outbox.Item) {
         submissionID = item.submissionID
@@ -360,6 +363,7 @@ struct ProofLine: Encodable {
         receiptAtMs = item.receiptAtMilliseconds
         envelope = item.envelope.base64EncodedString()
         receipt = item.receipt?.base64EncodedString()
+        receiptEntry = item.receiptEntry
     }
 
     enum CodingKeys: String, CodingKey {
@@ -367,5 +371,6 @@ struct ProofLine: Encodable {
         case submissionID = "submission_id"
         case createdAtMs = "created_at_ms"
         case receiptAtMs = "receipt_at_ms"
+        case receiptEntry = "receipt_entry"
     }
 }

@@ -4,7 +4,7 @@ import KaopingWire
 import SwiftProtobuf
 
 /// One input through the aggregator's whole decoding and validation path, as it arrives on the ingest socket:
-/// envelope, signature check, submission payload, the rules and the ledger. Also read as a `kaoping score` line.
+/// envelope (or each member of a batch), signature check, submission payload, the rules and the ledger. Also read as a `kaoping score` line.
 /// Nothing here may crash, whatever the bytes, and the aggregator's reading of a submission must be SwiftProtobuf's.
 enum FuzzTarget {
     static let catalog = Catalog.zhongshan2023
@@ -13,7 +13,9 @@ enum FuzzTarget {
         catalog: .zhongshan2023)
     static let key = SigningIdentity.generate(for: "party_office")
 
-    static func run(_ bytes: Data) {
+    /// `asMember`: the bytes are a batch's member, which is not taken apart again (the aggregator refuses a batch in
+    /// a batch).
+    static func run(_ bytes: Data, asMember: Bool = false) {
         var ledger = Ledger(catalog: catalog, roster: roster)
         _ = submission(bytes)
         if let envelope = try? SignedEnvelope.decode(bytes) {
@@ -27,6 +29,14 @@ enum FuzzTarget {
             }
             _ = try? SignedEnvelope.decodePayload(Kaoping_V1_ControlRequest.self, from: envelope.payload)
             _ = try? SignedEnvelope.decodePayload(Kaoping_V1_Receipt.self, from: envelope.payload)
+            _ = try? SignedEnvelope.decodePayload(Kaoping_V1_ReceiptBatch.self, from: envelope.payload)
+            precondition(
+                EnvelopeBatch.isBatch(bytes) == (envelope.type == MessageType.batch.rawValue),
+                "the ingest endpoint tells a batch otherwise than SwiftProtobuf")
+            // Each member of a batch takes the path of a message of its own.
+            if !asMember {
+                for member in (try? EnvelopeBatch.members(of: bytes)) ?? [] { run(member, asMember: true) }
+            }
         }
         if case .submission(let submission) = try? ScoreLine.decode(bytes) {
             _ = ledger.submit(submission)

@@ -295,6 +295,30 @@ extension Inbox {
         #expect(try outbox.counts() == [.pending: 2, .rejected: 1])
     }
 
+    @Test func aReceiptBatchIsKeptOnceForTheItemsItSettles() throws {
+        let fixture = try AgentFixture(submitter: "party_office")
+        let rows = fixture.agent.importer.read(Data("居民区,得分\nD01,13\nD02,12\nD03,11\n".utf8), fileName: "p.csv")
+            .rows
+        #expect(try fixture.agent.enqueue(rows.map { ("test", $0.submission) }) == 3)
+        let outbox = fixture.agent.outbox
+        let items = try outbox.items(state: .pending).sorted { $0.subject < $1.subject }
+        func answer(_ item: Outbox.Item, _ entry: Int, delivered: Bool = true) -> Outbox.Answer {
+            Outbox.Answer(
+                envelopeHash: item.envelopeHash, delivered: delivered, status: delivered ? "accepted" : "conflict",
+                reason: "", entry: entry)
+        }
+        let batch = Data("receipt batch".utf8)
+        let settled = try outbox.record([answer(items[0], 0), answer(items[2], 1, delivered: false)], proof: batch, at: 7)
+        #expect(settled.map(\.subject) == ["party_building/D01", "party_building/D03"])
+        #expect(settled.map(\.receipt) == [batch, batch] && settled.map(\.receiptEntry) == [0, 1])
+        // A second batch answering only what is settled settles nothing.
+        #expect(try outbox.record([answer(items[0], 0)], proof: Data("again".utf8), at: 8).isEmpty)
+        let listed = Dictionary(uniqueKeysWithValues: try outbox.items().map { ($0.subject, $0) })
+        #expect(listed["party_building/D01"]?.receipt == batch && listed["party_building/D01"]?.receiptEntry == 0)
+        #expect(listed["party_building/D03"]?.state == .rejected && listed["party_building/D03"]?.receipt == batch)
+        #expect(listed["party_building/D02"]?.receipt == nil && listed["party_building/D02"]?.state == .pending)
+    }
+
     @Test func localTimesReadAsAClerkWritesThem() throws {
         let minute = try #require(LocalTime.parse("2026-11-28 14:05"))
         #expect(LocalTime.format(minute) == "2026-11-28 14:05:00")
@@ -398,7 +422,7 @@ extension Inbox {
         let outbox = fixture.agent.outbox
         let now = Agent.now()
         #expect(try outbox.due(at: now).count == 1)
-        try outbox.attempted("x", retryAt: now + 60_000)
+        try outbox.attempted(["x"], retryAt: now + 60_000)
         #expect(try outbox.due(at: now).isEmpty)
         #expect(try outbox.due(at: now + 60_000).count == 1)
         let deliverer = Deliverer(
@@ -488,5 +512,18 @@ extension Inbox {
             #expect(try AgentConfiguration.parse(windows) == configuration, "\(name)")
         }
         #expect(throws: UnknownFieldError.self) { try AgentConfiguration.parse("retry_max_secs: 5\n") }
+    }
+}
+
+extension Outbox {
+    /// Records one receipt that came alone (the tests' shorthand for ``record(_:proof:at:)``).
+    @discardableResult
+    func receipt(
+        forEnvelopeHash hash: Data, delivered: Bool, status: String, reason: String, receipt: Data, at: Int64
+    ) throws -> Item? {
+        try record(
+            [Answer(envelopeHash: hash, delivered: delivered, status: status, reason: reason, entry: nil)],
+            proof: receipt, at: at
+        ).first
     }
 }

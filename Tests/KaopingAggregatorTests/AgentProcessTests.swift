@@ -98,10 +98,14 @@ struct AgentProcessTests {
         let deadline = Date().addingTimeInterval(20)
         while (try outbox.counts()[.pending] ?? 0) > 0, Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
         #expect(try outbox.counts() == [.delivered: 3])
-        for item in try outbox.items() {
+        // Resent together, as one batch: answered by one receipt batch, kept once, each item with its entry.
+        let items = try outbox.items()
+        #expect(Set(items.compactMap(\.receiptEntry)) == [0, 1, 2] && Set(items.map(\.receipt)).count == 1)
+        for item in items {
             let receipt = try ReceiptCheck.open(
-                try #require(item.receipt), aggregatorKey: harness.aggregatorEntry, campaign: "zhongshan-2023")
-            #expect(receipt.receipt.status == .accepted)
+                try #require(item.receipt), entry: item.receiptEntry, aggregatorKey: harness.aggregatorEntry,
+                campaign: "zhongshan-2023")
+            #expect(receipt.receipt.status == .accepted && receipt.receipt.envelopeHash == item.envelopeHash)
         }
         // Heartbeats reach the operator's status.
         Thread.sleep(forTimeInterval: 1.5)
@@ -127,8 +131,9 @@ struct AgentProcessTests {
             let (sent, answer) = (line["envelope"] as? String ?? "", line["receipt"] as? String ?? "")
             let envelope = try #require(Data(base64Encoded: sent))
             let receipt = try ReceiptCheck.open(
-                try #require(Data(base64Encoded: answer)), aggregatorKey: harness.aggregatorEntry,
-                campaign: "zhongshan-2023")
+                try #require(Data(base64Encoded: answer)), entry: line["receipt_entry"] as? Int,
+                aggregatorKey: harness.aggregatorEntry, campaign: "zhongshan-2023")
+            #expect(line["receipt_entry"] as? Int != nil)
             #expect(receipt.receipt.envelopeHash == envelope.sha256 && line["state"] as? String == "delivered")
         }
         harness.stop()
@@ -320,7 +325,8 @@ struct AgentProcessTests {
         for outbox in outboxes {
             for item in try outbox.items() {
                 let receipt = try ReceiptCheck.open(
-                    try #require(item.receipt), aggregatorKey: harness.aggregatorEntry, campaign: "zhongshan-2023")
+                    try #require(item.receipt), entry: item.receiptEntry, aggregatorKey: harness.aggregatorEntry,
+                    campaign: "zhongshan-2023")
                 let matches = byID[receipt.receipt.status == .duplicate
                     ? receipt.receipt.originalSubmissionID : receipt.receipt.submissionID] ?? []
                 #expect(matches.count == 1)
@@ -390,7 +396,8 @@ struct AgentProcessTests {
         // D02's new receipt is the restored store's own (position 2), the proof an agent keeps from now on.
         let d02 = try #require(try outbox.items().first { $0.subject == "party_building/D02" })
         let receipt = try ReceiptCheck.open(
-            try #require(d02.receipt), aggregatorKey: harness.aggregatorEntry, campaign: "zhongshan-2023")
+            try #require(d02.receipt), entry: d02.receiptEntry, aggregatorKey: harness.aggregatorEntry,
+            campaign: "zhongshan-2023")
         #expect(receipt.receipt.status == .accepted && receipt.receipt.ledgerPosition == 2)
         #expect(try AggregatorStore(path: harness.storePath).verifyAuditChain() >= 2)
     }

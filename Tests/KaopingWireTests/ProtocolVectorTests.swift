@@ -47,6 +47,13 @@ import Testing
         let receiptEnvelope = try SignedEnvelope.seal(
             payload: receiptPayload, type: .receipt, campaign: "zhongshan-2023", by: aggregator)
 
+        // A batch holding that envelope, and the receipt batch answering it: the receipt's bytes as its one entry.
+        var receiptBatch = Kaoping_V1_ReceiptBatch()
+        receiptBatch.receipts = [receiptPayload]
+        let receiptBatchPayload: Data = try receiptBatch.serializedBytes()
+        let receiptBatchEnvelope = try SignedEnvelope.seal(
+            payload: receiptBatchPayload, type: .receiptBatch, campaign: "zhongshan-2023", by: aggregator)
+
         // The same signature carried into another campaign, message type and protocol version: each must fail.
         func replayed(_ change: (inout Kaoping_V1_Envelope) -> Void) throws -> String {
             var copy = envelope
@@ -71,6 +78,10 @@ import Testing
             "receipt_payload_hex": receiptPayload.hex,
             "receipt_signature_hex": receiptEnvelope.signature.hex,
             "receipt_envelope_hex": (try receiptEnvelope.serializedBytes() as Data).hex,
+            "batch_envelope_hex": EnvelopeBatch.pack([envelopeBytes]).hex,
+            "receipt_batch_payload_hex": receiptBatchPayload.hex,
+            "receipt_batch_signature_hex": receiptBatchEnvelope.signature.hex,
+            "receipt_batch_envelope_hex": (try receiptBatchEnvelope.serializedBytes() as Data).hex,
         ]
     }
 
@@ -137,6 +148,15 @@ import Testing
         #expect(decoded.status == .accepted)
         #expect(decoded.contentHash == Data(hex: vectors["submission_payload_hex"]!).sha256)
         #expect(decoded.envelopeHash == Data(hex: vectors["submission_envelope_hex"]!).sha256)
+
+        // The batch holds the submission's envelope byte for byte; the receipt batch, signed once, its receipt.
+        let batch = Data(hex: vectors["batch_envelope_hex"]!)
+        #expect(EnvelopeBatch.isBatch(batch))
+        #expect(try EnvelopeBatch.members(of: batch) == [Data(hex: vectors["submission_envelope_hex"]!)])
+        let receipts = try SignedEnvelope.decode(Data(hex: vectors["receipt_batch_envelope_hex"]!))
+        #expect(receipts.type == "receipt_batch" && receipts.keyID == vectors["aggregator_key_id"])
+        #expect(SignedEnvelope.verify(receipts, with: aggregator))
+        #expect(try Kaoping_V1_ReceiptBatch(serializedBytes: receipts.payload).receipts == [receipt.payload])
     }
 }
 

@@ -150,18 +150,28 @@ def main():
         envelopes = db.execute("SELECT COUNT(*), COUNT(DISTINCT envelope) FROM submission").fetchone()
         checks.check(envelopes[0] == envelopes[1], "an envelope is stored twice")
         aggregator_entry = Ed25519PublicKey.from_public_bytes(base64.b64decode(aggregator_public))
-        receipts = 0
+        receipts = batched = 0
         for submitter in configs:
             outbox = sqlite3.connect(os.path.join(folder, submitter.replace(":", "_") + ".outbox"), timeout=10)
-            for submission_id, envelope, state, receipt in outbox.execute(
-                    "SELECT submission_id, envelope, state, receipt FROM outbox"):
+            # A receipt that came in a receipt batch is kept once in receipt_batch; the item names its entry.
+            for submission_id, envelope, state, receipt, entry in outbox.execute(
+                    "SELECT submission_id, outbox.envelope, state, COALESCE(receipt, receipt_batch.envelope), "
+                    "receipt_entry FROM outbox LEFT JOIN receipt_batch ON receipt_batch.id = outbox.receipt_batch"):
                 if state != "delivered":
                     checks.check(False, "%s is %s" % (submission_id, state))
                     continue
                 wrapper = schema["Envelope"].FromString(receipt)
                 aggregator_entry.verify(wrapper.signature, pc.signing_input(
                     wrapper.version, wrapper.type, wrapper.campaign, wrapper.payload))
-                answer = schema["Receipt"].FromString(wrapper.payload)
+                if entry is None:
+                    checks.check(wrapper.type == "receipt", "%s: a lone receipt of type %s" % (submission_id, wrapper.type))
+                    answer = schema["Receipt"].FromString(wrapper.payload)
+                else:
+                    checks.check(wrapper.type == "receipt_batch", "%s: entry %d of a %s" % (submission_id, entry, wrapper.type))
+                    answer = schema["Receipt"].FromString(schema["ReceiptBatch"].FromString(wrapper.payload).receipts[entry])
+                    batched += 1
+                checks.check(answer.envelope_hash == hashlib.sha256(envelope).digest(),
+                             "the receipt kept for %s answers another envelope" % submission_id)
                 original = answer.original_submission_id if answer.status == 2 else answer.submission_id
                 row = stored.get(original)
                 checks.check(row is not None and row[0] == answer.ledger_position and row[2] is None,
@@ -201,10 +211,12 @@ def main():
                 process.wait()
     figures = {"seed": args.seed, "aggregator_kills": aggregator_kills, "agent_kills": agent_kills,
                "agents": len(configs), "submissions": len(lines), "receipts_verified": receipts,
+               "receipts_in_batches": batched,
                "seconds": round(time.time() - started, 1), "checks_passed": checks.passed,
                "checks_failed": checks.failed}
     print("chaos: %(aggregator_kills)d aggregator kills, %(agent_kills)d agent kills, %(agents)d agents, "
-          "%(submissions)d submissions, %(receipts_verified)d receipts verified in %(seconds)s s (seed %(seed)d)"
+          "%(submissions)d submissions, %(receipts_verified)d receipts verified (%(receipts_in_batches)d from receipt "
+          "batches) in %(seconds)s s (seed %(seed)d)"
           % figures)
     if args.results:
         with open(args.results, "w") as handle:

@@ -24,7 +24,7 @@ def load_schema(descriptor_set_path):
     pool = descriptor_pool.DescriptorPool()
     for file in files.file:
         pool.Add(file)
-    names = ["Envelope", "Submission", "Receipt", "Ranking", "RankingUpdate", "Snapshot", "SnapshotRequest", "FeedHeartbeat",
+    names = ["Envelope", "Submission", "Receipt", "IngestBatch", "ReceiptBatch", "Ranking", "RankingUpdate", "Snapshot", "SnapshotRequest", "FeedHeartbeat",
              "ControlRequest", "ControlReply"]
     return {name: message_factory.GetMessageClass(pool.FindMessageTypeByName("kaoping.v1." + name))
             for name in names}
@@ -102,14 +102,38 @@ class Client:
                                signing_input(envelope.version, envelope.type, envelope.campaign, envelope.payload))
         return envelope
 
-    def submit_all(self, envelopes, timeout=20.0):
-        """Sends every (submitter, envelope) pipelined, returns the verified receipts in the same order."""
+    def receipts_in(self, raw):
+        """The verified receipts of an answer: a lone "receipt", or every entry of a "receipt_batch" (one signature)."""
+        envelope = self.schema["Envelope"].FromString(raw)
+        if envelope.type == "receipt_batch":
+            envelope = self.open_signed(raw, "receipt_batch")
+            entries = self.schema["ReceiptBatch"].FromString(envelope.payload).receipts
+            return [self.schema["Receipt"].FromString(entry) for entry in entries]
+        envelope = self.open_signed(raw, "receipt")
+        return [self.schema["Receipt"].FromString(envelope.payload)]
+
+    def submit_all(self, envelopes, timeout=20.0, batch_for=lambda submitter: 1):
+        """Sends every (submitter, envelope) pipelined, up to batch_for(submitter) of a submitter's envelopes a
+        message (an unsigned Envelope of type "batch" carrying an IngestBatch); returns the verified receipts in the
+        same order."""
         wanted = {hashlib.sha256(raw).digest(): index for index, (_, raw) in enumerate(envelopes)}
         receipts = [None] * len(envelopes)
         poller = zmq.Poller()
+        by_submitter = {}
         for submitter, raw in envelopes:
+            by_submitter.setdefault(submitter, []).append(raw)
+        self.batches_sent = 0
+        for submitter, raws in by_submitter.items():
             socket = self.ingest_for(submitter)
-            socket.send(raw)
+            batch = batch_for(submitter)
+            for start in range(0, len(raws), batch):
+                members = raws[start:start + batch]
+                if len(members) == 1:
+                    socket.send(members[0])
+                else:
+                    payload = self.schema["IngestBatch"](envelopes=members).SerializeToString()
+                    socket.send(self.schema["Envelope"](version=1, type="batch", payload=payload).SerializeToString())
+                    self.batches_sent += 1
             poller.register(socket, zmq.POLLIN)
         deadline = time.time() + timeout
         while any(r is None for r in receipts) and time.time() < deadline:
@@ -117,16 +141,16 @@ class Client:
             if not ready:
                 continue
             frames = next(iter(ready)).recv_multipart()
-            envelope = self.open_signed(frames[-1], "receipt")
-            receipt = self.schema["Receipt"].FromString(envelope.payload)
-            index = wanted.get(receipt.envelope_hash)
-            if index is None:
-                raise ValueError("a receipt for something not sent")
-            if receipt.status == 2:  # DUPLICATE: the original receipt must verify too
-                original = self.open_signed(receipt.original_receipt, "receipt")
-                if self.schema["Receipt"].FromString(original.payload).status != 1:
-                    raise ValueError("the original receipt of a duplicate is not ACCEPTED")
-            receipts[index] = receipt
+            for receipt in self.receipts_in(frames[-1]):
+                index = wanted.get(receipt.envelope_hash)
+                if index is None:
+                    raise ValueError("a receipt for something not sent")
+                if receipt.status == 2:  # DUPLICATE: the original receipt must verify too, alone or in a batch
+                    originals = [r for r in self.receipts_in(receipt.original_receipt)
+                                 if r.ledger_position == receipt.ledger_position and r.status == 1]
+                    if len(originals) != 1:
+                        raise ValueError("the original receipt of a duplicate does not hold its acceptance")
+                receipts[index] = receipt
         return receipts
 
     def reopen(self, operator, indicator, district, worker, period, reason, request_id):

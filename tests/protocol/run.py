@@ -102,8 +102,13 @@ def main():
         statuses = {}
         pending = []
 
+        # Every other submitter sends batches (up to 64 envelopes a message), the others one envelope a message.
+        flushes = []
+
         def flush():
-            receipts = client.submit_all([raw for _, raw in pending])
+            receipts = client.submit_all([raw for _, raw in pending],
+                                         batch_for=lambda submitter: 64 if submitters.index(submitter) % 2 else 1)
+            flushes.append(client.batches_sent)
             for (number, _), receipt in zip(pending, receipts):
                 statuses[number] = STATUS.get(receipt.status) if receipt is not None else None
             pending.clear()
@@ -181,8 +186,10 @@ def main():
         checks.check(process.wait(timeout=20) == 0, "the aggregator did not stop cleanly on SIGTERM")
         audit = subprocess.run([kaoping, "audit", "verify", "--store", store], capture_output=True, text=True)
         checks.check(audit.returncode == 0, "audit verify: " + audit.stderr.strip())
-        print("protocol: %d submissions sent by %d submitters, %d receipts verified, %d feed updates, %d snapshots"
-              % (len(statuses), len(submitters), len(statuses), feed.updates, feed.snapshots))
+        checks.check(sum(flushes) > 0, "no batch was sent")
+        print("protocol: %d submissions sent by %d submitters (%d batches), %d receipts verified, %d feed updates, "
+              "%d snapshots" % (len(statuses), len(submitters), sum(flushes), len(statuses), feed.updates,
+                                feed.snapshots))
     finally:
         if process.poll() is None:
             process.kill()

@@ -38,19 +38,22 @@ public enum EnvelopeBatch {
         return size
     }
 
-    /// Whether `body` is an envelope of type `batch`, read without decoding it: its `type` field only.
+    /// Whether `body` is an envelope of type `batch`, read without decoding it: its `type` field only (the last one,
+    /// as Protocol Buffers reads a field given twice).
     public static func isBatch(_ body: Data) -> Bool {
         body.withUnsafeBytes { bytes in
             var reader = ProtobufReader(bytes)
+            var isBatch = false
             while !reader.atEnd {
                 guard let tag = reader.varint() else { return false }
                 if tag == 2 << 3 | 2 {
                     guard let type = reader.delimited() else { return false }
-                    return type.elementsEqual(MessageType.batch.rawValue.utf8)
+                    isBatch = type.elementsEqual(MessageType.batch.rawValue.utf8)
+                } else if !reader.skip(tag) {
+                    return false
                 }
-                guard reader.skip(tag) else { return false }
             }
-            return false
+            return isBatch
         }
     }
 

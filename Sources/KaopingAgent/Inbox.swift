@@ -125,7 +125,8 @@ public struct Inbox: Sendable {
             text += "Kaoping agent \(agent.identity.submitter) — \(filed) — rows the aggregator refused\n"
             text += "The file's other rows stand. Fix these rows (a conflict needs the operator to reopen the cell "
             text += "first) and drop a file with only them into the inbox.\n"
-            FileManager.default.createFile(atPath: url.path, contents: nil)
+            // A file that cannot be made shows as the write's error below.
+            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         }
         text += "\(LocalTime.format(Int64(date.timeIntervalSince1970 * 1000)))  line \(line): \(item.subject) — "
         text += "\(item.status): \(item.reason)\n"

@@ -127,4 +127,17 @@ import ZeroMQ
         }
         #expect(!EnvelopeBatch.isBatch(Data("batch".utf8)))
     }
+
+    /// A type given twice is read as Protocol Buffers reads it, the last one winning: a message is a batch to the
+    /// ingest endpoint exactly when it decodes as one.
+    @Test func theLastTypeOfAnEnvelopeDecidesWhetherItIsABatch() throws {
+        let batch = EnvelopeBatch.pack([Data("member".utf8)])
+        var submission = Kaoping_V1_Envelope()
+        submission.type = "submission"
+        let single: Data = try submission.serializedBytes()
+        for (bytes, isBatch) in [(single + batch, true), (batch + single, false)] {
+            #expect(try SignedEnvelope.decode(bytes).type == (isBatch ? "batch" : "submission"))
+            #expect(EnvelopeBatch.isBatch(bytes) == isBatch)
+        }
+    }
 }

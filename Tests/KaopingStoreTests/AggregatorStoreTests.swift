@@ -266,3 +266,80 @@ import Testing
         #expect(AuditChain.hash(previous: AuditChain.genesis, sequence: 1, entry: shifted) != hash)
     }
 }
+
+/// Receipt batches: kept once for the submissions (or outbox items) they answered, and files written before them
+/// brought up to date with what they hold readable as before.
+@Suite struct ReceiptBatchStorageTests {
+    /// Takes the receipt batches out of a file as this version wrote it, leaving the schema an earlier version left.
+    static func asBeforeReceiptBatches(_ path: String, table: String, columns: [String], migration: String) throws {
+        try DatabaseQueue(path: path).write { db in
+            try db.execute(sql: "DROP TABLE receipt_batch")
+            for column in columns { try db.execute(sql: "ALTER TABLE \(table) DROP COLUMN \(column)") }
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier LIKE ?", arguments: [migration + "%"])
+        }
+    }
+
+    private func stored(_ position: Int, district: String, receipt: Data, batch: Int? = nil) -> StoredSubmission {
+        StoredSubmission(
+            position: position, submissionID: "s\(position)", submitter: "party_office", keyID: "k",
+            key: SubmissionKey(campaign: "zhongshan-2023", indicator: "party_building", district: district),
+            envelope: Data("envelope \(position)".utf8), contentHash: Data([1]), receipt: receipt, receiptBatch: batch,
+            committedAtMilliseconds: 1)
+    }
+
+    @Test func anEarlierStoreKeepsItsReceiptsAndTakesReceiptBatches() async throws {
+        let path = try Scratch.path("store.sqlite")
+        try await AggregatorStore(path: path).commit([.insert(stored(1, district: "D01", receipt: Data("r1".utf8)))])
+        try Self.asBeforeReceiptBatches(
+            path, table: "submission", columns: ["receipt_batch"], migration: "v3:")
+        #expect(throws: StoreError.self) { try AggregatorStore(readingAt: path) }
+
+        let store = try AggregatorStore(path: path)
+        #expect(try store.receipt(position: 1) == Data("r1".utf8))
+        let batch = Data("receipt batch".utf8)
+        try await store.commit([
+            .receiptBatch(id: 2, envelope: batch),
+            .insert(stored(2, district: "D02", receipt: Data(), batch: 2)),
+            .insert(stored(3, district: "D03", receipt: Data(), batch: 2)),
+        ])
+        #expect(try [1, 2, 3].map { try store.receipt(position: $0) } == [Data("r1".utf8), batch, batch])
+        let standing = try AggregatorStore(readingAt: path).standingSubmissions()
+        #expect(standing.map(\.receiptBatch) == [nil, 2, 2])
+        #expect(standing.map(\.receipt) == [Data("r1".utf8), Data(), Data()])
+    }
+
+    @Test func anOutboxKeepsAReceiptBatchOnlyWhileItSettledSomething() throws {
+        let path = try Scratch.path("outbox.sqlite")
+        var outbox = try Outbox(path: path)
+        let envelopes = ["a", "b", "c"].map { Data("envelope \($0)".utf8) }
+        try outbox.add(
+            zip(["a", "b", "c"], envelopes).map { ($0, "party_building/\($0)", $1, "test") }, at: 1)
+        func answer(_ envelope: Data, entry: Int?) -> Outbox.Answer {
+            Outbox.Answer(
+                envelopeHash: Data(SHA256.hash(data: envelope)), delivered: true, status: "accepted", reason: "",
+                entry: entry)
+        }
+        func batches() throws -> Int {
+            try DatabaseQueue(path: path).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM receipt_batch") ?? 0 }
+        }
+        // a alone, as an earlier agent kept it; then the file as that agent left it.
+        try outbox.record([answer(envelopes[0], entry: nil)], proof: Data("lone".utf8), at: 2)
+        try Self.asBeforeReceiptBatches(
+            path, table: "outbox", columns: ["receipt_batch", "receipt_entry"], migration: "v2:")
+        outbox = try Outbox(path: path)
+        #expect(try outbox.items(state: .delivered).map(\.receipt) == [Data("lone".utf8)])
+
+        // b and c in one receipt batch (with a's resend, settled already): kept once.
+        let settled = try outbox.record(
+            [answer(envelopes[0], entry: 0), answer(envelopes[1], entry: 1), answer(envelopes[2], entry: 2)],
+            proof: Data("batch".utf8), at: 3)
+        #expect(settled.map(\.submissionID) == ["b", "c"] && settled.map(\.receiptEntry) == [1, 2])
+        #expect(try batches() == 1)
+        // A receipt batch answering only what is settled is not kept.
+        #expect(try outbox.record([answer(envelopes[1], entry: 0)], proof: Data("again".utf8), at: 4).isEmpty)
+        #expect(try batches() == 1)
+        let items = Dictionary(uniqueKeysWithValues: try outbox.items().map { ($0.submissionID, $0) })
+        #expect(items["a"]?.receipt == Data("lone".utf8) && items["a"]?.receiptEntry == nil)
+        #expect(items["b"]?.receipt == Data("batch".utf8) && items["c"]?.receiptEntry == 2)
+    }
+}

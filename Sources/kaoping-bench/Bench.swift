@@ -152,7 +152,7 @@ enum Bench {
         say(String(format: "| durable receipts/s (full load) | %.0f |", receipts))
         say(String(
             format: "| ÷ (cores × single-core verify/s) | %.3f (goal ≥ 0.6) |", receipts / (Double(cores) * verify)))
-        say(String(format: "| ÷ (cores ÷ (verify + sign time)), a receipt's two Ed25519 operations | %.3f |",
+        say(String(format: "| ÷ (cores ÷ (verify + sign time)), a lone receipt's two Ed25519 operations | %.3f |",
                      receipts / cryptography))
         say(String(format: "| ÷ raw ZeroMQ round trips/s | %.3f |", receipts / roundTrips))
         say(String(format: "| verify/s on %d cores at once ÷ (cores × single-core verify/s) | %.2f |", cores,

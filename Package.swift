@@ -147,7 +147,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KaopingAgentTests",
-            dependencies: ["KaopingAgent", "KaopingStore", "KaopingWire", "KaopingTestSupport"]
+            dependencies: ["KaopingAgent", "KaopingStore", "KaopingWire", "KaopingTestSupport", "ZeroMQ"]
         ),
         .testTarget(name: "KaopingCLITests", dependencies: ["KaopingCLI", "kaoping", "KaopingTestSupport"]),
     ],

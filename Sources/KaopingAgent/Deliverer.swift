@@ -43,12 +43,13 @@ public struct Deliverer: Sendable {
             ] + (agent.curve.map { [$0.option] } ?? []),
             connect: [agent.configuration.aggregator])
         let counter = ReportCounter()
+        let batching = Batching()
         // Refusals of rows dropped in the inbox are written there, whichever command receives them.
         let notes = inbox ?? agent.configuration.inbox.flatMap { try? Inbox(folder: $0, agent: agent, logger: logger) }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await message in dealer.incoming {
-                    record(message, counter: counter, notes: notes)
+                    record(message, counter: counter, batching: batching, notes: notes)
                 }
             }
             if heartbeats {
@@ -58,7 +59,9 @@ public struct Deliverer: Sendable {
                 group.addTask { await inbox.watch(every: agent.configuration.inboxScanSeconds) }
             }
             group.addTask {
-                await send(loop: loop, socket: dealer.handle, untilDrained: untilDrained, deadline: deadline)
+                await send(
+                    loop: loop, socket: dealer.handle, batching: batching, untilDrained: untilDrained,
+                    deadline: deadline)
             }
             // The sender ends the run (drained, deadline, or cancelled); then stop the rest.
             if untilDrained {
@@ -78,13 +81,17 @@ public struct Deliverer: Sendable {
         return report
     }
 
-    private func send(loop: SocketLoop, socket: SocketLoop.Handle, untilDrained: Bool, deadline: Date?) async {
+    private func send(
+        loop: SocketLoop, socket: SocketLoop.Handle, batching: Batching, untilDrained: Bool, deadline: Date?
+    ) async {
         while !Task.isCancelled {
             let now = Agent.now()
             do {
-                for items in Self.batches(of: try agent.outbox.due(at: now)) {
+                let due = try agent.outbox.due(at: now)
+                for items in batching.refused ? due.map { [$0] } : Self.batches(of: due) {
                     // One alone goes as it is; more go as a batch, each member answered as if it came alone.
                     let body = items.count == 1 ? items[0].envelope : EnvelopeBatch.pack(items.map(\.envelope))
+                    if items.count > 1 { batching.sent(body) }
                     do {
                         try await loop.send(Multipart([body]), on: socket)
                     } catch {
@@ -109,9 +116,8 @@ public struct Deliverer: Sendable {
         var batches: [[Outbox.Item]] = []
         var sizes: [Int] = []
         for item in items {
-            let fits =
-                sizes.count < EnvelopeBatch.maximumMembers
-                && EnvelopeBatch.packedSize(ofMembers: sizes + [item.envelope.count]) <= SignedEnvelope.maximumEnvelopeBytes
+            let size = EnvelopeBatch.packedSize(ofMembers: sizes + [item.envelope.count])
+            let fits = sizes.count < EnvelopeBatch.maximumMembers && size <= SignedEnvelope.maximumEnvelopeBytes
             if fits, !batches.isEmpty {
                 batches[batches.count - 1].append(item)
                 sizes.append(item.envelope.count)
@@ -132,7 +138,7 @@ public struct Deliverer: Sendable {
         return Int64(base * Double.random(in: 0.5..<1.5) * 1000)
     }
 
-    private func record(_ message: Multipart, counter: ReportCounter, notes: Inbox?) {
+    private func record(_ message: Multipart, counter: ReportCounter, batching: Batching, notes: Inbox?) {
         guard let body = message.frames.last else { return }
         let receipts: [VerifiedReceipt]
         do {
@@ -146,6 +152,11 @@ public struct Deliverer: Sendable {
                 logger.warning("\(warning)")
             }
             return
+        }
+        for verified in receipts where batching.refuses(verified.receipt) {
+            let warning = "the aggregator does not take batches of submissions (a version before them): sending each "
+                + "alone; ask the operator to upgrade it"
+            logger.warning("\(warning)")
         }
         let answers = receipts.map { verified in
             let receipt = verified.receipt
@@ -161,7 +172,8 @@ public struct Deliverer: Sendable {
             logger.error("cannot record a receipt in the outbox: \(error); it will be asked for again")
             return
         }
-        let answered = Dictionary(receipts.map { ($0.receipt.envelopeHash, $0.receipt) }, uniquingKeysWith: { a, _ in a })
+        let answered = Dictionary(
+            receipts.map { ($0.receipt.envelopeHash, $0.receipt) }, uniquingKeysWith: { first, _ in first })
         for item in settled {
             guard let receipt = answered[item.envelopeHash] else { continue }
             if item.state == .delivered {
@@ -196,6 +208,35 @@ public struct Deliverer: Sendable {
                 loop.post(Multipart([envelope]), on: socket)
             }
             try? await Task.sleep(for: .seconds(agent.configuration.heartbeatSeconds))
+        }
+    }
+}
+
+/// The batches sent, to tell an aggregator that does not take them: one before batches answers a batch with a lone
+/// INVALID receipt (a type it does not take) naming the batch's hash, which matches no submission. From then on this
+/// run sends each submission alone; the refused members are resent at their next attempt.
+final class Batching: Sendable {
+    private let state = Mutex<(sent: Set<Data>, refused: Bool)>(([], false))
+
+    /// Whether the aggregator refused a batch.
+    var refused: Bool { state.withLock { $0.refused } }
+
+    /// Notes a batch sent (the last few thousand are kept: a refusal comes within a resend's time).
+    func sent(_ batch: Data) {
+        let hash = batch.sha256
+        state.withLock { state in
+            if state.sent.count >= 4_096 { state.sent.removeAll(keepingCapacity: true) }
+            state.sent.insert(hash)
+        }
+    }
+
+    /// Whether `receipt` refuses one of the batches sent as a whole; true only the first time.
+    func refuses(_ receipt: Kaoping_V1_Receipt) -> Bool {
+        guard receipt.status == .invalid else { return false }
+        return state.withLock { state in
+            guard !state.refused, state.sent.contains(receipt.envelopeHash) else { return false }
+            state.refused = true
+            return true
         }
     }
 }

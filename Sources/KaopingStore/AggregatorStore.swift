@@ -56,7 +56,8 @@ public struct Revocation: Hashable, Sendable {
 /// One change of a commit batch; applied in order inside one transaction.
 public enum StoreOperation: Sendable {
     case insert(StoredSubmission)
-    /// A signed receipt batch that answered submissions inserted in the same commit (``StoredSubmission/receiptBatch``).
+    /// A signed receipt batch that answered submissions inserted in the same commit
+    /// (``StoredSubmission/receiptBatch``).
     case receiptBatch(id: Int, envelope: Data)
     /// Voids the standing submission at `position` (a reopen).
     case void(position: Int, reason: String, operator: String, atMilliseconds: Int64)

@@ -185,8 +185,8 @@ enum Bench {
                kaoping-bench --profile N
         Drives the release kaoping-aggregator in DIR (.build/release) with a city-scale campaign and prints a table
         (docs/benchmarks.md). At full load each sender sends batches of N envelopes a message (--batch, 64; 1 sends
-        each alone); at half load each goes alone. --profile times the parts of a batch at N and 4N districts, and the scoreboard's, the
-        feed's and the store's part of the campaign of N districts. `make bench` runs it.
+        each alone); at half load each goes alone. --profile times the parts of a batch at N and 4N districts, and
+        the scoreboard's, the feed's and the store's part of the campaign of N districts. `make bench` runs it.
         """
 
     /// A run that cannot give figures worth printing, in words.

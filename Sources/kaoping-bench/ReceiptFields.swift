@@ -1,12 +1,13 @@
 import Foundation
 import KaopingWire
 
-/// What the load generator reads of a sealed receipt (or of each in a receipt batch) — its status, ledger position, the key of the envelope hash it
-/// answers (``CityCampaign/receiptKey(_:)``) and a refusal's reason — found in its bytes (Protocol Buffers' binary
-/// form) without building the envelope and receipt messages. SwiftProtobuf's decoding of both, strings and all, took
-/// a third of the load generator's CPU, on the cores the aggregator is measured on. Each sender checks its first
-/// receipts against SwiftProtobuf's decoding (``init(decoding:)``), and the signature is not checked at all: the
-/// aggregator's receipts are verified by the agents and the protocol tests, not by the load generator.
+/// What the load generator reads of a sealed receipt (or of each receipt of a receipt batch) — its status, ledger
+/// position, the key of the envelope hash it answers (``CityCampaign/receiptKey(_:)``) and a refusal's reason — found
+/// in its bytes (Protocol Buffers' binary form) without building the envelope and receipt messages. SwiftProtobuf's
+/// decoding of both, strings and all, took a third of the load generator's CPU, on the cores the aggregator is
+/// measured on. Each sender checks its first receipts against SwiftProtobuf's decoding (``all(decoding:)``), and the
+/// signature is not checked at all: the aggregator's receipts are verified by the agents and the protocol tests, not
+/// by the load generator.
 struct ReceiptFields: Equatable {
     var status = Kaoping_V1_Status.unspecified
     var ledgerPosition: UInt64 = 0

@@ -4,7 +4,8 @@ import KaopingWire
 import SwiftProtobuf
 
 /// One input through the aggregator's whole decoding and validation path, as it arrives on the ingest socket:
-/// envelope (or each member of a batch), signature check, submission payload, the rules and the ledger. Also read as a `kaoping score` line.
+/// envelope (or each member of a batch), signature check, submission payload, the rules and the ledger. Also read as
+/// a `kaoping score` line.
 /// Nothing here may crash, whatever the bytes, and the aggregator's reading of a submission must be SwiftProtobuf's.
 enum FuzzTarget {
     static let catalog = Catalog.zhongshan2023

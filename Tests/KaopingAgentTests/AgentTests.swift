@@ -4,7 +4,9 @@ import KaopingStore
 import KaopingTestSupport
 import KaopingWire
 import Logging
+import Synchronization
 import Testing
+import ZeroMQ
 @testable import KaopingAgent
 
 /// An agent in a temporary folder with fresh keys; nothing is sent.
@@ -13,7 +15,7 @@ struct AgentFixture {
     let agent: Agent
     let aggregator = SigningIdentity.generate(for: "aggregator")
 
-    init(submitter: String, roster: String? = nil, inbox: Bool = false) throws {
+    init(submitter: String, roster: String? = nil, inbox: Bool = false, aggregator endpoint: String? = nil) throws {
         folder = try Scratch.folder("agent")
         let key = folder.appendingPathComponent("agent.key")
         try Data(KeyFile.render(.generate(for: submitter)).utf8).write(to: key)
@@ -27,6 +29,7 @@ struct AgentFixture {
             configuration.roster = path.path
         }
         if inbox { configuration.inbox = folder.appendingPathComponent("inbox").path }
+        if let endpoint { configuration.aggregator = endpoint }
         agent = try Agent(configuration: configuration)
     }
 
@@ -295,30 +298,6 @@ extension Inbox {
         #expect(try outbox.counts() == [.pending: 2, .rejected: 1])
     }
 
-    @Test func aReceiptBatchIsKeptOnceForTheItemsItSettles() throws {
-        let fixture = try AgentFixture(submitter: "party_office")
-        let rows = fixture.agent.importer.read(Data("居民区,得分\nD01,13\nD02,12\nD03,11\n".utf8), fileName: "p.csv")
-            .rows
-        #expect(try fixture.agent.enqueue(rows.map { ("test", $0.submission) }) == 3)
-        let outbox = fixture.agent.outbox
-        let items = try outbox.items(state: .pending).sorted { $0.subject < $1.subject }
-        func answer(_ item: Outbox.Item, _ entry: Int, delivered: Bool = true) -> Outbox.Answer {
-            Outbox.Answer(
-                envelopeHash: item.envelopeHash, delivered: delivered, status: delivered ? "accepted" : "conflict",
-                reason: "", entry: entry)
-        }
-        let batch = Data("receipt batch".utf8)
-        let settled = try outbox.record([answer(items[0], 0), answer(items[2], 1, delivered: false)], proof: batch, at: 7)
-        #expect(settled.map(\.subject) == ["party_building/D01", "party_building/D03"])
-        #expect(settled.map(\.receipt) == [batch, batch] && settled.map(\.receiptEntry) == [0, 1])
-        // A second batch answering only what is settled settles nothing.
-        #expect(try outbox.record([answer(items[0], 0)], proof: Data("again".utf8), at: 8).isEmpty)
-        let listed = Dictionary(uniqueKeysWithValues: try outbox.items().map { ($0.subject, $0) })
-        #expect(listed["party_building/D01"]?.receipt == batch && listed["party_building/D01"]?.receiptEntry == 0)
-        #expect(listed["party_building/D03"]?.state == .rejected && listed["party_building/D03"]?.receipt == batch)
-        #expect(listed["party_building/D02"]?.receipt == nil && listed["party_building/D02"]?.state == .pending)
-    }
-
     @Test func localTimesReadAsAClerkWritesThem() throws {
         let minute = try #require(LocalTime.parse("2026-11-28 14:05"))
         #expect(LocalTime.format(minute) == "2026-11-28 14:05:00")
@@ -525,5 +504,57 @@ extension Outbox {
             [Answer(envelopeHash: hash, delivered: delivered, status: status, reason: reason, entry: nil)],
             proof: receipt, at: at
         ).first
+    }
+}
+
+/// The agent against an aggregator of a version before batches, played by a ROUTER that answers a batch as such an
+/// aggregator does (a lone INVALID receipt: a type it does not take) and each lone submission with an acceptance.
+@Suite struct BatchFallbackTests {
+    @Test func anAggregatorThatDoesNotTakeBatchesGetsEachSubmissionAlone() async throws {
+        let endpoint = "ipc://" + (try Scratch.folder("router")).appendingPathComponent("ingest").path
+        let fixture = try AgentFixture(submitter: "party_office", aggregator: endpoint)
+        let rows = fixture.agent.importer.read(Data("居民区,得分\nD01,13\nD02,12\nD03,11\n".utf8), fileName: "p.csv")
+            .rows
+        #expect(try fixture.agent.enqueue(rows.map { ("test", $0.submission) }) == 3)
+
+        /// What the old aggregator saw, and when to stop it.
+        final class Seen: Sendable {
+            let counts = Mutex<(batches: Int, alone: Int)>((0, 0))
+            let stop = Atomic<Bool>(false)
+        }
+        let (context, aggregator, seen) = (try Context(), fixture.aggregator, Seen())
+        let old = Thread {
+            let router = try! Socket(context: context, type: .router)
+            try! router.bind(endpoint)
+            while !seen.stop.load(ordering: .relaxed) {
+                guard let message = try? router.receive(timeout: 50), message.frames.count == 2 else { continue }
+                let body = message.frames[1]
+                var receipt = Kaoping_V1_Receipt()
+                receipt.envelopeHash = body.sha256
+                receipt.campaign = "zhongshan-2023"
+                if EnvelopeBatch.isBatch(body) {
+                    seen.counts.withLock { $0.batches += 1 }
+                    receipt.status = .invalid
+                    receipt.reason = "message type 'batch' is not accepted here; send 'submission' or 'heartbeat'"
+                } else {
+                    seen.counts.withLock { $0.alone += 1 }
+                    receipt.status = .accepted
+                }
+                let sealed = try! SignedEnvelope.seal(
+                    receipt, type: .receipt, campaign: "zhongshan-2023", by: aggregator)
+                try? router.send(Multipart([message.frames[0], sealed]), timeout: 1_000)
+            }
+            router.close(linger: 0)
+        }
+        old.start()
+        defer { seen.stop.store(true, ordering: .relaxed) }
+
+        let report = try await Deliverer(
+            agent: fixture.agent, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        ).run(untilDrained: true, deadline: Date().addingTimeInterval(20), heartbeats: false, inbox: nil)
+        #expect(report.delivered == 3 && report.rejected == 0 && report.pending == 0)
+        let counts = seen.counts.withLock { $0 }
+        #expect(counts.batches == 1 && counts.alone == 3)
+        #expect(try fixture.agent.outbox.items().allSatisfy { $0.receipt != nil && $0.receiptEntry == nil })
     }
 }

@@ -54,7 +54,8 @@ import ZeroMQ
         let standing = try fixture.store.standingSubmissions()
         #expect(standing.map(\.receiptBatch) == [1, 1] && standing.allSatisfy(\.receipt.isEmpty))
         #expect(try fixture.store.receipt(position: 2) == sent.first?.frames.last)
-        #expect(try fixture.store.auditLog().map(\.entry.event) == ["accepted", "accepted", "bad_signature", "duplicate"])
+        let events = try fixture.store.auditLog().map(\.entry.event)
+        #expect(events == ["accepted", "accepted", "bad_signature", "duplicate"])
 
         // A retry in a later batch is answered from the store: the stored receipt batch is the original.
         fixture.replies.clear()

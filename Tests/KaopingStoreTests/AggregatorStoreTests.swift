@@ -70,8 +70,8 @@ import Testing
             try AggregatorStore(path: outbox)
         } throws: { error in
             (error as? StoreError)?.message
-                == "\(outbox) already holds another database (tables grdb_migrations, outbox); give this one a file of "
-                + "its own"
+                == "\(outbox) already holds another database (tables grdb_migrations, outbox, receipt_batch); give "
+                + "this one a file of its own"
         }
         #expect(throws: StoreError.self) { try Outbox(path: path) }
         #expect {

@@ -4,8 +4,8 @@ import KaopingStore
 import KaopingWire
 import Logging
 import SwiftProtobuf
-import ZeroMQ
 import Synchronization
+import ZeroMQ
 
 /// The only writer: decides every submission and control request against the ledger, commits each batch in one
 /// transaction, and only then answers and publishes.
@@ -529,9 +529,10 @@ actor LedgerKeeper {
     }
 
     /// Seals a batch's receipts on all cores, a signature being most of the cost of a receipt. The receipts of batch
-    /// members go to their peer in receipt batches of at most 64, signed once; a DUPLICATE's goes alone, with the
-    /// original's receipt inside (a receipt batch never holds another), as does every other receipt. A duplicate of
-    /// a submission accepted in this same batch is sealed last, once the original's receipt is.
+    /// members go to their peer in receipt batches of at most 64, signed once; every other receipt goes alone: a
+    /// lone message's, and a DUPLICATE's, which carries the original's receipt inside (so that a receipt batch never
+    /// holds another). A duplicate of a submission accepted in this same batch is sealed last, once the original's
+    /// receipt is.
     private func seal(_ effects: Effects) async -> SealedReceipts {
         let receipts = effects.unsealed
         var later: [Int: Int] = [:]
@@ -577,8 +578,7 @@ actor LedgerKeeper {
             case .alone(let index):
                 sealed.proofs[index] = envelopes[number]
             case .batch(let members):
-                let id = members.lazy.filter { receipts[$0].status == .accepted }.map { Int(receipts[$0].ledgerPosition) }
-                    .first
+                let id = members.first { receipts[$0].status == .accepted }.map { Int(receipts[$0].ledgerPosition) }
                 for index in members {
                     sealed.proofs[index] = envelopes[number]
                     sealed.batchIDs[index] = id

@@ -128,7 +128,7 @@ public struct Inbox: Sendable {
             // A file that cannot be made shows as the write's error below.
             _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         }
-        text += "\(LocalTime.format(Int64(date.timeIntervalSince1970 * 1000)))  line \(line): \(item.subject) — "
+        text += "\(ChinaTime.format(Int64(date.timeIntervalSince1970 * 1000)))  line \(line): \(item.subject) — "
         text += "\(item.status): \(item.reason)\n"
         do {
             let handle = try FileHandle(forWritingTo: url)

@@ -117,24 +117,25 @@ extension AgentCommand {
         @Option(
             name: .customLong("again-since"),
             help: ArgumentHelp(
-                "Also send again what was delivered since this local time (after the aggregator's store was restored "
-                    + "from a backup: give a time a little before the backup).",
+                "Also send again what was delivered since this time, China Standard Time as every Kaoping tool shows "
+                    + "times (after the aggregator's store was restored from a backup: give a time a little before "
+                    + "the backup).",
                 valueName: "YYYY-MM-DD[ HH:MM[:SS]]"))
         var againSince: String?
 
         func validate() throws {
-            if let againSince, LocalTime.parse(againSince) == nil {
+            if let againSince, ChinaTime.parse(againSince) == nil {
                 throw ValidationError(
-                    "--again-since '\(againSince)' is not a time; write it as 2026-11-28 14:05 (local time) "
-                        + "or 2026-11-28")
+                    "--again-since '\(againSince)' is not a time; write it as 2026-11-28 14:05 (China Standard "
+                        + "Time) or 2026-11-28")
             }
         }
 
         func run() async throws {
             let agent = try options.load()
-            if let againSince, let since = LocalTime.parse(againSince) {
+            if let againSince, let since = ChinaTime.parse(againSince) {
                 let queued = try agent.outbox.resend(deliveredSince: since, at: Agent.now())
-                print("queued again \(queued) submission(s) delivered since \(LocalTime.format(since))")
+                print("queued again \(queued) submission(s) delivered since \(ChinaTime.format(since))")
             }
             let report = try await Deliverer(agent: agent, logger: options.logger()).run(
                 untilDrained: true, deadline: Date().addingTimeInterval(wait), heartbeats: false, inbox: nil)
@@ -304,7 +305,7 @@ extension AgentCommand {
             print(
                 "\(agent.identity.submitter): \(counts[.pending] ?? 0) pending, \(counts[.delivered] ?? 0) delivered, "
                     + "\(counts[.rejected] ?? 0) refused")
-            let format = LocalTime.printer()
+            let format = ChinaTime.printer()
             for item in items {
                 let when = item.receiptAtMilliseconds.map(format) ?? "attempts \(item.attempts)"
                 var line = "\(item.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(item.subject)  "

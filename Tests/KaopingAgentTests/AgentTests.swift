@@ -298,14 +298,16 @@ extension Inbox {
         #expect(try outbox.counts() == [.pending: 2, .rejected: 1])
     }
 
-    @Test func localTimesReadAsAClerkWritesThem() throws {
-        let minute = try #require(LocalTime.parse("2026-11-28 14:05"))
-        #expect(LocalTime.format(minute) == "2026-11-28 14:05:00")
-        #expect(LocalTime.parse("2026-11-28T14:05") == minute)
-        #expect(LocalTime.parse(" 2026-11-28 14:05:30 ") == minute + 30_000)
-        #expect(LocalTime.parse("2026-11-28") == minute - (14 * 60 + 5) * 60_000)
+    /// Times are China Standard Time on every machine (this one keeps UTC): 14:05 in Shanghai is 06:05 UTC.
+    @Test func timesReadAsTheSubDistrictWritesThem() throws {
+        let minute = try #require(ChinaTime.parse("2026-11-28 14:05"))
+        #expect(minute == 1_795_845_900_000)
+        #expect(ChinaTime.format(minute) == "2026-11-28 14:05:00")
+        #expect(ChinaTime.parse("2026-11-28T14:05") == minute)
+        #expect(ChinaTime.parse(" 2026-11-28 14:05:30 ") == minute + 30_000)
+        #expect(ChinaTime.parse("2026-11-28") == minute - (14 * 60 + 5) * 60_000)
         for bad in ["28/11/2026", "2026-13-01", "2026-11-28 25:00", "yesterday", ""] {
-            #expect(LocalTime.parse(bad) == nil, "\(bad)")
+            #expect(ChinaTime.parse(bad) == nil, "\(bad)")
         }
     }
 
@@ -361,7 +363,7 @@ extension Inbox {
             contentsOf: inbox.folder.appendingPathComponent("failed/\(filed).refused.txt"), encoding: .utf8)
         let lines = note.split(separator: "\n")
         #expect(lines.first == "Kaoping agent party_office — \(filed) — rows the aggregator refused")
-        let expected = "\(LocalTime.format(0))  line 3: party_building/D02 — conflict: party_building/D02 was "
+        let expected = "\(ChinaTime.format(0))  line 3: party_building/D02 — conflict: party_building/D02 was "
             + "already accepted with different content"
         #expect(lines.last.map(String.init) == expected, "\(note)")
     }

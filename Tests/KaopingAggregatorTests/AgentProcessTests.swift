@@ -1,5 +1,6 @@
 import Foundation
 import KaopingClient
+import KaopingCore
 import KaopingStore
 import KaopingWire
 import Testing
@@ -117,7 +118,7 @@ struct AgentProcessTests {
         #expect(!row.contains("never") && !row.contains("silent"))
         let list = try Self.run("kaoping-agent", ["outbox", "--config", config])
         #expect(list.out.contains("0 pending, 3 delivered, 0 refused"))
-        // Each delivered item with its receipt's local time.
+        // Each delivered item with its receipt's time.
         let delivered = list.out.split(separator: "\n").filter { $0.hasPrefix("delivered") }
         #expect(delivered.count == 3)
         #expect(delivered.allSatisfy { $0.contains(/\ \ \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/) }, "\(list.out)")
@@ -369,12 +370,10 @@ struct AgentProcessTests {
         let backup = harness.folder.appendingPathComponent("backup.sqlite")
         try FileManager.default.copyItem(atPath: harness.storePath, toPath: backup.path)
         #expect(!FileManager.default.fileExists(atPath: harness.storePath + "-wal"), "the WAL was not merged")
-        // The time of the backup, to the second (local time, as `kaoping-agent outbox` prints it): later than D01's
-        // receipt, earlier than D02's.
+        // The time of the backup, to the second (China Standard Time, as `kaoping-agent outbox` prints it): later
+        // than D01's receipt, earlier than D02's.
         Thread.sleep(forTimeInterval: 1.1)
-        let format = DateFormatter()
-        format.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        let backupTime = format.string(from: Date())
+        let backupTime = ChinaTime.format(Int64(Date().timeIntervalSince1970 * 1000))
         try harness.start()
         try submit("D02", "12")
         #expect(harness.stop() == 0)

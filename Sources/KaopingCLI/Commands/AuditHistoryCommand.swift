@@ -85,7 +85,7 @@ extension AuditCommand {
             print(
                 "\(store): audit chain verified (\(log.count) entries); \(events.count) "
                     + (about.isEmpty ? "in all:" : "about \(about):"))
-            print(AuditHistory.render(events, time: StatusView.timePrinter()))
+            print(AuditHistory.render(events, time: ChinaTime.printer()))
         }
     }
 }

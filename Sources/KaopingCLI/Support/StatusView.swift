@@ -116,7 +116,7 @@ struct StatusView {
             .init("收 accepted", alignRight: true), .init("拒 rejected", alignRight: true), .init("last seen"),
         ])
         let silentBefore = Int64(now.timeIntervalSince1970 * 1000) - Int64(silentAfterHours) * 3_600_000
-        let time = Self.timePrinter()
+        let time = ChinaTime.printer()
         for row in rows {
             let owes = owed[row.submitter] ?? 0
             var seen = row.lastSeenMs == 0 ? "never" : time(row.lastSeenMs)
@@ -129,13 +129,5 @@ struct StatusView {
                 .joined(separator: ", ") + "\n"
         }
         return out
-    }
-
-    /// Writes times in Shanghai's time zone, as the sub-district reads them; one formatter for many times.
-    static func timePrinter() -> (Int64) -> String {
-        let formatter = DateFormatter()
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        formatter.timeZone = TimeZone(identifier: "Asia/Shanghai")
-        return { formatter.string(from: Date(timeIntervalSince1970: Double($0) / 1000)) }
     }
 }

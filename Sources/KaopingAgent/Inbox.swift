@@ -156,8 +156,11 @@ public struct Inbox: Sendable {
             metadata: ["inbox.file": "\(name)", "inbox.report": "\(target.path).report.txt"])
     }
 
+    /// When a file was taken, for the names filed in `done/` and `failed/`: China Standard Time, as the reports' times.
     private static func stamp() -> String {
         let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = ChinaTime.zone
         formatter.dateFormat = "yyyyMMdd-HHmmss"
         return formatter.string(from: Date())
     }

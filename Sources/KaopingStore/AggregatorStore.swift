@@ -447,9 +447,25 @@ public final class AggregatorStore: Sendable {
         }
     }
 
-    /// Every submission ever stored, voided ones included, by position (for audits and exports).
+    /// Every submission ever stored, voided ones included, by position, all in memory (for tools and tests; an
+    /// audit of a city's store reads them one at a time with ``forEachSubmission(_:)``).
     public func allSubmissions() throws -> [(submission: StoredSubmission, voided: Bool)] {
         try submissions()
+    }
+
+    /// Calls `body` with every submission ever stored, voided ones included, by position, as each is read: none is
+    /// kept (a city's store holds hundreds of thousands, each with its envelope).
+    public func forEachSubmission(_ body: (_ submission: StoredSubmission, _ voided: Bool) throws -> Void) throws {
+        try database.read { db in
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT position, submission_id, submitter, key_id, campaign, indicator, district, worker, period,
+                        envelope, content_hash, receipt, receipt_batch, committed_at_ms, voided_at_ms
+                    FROM submission ORDER BY position
+                    """)
+            while let row = try rows.next() { try body(Self.stored(row), (row["voided_at_ms"] as Int64?) != nil) }
+        }
     }
 
     /// The submissions stored, voided ones included, by position, with each given key part or submitter: what an

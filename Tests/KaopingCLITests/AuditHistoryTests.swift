@@ -1,6 +1,7 @@
 import Foundation
 import KaopingCore
 import KaopingStore
+import KaopingTestSupport
 import KaopingWire
 import Testing
 @testable import KaopingCLI
@@ -83,5 +84,35 @@ import Testing
         #expect(missing.first?.position == nil)
         #expect(AuditHistory.render(missing, time: String.init).hasSuffix(
             "NO STORED SUBMISSION MATCHES THIS ENTRY: the store was altered; run `kaoping audit verify`"))
+    }
+
+    /// `kaoping audit verify` on a store as the aggregator wrote it, then altered behind its back: a submission with
+    /// no audit entry, then a second one standing for the same cell.
+    @Test func auditVerifyFindsWhatWasChangedBehindTheAggregatorsBack() async throws {
+        let path = try Scratch.path("store.sqlite")
+        let (stored, entry) = try accepted()
+        let store = try AggregatorStore(path: path)
+        try await store.commit([.insert(stored), .audit(entry)])
+        let good = try KaopingExecutableTests.run(["audit", "verify", "--store", path])
+        #expect(good.status == 0, "\(good.stderr)")
+        #expect(good.stdout.hasSuffix(
+            "audit chain ok — 1 entries; 1 submissions stored (1 standing, at most one per key; 0 voided), each "
+                + "with its audit entry\n"))
+
+        var slipped = stored
+        (slipped.position, slipped.submissionID, slipped.envelope) = (8, "h2", stored.envelope + Data([0]))
+        slipped.key.period = "2023-04"
+        try await store.commit([.insert(slipped)])
+        let unaudited = try KaopingExecutableTests.run(["audit", "verify", "--store", path])
+        #expect(unaudited.status != 0)
+        #expect(unaudited.stderr.contains(
+            "submission h2 (position 8) has no 'accepted' audit entry; the store was altered"))
+
+        slipped.key.period = "2023-03"
+        (slipped.position, slipped.envelope) = (9, stored.envelope)
+        try await store.commit([.insert(slipped)])
+        let twice = try KaopingExecutableTests.run(["audit", "verify", "--store", path])
+        #expect(
+            twice.stderr.contains("two submissions stand for hotline/D05/2023-03 (positions 7, 9)"), "\(twice.stderr)")
     }
 }

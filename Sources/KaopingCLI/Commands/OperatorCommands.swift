@@ -181,18 +181,21 @@ struct AuditCommand: ParsableCommand {
                         + "\(twice.positions.map(String.init).joined(separator: ", "))); only one may. The store was "
                         + "changed outside the aggregator: restore it from a backup, or void one of them by hand")
             }
-            let submissions = try opened.allSubmissions()
             let accepted = Set(log.filter { $0.entry.event == "accepted" }.map { $0.entry.envelopeHash })
-            for (submission, _) in submissions where !accepted.contains(submission.envelope.sha256) {
-                throw CLIError(
-                    "\(store): submission \(submission.submissionID) (position \(submission.position)) has no "
-                        + "'accepted' audit entry; the store was altered")
+            var (count, voided) = (0, 0)
+            // One submission at a time: a city's store holds hundreds of thousands, each with its envelope.
+            try opened.forEachSubmission { submission, isVoided in
+                guard accepted.contains(submission.envelope.sha256) else {
+                    throw CLIError(
+                        "\(store): submission \(submission.submissionID) (position \(submission.position)) has no "
+                            + "'accepted' audit entry; the store was altered")
+                }
+                count += 1
+                if isVoided { voided += 1 }
             }
-            let voided = submissions.filter(\.voided).count
             print(
-                "\(store): audit chain ok — \(log.count) entries; \(submissions.count) submissions stored "
-                    + "(\(submissions.count - voided) standing, at most one per key; \(voided) voided), each with its "
-                    + "audit entry")
+                "\(store): audit chain ok — \(log.count) entries; \(count) submissions stored "
+                    + "(\(count - voided) standing, at most one per key; \(voided) voided), each with its audit entry")
         }
     }
 }

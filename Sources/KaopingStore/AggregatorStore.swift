@@ -448,24 +448,9 @@ public final class AggregatorStore: Sendable {
     }
 
     /// Every submission ever stored, voided ones included, by position, all in memory (for tools and tests; an
-    /// audit of a city's store reads them one at a time with ``forEachSubmission(_:)``).
+    /// audit of a city's store reads them one at a time, with `forEachSubmission`).
     public func allSubmissions() throws -> [(submission: StoredSubmission, voided: Bool)] {
         try submissions()
-    }
-
-    /// Calls `body` with every submission ever stored, voided ones included, by position, as each is read: none is
-    /// kept (a city's store holds hundreds of thousands, each with its envelope).
-    public func forEachSubmission(_ body: (_ submission: StoredSubmission, _ voided: Bool) throws -> Void) throws {
-        try database.read { db in
-            let rows = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT position, submission_id, submitter, key_id, campaign, indicator, district, worker, period,
-                        envelope, content_hash, receipt, receipt_batch, committed_at_ms, voided_at_ms
-                    FROM submission ORDER BY position
-                    """)
-            while let row = try rows.next() { try body(Self.stored(row), (row["voided_at_ms"] as Int64?) != nil) }
-        }
     }
 
     /// The submissions stored, voided ones included, by position, with each given key part or submitter: what an
@@ -474,21 +459,34 @@ public final class AggregatorStore: Sendable {
         indicator: String? = nil, district: String? = nil, worker: String? = nil, period: String? = nil,
         submitter: String? = nil
     ) throws -> [(submission: StoredSubmission, voided: Bool)] {
+        var found: [(submission: StoredSubmission, voided: Bool)] = []
+        try forEachSubmission(
+            indicator: indicator, district: district, worker: worker, period: period, submitter: submitter
+        ) { found.append(($0, $1)) }
+        return found
+    }
+
+    /// Calls `body` with each submission stored, voided ones included, by position, with each given key part or
+    /// submitter, as it is read: none is kept (a city's store holds hundreds of thousands, each with its envelope).
+    public func forEachSubmission(
+        indicator: String? = nil, district: String? = nil, worker: String? = nil, period: String? = nil,
+        submitter: String? = nil, _ body: (_ submission: StoredSubmission, _ voided: Bool) throws -> Void
+    ) throws {
         let given = [
             ("indicator", indicator), ("district", district), ("worker", worker), ("period", period),
             ("submitter", submitter),
         ].compactMap { column, value in value.map { (column, $0) } }
         let condition = given.isEmpty ? "" : "WHERE " + given.map { "\($0.0) = ?" }.joined(separator: " AND ")
-        return try database.read { db in
-            try Row.fetchAll(
+        try database.read { db in
+            let rows = try Row.fetchCursor(
                 db,
                 sql: """
                     SELECT position, submission_id, submitter, key_id, campaign, indicator, district, worker, period,
                         envelope, content_hash, receipt, receipt_batch, committed_at_ms, voided_at_ms
                     FROM submission \(condition) ORDER BY position
                     """,
-                arguments: StatementArguments(given.map(\.1))
-            ).map { (Self.stored($0), ($0["voided_at_ms"] as Int64?) != nil) }
+                arguments: StatementArguments(given.map(\.1)))
+            while let row = try rows.next() { try body(Self.stored(row), (row["voided_at_ms"] as Int64?) != nil) }
         }
     }
 

@@ -492,38 +492,44 @@ public final class AggregatorStore: Sendable {
 
     /// The audit log in order, with each entry's stored hash.
     public func auditLog() throws -> AuditLog {
+        var log: AuditLog = []
+        try forEachAuditEntry { log.append(($0, $1, $2)) }
+        return log
+    }
+
+    /// Calls `body` with each entry of the audit log in order, with its stored hash, as it is read.
+    public func forEachAuditEntry(
+        _ body: (_ sequence: Int64, _ entry: AuditEntry, _ hash: Data) throws -> Void
+    ) throws {
         try database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY sequence").map { row in
+            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM audit ORDER BY sequence")
+            while let row = try rows.next() {
                 let entry = AuditEntry(
                     event: row["event"], atMilliseconds: row["at_ms"], submissionID: row["submission_id"],
                     submitter: row["submitter"], keyID: row["key_id"], subject: row["subject"], reason: row["reason"],
                     envelopeHash: row["envelope_hash"])
-                return (row["sequence"], entry, row["hash"])
+                try body(row["sequence"], entry, row["hash"])
             }
         }
     }
 
-    /// Recomputes the audit hash chain; returns the number of entries, or throws naming the first broken one.
-    public func verifyAuditChain() throws -> Int {
-        try Self.verify(try auditLog())
+    /// Recomputes the audit hash chain as the log is read, handing each entry to `each` once it is checked;
+    /// returns the number of entries, or throws naming the first broken one. Nothing of the log is kept.
+    public func verifyAuditChain(each: (AuditEntry) throws -> Void = { _ in }) throws -> Int {
+        var chain = AuditChain.Check()
+        try forEachAuditEntry { sequence, entry, hash in
+            try chain.next(sequence: sequence, entry: entry, hash: hash)
+            try each(entry)
+        }
+        return chain.count
     }
 
     /// Recomputes the hash chain of `log` (read by ``auditLog()``); returns the number of entries, or throws naming
     /// the first broken one.
     public static func verify(_ log: AuditLog) throws -> Int {
-        var previous = AuditChain.genesis
-        var expectedSequence: Int64 = 1
-        for (sequence, entry, hash) in log {
-            guard sequence == expectedSequence else {
-                throw StoreError("audit entry \(expectedSequence) is missing (next is \(sequence)); the log was cut")
-            }
-            guard AuditChain.hash(previous: previous, sequence: sequence, entry: entry) == hash else {
-                throw StoreError("audit entry \(sequence) does not match its hash; the log was altered at or before it")
-            }
-            previous = hash
-            expectedSequence += 1
-        }
-        return log.count
+        var chain = AuditChain.Check()
+        for (sequence, entry, hash) in log { try chain.next(sequence: sequence, entry: entry, hash: hash) }
+        return chain.count
     }
 
     private static func stored(_ row: Row) -> StoredSubmission {

@@ -61,4 +61,26 @@ public enum AuditChain {
         entry.envelopeHash.withUnsafeBytes(field)
         return Data(hasher.finalize())
     }
+
+    /// The chain checked entry by entry, in order, as a log is read.
+    public struct Check {
+        private var previous = AuditChain.genesis
+        /// The entries checked so far.
+        public private(set) var count = 0
+
+        public init() {}
+
+        /// Checks the next entry: its sequence follows the last, and its stored hash is the chain's.
+        public mutating func next(sequence: Int64, entry: AuditEntry, hash: Data) throws {
+            let expected = Int64(count + 1)
+            guard sequence == expected else {
+                throw StoreError("audit entry \(expected) is missing (next is \(sequence)); the log was cut")
+            }
+            guard AuditChain.hash(previous: previous, sequence: sequence, entry: entry) == hash else {
+                throw StoreError("audit entry \(sequence) does not match its hash; the log was altered at or before it")
+            }
+            previous = hash
+            count += 1
+        }
+    }
 }

@@ -143,20 +143,23 @@ struct AuditCommand: ParsableCommand {
         commandName: "audit", abstract: "Check the aggregator's audit log, or show what it says about cells.",
         subcommands: [Verify.self, History.self])
 
-    /// Opens the store at `path` read only (these commands take no claim, and change nothing) and checks its audit
-    /// chain; returns the store and the verified log.
-    static func verified(_ path: String) throws -> (store: AggregatorStore, log: AuditLog) {
+    /// Opens the store at `path` read only: these commands take no claim, and change nothing.
+    static func opened(_ path: String) throws -> AggregatorStore {
         guard FileManager.default.fileExists(atPath: path) else {
             throw CLIError("\(path) does not exist; pass the aggregator's store file")
         }
-        let opened: AggregatorStore
         do {
-            opened = try AggregatorStore(readingAt: path)
+            return try AggregatorStore(readingAt: path)
         } catch let error as StoreError {
             throw CLIError(error.message)
         } catch {
             throw CLIError("cannot open \(path): \(error)")
         }
+    }
+
+    /// Opens the store at `path` and checks its audit chain; returns the store and the verified log.
+    static func verified(_ path: String) throws -> (store: AggregatorStore, log: AuditLog) {
+        let opened = try opened(path)
         do {
             let log = try opened.auditLog()
             _ = try AggregatorStore.verify(log)
@@ -174,14 +177,24 @@ struct AuditCommand: ParsableCommand {
         var store: String
 
         func run() throws {
-            let (opened, log) = try AuditCommand.verified(store)
+            // The chain checked as it is read, keeping only what the submissions are checked against: a city's log
+            // has hundreds of thousands of entries.
+            let opened = try AuditCommand.opened(store)
+            var accepted = Set<Data>()
+            let entries: Int
+            do {
+                entries = try opened.verifyAuditChain { entry in
+                    if entry.event == "accepted" { accepted.insert(entry.envelopeHash) }
+                }
+            } catch {
+                throw CLIError("\(store): audit chain broken: \(error)")
+            }
             if let twice = try opened.keysStandingTwice().first {
                 throw CLIError(
                     "\(store): two submissions stand for \(twice.key) (positions "
                         + "\(twice.positions.map(String.init).joined(separator: ", "))); only one may. The store was "
                         + "changed outside the aggregator: restore it from a backup, or void one of them by hand")
             }
-            let accepted = Set(log.filter { $0.entry.event == "accepted" }.map { $0.entry.envelopeHash })
             var (count, voided) = (0, 0)
             // One submission at a time: a city's store holds hundreds of thousands, each with its envelope.
             try opened.forEachSubmission { submission, isVoided in
@@ -194,7 +207,7 @@ struct AuditCommand: ParsableCommand {
                 if isVoided { voided += 1 }
             }
             print(
-                "\(store): audit chain ok — \(log.count) entries; \(count) submissions stored "
+                "\(store): audit chain ok — \(entries) entries; \(count) submissions stored "
                     + "(\(count - voided) standing, at most one per key; \(voided) voided), each with its audit entry")
         }
     }

@@ -513,13 +513,16 @@ public final class AggregatorStore: Sendable {
         }
     }
 
-    /// Recomputes the audit hash chain as the log is read, handing each entry to `each` once it is checked;
-    /// returns the number of entries, or throws naming the first broken one. Nothing of the log is kept.
-    public func verifyAuditChain(each: (AuditEntry) throws -> Void = { _ in }) throws -> Int {
+    /// Recomputes the audit hash chain as the log is read, handing each entry (with its sequence number) to `each`
+    /// once it is checked; returns the number of entries, or throws naming the first broken one. Nothing of the log
+    /// is kept but what `each` keeps.
+    public func verifyAuditChain(each: (_ sequence: Int64, _ entry: AuditEntry) throws -> Void = { _, _ in }) throws
+        -> Int
+    {
         var chain = AuditChain.Check()
         try forEachAuditEntry { sequence, entry, hash in
             try chain.next(sequence: sequence, entry: entry, hash: hash)
-            try each(entry)
+            try each(sequence, entry)
         }
         return chain.count
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KaopingCore
+import KaopingStore
 
 extension AuditCommand {
     /// `kaoping audit history`: who sent which value for a cell, when and with which key, and what else happened to
@@ -56,11 +57,15 @@ extension AuditCommand {
         func run() throws {
             let catalog = try CatalogSource.load(self.catalog)
             let keyring = try keyring.map(KeyringFile.load)
-            let (opened, log) = try AuditCommand.verified(store)
             let filter = AuditHistory.Filter(
                 indicator: indicator.map { catalog.indicatorID(typed: $0) ?? $0 },
                 district: district.map { catalog.districtID(typed: $0) ?? $0 },
                 workerOrPeriod: worker ?? period.map { catalog.period(typed: $0) ?? $0 }, submitter: submitter)
+            // The whole chain is checked; only the entries asked about are kept.
+            var log: AuditLog = []
+            let (opened, entries) = try AuditCommand.verified(store) { sequence, entry in
+                if filter.admits(entry) { log.append((sequence, entry, Data())) }
+            }
             let submissions = try opened.submissions(
                 indicator: filter.indicator, district: filter.district, worker: worker,
                 period: worker == nil ? filter.workerOrPeriod : nil, submitter: submitter)
@@ -79,11 +84,11 @@ extension AuditCommand {
             let about = parts.compactMap { name, value in value.map { "\(name) \($0)" } }.joined(separator: ", ")
             guard !events.isEmpty else {
                 throw CLIError(
-                    "\(store): nothing in the audit log (\(log.count) entries) about \(about); check the ids "
+                    "\(store): nothing in the audit log (\(entries) entries) about \(about); check the ids "
                         + "(`kaoping catalog show` lists districts and indicators)")
             }
             print(
-                "\(store): audit chain verified (\(log.count) entries); \(events.count) "
+                "\(store): audit chain verified (\(entries) entries); \(events.count) "
                     + (about.isEmpty ? "in all:" : "about \(about):"))
             print(AuditHistory.render(events, time: ChinaTime.printer()))
         }

@@ -143,27 +143,25 @@ struct AuditCommand: ParsableCommand {
         commandName: "audit", abstract: "Check the aggregator's audit log, or show what it says about cells.",
         subcommands: [Verify.self, History.self])
 
-    /// Opens the store at `path` read only: these commands take no claim, and change nothing.
-    static func opened(_ path: String) throws -> AggregatorStore {
+    /// Opens the store at `path` read only (these commands take no claim, and change nothing) and checks its audit
+    /// chain as it reads it, handing `each` every entry checked: a city's log has hundreds of thousands, and only
+    /// what `each` keeps is kept. Returns the store and the number of entries.
+    static func verified(
+        _ path: String, each: (_ sequence: Int64, _ entry: AuditEntry) -> Void
+    ) throws -> (store: AggregatorStore, entries: Int) {
         guard FileManager.default.fileExists(atPath: path) else {
             throw CLIError("\(path) does not exist; pass the aggregator's store file")
         }
+        let opened: AggregatorStore
         do {
-            return try AggregatorStore(readingAt: path)
+            opened = try AggregatorStore(readingAt: path)
         } catch let error as StoreError {
             throw CLIError(error.message)
         } catch {
             throw CLIError("cannot open \(path): \(error)")
         }
-    }
-
-    /// Opens the store at `path` and checks its audit chain; returns the store and the verified log.
-    static func verified(_ path: String) throws -> (store: AggregatorStore, log: AuditLog) {
-        let opened = try opened(path)
         do {
-            let log = try opened.auditLog()
-            _ = try AggregatorStore.verify(log)
-            return (opened, log)
+            return (opened, try opened.verifyAuditChain(each: each))
         } catch {
             throw CLIError("\(path): audit chain broken: \(error)")
         }
@@ -177,17 +175,10 @@ struct AuditCommand: ParsableCommand {
         var store: String
 
         func run() throws {
-            // The chain checked as it is read, keeping only what the submissions are checked against: a city's log
-            // has hundreds of thousands of entries.
-            let opened = try AuditCommand.opened(store)
+            // Only what the submissions are checked against is kept of the log.
             var accepted = Set<Data>()
-            let entries: Int
-            do {
-                entries = try opened.verifyAuditChain { entry in
-                    if entry.event == "accepted" { accepted.insert(entry.envelopeHash) }
-                }
-            } catch {
-                throw CLIError("\(store): audit chain broken: \(error)")
+            let (opened, entries) = try AuditCommand.verified(store) { _, entry in
+                if entry.event == "accepted" { accepted.insert(entry.envelopeHash) }
             }
             if let twice = try opened.keysStandingTwice().first {
                 throw CLIError(

@@ -527,14 +527,6 @@ public final class AggregatorStore: Sendable {
         return chain.count
     }
 
-    /// Recomputes the hash chain of `log` (read by ``auditLog()``); returns the number of entries, or throws naming
-    /// the first broken one.
-    public static func verify(_ log: AuditLog) throws -> Int {
-        var chain = AuditChain.Check()
-        for (sequence, entry, hash) in log { try chain.next(sequence: sequence, entry: entry, hash: hash) }
-        return chain.count
-    }
-
     private static func stored(_ row: Row) -> StoredSubmission {
         StoredSubmission(
             position: row["position"], submissionID: row["submission_id"], submitter: row["submitter"],

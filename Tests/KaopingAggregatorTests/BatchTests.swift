@@ -94,6 +94,26 @@ import ZeroMQ
         #expect(try fixture.store.receipt(position: 22) == fixture.replies.all.first?.frames.last)
     }
 
+    /// A reason quotes what was sent: eight refusals of a district id of 60 000 characters (each in a batch of its
+    /// own, decided together) go in two receipt batches, none past about 256 KiB, well within a client's 1 MiB.
+    @Test func receiptBatchesStayWithinAFewHundredKilobytes() async throws {
+        let fixture = try KeeperFixture()
+        let long = String(repeating: "x", count: 60_000)
+        var work: [Work] = []
+        for number in 0..<8 {
+            work += try Self.work("vendor", [try Self.score(long, id: "s\(number)", by: fixture.party)])
+        }
+        await fixture.keeper.process(work)
+        let answers = try fixture.replies.all.map { message -> (bytes: Int, receipts: Int) in
+            let body = try #require(message.frames.last)
+            let envelope = try SignedEnvelope.decode(body, limit: .max)
+            #expect(envelope.type == "receipt_batch")
+            return (body.count, try Kaoping_V1_ReceiptBatch(serializedBytes: envelope.payload).receipts.count)
+        }
+        #expect(answers.map(\.receipts) == [4, 4])
+        #expect(answers.allSatisfy { $0.bytes > 4 * 60_000 && $0.bytes < LedgerKeeper.receiptBatchBytes + 1_000 })
+    }
+
     @Test func aBatchThatCannotBeReadIsRefusedWhole() async throws {
         let fixture = try KeeperFixture()
         let envelope = try Self.score("D01", id: "a", by: fixture.party)

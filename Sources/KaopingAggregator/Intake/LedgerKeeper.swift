@@ -528,32 +528,41 @@ actor LedgerKeeper {
         case batch([Int])
     }
 
+    /// About the most bytes of receipts a receipt batch is filled with (a reason may quote what was sent: a
+    /// submission's own ids, up to the size of a message), so that a batch stays well within what a client takes
+    /// (1 MiB, docs/protocol.md).
+    static let receiptBatchBytes = 256 * 1024
+
     /// Seals a batch's receipts on all cores, a signature being most of the cost of a receipt. The receipts of batch
-    /// members go to their peer in receipt batches of at most 64, signed once; every other receipt goes alone: a
-    /// lone message's, and a DUPLICATE's, which carries the original's receipt inside (so that a receipt batch never
-    /// holds another). A duplicate of a submission accepted in this same batch is sealed last, once the original's
-    /// receipt is.
+    /// members go to their peer in receipt batches of at most 64 (and about ``receiptBatchBytes``), signed once;
+    /// every other receipt goes alone: a lone message's, and a DUPLICATE's, which carries the original's receipt
+    /// inside (so that a receipt batch never holds another). A duplicate of a submission accepted in this same batch
+    /// is sealed last, once the original's receipt is.
     private func seal(_ effects: Effects) async -> SealedReceipts {
         let receipts = effects.unsealed
         var later: [Int: Int] = [:]
         for (receipt, original) in effects.embeddedOriginals { later[receipt] = original }
         var seals: [Seal] = []
         var sealOf = [Int](repeating: -1, count: receipts.count)
-        var filling: [Data: Int] = [:]
+        // Per peer: the receipt batch being filled, and about how many bytes it holds.
+        var filling: [Data: (seal: Int, bytes: Int)] = [:]
         for (request, index) in effects.ingestReplies where later[index] == nil {
             guard request.isMember, receipts[index].status != .duplicate else {
                 sealOf[index] = seals.count
                 seals.append(.alone(index))
                 continue
             }
-            if let open = filling[request.identity], case .batch(var members) = seals[open],
-                members.count < EnvelopeBatch.maximumMembers
+            // The fixed fields (hashes, ids, times) take about 200 bytes; the reason is the rest.
+            let bytes = 200 + receipts[index].submissionID.utf8.count + receipts[index].reason.utf8.count
+            if let open = filling[request.identity], case .batch(var members) = seals[open.seal],
+                members.count < EnvelopeBatch.maximumMembers, open.bytes + bytes <= Self.receiptBatchBytes
             {
                 members.append(index)
-                seals[open] = .batch(members)
-                sealOf[index] = open
+                seals[open.seal] = .batch(members)
+                sealOf[index] = open.seal
+                filling[request.identity] = (open.seal, open.bytes + bytes)
             } else {
-                filling[request.identity] = seals.count
+                filling[request.identity] = (seals.count, bytes)
                 sealOf[index] = seals.count
                 seals.append(.batch([index]))
             }

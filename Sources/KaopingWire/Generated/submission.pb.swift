@@ -210,7 +210,7 @@ public nonisolated struct Kaoping_V1_IngestBatch: Sendable {
 
 /// The aggregator's answer to members of batches (Envelope type "receipt_batch", signed once with the aggregator's
 /// key), sent only after their outcomes are durably committed. Each entry is a serialized Receipt, exactly the bytes
-/// signed; one receipt_batch holds at most 64. Match each entry to what you sent by its envelope_hash: the members of
+/// signed; one receipt_batch holds at most 64 (and about 256 KiB). Match each entry to what you sent by its envelope_hash: the members of
 /// one batch may be answered in more than one receipt_batch, and one receipt_batch may answer members of several.
 public nonisolated struct Kaoping_V1_ReceiptBatch: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the

@@ -224,9 +224,11 @@ public final class Outbox: Sendable {
                 } else {
                     try Row.fetchAll(db, sql: "SELECT * FROM outbox ORDER BY created_at_ms DESC, submission_id")
                 }
+            // Only the receipt batches these items point to (none for pending ones), each read once.
             var batches: [Int64: Data] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT id, envelope FROM receipt_batch") {
-                batches[row["id"]] = row["envelope"]
+            for id in Set(rows.compactMap { $0["receipt_batch"] as Int64? }) {
+                batches[id] = try Data.fetchOne(
+                    db, sql: "SELECT envelope FROM receipt_batch WHERE id = ?", arguments: [id])
             }
             return rows.map { row in
                 var item = Self.item(row)

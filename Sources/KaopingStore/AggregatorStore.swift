@@ -369,9 +369,7 @@ public final class AggregatorStore: Sendable {
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT position, submission_id, submitter, key_id, campaign, indicator, district, worker, period,
-                        envelope, content_hash, receipt, receipt_batch, committed_at_ms
-                    FROM submission WHERE voided_at_ms IS NULL ORDER BY position
+                    SELECT \(Self.storedColumns) FROM submission WHERE voided_at_ms IS NULL ORDER BY position
                     """)
             while let row = try rows.next() { try standing(Self.stored(row)) }
             let lastPosition = try Int.fetchOne(db, sql: "SELECT MAX(position) FROM submission") ?? 0
@@ -481,9 +479,7 @@ public final class AggregatorStore: Sendable {
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT position, submission_id, submitter, key_id, campaign, indicator, district, worker, period,
-                        envelope, content_hash, receipt, receipt_batch, committed_at_ms, voided_at_ms
-                    FROM submission \(condition) ORDER BY position
+                    SELECT \(Self.storedColumns), voided_at_ms FROM submission \(condition) ORDER BY position
                     """,
                 arguments: StatementArguments(given.map(\.1)))
             while let row = try rows.next() { try body(Self.stored(row), (row["voided_at_ms"] as Int64?) != nil) }
@@ -526,6 +522,12 @@ public final class AggregatorStore: Sendable {
         }
         return chain.count
     }
+
+    /// The columns ``stored(_:)`` reads.
+    private static let storedColumns = """
+        position, submission_id, submitter, key_id, campaign, indicator, district, worker, period, envelope, \
+        content_hash, receipt, receipt_batch, committed_at_ms
+        """
 
     private static func stored(_ row: Row) -> StoredSubmission {
         StoredSubmission(

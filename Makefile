@@ -2,23 +2,30 @@
 
 SWIFT ?= swift
 SWIFT_BUILD_FLAGS ?=
-PYTHON ?= python3
 BIN := .build/debug
+## The Python checks run in the project's own virtual environment (never the system's Python): `make test-tools`.
+VENV ?= .venv
+PYTHON := $(VENV)/bin/python
+export VENV
 
-.PHONY: all deps build style test chaos fuzz bench demo fresh clean
+.PHONY: all deps test-tools build style test chaos fuzz bench demo fresh clean
 
 all: build
 
-## deps: install the system libraries Kaoping needs (libzmq, jemalloc via apt) when they are missing.
+## deps: install the system packages Kaoping needs (libzmq, jemalloc, python3 via apt) when they are missing.
 deps:
 	@scripts/ensure-deps.sh
+
+## test-tools: deps, and the Python test tools pinned in tests/requirements.txt, in $(VENV)/.
+test-tools:
+	@scripts/ensure-deps.sh --test-tools
 
 ## build: compile every target (debug).
 build: deps
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
 
 ## style: the house format a machine can check (Swift lines of at most 120 characters, 4-space indents).
-style: deps
+style: test-tools
 	$(PYTHON) scripts/check-style.py
 
 ## The Swift suites take about a minute; a hung test stops the run after TEST_TIMEOUT seconds (scripts/bounded.sh).
@@ -34,7 +41,7 @@ test: style build
 
 ## chaos: agents deliver a full campaign while the aggregator (and some agents) are killed at random, CYCLES times.
 CYCLES ?= 25
-chaos: build
+chaos: test-tools build
 	$(PYTHON) tests/chaos/chaos.py --bin $(BIN) --cycles $(CYCLES)
 
 ## fuzz: libFuzzer (with AddressSanitizer) over the envelope, submission and rules path for SECONDS seconds.
@@ -69,4 +76,4 @@ fresh:
 	done
 
 clean:
-	rm -rf .build
+	rm -rf .build $(VENV)

@@ -1,48 +1,76 @@
 #!/usr/bin/env bash
-# Installs what Kaoping needs from the system when it is missing: libzmq (libzmq3-dev), jemalloc (libjemalloc-dev,
-# the aggregator's allocator) and pkg-config.
-# Safe to run again: it does nothing when everything is there.
+# Installs what Kaoping needs when it is missing, and says in one line what and why. Safe to run again.
+#
+#   scripts/ensure-deps.sh               the system: pkg-config, libzmq (ZeroMQ), jemalloc (the aggregator's
+#                                        allocator) and python3 (the demo's scripts use its standard library only)
+#   scripts/ensure-deps.sh --test-tools  also the Python test tools, pinned in tests/requirements.txt, in a virtual
+#                                        environment of the project's own (.venv/, or $VENV); the system's Python is
+#                                        never written to
+#
+# System packages come from apt-get, as root or through sudo.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
-# The protocol test (tests/protocol/) is a third-party client in Python: pyzmq, protobuf and cryptography from PyPI.
-ensure_python_packages() {
-    if ! python3 -c "import zmq, google.protobuf, cryptography" >/dev/null 2>&1; then
-        echo "ensure-deps: installing pyzmq, protobuf and cryptography for the protocol test (pip)" >&2
-        python3 -m pip install -q pyzmq "protobuf>=4.21" cryptography >&2 || {
-            echo "ensure-deps: pip could not install pyzmq/protobuf/cryptography; install them for python3, then run make again" >&2
-            exit 1
-        }
+test_tools=false
+case "${1:-}" in
+    "") ;;
+    --test-tools) test_tools=true ;;
+    *) echo "usage: scripts/ensure-deps.sh [--test-tools]" >&2; exit 2 ;;
+esac
+venv=${VENV:-.venv}
+requirements=tests/requirements.txt
+
+say() { echo "ensure-deps: $*" >&2; }
+fail() { say "$*"; exit 1; }
+venv_works() { "$venv/bin/python" -m pip --version >/dev/null 2>&1; }
+
+missing=() why=()
+need() { missing+=("$1"); why+=("$1 ($2)"); }
+command -v pkg-config >/dev/null 2>&1 || need pkg-config "to find the libraries"
+pkg-config --exists libzmq 2>/dev/null || need libzmq3-dev "ZeroMQ"
+pkg-config --exists jemalloc 2>/dev/null || need libjemalloc-dev "the aggregator's allocator"
+command -v python3 >/dev/null 2>&1 || need python3 "the demo's scripts"
+# Debian's python3 makes virtual environments only with python3-venv (which brings ensurepip).
+if $test_tools && ! venv_works \
+        && ! python3 -c "import venv, ensurepip" >/dev/null 2>&1; then
+    need python3-venv "the test tools' virtual environment"
+fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+    command -v apt-get >/dev/null 2>&1 || fail "${missing[*]} missing and there is no apt-get: install libzmq 4.3 and" \
+        "jemalloc 5 (each with its pkg-config file) and python3 with its venv module, then run make again"
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null 2>&1 || fail "${missing[*]} missing; not root and no sudo: as root, run:" \
+            "apt-get update && apt-get install -y ${missing[*]}"
+        sudo="sudo"
     fi
-}
+    list=$(printf '%s, ' "${why[@]}")
+    say "installing with apt-get: ${list%, }"
+    export DEBIAN_FRONTEND=noninteractive
+    { $sudo apt-get update -qq && $sudo apt-get install -y -qq "${missing[@]}" >/dev/null; } \
+        || fail "apt-get could not install ${missing[*]} (see above); run:" \
+            "${sudo:+sudo }apt-get update && ${sudo:+sudo }apt-get install -y ${missing[*]}"
+    pkg-config --exists libzmq || fail "libzmq still not found by pkg-config after installing libzmq3-dev"
+    pkg-config --exists jemalloc || fail "jemalloc still not found by pkg-config after installing libjemalloc-dev"
+    say "libzmq $(pkg-config --modversion libzmq) and jemalloc $(pkg-config --modversion jemalloc) ready"
+fi
 
-missing=()
-command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
-pkg-config --exists libzmq 2>/dev/null || missing+=(libzmq3-dev)
-pkg-config --exists jemalloc 2>/dev/null || missing+=(libjemalloc-dev)
-command -v python3 >/dev/null 2>&1 || missing+=(python3)
-if [ ${#missing[@]} -eq 0 ]; then
-    ensure_python_packages
+$test_tools || exit 0
+
+# The virtual environment is current when it holds exactly the requirements it was made from.
+stamp="$venv/requirements.installed"
+if venv_works && cmp -s "$requirements" "$stamp"; then
     exit 0
 fi
-
-echo "ensure-deps: installing ${missing[*]}" >&2
-if ! command -v apt-get >/dev/null 2>&1; then
-    echo "ensure-deps: ${missing[*]} missing and apt-get is not available; install libzmq 4.3 and jemalloc 5 (each with its pkg-config file) and python3 with your package manager, then run make again" >&2
-    exit 1
+tools=$(grep -v '^#' "$requirements" | paste -sd ' ')
+say "installing the Python test tools into $venv/ ($tools) for the protocol test"
+if ! venv_works; then
+    rm -rf "$venv"
+    python3 -m venv "$venv" || fail "python3 -m venv $venv failed (see above); on Debian: apt-get install python3-venv," \
+        "then run make again"
 fi
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1; then
-        sudo="sudo"
-    else
-        echo "ensure-deps: not root and no sudo; run as root: apt-get update && apt-get install -y ${missing[*]}" >&2
-        exit 1
-    fi
-fi
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq "${missing[@]}" >/dev/null
-pkg-config --exists libzmq || { echo "ensure-deps: libzmq still not found by pkg-config after installing libzmq3-dev" >&2; exit 1; }
-pkg-config --exists jemalloc || { echo "ensure-deps: jemalloc still not found by pkg-config after installing libjemalloc-dev" >&2; exit 1; }
-echo "ensure-deps: libzmq $(pkg-config --modversion libzmq) and jemalloc $(pkg-config --modversion jemalloc) ready" >&2
-ensure_python_packages
+"$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements" \
+    || fail "pip could not install $requirements into $venv/ (see above): PyPI must be reachable; then run make again." \
+        "The demo needs none of it"
+cp "$requirements" "$stamp"

@@ -1,9 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Linux only: the ZeroMQ wrapper waits on libzmq with eventfd(2), and CI builds and tests on Debian. Every target
+// names each module it imports.
 let package = Package(
     name: "kaoping",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "kaoping", targets: ["kaoping"]),
         .executable(name: "kaoping-aggregator", targets: ["kaoping-aggregator"]),
@@ -49,7 +50,6 @@ let package = Package(
             name: "KaopingStore",
             dependencies: [
                 "KaopingCore",
-                "KaopingWire",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -64,10 +64,16 @@ let package = Package(
                 "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        .target(name: "KaopingClient", dependencies: ["KaopingCore", "KaopingWire", "ZeroMQ"]),
+        .target(
+            name: "KaopingClient",
+            dependencies: [
+                "KaopingCore", "KaopingWire", "ZeroMQ", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         .target(
             name: "KaopingAgent",
             dependencies: [
@@ -77,6 +83,7 @@ let package = Package(
                 "KaopingWire",
                 "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -89,6 +96,7 @@ let package = Package(
                 "KaopingWire",
                 "ZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
 
@@ -97,8 +105,9 @@ let package = Package(
         .executableTarget(
             name: "kaoping-agent",
             dependencies: [
-                "KaopingAgent",
+                "KaopingAgent", "KaopingCore", "KaopingStore", "KaopingWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -110,6 +119,7 @@ let package = Package(
                 "ZeroMQ",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
         .executableTarget(
@@ -121,6 +131,7 @@ let package = Package(
             dependencies: [
                 "KaopingAggregator", "CJemalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
@@ -129,11 +140,18 @@ let package = Package(
         .testTarget(name: "CZeroMQTests", dependencies: ["CZeroMQ"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "KaopingCoreTests", dependencies: ["KaopingCore"]),
-        .testTarget(name: "KaopingWireTests", dependencies: ["KaopingWire"]),
+        .testTarget(
+            name: "KaopingWireTests",
+            dependencies: [
+                "KaopingCore", "KaopingWire",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         .testTarget(
             name: "KaopingStoreTests",
             dependencies: [
-                "KaopingStore", "KaopingTestSupport",
+                "KaopingCore", "KaopingStore", "KaopingTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -141,15 +159,23 @@ let package = Package(
         .testTarget(
             name: "KaopingAggregatorTests",
             dependencies: [
-                "KaopingAggregator", "KaopingClient", "KaopingStore", "KaopingWire", "ZeroMQ", "kaoping-aggregator",
-                "kaoping-agent", "kaoping", "KaopingTestSupport",
+                "KaopingAggregator", "KaopingClient", "KaopingCore", "KaopingStore", "KaopingWire", "ZeroMQ",
+                "kaoping-aggregator", "kaoping-agent", "kaoping", "KaopingTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
         .testTarget(
             name: "KaopingAgentTests",
-            dependencies: ["KaopingAgent", "KaopingStore", "KaopingWire", "KaopingTestSupport", "ZeroMQ"]
+            dependencies: [
+                "KaopingAgent", "KaopingCore", "KaopingStore", "KaopingWire", "KaopingTestSupport", "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
-        .testTarget(name: "KaopingCLITests", dependencies: ["KaopingCLI", "kaoping", "KaopingTestSupport"]),
+        .testTarget(
+            name: "KaopingCLITests",
+            dependencies: ["KaopingCLI", "KaopingCore", "KaopingStore", "KaopingWire", "kaoping", "KaopingTestSupport"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -132,7 +132,7 @@ public struct Aggregator: Sendable {
             CheckpointService(store: store, interval: .milliseconds(100), logger: logger),
             IngestService(
                 incoming: control.incoming, queue: queue, maximumMessageBytes: limits.maxMessageBytes,
-                counters: counters, logger: logger, route: { $0.map { .control($0) } }),
+                counters: counters, logger: logger, route: { keeper.prepare(control: $0) }),
             IngestService(
                 incoming: ingest.incoming, queue: queue, maximumMessageBytes: limits.maxMessageBytes,
                 counters: counters, logger: logger,

@@ -1,7 +1,6 @@
 import Foundation
 import GRDB
 import KaopingCore
-import KaopingWire
 
 /// An accepted submission as stored: the exact envelope received and the receipt sent for it.
 public struct StoredSubmission: Hashable, Sendable {

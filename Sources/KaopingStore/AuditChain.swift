@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import KaopingWire
 
 /// One event of the append-only audit log: every accepted, duplicate, rejected and reopened submission, and every
 /// key change.

@@ -1,7 +1,7 @@
+import Crypto
 import Foundation
 import GRDB
 import KaopingCore
-import KaopingWire
 
 /// An agent's durable outbox: every submission is written here, signed, before it is sent, and kept until a receipt
 /// whose aggregator signature verifies. Shared by the agent daemon and its one-shot commands (SQLite WAL).
@@ -249,7 +249,7 @@ public final class Outbox: Sendable {
         }
     }
 
-    private static func hash(_ data: Data) -> Data { data.sha256 }
+    private static func hash(_ data: Data) -> Data { Data(SHA256.hash(data: data)) }
 
     private static func item(_ row: Row) -> Item {
         Item(

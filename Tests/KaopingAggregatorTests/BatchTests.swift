@@ -33,7 +33,7 @@ import ZeroMQ
         forged.signature = Data(repeating: 7, count: 64)
         let garbage = Data("not an envelope".utf8)
         let members = [first, try Self.score("D02", id: "b", by: party), garbage, try forged.serializedBytes(), first]
-        await fixture.keeper.process(try Self.work("vendor", members))
+        try await fixture.keeper.process(try Self.work("vendor", members))
 
         // One receipt batch for the four answered in it, in order; the retry of `a` alone, the original inside.
         let sent = fixture.replies.all
@@ -59,7 +59,7 @@ import ZeroMQ
 
         // A retry in a later batch is answered from the store: the stored receipt batch is the original.
         fixture.replies.clear()
-        await fixture.keeper.process(try Self.work("vendor", [members[1]]))
+        try await fixture.keeper.process(try Self.work("vendor", [members[1]]))
         let again = try ReceiptCheck.open(
             try #require(fixture.replies.all.first?.frames.last), aggregatorKey: aggregatorKey,
             campaign: "zhongshan-2023")
@@ -79,7 +79,7 @@ import ZeroMQ
         let work =
             try Self.work("one", Array(envelopes[0..<40])) + Self.work("other", Array(envelopes[80..<88]))
             + Self.work("one", Array(envelopes[40..<80]))
-        await fixture.keeper.process(work)
+        try await fixture.keeper.process(work)
         let answers = try fixture.replies.all.map { message -> (String, Int) in
             let envelope = try SignedEnvelope.decode(try #require(message.frames.last), limit: .max)
             #expect(envelope.type == "receipt_batch")
@@ -103,7 +103,7 @@ import ZeroMQ
         for number in 0..<8 {
             work += try Self.work("vendor", [try Self.score(long, id: "s\(number)", by: fixture.party)])
         }
-        await fixture.keeper.process(work)
+        try await fixture.keeper.process(work)
         let answers = try fixture.replies.all.map { message -> (bytes: Int, receipts: Int) in
             let body = try #require(message.frames.last)
             let envelope = try SignedEnvelope.decode(body, limit: .max)
@@ -111,7 +111,7 @@ import ZeroMQ
             return (body.count, try Kaoping_V1_ReceiptBatch(serializedBytes: envelope.payload).receipts.count)
         }
         #expect(answers.map(\.receipts) == [4, 4])
-        #expect(answers.allSatisfy { $0.bytes > 4 * 60_000 && $0.bytes < LedgerKeeper.receiptBatchBytes + 1_000 })
+        #expect(answers.allSatisfy { $0.bytes > 4 * 60_000 && $0.bytes < ReceiptSealer.receiptBatchBytes + 1_000 })
     }
 
     @Test func aBatchThatCannotBeReadIsRefusedWhole() async throws {
@@ -125,7 +125,7 @@ import ZeroMQ
         let unreadable: Data = try wrongPayload.serializedBytes()
         let empty = EnvelopeBatch.pack([])
         for body in [tooMany, unreadable, empty] {
-            await fixture.keeper.process(try KeeperFixture.routed("vendor", body).members().map { .ingest($0) })
+            try await fixture.keeper.process(try KeeperFixture.routed("vendor", body).members().map { .ingest($0) })
         }
         let receipts = try fixture.replies.all.map { message -> Kaoping_V1_Receipt in
             let envelope = try SignedEnvelope.decode(try #require(message.frames.last))

@@ -16,7 +16,7 @@ import ZeroMQ
         let (keeper, store, published) = (fixture.keeper, fixture.store, fixture.published)
         let (envelope, control) = (try fixture.partyBuildingOfD01(), try fixture.reopenOfD01())
 
-        await keeper.process([
+        try await keeper.process([
             .ingest(try #require(RoutedRequest(Multipart([Data("agent".utf8), envelope])))),
             .control(try #require(RoutedRequest(Multipart([Data("operator".utf8), control])))),
         ])
@@ -52,7 +52,7 @@ import ZeroMQ
             batch.append(.ingest(try #require(RoutedRequest(Multipart([Data("peer".utf8), envelope])))))
         }
         batch.append(.ingest(try #require(RoutedRequest(Multipart([Data("peer".utf8), first])))))
-        await keeper.process(batch)
+        try await keeper.process(batch)
 
         let sent = fixture.replies.all
         #expect(sent.count == 23)
@@ -72,7 +72,7 @@ import ZeroMQ
     @Test func aRestartRefusesAStoreWhereTwoSubmissionsStandForOneKey() async throws {
         let fixture = try KeeperFixture()
         let envelope = try fixture.partyBuildingOfD01()
-        await fixture.keeper.process([.ingest(try #require(RoutedRequest(Multipart([Data("agent".utf8), envelope]))))])
+        try await fixture.keeper.process([.ingest(try KeeperFixture.routed("agent", envelope))])
         // The store changed behind the aggregator's back: a second row standing for the same cell.
         var copy = try #require(try fixture.store.standingSubmissions().first)
         copy.position = 2
@@ -89,7 +89,7 @@ import ZeroMQ
                 id: "b", submitter: "party_office", campaign: "zhongshan-2023", indicator: "party_building",
                 district: "D02", score: "11"
             ).wire(signedAt: 1), type: .submission, campaign: "zhongshan-2023", by: fixture.party)
-        await keeper.process([.ingest(try #require(RoutedRequest(Multipart([Data("agent".utf8), next]))))])
+        try await keeper.process([.ingest(try #require(RoutedRequest(Multipart([Data("agent".utf8), next]))))])
         #expect(try fixture.store.standingSubmissions().map(\.position) == [2, 3])
     }
 
@@ -100,7 +100,7 @@ import ZeroMQ
         asked.mostMissing = 2
         var unknown = Kaoping_V1_StatusRequest()
         unknown.districts = ["D05", "D99"]
-        await fixture.keeper.process([
+        try await fixture.keeper.process([
             .ingest(try KeeperFixture.routed("agent", try fixture.partyBuildingOfD01())),
             .control(try KeeperFixture.routed("narrowed", try fixture.status("s1", asked))),
             .control(try KeeperFixture.routed("unknown", try fixture.status("s2", unknown))),
@@ -135,7 +135,7 @@ import ZeroMQ
 
     @Test func aStatusBeyondTheLimitOfBuildsIsAnsweredAtOnceThatTheAggregatorIsBusy() async throws {
         let fixture = try KeeperFixture(statusBuildLimit: 0)
-        await fixture.keeper.process([
+        try await fixture.keeper.process([
             .control(try #require(RoutedRequest(Multipart([Data("operator".utf8), try fixture.status("s1")])))),
         ])
         // Answered within the batch: nothing was built off the keeper.
@@ -179,7 +179,7 @@ import ZeroMQ
         let request = try #require(RoutedRequest(Multipart([Data("agent".utf8), envelope])))
         // Checked on arrival, while the key is not yet in the keyring.
         let checked = try #require(await keeper.precheck([request]).first)
-        #expect(checked.key == nil && !checked.signatureValid)
+        #expect(checked.verified == nil)
         // The operator adds the key and reloads; the submission is decided after the reload.
         try (Keyring.line(for: operatorKey) + "\n" + Keyring.line(for: party))
             .write(toFile: keyringPath, atomically: true, encoding: .utf8)
@@ -188,17 +188,29 @@ import ZeroMQ
         reload.signedAtMs = Int64(Date().timeIntervalSince1970 * 1000)
         reload.reloadKeyring = Kaoping_V1_ReloadKeyringRequest()
         let control = try SignedEnvelope.seal(reload, type: .control, campaign: "zhongshan-2023", by: operatorKey)
-        await keeper.process([
-            .control(try #require(RoutedRequest(Multipart([Data("operator".utf8), control])))),
-            .ingest(request, checked),
-        ])
+        // The keyring file is read as the request comes in, off the keeper.
+        let reloading = keeper.prepare(control: [try KeeperFixture.routed("operator", control)])
+        try await keeper.process(reloading + [.ingest(request, checked)])
         let answer = try #require(replies.withLock { $0.first { $0.frames.first == Data("agent".utf8) } })
         let receipt = try Kaoping_V1_Receipt(
             serializedBytes: try SignedEnvelope.decode(try #require(answer.frames.last)).payload)
         #expect(receipt.status == .accepted)
         // Checked again now, the key is known.
         let again = try #require(await keeper.precheck([request]).first)
-        #expect(again.key?.submitter == "party_office" && again.signatureValid)
+        #expect(again.verified?.key.submitter == "party_office" && again.verified?.valid == true)
+
+        // A keyring file that no longer reads is refused in words, and the keyring in force stays.
+        try "party_office not-a-key\n".write(toFile: keyringPath, atomically: true, encoding: .utf8)
+        reload.requestID = "reload-2"
+        let broken = try SignedEnvelope.seal(reload, type: .control, campaign: "zhongshan-2023", by: operatorKey)
+        replies.withLock { $0.removeAll() }
+        try await keeper.process(keeper.prepare(control: [try KeeperFixture.routed("operator", broken)]))
+        let answered = try #require(replies.withLock { $0.first?.frames.last })
+        let refusal = try Kaoping_V1_ControlReply(serializedBytes: try SignedEnvelope.decode(answered).payload)
+        #expect(!refusal.ok && refusal.error.contains("cannot reload \(keyringPath)"))
+        #expect(refusal.error.contains("the old keyring stays in force"))
+        let still = try #require(await keeper.precheck([request]).first)
+        #expect(still.verified?.key.submitter == "party_office")
     }
 
     /// When each submitter was last seen is stored once per batch and submitter, from a heartbeat alone too.
@@ -208,11 +220,11 @@ import ZeroMQ
             payload: Data(), type: .heartbeat, campaign: "zhongshan-2023", by: fixture.operatorKey
         ).serializedBytes()
         let started = Int64(Date().timeIntervalSince1970 * 1000)
-        await fixture.keeper.process([.ingest(try KeeperFixture.routed("operator", heartbeat))])
+        try await fixture.keeper.process([.ingest(try KeeperFixture.routed("operator", heartbeat))])
         let first = try fixture.store.load { _ in }.lastSeen
         #expect(Set(first.keys) == ["operator"] && first["operator"]! >= started)
 
-        await fixture.keeper.process([
+        try await fixture.keeper.process([
             .ingest(try KeeperFixture.routed("agent", try fixture.partyBuildingOfD01())),
             .ingest(try KeeperFixture.routed("operator", heartbeat)),
         ])
@@ -226,7 +238,7 @@ import ZeroMQ
         let (keeper, aggregator) = (fixture.keeper, fixture.aggregator)
         func status(_ id: String) throws -> Data { try fixture.status(id) }
 
-        await keeper.process([
+        try await keeper.process([
             .ingest(try KeeperFixture.routed("agent", try fixture.partyBuildingOfD01())),
             .control(try KeeperFixture.routed("before", try status("s1"))),
             .control(try KeeperFixture.routed("operator", try fixture.reopenOfD01())),

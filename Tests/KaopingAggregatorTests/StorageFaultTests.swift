@@ -23,7 +23,7 @@ struct StorageFaultTests {
         let (keeper, request) = try Self.keeperWithScoreOfD01(
             store: store, replies: { messages in replies.withLock { $0 += messages } })
 
-        await keeper.process([.ingest(request)])
+        try await keeper.process([.ingest(request)])
         #expect(replies.withLock { $0.isEmpty })
         #expect(try store.standingSubmissions().isEmpty)
         #expect(try store.auditLog().isEmpty)
@@ -34,11 +34,11 @@ struct StorageFaultTests {
         }
         #expect(try await d01() == (0, "0.00"))
 
-        await keeper.process([.ingest(request)])  // the agent's resend, still failing
+        try await keeper.process([.ingest(request)])  // the agent's resend, still failing
         #expect(replies.withLock { $0.isEmpty })
 
         failing.store(false, ordering: .relaxed)
-        await keeper.process([.ingest(request)])  // space is back
+        try await keeper.process([.ingest(request)])  // space is back
         #expect(try await d01() == (1, "12.00"))
         let sent = replies.withLock { $0 }
         #expect(sent.count == 1)
@@ -70,7 +70,7 @@ struct StorageFaultTests {
         try await Task.sleep(for: .milliseconds(200))
         blocking.store(false, ordering: .relaxed)
         release.signal()
-        await processed
+        try await processed
         let seen = try await snapshot.value
         let total = seen.ranking.districts.first { $0.district == "D01" }?.total
         #expect((seen.sequence == 0 && total == "0.00") || (seen.sequence == 1 && total == "12.00"))

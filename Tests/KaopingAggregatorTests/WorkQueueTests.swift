@@ -10,7 +10,7 @@ import ZeroMQ
     }
 
     private static func number(_ work: Work) -> Int {
-        guard case .control(let request) = work else { return -1 }
+        guard case .control(let request, _) = work else { return -1 }
         return Int(String(decoding: request.body, as: UTF8.self)) ?? -1
     }
 

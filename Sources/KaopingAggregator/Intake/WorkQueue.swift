@@ -7,7 +7,8 @@ enum Work: Sendable {
     /// A submission or heartbeat, with its envelope decoded and signature verified on the way in (or nil: the
     /// keeper checks it itself).
     case ingest(RoutedRequest, LedgerKeeper.Prechecked? = nil)
-    case control(RoutedRequest)
+    /// A control request; one to reload the keyring comes with the file read.
+    case control(RoutedRequest, LedgerKeeper.KeyringReload? = nil)
 }
 
 /// A multi-producer queue the ledger keeper drains in batches: whatever arrived while the last batch was being
@@ -51,17 +52,17 @@ final class WorkQueue: Sendable {
 
     /// Calls `body` with batches of at most `maximum` items, in arrival order, until the queue is finished and
     /// empty. One consumer only.
-    func drain(maximum: Int, _ body: ([Work]) async -> Void) async {
+    func drain<Failure: Error>(maximum: Int, _ body: ([Work]) async throws(Failure) -> Void) async throws(Failure) {
         var signals = signal.makeAsyncIterator()
         while true {
             let batch = take(maximum: maximum)
             if !batch.isEmpty {
-                await body(batch)
+                try await body(batch)
                 continue
             }
             if await signals.next() == nil {
                 while case let batch = take(maximum: maximum), !batch.isEmpty {
-                    await body(batch)
+                    try await body(batch)
                 }
                 return
             }

@@ -16,7 +16,7 @@ all: build
 deps:
 	@scripts/ensure-deps.sh
 
-## test-tools: deps, and the Python test tools pinned in tests/requirements.txt, in $(VENV)/.
+## test-tools: deps, and the Python test tools pinned in Tests/requirements.txt, in $(VENV)/.
 test-tools:
 	@scripts/ensure-deps.sh --test-tools
 
@@ -35,24 +35,24 @@ TEST_TIMEOUT ?= 900
 test: style build
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
 	scripts/bounded.sh $(TEST_TIMEOUT) $(SWIFT) test --skip-build --disable-xctest $(SWIFT_BUILD_FLAGS)
-	$(PYTHON) tests/reference/differential.py --kaoping $(BIN)/kaoping --campaigns 60
-	$(PYTHON) tests/protocol/run.py --bin $(BIN)
-	$(BIN)/kaoping-fuzz tests/fuzz/corpus tests/fuzz/crashes
+	$(PYTHON) Tests/reference/differential.py --kaoping $(BIN)/kaoping --campaigns 60
+	$(PYTHON) Tests/protocol/run.py --bin $(BIN)
+	$(BIN)/kaoping-fuzz Tests/fuzz/corpus Tests/fuzz/crashes
 
 ## chaos: agents deliver a full campaign while the aggregator (and some agents) are killed at random, CYCLES times.
 CYCLES ?= 25
 chaos: test-tools build
-	$(PYTHON) tests/chaos/chaos.py --bin $(BIN) --cycles $(CYCLES)
+	$(PYTHON) Tests/chaos/chaos.py --bin $(BIN) --cycles $(CYCLES)
 
 ## fuzz: libFuzzer (with AddressSanitizer) over the envelope, submission and rules path for SECONDS seconds.
-## A crash is written to tests/fuzz/crashes/: commit it, and `make test` replays it from then on.
+## A crash is written to Tests/fuzz/crashes/: commit it, and `make test` replays it from then on.
 SECONDS ?= 60
 fuzz: deps
 	$(SWIFT) build --product kaoping-fuzz --scratch-path .build-fuzz --sanitize=fuzzer --sanitize=address -Xswiftc -DFUZZING
 	mkdir -p .build-fuzz/corpus
-	cp tests/fuzz/corpus/* .build-fuzz/corpus/
-	.build-fuzz/debug/kaoping-fuzz .build-fuzz/corpus tests/fuzz/corpus -max_total_time=$(SECONDS) -max_len=4096 \
-		-artifact_prefix=tests/fuzz/crashes/ -print_final_stats=1
+	cp Tests/fuzz/corpus/* .build-fuzz/corpus/
+	.build-fuzz/debug/kaoping-fuzz .build-fuzz/corpus Tests/fuzz/corpus -max_total_time=$(SECONDS) -max_len=4096 \
+		-artifact_prefix=Tests/fuzz/crashes/ -print_final_stats=1
 
 ## bench: ingest throughput and latency at city scale (DISTRICTS districts) against this machine's own ceilings,
 ## release build; prints a table and writes bench/results.json. See docs/benchmarks.md.

@@ -19,6 +19,6 @@ rm -f "$out"/*.pb.swift
 protoc --plugin=protoc-gen-swift="$plugin" --proto_path=proto \
     --swift_out="$out" --swift_opt=Visibility=Public --swift_opt=FileNaming=DropPath \
     proto/kaoping/v1/*.proto
-# A descriptor set for tools and tests that load the schema at run time (tests/protocol/).
+# A descriptor set for tools and tests that load the schema at run time (Tests/protocol/).
 protoc --proto_path=proto --include_imports --descriptor_set_out=proto/kaoping-v1.desc proto/kaoping/v1/*.proto
 echo "generate.sh: wrote $(ls "$out" | wc -l) files to $out and proto/kaoping-v1.desc"

@@ -3,7 +3,7 @@
 #
 #   scripts/ensure-deps.sh               the system: pkg-config, libzmq (ZeroMQ), jemalloc (the aggregator's
 #                                        allocator) and python3 (the demo's scripts use its standard library only)
-#   scripts/ensure-deps.sh --test-tools  also the Python test tools, pinned in tests/requirements.txt, in a virtual
+#   scripts/ensure-deps.sh --test-tools  also the Python test tools, pinned in Tests/requirements.txt, in a virtual
 #                                        environment of the project's own (.venv/, or $VENV); the system's Python is
 #                                        never written to
 #
@@ -18,7 +18,7 @@ case "${1:-}" in
     *) echo "usage: scripts/ensure-deps.sh [--test-tools]" >&2; exit 2 ;;
 esac
 venv=${VENV:-.venv}
-requirements=tests/requirements.txt
+requirements=Tests/requirements.txt
 
 say() { echo "ensure-deps: $*" >&2; }
 fail() { say "$*"; exit 1; }

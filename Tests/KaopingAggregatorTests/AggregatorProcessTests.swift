@@ -495,8 +495,8 @@ struct AggregatorProcessTests {
     }
 
     /// The daemon allocates with jemalloc, with the options of CJemalloc's malloc_conf.c (docs/benchmarks.md,
-    /// "Session 8"): asked to, jemalloc prints its statistics and options as the process exits, which glibc's malloc
-    /// knows nothing of.
+    /// "Choices the figures rest on"): asked to, jemalloc prints its statistics and options as the process exits,
+    /// which glibc's malloc knows nothing of.
     @Test func theDaemonAllocatesWithJemalloc() throws {
         let process = Process()
         process.executableURL = AggregatorHarness.binary("kaoping-aggregator")

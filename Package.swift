@@ -82,6 +82,7 @@ let package = Package(
                 "KaopingStore",
                 "KaopingWire",
                 "ZeroMQ",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Yams", package: "Yams"),
@@ -104,11 +105,7 @@ let package = Package(
         .executableTarget(name: "kaoping", dependencies: ["KaopingCLI"]),
         .executableTarget(
             name: "kaoping-agent",
-            dependencies: [
-                "KaopingAgent", "KaopingCore", "KaopingStore", "KaopingWire",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
+            dependencies: ["KaopingAgent"]
         ),
         .executableTarget(
             name: "kaoping-bench",

@@ -95,6 +95,23 @@ public struct SubmissionImport: Sendable {
         return Outcome(rows: submissions, problems: problems)
     }
 
+    /// One submission from named fields (the ids of ``columns``, as `kaoping-agent submit` takes them from its flags)
+    /// and hotline rates by metric id or name, read and checked as a file's row is.
+    public func submission(fields: [String: String], rates: [String: String]) -> Result<Submission, ImportProblem> {
+        let trimmed = { (text: String) in text.trimmingCharacters(in: .whitespaces) }
+        var metrics: [String: String] = [:]
+        for (name, value) in rates {
+            guard case .metric(let metric) = heading(trimmed(name)) else {
+                let known = catalog.hotline.metrics.map(\.id).joined(separator: ", ")
+                return .failure(ImportProblem(line: 1, message: "unknown hotline rate '\(name)'; use \(known)"))
+            }
+            metrics[metric] = trimmed(value)
+        }
+        return make(line: 1, values: fields.mapValues(trimmed), rates: metrics).flatMap { _, submission in
+            check(submission).map { .failure(ImportProblem(line: 1, message: $0)) } ?? .success(submission)
+        }
+    }
+
     /// The rules' verdict for one submission, with the roster check left to the aggregator when the agent has no
     /// roster; nil when it may be sent.
     public func check(_ submission: Submission) -> String? {

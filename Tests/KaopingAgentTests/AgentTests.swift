@@ -211,6 +211,32 @@ extension Inbox {
         #expect(other.problems.first?.message.contains("leader:D08") == true)
     }
 
+    /// `kaoping-agent submit` builds its submission from its flags the way a file's row is read: the same submission
+    /// (and id) as the row with the same values, and the same checks.
+    @Test func aSubmissionFromNamedFieldsIsTheRowOfAFileWithTheSameValues() throws {
+        let fixture = try AgentFixture(submitter: "city_ops")
+        let csv = "居民区,月份,先行联系率,按时办结率,诉求解决率,市民满意率\n居民区05,2023年3月,88.1,96,95.5,80\n"
+        let row = try #require(fixture.agent.importer.read(Data(csv.utf8), fileName: "hotline.csv").rows.first)
+        let rates = ["first_contact_rate": "88.1", "按时办结率": "96", "resolution_rate": " 95.5", "市民满意率": "80"]
+        let fields = ["district": "居民区05", "period": "2023年3月"]
+        let built = fixture.agent.importer.submission(fields: fields, rates: rates)
+        #expect(try built.get() == row.submission)
+
+        let unknownRate = fixture.agent.importer.submission(fields: ["district": "D05"], rates: ["speed": "90"])
+        #expect(throws: ImportProblem.self) { try unknownRate.get() }
+        if case .failure(let problem) = unknownRate {
+            #expect(problem.message.contains("unknown hotline rate 'speed'"))
+            #expect(problem.message.contains("on_time_rate"))
+        }
+        // A rule's refusal: a rate above 100.
+        let tooHigh = fixture.agent.importer.submission(
+            fields: ["district": "D05", "period": "2023-03"],
+            rates: [
+                "first_contact_rate": "101", "on_time_rate": "96", "resolution_rate": "95", "satisfaction_rate": "80",
+            ])
+        #expect(throws: ImportProblem.self) { try tooHigh.get() }
+    }
+
     @Test func readsHotlineRatesByTheirChineseNames() throws {
         let fixture = try AgentFixture(submitter: "city_ops")
         let csv = "居民区,月份,先行联系率,按时办结率,诉求解决率,市民满意率\n居民区05,2023-03,88.1,96,95.5,80\n"

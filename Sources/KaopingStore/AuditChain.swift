@@ -1,11 +1,27 @@
 import Crypto
 import Foundation
 
+/// What an audit entry records, as its `event` names it in the store and in the chained hash.
+public enum AuditEvent: String, Sendable, CaseIterable {
+    /// A submission's outcomes, named as the receipt's status (docs/protocol.md).
+    case accepted, duplicate, conflict, unauthorized, invalid, revoked
+    case badSignature = "bad_signature"
+    case unknownKey = "unknown_key"
+    /// The operator's acts.
+    case reopened
+    case keyRevoked = "key_revoked"
+    case keyringReloaded = "keyring_reloaded"
+
+    /// Whether it counts as a refusal of what a submitter sent (neither accepted nor a duplicate of what was).
+    public static func isRefusal(_ event: String) -> Bool {
+        event != accepted.rawValue && event != duplicate.rawValue
+    }
+}
+
 /// One event of the append-only audit log: every accepted, duplicate, rejected and reopened submission, and every
 /// key change.
 public struct AuditEntry: Hashable, Sendable {
-    /// `accepted`, `duplicate`, `conflict`, `unauthorized`, `invalid`, `bad_signature`, `unknown_key`, `revoked`,
-    /// `reopened`, `key_revoked`, `keyring_reloaded`.
+    /// An ``AuditEvent``'s name; kept as text, as stored and hashed (a store may hold names a later version adds).
     public var event: String
     public var atMilliseconds: Int64
     public var submissionID: String
@@ -31,6 +47,18 @@ public struct AuditEntry: Hashable, Sendable {
         self.reason = reason
         self.envelopeHash = envelopeHash
     }
+
+    public init(
+        _ event: AuditEvent, atMilliseconds: Int64, submissionID: String = "", submitter: String = "",
+        keyID: String = "", subject: String = "", reason: String = "", envelopeHash: Data = Data()
+    ) {
+        self.init(
+            event: event.rawValue, atMilliseconds: atMilliseconds, submissionID: submissionID, submitter: submitter,
+            keyID: keyID, subject: subject, reason: reason, envelopeHash: envelopeHash)
+    }
+
+    /// The event, when it is one this version knows.
+    public var kind: AuditEvent? { AuditEvent(rawValue: event) }
 }
 
 /// The audit log as read from a store: each entry with its sequence number and its stored chained hash.

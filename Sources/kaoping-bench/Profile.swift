@@ -192,7 +192,7 @@ enum Profile {
                 receipt: try SignedEnvelope.seal(receipt, type: .receipt, campaign: catalog.campaign, by: aggregator),
                 committedAtMilliseconds: at)
             let entry = AuditEntry(
-                event: "accepted", atMilliseconds: at, submissionID: submission.id, submitter: submission.submitter,
+                .accepted, atMilliseconds: at, submissionID: submission.id, submitter: submission.submitter,
                 keyID: signer.keyID.rawValue, subject: submission.key.description, envelopeHash: receipt.envelopeHash)
             return [.insert(stored), .audit(entry), .seen(submitter: submission.submitter, atMilliseconds: at)]
         }

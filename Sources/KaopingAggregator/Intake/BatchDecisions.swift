@@ -54,6 +54,7 @@ struct BatchDecisions {
     var outcomes: [(submitter: String, status: String)] = []
     var acceptedCount = 0
     var hasStatusRequests = false
+    var controlReplies = 0
 
     /// Room for a batch of `count` requests, so that none of these grows while the batch is decided.
     init(batch count: Int) {
@@ -64,7 +65,11 @@ struct BatchDecisions {
     }
 
     mutating func append(_ decision: Decision) {
-        if case .status = decision.answer { hasStatusRequests = true }
+        switch decision.answer {
+        case .receipt: break
+        case .control: controlReplies += 1
+        case .status: hasStatusRequests = true
+        }
         decisions.append(decision)
     }
 

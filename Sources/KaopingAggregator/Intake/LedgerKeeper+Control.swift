@@ -109,7 +109,7 @@ extension LedgerKeeper {
             case .rejected(let rejection):
                 return fail(rejection.reason)
             case .reopened(let voided):
-                entry.event = "reopened"
+                entry.event = AuditEvent.reopened.rawValue
                 entry.subject = submissionKey.description
                 entry.submissionID = voided.submission.id
                 entry.reason = reopen.reason
@@ -131,7 +131,7 @@ extension LedgerKeeper {
             let revocation = Revocation(
                 keyID: revoke.keyID, submitter: target.submitter, reason: revoke.reason, atMilliseconds: at)
             state.admission.revoked[revoke.keyID] = revoke.reason
-            entry.event = "key_revoked"
+            entry.event = AuditEvent.keyRevoked.rawValue
             entry.subject = revoke.keyID
             entry.reason = revoke.reason
             decision.operations = [.revoke(revocation)]
@@ -149,7 +149,7 @@ extension LedgerKeeper {
             case nil:
                 return fail("cannot reload \(keyringPath): the file was not read; the old keyring stays in force")
             }
-            entry.event = "keyring_reloaded"
+            entry.event = AuditEvent.keyringReloaded.rawValue
             entry.subject = keyringPath
             entry.reason = "\(state.admission.keyring.entries.count) keys"
             reply.ok = true

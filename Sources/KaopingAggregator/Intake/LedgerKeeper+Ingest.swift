@@ -45,6 +45,9 @@ extension LedgerKeeper {
         return await requests.map(\.body).concurrentMap { Prechecked($0, keyring: keyring) }
     }
 
+    /// What the ingest endpoint takes.
+    static let ingestTypes: [MessageType] = [.submission, .heartbeat]
+
     /// Decides a submission or heartbeat into `batch`.
     func ingest(
         _ request: RoutedRequest, checked: Prechecked?, at: Int64, state: inout State, batch: inout BatchDecisions
@@ -84,7 +87,7 @@ extension LedgerKeeper {
         }
 
         let authentication = state.admission.authenticate(
-            envelope, as: [.submission, .heartbeat], connectionUser: request.userID, verified: checked.verified)
+            envelope, as: Self.ingestTypes, connectionUser: request.userID, verified: checked.verified)
         if case .failure(let refusal) = authentication, !refusal.audited {
             return answer(refusal.status, refusal.reason, audit: nil)
         }
@@ -131,7 +134,7 @@ extension LedgerKeeper {
         case .accepted(let accepted):
             receipt.ledgerPosition = UInt64(accepted.position)
             receipt.status = .accepted
-            entry.event = "accepted"
+            entry.event = AuditEvent.accepted.rawValue
             var decision = Decision(request: request, answer: .receipt(receipt, originalInBatch: nil))
             decision.accepted = StoredSubmission(
                 position: accepted.position, submissionID: submission.id, submitter: key.submitter,
@@ -141,7 +144,7 @@ extension LedgerKeeper {
             batch.changes.append(.apply(accepted))
             batch.acceptedCount += 1
             batch.acceptedAt[accepted.position] = batch.decisions.count
-            batch.outcomes.append((key.submitter, "accepted"))
+            batch.outcomes.append((key.submitter, entry.event))
             batch.append(decision)
         case .duplicate(let original):
             receipt.ledgerPosition = UInt64(original.position)
@@ -152,10 +155,10 @@ extension LedgerKeeper {
             if inBatch == nil {
                 receipt.originalReceipt = (try? store.receipt(position: original.position)) ?? Data()
             }
-            entry.event = "duplicate"
+            entry.event = AuditEvent.duplicate.rawValue
             var decision = Decision(request: request, answer: .receipt(receipt, originalInBatch: inBatch))
             decision.audit = entry
-            batch.outcomes.append((key.submitter, "duplicate"))
+            batch.outcomes.append((key.submitter, entry.event))
             batch.append(decision)
         }
     }

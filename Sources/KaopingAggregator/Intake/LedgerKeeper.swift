@@ -10,12 +10,6 @@ import ZeroMQ
 /// The only writer: decides every submission and control request against the ledger, commits each batch in one
 /// transaction, and only then answers and publishes.
 ///
-/// Checks run in this order (docs/protocol.md): size and frames (by the caller), envelope decoding, protocol
-/// version and type, key id (unknown), signature, key revoked, campaign, payload decoding, signer = submitter, then
-/// the ledger of KaopingCore (RULES.md §6).
-/// The only writer: decides every submission and control request against the ledger, commits each batch in one
-/// transaction, and only then answers and publishes.
-///
 /// A batch goes: each request decided into a ``Decision`` (ingest: `LedgerKeeper+Ingest.swift`, authenticated by
 /// ``Admission``; control: `LedgerKeeper+Control.swift`), the receipts sealed (``ReceiptSealer``), the store
 /// operations committed in one transaction, then the answers sent, status replies built (``StatusReport``) and the
@@ -231,11 +225,7 @@ actor LedgerKeeper {
         }
         for (submitter, at) in batch.seen { state.lastSeen[submitter] = at }
         for (submitter, status) in batch.outcomes { state.outcomes[submitter, default: [:]][status, default: 0] += 1 }
-        var controlReplies = 0
-        for decision in batch.decisions {
-            if case .control = decision.answer { controlReplies += 1 }
-        }
-        if controlReplies > 0 {
+        if batch.controlReplies > 0 {
             Self.refresh(transportAccess, from: state)
             precheckKeyring.withLock { $0 = state.admission.keyring }
         }
@@ -246,14 +236,16 @@ actor LedgerKeeper {
         logger.debug(
             "batch committed", metadata: [
                 "batch.size": "\(work.count)", "batch.accepted": "\(batch.acceptedCount)",
-                "batch.replies": "\(receipts.count + controlReplies)",
+                "batch.replies": "\(receipts.count + batch.controlReplies)",
             ])
         replies.ingest(receipts)
-        for decision in batch.decisions {
-            switch decision.answer {
-            case .receipt: continue
-            case .control(let body): replies.control(decision.request.reply(body))
-            case .status(let status): answer(status, to: decision.request, batch: batch.changes)
+        if batch.controlReplies > 0 || batch.hasStatusRequests {
+            for index in batch.decisions.indices {
+                switch batch.decisions[index].answer {
+                case .receipt: continue
+                case .control(let body): replies.control(batch.decisions[index].request.reply(body))
+                case .status(let status): answer(status, to: batch.decisions[index].request, batch: batch.changes)
+                }
             }
         }
         guard let update = update ?? follow(batch.changes) else { return }

@@ -30,13 +30,14 @@ struct ReceiptSealer: Sendable {
         var later: [(index: Int, original: Int)] = []
         // Per peer: the receipt batch being filled, and about how many bytes it holds.
         var filling: [Data: (seal: Int, bytes: Int)] = [:]
-        for (index, decision) in decisions.enumerated() {
-            guard case .receipt(let receipt, let originalInBatch) = decision.answer else { continue }
+        // By index, not by element: a decision is large, and a copy of one retains each of its parts.
+        for index in decisions.indices {
+            guard case .receipt(let receipt, let originalInBatch) = decisions[index].answer else { continue }
             if let originalInBatch {
                 later.append((index, originalInBatch))
                 continue
             }
-            let request = decision.request
+            let request = decisions[index].request
             guard request.isMember, receipt.status != .duplicate else {
                 sealOf[index] = seals.count
                 seals.append(.alone(index))
@@ -90,10 +91,10 @@ struct ReceiptSealer: Sendable {
         var replies: [Multipart] = []
         replies.reserveCapacity(seals.count + later.count)
         var answered = Set<Int>()
-        for (index, decision) in decisions.enumerated() where decision.receipt != nil {
+        for index in decisions.indices where receipts[index] != nil {
             let seal = sealOf[index]
             guard seal < 0 || answered.insert(seal).inserted else { continue }
-            replies.append(decision.request.reply(decision.proof))
+            replies.append(decisions[index].request.reply(decisions[index].proof))
         }
         return replies
     }

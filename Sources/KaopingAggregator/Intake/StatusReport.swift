@@ -1,5 +1,6 @@
 import Foundation
 import KaopingCore
+import KaopingStore
 import KaopingWire
 
 /// The answer to a status request: completeness, who owes what, when each submitter was last seen, rejection counts
@@ -85,14 +86,14 @@ enum StatusReport {
             row.name = name
             row.lastSeenMs = request.lastSeen[id] ?? 0
             let outcomes = request.outcomes[id] ?? [:]
-            row.accepted = UInt32(outcomes["accepted"] ?? 0)
-            row.rejected = UInt32(outcomes.filter { !["accepted", "duplicate"].contains($0.key) }.values.reduce(0, +))
+            row.accepted = UInt32(outcomes[AuditEvent.accepted.rawValue] ?? 0)
+            row.rejected = UInt32(outcomes.filter { AuditEvent.isRefusal($0.key) }.values.reduce(0, +))
             row.owed = UInt32(owed[id] ?? 0)
             return row
         }
         var rejections: [String: UInt32] = [:]
         for (_, events) in request.outcomes {
-            for (event, count) in events where !["accepted", "duplicate"].contains(event) {
+            for (event, count) in events where AuditEvent.isRefusal(event) {
                 rejections[event, default: 0] += UInt32(count)
             }
         }

@@ -178,7 +178,7 @@ struct AuditCommand: ParsableCommand {
             // Only what the submissions are checked against is kept of the log.
             var accepted = Set<Data>()
             let (opened, entries) = try AuditCommand.verified(store) { _, entry in
-                if entry.event == "accepted" { accepted.insert(entry.envelopeHash) }
+                if entry.kind == .accepted { accepted.insert(entry.envelopeHash) }
             }
             if let twice = try opened.keysStandingTwice().first {
                 throw CLIError(

@@ -67,7 +67,7 @@ struct AuditHistory {
             var event = Event(
                 sequence: sequence, atMs: entry.atMilliseconds, event: entry.event, subject: entry.subject,
                 submitter: entry.submitter, keyID: entry.keyID, submissionID: entry.submissionID, reason: entry.reason)
-            if entry.event == "accepted", let (submission, voided) = stored[entry.envelopeHash] {
+            if entry.kind == .accepted, let (submission, voided) = stored[entry.envelopeHash] {
                 event.position = submission.position
                 event.voided = voided
                 event.envelope = submission.envelope.base64EncodedString()
@@ -105,11 +105,11 @@ struct AuditHistory {
                 line += ", position \(position)" + (event.voided == true ? " (voided later)" : "")
             }
             if !event.submissionID.isEmpty {
-                line += event.event == "reopened" ? ", voids submission " : ", submission "
+                line += event.event == AuditEvent.reopened.rawValue ? ", voids submission " : ", submission "
                 line += event.submissionID
             }
             if !event.reason.isEmpty { line += " — \(event.reason)" }
-            if event.event == "accepted", event.position == nil {
+            if event.event == AuditEvent.accepted.rawValue, event.position == nil {
                 line += " — NO STORED SUBMISSION MATCHES THIS ENTRY: the store was altered; run `kaoping audit verify`"
             }
             return line

@@ -55,7 +55,10 @@ public struct Admission: Sendable {
                     "key \(envelope.keyID.isEmpty ? "(none)" : envelope.keyID) is not in the aggregator's keyring; "
                         + "ask the operator to add your public key", audited: true))
         }
-        let valid = verified?.key == key ? verified!.valid : SignedEnvelope.verify(envelope, with: key.publicKey)
+        let valid =
+            if let verified, verified.key == key { verified.valid } else {
+                SignedEnvelope.verify(envelope, with: key.publicKey)
+            }
         guard valid else {
             return .failure(
                 EnvelopeRefusal(

@@ -27,7 +27,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "tests", "protocol"))
+sys.path.insert(0, os.path.join(ROOT, "Tests", "protocol"))
 
 
 def main():

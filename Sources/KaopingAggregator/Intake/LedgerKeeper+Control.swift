@@ -46,8 +46,6 @@ extension LedgerKeeper {
         func fail(_ message: String) {
             reply.ok = false
             reply.error = message
-            decision.operations = []
-            decision.audit = nil
             send()
         }
         let envelope: Kaoping_V1_Envelope

@@ -81,14 +81,14 @@ public struct Admission: Sendable {
         guard envelope.campaign == campaign || type == .heartbeat else {
             return refuse(.invalid, "campaign '\(envelope.campaign)' is not this campaign; use '\(campaign)'")
         }
-        return .success(AuthenticatedEnvelope(envelope: envelope, type: type, key: key))
+        return .success(AuthenticatedEnvelope(type: type, key: key))
     }
 }
 
-/// An envelope whose signature verifies with a listed, unrevoked key of the submitter its connection was admitted
-/// as, for this campaign (a heartbeat is a sign of life of its key, whatever its campaign).
+/// What an envelope was authenticated as: its signature verifies with a listed, unrevoked key of the submitter its
+/// connection was admitted as, for this campaign (a heartbeat is a sign of life of its key, whatever its campaign).
+/// The envelope itself stays with the caller (no copy of it per message).
 public struct AuthenticatedEnvelope: Sendable {
-    public let envelope: Kaoping_V1_Envelope
     public let type: MessageType
     public let key: Keyring.Entry
     public var submitter: String { key.submitter }

@@ -27,16 +27,10 @@ public struct Agent: Sendable {
     /// Loads the key, the aggregator's key, the catalog, the roster and opens the outbox.
     public init(configuration: AgentConfiguration) throws {
         self.configuration = configuration
-        func read(_ path: String, _ what: String) throws -> Data {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw AgentError("cannot read \(what) \(path); check the path in the agent configuration")
-            }
-            return data
-        }
-        do {
-            identity = try KeyFile.parse(try read(configuration.key, "key file"))
-        } catch let error as KeyFileError {
-            throw AgentError("\(configuration.key): \(error.message)")
+        do throws(CampaignFileError) {
+            identity = try CampaignFiles.signingKey(configuration.key)
+        } catch {
+            throw AgentError(error.message)
         }
         do {
             aggregatorKey = Keyring.Entry(
@@ -58,14 +52,10 @@ public struct Agent: Sendable {
         } else {
             curve = nil
         }
-        if let path = configuration.catalog {
-            do {
-                catalog = try CatalogFile.parse(String(decoding: try read(path, "catalog"), as: UTF8.self))
-            } catch let error as CatalogFileError {
-                throw AgentError("\(path):\(error.line): \(error.field) \(error.message)")
-            }
-        } else {
-            catalog = .zhongshan2023
+        do throws(CampaignFileError) {
+            catalog = try CampaignFiles.catalog(configuration.catalog)
+        } catch {
+            throw AgentError(error.message)
         }
         guard configuration.campaign == catalog.campaign else {
             throw AgentError(
@@ -76,10 +66,10 @@ public struct Agent: Sendable {
         }
         var roster: Roster?
         if let path = configuration.roster {
-            do {
-                roster = try Roster(csv: String(decoding: try read(path, "roster"), as: UTF8.self), catalog: catalog)
-            } catch let error as RosterError {
-                throw AgentError("\(path): \(error)")
+            do throws(CampaignFileError) {
+                roster = try CampaignFiles.roster(path, catalog: catalog)
+            } catch {
+                throw AgentError(error.message)
             }
         }
         importer = SubmissionImport(

@@ -28,19 +28,17 @@ public struct Aggregator: Sendable {
 
     /// Reads the catalog, roster, keyring, key and store, binds every endpoint, and rebuilds state from the store.
     public static func build(_ configuration: AggregatorConfiguration, logger: Logger) async throws -> Aggregator {
-        let catalog = try loadCatalog(configuration.catalog)
-        let roster = try loadRoster(configuration.roster, catalog: catalog)
+        let catalog: Catalog
+        let roster: Roster
         let keyring: Keyring
-        do {
-            keyring = try Keyring(parsing: try readText(configuration.keyring, what: "keyring"))
-        } catch let error as KeyFileError {
-            throw AggregatorStartupError(message: "\(configuration.keyring): \(error.message)")
-        }
         let identity: SigningIdentity
-        do {
-            identity = try KeyFile.parse(Data(try readText(configuration.identity, what: "aggregator key").utf8))
-        } catch let error as KeyFileError {
-            throw AggregatorStartupError(message: "\(configuration.identity): \(error.message)")
+        do throws(CampaignFileError) {
+            catalog = try CampaignFiles.catalog(configuration.catalog)
+            roster = try CampaignFiles.roster(configuration.roster, catalog: catalog)
+            keyring = try CampaignFiles.keyring(configuration.keyring)
+            identity = try CampaignFiles.signingKey(configuration.identity)
+        } catch {
+            throw AggregatorStartupError(message: error.message)
         }
         // Before the store is read: a second aggregator on the same store would keep a ledger of its own.
         let claim: StoreClaim
@@ -191,37 +189,6 @@ public struct Aggregator: Sendable {
             if FileManager.default.fileExists(atPath: path) {
                 throw StoreError("injected storage fault: database or disk is full (\(path) exists)")
             }
-        }
-    }
-
-    // MARK: - Files
-
-    static func readText(_ path: String, what: String) throws -> String {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw AggregatorStartupError(message: "\(what) \(path) does not exist; check the path in the configuration")
-        }
-        do {
-            return try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw AggregatorStartupError(message: "cannot read \(what) \(path): \(error.localizedDescription)")
-        }
-    }
-
-    static func loadCatalog(_ path: String?) throws -> Catalog {
-        guard let path else { return .zhongshan2023 }
-        do {
-            return try CatalogFile.parse(try readText(path, what: "catalog"))
-        } catch let error as CatalogFileError {
-            throw AggregatorStartupError(message: "\(path):\(error.line): \(error.field) \(error.message)")
-        }
-    }
-
-    static func loadRoster(_ path: String?, catalog: Catalog) throws -> Roster {
-        guard let path else { return .empty }
-        do {
-            return try Roster(csv: try readText(path, what: "roster"), catalog: catalog)
-        } catch let error as RosterError {
-            throw AggregatorStartupError(message: "\(path): \(error)")
         }
     }
 }

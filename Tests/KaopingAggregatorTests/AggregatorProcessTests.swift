@@ -406,7 +406,7 @@ struct AggregatorProcessTests {
         let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus != 0)
-        #expect(text.contains("keyring /nonexistent/keyring.txt does not exist"))
+        #expect(text.contains("cannot read the keyring /nonexistent/keyring.txt: no such file; check the path"))
         #expect(!text.contains("Fatal error"))
     }
 

@@ -45,7 +45,8 @@ import Testing
             _ = try Keyring(parsing: (lines + ["party_office"]).joined(separator: "\r\n"))
             Issue.record("a one-word line was accepted")
         } catch {
-            #expect(error.message.hasPrefix("keyring line 5:"), "\(error.message)")
+            #expect(error.line == 5, "\(error)")
+            #expect(error.description.hasPrefix("keyring line 5: expected"), "\(error)")
         }
     }
 

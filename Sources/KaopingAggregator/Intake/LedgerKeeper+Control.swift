@@ -22,11 +22,10 @@ extension LedgerKeeper {
                 let asked = try? SignedEnvelope.decodePayload(Kaoping_V1_ControlRequest.self, from: envelope.payload),
                 case .reloadKeyring = asked.request
             else { return .control(request) }
-            do {
-                let text = try String(contentsOfFile: keyringPath, encoding: .utf8)
-                return .control(request, .read(try Keyring(parsing: text)))
+            do throws(CampaignFileError) {
+                return .control(request, .read(try CampaignFiles.keyring(keyringPath)))
             } catch {
-                return .control(request, .failed("\(error)"))
+                return .control(request, .failed(error.message))
             }
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KaopingCore
 import KaopingStore
+import KaopingWire
 
 extension AuditCommand {
     /// `kaoping audit history`: who sent which value for a cell, when and with which key, and what else happened to
@@ -56,7 +57,9 @@ extension AuditCommand {
 
         func run() throws {
             let catalog = try CatalogSource.load(self.catalog)
-            let keyring = try keyring.map(KeyringFile.load)
+            let keyring = try InputFile.files { () throws(CampaignFileError) in
+                try self.keyring.map { path throws(CampaignFileError) in try CampaignFiles.keyring(path) }
+            }
             let filter = AuditHistory.Filter(
                 indicator: indicator.map { catalog.indicatorID(typed: $0) ?? $0 },
                 district: district.map { catalog.districtID(typed: $0) ?? $0 },

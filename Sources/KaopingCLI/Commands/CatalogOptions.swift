@@ -1,5 +1,6 @@
 import ArgumentParser
 import KaopingCore
+import KaopingWire
 
 /// `--catalog FILE` and `--roster FILE`, shared by the commands that apply the rules.
 struct RulesOptions: ParsableArguments {
@@ -18,13 +19,7 @@ struct RulesOptions: ParsableArguments {
 
     /// The roster named by `--roster`, checked against `catalog`, or no workers.
     func loadRoster(catalog: Catalog) throws(CLIError) -> Roster {
-        guard let roster else { return .empty }
-        let text = try InputFile.text(roster, what: "roster")
-        do {
-            return try Roster(csv: text, catalog: catalog)
-        } catch {
-            throw CLIError("\(roster): \(error); fix the roster and run again")
-        }
+        try InputFile.files { () throws(CampaignFileError) in try CampaignFiles.roster(roster, catalog: catalog) }
     }
 }
 
@@ -32,16 +27,6 @@ struct RulesOptions: ParsableArguments {
 enum CatalogSource {
     /// The catalog file at `path`, or the built-in zhongshan-2023 when there is none.
     static func load(_ path: String?) throws(CLIError) -> Catalog {
-        guard let path else { return .zhongshan2023 }
-        return try load(path)
-    }
-
-    static func load(_ path: String) throws(CLIError) -> Catalog {
-        let text = try InputFile.text(path, what: "catalog")
-        do {
-            return try CatalogFile.parse(text)
-        } catch {
-            throw CLIError("\(path):\(error.line): \(error.field.isEmpty ? "" : "\(error.field): ")\(error.message)")
-        }
+        try InputFile.files { () throws(CampaignFileError) in try CampaignFiles.catalog(path) }
     }
 }

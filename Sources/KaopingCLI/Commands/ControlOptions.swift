@@ -32,18 +32,14 @@ struct ControlOptions: ParsableArguments {
                 throw CLIError(
                     "this needs the operator's key: pass --key FILE (made with `kaoping keygen --submitter operator`)")
             }
-            do {
-                identity = try KeyFile.parse(try InputFile.read(key, what: "key file"))
-            } catch let error as KeyFileError {
-                throw CLIError("\(key): \(error.message)")
-            }
+            identity = try InputFile.files { () throws(CampaignFileError) in try CampaignFiles.signingKey(key) }
         }
         let context = try Context()
         let aggregator = try aggregatorEntry()
         var curve: CurveClient?
         if let serverKey = aggregator?.transportKey {
             if identity == nil, let key {
-                identity = try? KeyFile.parse(try InputFile.read(key, what: "key file"))
+                identity = try? CampaignFiles.signingKey(key)
             }
             guard let transport = identity?.transport else {
                 throw CLIError(

@@ -57,7 +57,7 @@ struct KeysCommand: ParsableCommand {
         var keyring: String
 
         func run() throws {
-            let keyring = try KeyringFile.load(keyring)
+            let keyring = try InputFile.files { () throws(CampaignFileError) in try CampaignFiles.keyring(self.keyring) }
             var table = TextTable([.init("submitter"), .init("key id"), .init("public key")])
             for entry in keyring.entries.values.sorted(by: { ($0.submitter, $0.keyID) < ($1.submitter, $1.keyID) }) {
                 let publicKey = entry.publicKey.rawRepresentation.base64EncodedString()
@@ -96,7 +96,9 @@ struct KeysCommand: ParsableCommand {
             }
             var text =
                 FileManager.default.fileExists(atPath: keyring) ? try InputFile.text(keyring, what: "keyring") : ""
-            let existing = try KeyringFile.parse(text, path: keyring)
+            let existing = try InputFile.files { () throws(CampaignFileError) in
+                try CampaignFiles.keyring(parsing: text, path: keyring)
+            }
             if let entry = existing.entry(key.keyID) {
                 throw CLIError("key \(key.keyID) is already in \(keyring) for \(entry.submitter); nothing to add")
             }
@@ -144,21 +146,6 @@ struct KeysCommand: ParsableCommand {
             request.reloadKeyring = Kaoping_V1_ReloadKeyringRequest()
             let reply = try control.call(request, signed: true)
             print("keyring reloaded: \(reply.reloadKeyring.keys) keys")
-        }
-    }
-}
-
-/// Reading keyring files with messages that name the file.
-enum KeyringFile {
-    static func load(_ path: String) throws(CLIError) -> Keyring {
-        try parse(try InputFile.text(path, what: "keyring"), path: path)
-    }
-
-    static func parse(_ text: String, path: String) throws(CLIError) -> Keyring {
-        do {
-            return try Keyring(parsing: text)
-        } catch {
-            throw CLIError("\(path): \(error.message)")
         }
     }
 }

@@ -59,13 +59,16 @@ public struct SigningIdentity: Sendable {
 
 /// Why a key file or keyring cannot be used.
 public struct KeyFileError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The 1-based line of a keyring file at fault; nil for a key file.
+    public let line: Int?
     public let message: String
 
-    public init(_ message: String) {
+    public init(_ message: String, line: Int? = nil) {
+        self.line = line
         self.message = message
     }
 
-    public var description: String { message }
+    public var description: String { line.map { "keyring line \($0): \(message)" } ?? message }
 }
 
 /// The secret key file of one submitter: JSON with `submitter`, `public_key` and `secret_key` (the 32-byte Ed25519
@@ -196,13 +199,12 @@ public struct Keyring: Sendable {
             if words.isEmpty { continue }
             guard words.count == 2 || words.count == 3 else {
                 throw KeyFileError(
-                    "keyring line \(index + 1): expected 'SUBMITTER PUBLIC_KEY [CURVE_KEY]', "
-                        + "found \(words.count) words")
+                    "expected 'SUBMITTER PUBLIC_KEY [CURVE_KEY]', found \(words.count) words", line: index + 1)
             }
             var transportKey: Data?
             if words.count == 3 {
                 guard let raw = Data(base64Encoded: String(words[2])), raw.count == 32 else {
-                    throw KeyFileError("keyring line \(index + 1): the CURVE key is not a base64 32-byte key")
+                    throw KeyFileError("the CURVE key is not a base64 32-byte key", line: index + 1)
                 }
                 transportKey = raw
             }
@@ -210,13 +212,13 @@ public struct Keyring: Sendable {
             do {
                 key = try KeyFile.publicKey(base64: String(words[1]))
             } catch {
-                throw KeyFileError("keyring line \(index + 1): \(error.message)")
+                throw KeyFileError(error.message, line: index + 1)
             }
             let entry = Entry(submitter: String(words[0]), publicKey: key, transportKey: transportKey)
             if let existing = entries[entry.keyID], existing.submitter != entry.submitter {
                 throw KeyFileError(
-                    "keyring line \(index + 1): key \(entry.keyID) is already listed for \(existing.submitter); "
-                        + "one key, one submitter")
+                    "key \(entry.keyID) is already listed for \(existing.submitter); one key, one submitter",
+                    line: index + 1)
             }
             entries[entry.keyID] = entry
         }

@@ -29,14 +29,6 @@ public struct Inbox: Sendable {
         }
     }
 
-    /// Scans every `seconds` until cancelled.
-    func watch(every seconds: Double) async {
-        while !Task.isCancelled {
-            scan()
-            try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
-        }
-    }
-
     /// Processes the files that are complete (not modified in the last second); returns what happened to each.
     @discardableResult
     public func scan(now: Date = Date()) -> [(file: String, accepted: Bool)] {

@@ -579,10 +579,10 @@ extension Outbox {
 
         let report = try await Deliverer(
             agent: fixture.agent, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-        ).run(untilDrained: true, deadline: Date().addingTimeInterval(20), heartbeats: false, inbox: nil)
+        ).drain(within: .seconds(20))
         #expect(report.delivered == 3 && report.rejected == 0 && report.pending == 0)
         let counts = seen.counts.withLock { $0 }
-        #expect(counts.batches == 1 && counts.alone == 3)
+        #expect(counts.batches == 1 && counts.alone == 3, "\(counts)")
         #expect(try fixture.agent.outbox.items().allSatisfy { $0.receipt != nil && $0.receiptEntry == nil })
     }
 }

@@ -182,6 +182,39 @@ struct AgentProcessTests {
         #expect(harness.stop() == 0)
     }
 
+    /// SIGTERM stops the daemon's services in the reverse order of their start — the inbox takes no more files,
+    /// heartbeats stop, the sender stops, the receipt reader reads the last answers — and it exits 0 at once, even in
+    /// the middle of a ten-minute wait between heartbeats.
+    @Test func theDaemonShutsDownInOrderOnSIGTERM() throws {
+        let harness = try AggregatorHarness(submitters: ["party_office"])
+        let config = try Self.agentConfiguration(harness, submitter: "party_office")
+        let inbox = harness.folder.appendingPathComponent("inbox").path
+        var yaml = try String(contentsOfFile: config, encoding: .utf8)
+        yaml = yaml.replacingOccurrences(of: "heartbeat_seconds: 1", with: "heartbeat_seconds: 600")
+        try Data((yaml + "\ninbox: \(inbox)\n").utf8).write(to: URL(fileURLWithPath: config))
+        let log = harness.folder.appendingPathComponent("agent.log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let agent = Process()
+        agent.executableURL = AggregatorHarness.binary("kaoping-agent")
+        agent.arguments = ["run", "--config", config, "--log-level", "debug"]
+        agent.standardError = try FileHandle(forWritingTo: log)
+        try agent.run()
+        defer { AggregatorHarness.ended(agent, within: 0) }
+        func text() -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+        let started = Date().addingTimeInterval(20)
+        while !text().contains("Starting service"), Date() < started { usleep(20_000) }
+        Thread.sleep(forTimeInterval: 0.5)
+        let signalled = Date()
+        kill(agent.processIdentifier, SIGTERM)
+        #expect(AggregatorHarness.ended(agent, within: 5), "the agent did not stop within 5 s of SIGTERM")
+        #expect(Date().timeIntervalSince(signalled) < 5)
+        #expect(agent.terminationStatus == 0, "\(text())")
+        let order = text().split(separator: "\n").filter { $0.contains("Triggering graceful shutdown for service") }
+            .compactMap { line in line.firstRange(of: "sl-service=").map { line[$0.upperBound...].prefix { $0 != " " } } }
+        #expect(order == ["inbox", "heartbeats", "sender", "receipts"], "\(text())")
+        #expect(text().contains("agent stopped"))
+    }
+
     /// An agent configured with another aggregator key than the one running gets answers it cannot trust: `send`
     /// says so and what to check, rather than that the aggregator did not answer.
     @Test func sendSaysWhenTheAggregatorAnswersWithReceiptsThatDoNotVerify() throws {

@@ -36,8 +36,7 @@ extension AgentCommand {
                 let queued = try agent.outbox.resend(deliveredSince: since, at: Agent.now())
                 print("queued again \(queued) submission(s) delivered since \(ChinaTime.format(since))")
             }
-            let report = try await Deliverer(agent: agent, logger: options.logger()).run(
-                untilDrained: true, deadline: Date().addingTimeInterval(wait), heartbeats: false, inbox: nil)
+            let report = try await Deliverer(agent: agent, logger: options.logger()).drain(within: .seconds(wait))
             print("delivered \(report.delivered), refused \(report.rejected), still pending \(report.pending)")
             if report.pending > 0 {
                 throw AgentFailure(
@@ -117,8 +116,7 @@ extension AgentCommand {
             let queued = added == 1 ? "queued" : "already queued"
             print("\(queued) \(submission.key) = \(submission.score) as \(submission.id)")
             if queueOnly { return }
-            let report = try await Deliverer(agent: agent, logger: options.logger()).run(
-                untilDrained: true, deadline: Date().addingTimeInterval(5), heartbeats: false, inbox: nil)
+            let report = try await Deliverer(agent: agent, logger: options.logger()).drain(within: .seconds(5))
             if report.pending > 0 {
                 print(
                     report.untrustedAnswers(config: options.config)

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import KaopingStore
 import Logging
 
@@ -27,20 +26,8 @@ extension AgentCommand {
                     "aggregator": "\(agent.configuration.aggregator)",
                     "inbox": "\(agent.configuration.inbox ?? "none")",
                 ])
-            let task = Task {
-                try await Deliverer(agent: agent, logger: logger).run(
-                    untilDrained: false, heartbeats: true, inbox: inbox)
-            }
-            // SIGTERM and SIGINT end the daemon; the outbox keeps whatever is not yet delivered.
-            let signals = [SIGTERM, SIGINT].map { number in
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number)
-                source.setEventHandler { task.cancel() }
-                source.resume()
-                return source
-            }
-            _ = try await task.value
-            signals.forEach { $0.cancel() }
+            // SIGTERM and SIGINT end the daemon in order; the outbox keeps whatever is not yet delivered.
+            _ = try await Deliverer(agent: agent, logger: logger).serve(inbox: inbox)
             withExtendedLifetime(claim) {}
             logger.info("agent stopped", metadata: ["outbox.pending": "\((try? agent.outbox.counts()[.pending]) ?? 0)"])
         }

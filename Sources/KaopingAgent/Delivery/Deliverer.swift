@@ -4,11 +4,13 @@ import KaopingClient
 import KaopingStore
 import KaopingWire
 import Logging
+import ServiceLifecycle
 import SwiftProtobuf
 import ZeroMQ
 
-/// Sends what is pending in the outbox over a DEALER socket, resending the same bytes with exponential backoff and
-/// jitter until a receipt whose aggregator signature verifies comes back; records every receipt.
+/// Sends what is pending in the outbox to the aggregator, resending the same bytes with exponential backoff and
+/// jitter until a receipt whose aggregator signature verifies comes back; records every receipt. ``drain(within:)``
+/// serves the one-shot commands, ``serve(inbox:)`` the daemon.
 public struct Deliverer: Sendable {
     public let agent: Agent
     public let logger: Logger
@@ -29,84 +31,86 @@ public struct Deliverer: Sendable {
         public var untrustedReason: String?
     }
 
-    /// Delivers until cancelled; with `untilDrained`, returns once nothing is pending or `deadline` passes.
-    /// With `heartbeats` it also sends a signed heartbeat every `heartbeat_seconds`; with `inbox`, it imports the
-    /// files dropped into the inbox folder.
-    public func run(untilDrained: Bool, deadline: Date? = nil, heartbeats: Bool, inbox: Inbox?) async throws -> Report {
-        let context = try Context()
-        let loop = try SocketLoop(context: context, name: "agent-zmq", terminatesContext: true)
-        let dealer = try await loop.open(
-            .dealer,
-            options: [
-                .immediate, .linger(0), .reconnectInterval(milliseconds: 200, maximum: 5_000),
-                .heartbeat(interval: 5_000, timeout: 15_000, ttl: 30_000), .maxMessageSize(1 << 20),
-            ] + (agent.curve.map { [$0.option] } ?? []),
-            connect: [agent.configuration.aggregator])
-        let counter = ReportCounter()
-        let batching = Batching()
-        // Refusals of rows dropped in the inbox are written there, whichever command receives them.
-        let notes = inbox ?? agent.configuration.inbox.flatMap { try? Inbox(folder: $0, agent: agent, logger: logger) }
+    /// Delivers what is pending until nothing is, or `limit` has passed; for the one-shot commands.
+    public func drain(within limit: Duration) async throws -> Report {
+        let deadline = ContinuousClock.now.advanced(by: limit)
+        let link = try await DeliveryLink.open(for: agent)
+        let run = DeliveryRun(notes: agent.configuration.inbox.flatMap { try? Inbox(folder: $0, agent: agent, logger: logger) })
         await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await message in dealer.incoming {
-                    record(message, counter: counter, batching: batching, notes: notes)
-                }
-            }
-            if heartbeats {
-                group.addTask { await heartbeat(loop: loop, socket: dealer.handle) }
-            }
-            if let inbox {
-                group.addTask { await inbox.watch(every: agent.configuration.inboxScanSeconds) }
-            }
-            group.addTask {
-                await send(
-                    loop: loop, socket: dealer.handle, batching: batching, untilDrained: untilDrained,
-                    deadline: deadline)
-            }
-            // The sender ends the run (drained, deadline, or cancelled); then stop the rest.
-            if untilDrained {
-                while let _ = await group.next() {
-                    if (try? agent.outbox.counts()[.pending] ?? 0) == 0 || deadline.map({ Date() >= $0 }) == true {
-                        break
-                    }
-                }
-            } else {
-                await group.next()
+            group.addTask { await receiptReader(link, run).run() }
+            while !Task.isCancelled {
+                await sendDue(on: link, run)
+                if pending == 0 || ContinuousClock.now >= deadline { break }
+                try? await Task.sleep(for: .milliseconds(100))
             }
             group.cancelAll()
         }
-        await loop.stop(linger: 0)
-        var report = counter.report
-        report.pending = (try? agent.outbox.counts()[.pending]) ?? 0
-        return report
+        await link.close()
+        return run.report(pending: pending)
     }
 
-    private func send(
-        loop: SocketLoop, socket: SocketLoop.Handle, batching: Batching, untilDrained: Bool, deadline: Date?
-    ) async {
-        while !Task.isCancelled {
-            let now = Agent.now()
-            do {
-                let due = try agent.outbox.due(at: now)
-                for items in batching.refused ? due.map { [$0] } : Self.batches(of: due) {
-                    // One alone goes as it is; more go as a batch, each member answered as if it came alone.
-                    let body = items.count == 1 ? items[0].envelope : EnvelopeBatch.pack(items.map(\.envelope))
-                    if items.count > 1 { batching.sent(body) }
-                    do {
-                        try await loop.send(Multipart([body]), on: socket)
-                    } catch {
-                        logger.debug(
-                            "aggregator unreachable; will retry", metadata: ["submissions": "\(items.count)"])
-                    }
-                    let attempts = items.map(\.attempts).max() ?? 0
-                    try agent.outbox.attempted(items.map(\.submissionID), retryAt: now + backoff(attempt: attempts + 1))
+    /// The daemon: delivers, sends a signed heartbeat every `heartbeat_seconds` and, with `inbox`, imports the files
+    /// dropped there, until SIGTERM or SIGINT. Then its services stop in the reverse order of their start: the inbox
+    /// takes no more files, heartbeats stop, the sender stops, and the receipt reader reads on for half a second for
+    /// the answers to the last sends before the connection closes. What is not answered stays in the outbox.
+    public func serve(inbox: Inbox?) async throws -> Report {
+        let link = try await DeliveryLink.open(for: agent)
+        let run = DeliveryRun(notes: inbox)
+        let configuration = agent.configuration
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: receiptReader(link, run), serviceName: "receipts"),
+            .init(service: Periodic(every: .milliseconds(100)) { await sendDue(on: link, run) }, serviceName: "sender"),
+            .init(
+                service: Periodic(every: .seconds(configuration.heartbeatSeconds)) { heartbeat(on: link) },
+                serviceName: "heartbeats"),
+        ]
+        if let inbox {
+            services.append(
+                .init(
+                    service: Periodic(every: .seconds(configuration.inboxScanSeconds)) { inbox.scan() },
+                    serviceName: "inbox"))
+        }
+        var group = ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // A send that waits on a connection never made is cancelled rather than holding the shutdown.
+        group.maximumGracefulShutdownDuration = .seconds(3)
+        do {
+            try await ServiceGroup(configuration: group).run()
+        } catch {
+            await link.close()
+            throw error
+        }
+        await link.close()
+        return run.report(pending: pending)
+    }
+
+    /// What is pending in the outbox now (0 when it cannot be read: the error is logged where it is read).
+    private var pending: Int { (try? agent.outbox.counts()[.pending]) ?? 0 }
+
+    private func receiptReader(_ link: DeliveryLink, _ run: DeliveryRun) -> ReceiptReader {
+        ReceiptReader(link: link, tail: .milliseconds(500)) { record($0, run) }
+    }
+
+    /// Sends what is due: in batches, or each alone once the aggregator refused a batch; the outbox sets each item's
+    /// next attempt.
+    private func sendDue(on link: DeliveryLink, _ run: DeliveryRun) async {
+        let now = Agent.now()
+        do {
+            let due = try agent.outbox.due(at: now)
+            for items in run.batching.refused ? due.map({ [$0] }) : Self.batches(of: due) {
+                // One alone goes as it is; more go as a batch, each member answered as if it came alone.
+                let body = items.count == 1 ? items[0].envelope : EnvelopeBatch.pack(items.map(\.envelope))
+                if items.count > 1 { run.batching.sent(body) }
+                do {
+                    try await link.send(body)
+                } catch {
+                    logger.debug("aggregator unreachable; will retry", metadata: ["submissions": "\(items.count)"])
                 }
-                if untilDrained, (try agent.outbox.counts()[.pending] ?? 0) == 0 { return }
-            } catch {
-                logger.error("the outbox cannot be read: \(error)")
+                let attempts = items.map(\.attempts).max() ?? 0
+                try agent.outbox.attempted(items.map(\.submissionID), retryAt: now + backoff(attempt: attempts + 1))
             }
-            if let deadline, Date() >= deadline { return }
-            try? await Task.sleep(for: .milliseconds(100))
+        } catch {
+            logger.error("the outbox cannot be read: \(error)")
         }
     }
 
@@ -138,7 +142,7 @@ public struct Deliverer: Sendable {
         return Int64(base * Double.random(in: 0.5..<1.5) * 1000)
     }
 
-    private func record(_ message: Multipart, counter: ReportCounter, batching: Batching, notes: Inbox?) {
+    private func record(_ message: Multipart, _ run: DeliveryRun) {
         guard let body = message.frames.last else { return }
         let receipts: [VerifiedReceipt]
         do {
@@ -146,14 +150,14 @@ public struct Deliverer: Sendable {
                 body, aggregatorKey: agent.aggregatorKey, campaign: agent.configuration.campaign)
         } catch {
             // Every resend of every pending item is answered alike: a warning a minute, not one per answer.
-            if let count = counter.untrusted(error.message, at: Date()) {
+            if let count = run.counter.untrusted(error.message, at: Date()) {
                 let warning = "ignored \(count) answer(s) that are not a receipt this agent can trust: \(error); "
                     + "check aggregator_public_key and campaign in the configuration against what the operator gave"
                 logger.warning("\(warning)")
             }
             return
         }
-        for verified in receipts where batching.refuses(verified.receipt) {
+        for verified in receipts where run.batching.refuses(verified.receipt) {
             let warning = "the aggregator does not take batches of submissions (a version before them): sending each "
                 + "alone; ask the operator to upgrade it"
             logger.warning("\(warning)")
@@ -177,15 +181,15 @@ public struct Deliverer: Sendable {
         for item in settled {
             guard let receipt = answered[item.envelopeHash] else { continue }
             if item.state == .delivered {
-                counter.delivered()
+                run.counter.delivered()
                 logger.info(
                     "delivered", metadata: [
                         "submission.id": "\(item.submissionID)", "submission.key": "\(item.subject)",
                         "receipt.status": "\(receipt.status.name)", "ledger.position": "\(receipt.ledgerPosition)",
                     ])
             } else {
-                counter.rejected()
-                notes?.noteRefusal(of: item)
+                run.counter.rejected()
+                run.notes?.noteRefusal(of: item)
                 logger.warning(
                     "refused by the aggregator: \(receipt.reason)", metadata: [
                         "submission.id": "\(item.submissionID)", "submission.key": "\(item.subject)",
@@ -195,20 +199,33 @@ public struct Deliverer: Sendable {
         }
     }
 
-    private func heartbeat(loop: SocketLoop, socket: SocketLoop.Handle) async {
-        while !Task.isCancelled {
-            var beat = Kaoping_V1_AgentHeartbeat()
-            beat.submitter = agent.identity.submitter
-            beat.sentAtMs = Agent.now()
-            beat.pending = UInt32((try? agent.outbox.counts()[.pending]) ?? 0)
-            beat.agentVersion = "kaoping-agent 1"
-            if let envelope = try? SignedEnvelope.seal(
-                beat, type: .heartbeat, campaign: agent.configuration.campaign, by: agent.identity)
-            {
-                loop.post(Multipart([envelope]), on: socket)
-            }
-            try? await Task.sleep(for: .seconds(agent.configuration.heartbeatSeconds))
+    private func heartbeat(on link: DeliveryLink) {
+        var beat = Kaoping_V1_AgentHeartbeat()
+        beat.submitter = agent.identity.submitter
+        beat.sentAtMs = Agent.now()
+        beat.pending = UInt32(pending)
+        beat.agentVersion = "kaoping-agent 1"
+        if let envelope = try? SignedEnvelope.seal(
+            beat, type: .heartbeat, campaign: agent.configuration.campaign, by: agent.identity)
+        {
+            link.post(envelope)
         }
+    }
+}
+
+/// What one delivery run shares between its sender and its receipt reader.
+final class DeliveryRun: Sendable {
+    let counter = ReportCounter()
+    let batching = Batching()
+    /// Where refusals of rows dropped in the inbox are written, whichever command receives them.
+    let notes: Inbox?
+
+    init(notes: Inbox?) { self.notes = notes }
+
+    func report(pending: Int) -> Deliverer.Report {
+        var report = counter.report
+        report.pending = pending
+        return report
     }
 }
 

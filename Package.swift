@@ -134,7 +134,7 @@ let package = Package(
         ),
 
         // MARK: Tests
-        .target(name: "KaopingTestSupport", path: "Tests/Support"),
+        .target(name: "KaopingTestSupport", dependencies: ["KaopingCore"], path: "Tests/Support"),
         .testTarget(name: "CZeroMQTests", dependencies: ["CZeroMQ"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "KaopingCoreTests", dependencies: ["KaopingCore"]),

@@ -23,10 +23,13 @@ public struct Agent: Sendable {
     public let outbox: Outbox
     /// How to encrypt the connection, when the aggregator runs with CURVE.
     public let curve: CurveClient?
+    /// What submissions, heartbeats and the outbox's records are stamped with.
+    public let clock: any WallClock
 
     /// Loads the key, the aggregator's key, the catalog, the roster and opens the outbox.
-    public init(configuration: AgentConfiguration) throws {
+    public init(configuration: AgentConfiguration, clock: any WallClock = SystemClock()) throws {
         self.configuration = configuration
+        self.clock = clock
         do throws(CampaignFileError) {
             identity = try CampaignFiles.signingKey(configuration.key)
         } catch {
@@ -84,7 +87,7 @@ public struct Agent: Sendable {
     /// Signs submissions and writes them to the outbox (before any sending); returns how many were new.
     @discardableResult
     public func enqueue(_ submissions: [(source: String, submission: Submission)]) throws -> Int {
-        let now = Self.now()
+        let now = clock.now
         let items = try submissions.map { source, submission in
             (
                 submissionID: submission.id, subject: submission.key.description,
@@ -95,6 +98,4 @@ public struct Agent: Sendable {
         }
         return try outbox.add(items, at: now)
     }
-
-    public static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 }

@@ -31,7 +31,8 @@ public struct Inbox: Sendable {
 
     /// Processes the files that are complete (not modified in the last second); returns what happened to each.
     @discardableResult
-    public func scan(now: Date = Date()) -> [(file: String, accepted: Bool)] {
+    public func scan() -> [(file: String, accepted: Bool)] {
+        let now = agent.clock.now.date
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         var outcomes: [(String, Bool)] = []
         // Hidden files, and the owner files Excel and WPS keep beside a workbook or CSV they have open (`~$NAME`),
@@ -51,7 +52,7 @@ public struct Inbox: Sendable {
 
     private func process(_ url: URL) -> Bool {
         let name = url.lastPathComponent
-        let stamp = Self.stamp()
+        let stamp = stamp()
         guard let data = FileManager.default.contents(atPath: url.path) else { return false }
         var report = heading(name, stamp)
         let accepted: Bool
@@ -85,7 +86,7 @@ public struct Inbox: Sendable {
 
     /// A workbook is not read: it goes to `failed/` with a report that says how to export it.
     private func refuseWorkbook(_ url: URL) -> Bool {
-        let stamp = Self.stamp()
+        let stamp = stamp()
         let name = url.lastPathComponent
         var report = heading(name, stamp)
         report += "NOT QUEUED: \(name) is a spreadsheet workbook; the agent reads CSV (UTF-8) and JSON Lines files.\n"
@@ -107,7 +108,7 @@ public struct Inbox: Sendable {
     /// Writes the aggregator's refusal of a row queued from this inbox into `failed/FILED.refused.txt`: a clerk who
     /// works by the folder alone saw the file go to `done/`, and looks in `failed/` for what went wrong. The file's
     /// other rows stand. Items from elsewhere (`submit`, `import`) are left to the outbox listing.
-    public func noteRefusal(of item: Outbox.Item, at date: Date = Date()) {
+    public func noteRefusal(of item: Outbox.Item) {
         let place = item.source.split(separator: ":")
         guard place.count >= 3, place.first == "inbox", let line = Int(place.last!) else { return }
         let filed = place.dropFirst().dropLast().joined(separator: ":")
@@ -120,7 +121,7 @@ public struct Inbox: Sendable {
             // A file that cannot be made shows as the write's error below.
             _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         }
-        text += "\(ChinaTime.format(Int64(date.timeIntervalSince1970 * 1000)))  line \(line): \(item.subject) — "
+        text += "\(agent.clock.now)  line \(line): \(item.subject) — "
         text += "\(item.status): \(item.reason)\n"
         do {
             let handle = try FileHandle(forWritingTo: url)
@@ -149,11 +150,11 @@ public struct Inbox: Sendable {
     }
 
     /// When a file was taken, for the names filed in `done/` and `failed/`: China Standard Time, as the reports' times.
-    private static func stamp() -> String {
+    private func stamp() -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = ChinaTime.zone
         formatter.dateFormat = "yyyyMMdd-HHmmss"
-        return formatter.string(from: Date())
+        return formatter.string(from: agent.clock.now.date)
     }
 }

@@ -27,7 +27,9 @@ public struct Aggregator: Sendable {
     let logger: Logger
 
     /// Reads the catalog, roster, keyring, key and store, binds every endpoint, and rebuilds state from the store.
-    public static func build(_ configuration: AggregatorConfiguration, logger: Logger) async throws -> Aggregator {
+    public static func build(
+        _ configuration: AggregatorConfiguration, logger: Logger, clock: any WallClock = SystemClock()
+    ) async throws -> Aggregator {
         let catalog: Catalog
         let roster: Roster
         let keyring: Keyring
@@ -106,12 +108,12 @@ public struct Aggregator: Sendable {
         bound.snapshot = snapshot.endpoints.first ?? endpoints.snapshot
         bound.feed = feed.endpoints.first ?? endpoints.feed
 
-        let published = PublishedState()
+        let published = PublishedState(epoch: clock.now.milliseconds)
         let keeper = try LedgerKeeper(
             catalog: catalog, roster: roster, identity: identity, store: store, keyring: keyring,
             keyringPath: configuration.keyring, published: published,
             replies: ReplySink(loop: loop, ingestSocket: ingest.handle, controlSocket: control.handle),
-            logger: logger, transportAccess: transportAccess, now: { Int64(Date().timeIntervalSince1970 * 1000) })
+            logger: logger, transportAccess: transportAccess, clock: clock)
 
         let queue = WorkQueue(capacity: limits.queueCapacity)
         let counters = IntakeCounters()
@@ -124,7 +126,7 @@ public struct Aggregator: Sendable {
         services += [
             FeedService(
                 loop: loop, socket: feed.handle, published: published, campaign: catalog.campaign,
-                heartbeatInterval: .seconds(1)),
+                heartbeatInterval: .seconds(1), clock: clock),
             SnapshotService(loop: loop, socket: snapshot.handle, incoming: snapshot.incoming, keeper: keeper),
             KeeperService(keeper: keeper, queue: queue, maximumBatch: limits.maxBatch),
             CheckpointService(store: store, interval: .milliseconds(100), logger: logger),

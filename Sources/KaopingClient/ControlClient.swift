@@ -1,4 +1,5 @@
 import Foundation
+import KaopingCore
 import KaopingWire
 import SwiftProtobuf
 import ZeroMQ
@@ -8,13 +9,17 @@ public final class ControlClient {
     public let campaign: String
     private let socket: Socket
     private let aggregatorKey: Keyring.Entry?
+    /// What a request's signing time is read from.
+    private let clock: any WallClock
 
     /// `aggregatorKey` verifies replies; without it replies are read unverified (status only).
     public init(
-        endpoint: String, campaign: String, aggregatorKey: Keyring.Entry?, context: Context, curve: CurveClient? = nil
+        endpoint: String, campaign: String, aggregatorKey: Keyring.Entry?, context: Context, curve: CurveClient? = nil,
+        clock: any WallClock = SystemClock()
     ) throws {
         self.campaign = campaign
         self.aggregatorKey = aggregatorKey
+        self.clock = clock
         socket = try Socket.dealer(context: context, connectedTo: endpoint, curve: curve)
     }
 
@@ -28,7 +33,7 @@ public final class ControlClient {
     ) throws -> Kaoping_V1_ControlReply {
         var request = request
         if request.requestID.isEmpty { request.requestID = UUID().uuidString }
-        if request.signedAtMs == 0 { request.signedAtMs = Int64(Date().timeIntervalSince1970 * 1000) }
+        if request.signedAtMs == 0 { request.signedAtMs = clock.now.milliseconds }
         let envelope: Data
         if let operatorIdentity {
             envelope = try SignedEnvelope.seal(request, type: .control, campaign: campaign, by: operatorIdentity)
@@ -41,9 +46,9 @@ public final class ControlClient {
             envelope = try unsigned.serializedBytes()
         }
         try socket.send(Multipart([envelope]), timeout: timeout)
-        let deadline = Date().addingTimeInterval(Double(timeout) / 1000)
+        let deadline = ContinuousClock.now + .milliseconds(timeout)
         while true {
-            let remaining = Int32(max(0, deadline.timeIntervalSinceNow * 1000))
+            let remaining = Int32(max(0, (deadline - ContinuousClock.now) / .milliseconds(1)))
             guard let message = try socket.receive(timeout: remaining), let body = message.frames.last else {
                 throw WireError(
                     "no answer from the control endpoint within \(timeout / 1000) s; is the aggregator running?")

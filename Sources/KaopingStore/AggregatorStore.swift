@@ -18,11 +18,11 @@ public struct StoredSubmission: Hashable, Sendable {
     /// The id of the receipt batch (a signed `receipt_batch` envelope, stored once for all its entries) that
     /// answered it, if one did: ``AggregatorStore/receipt(position:)`` reads it.
     public var receiptBatch: Int?
-    public var committedAtMilliseconds: Int64
+    public var committedAt: Timestamp
 
     public init(
         position: Int, submissionID: String, submitter: String, keyID: String, key: SubmissionKey, envelope: Data,
-        contentHash: Data, receipt: Data, receiptBatch: Int? = nil, committedAtMilliseconds: Int64
+        contentHash: Data, receipt: Data, receiptBatch: Int? = nil, committedAt: Timestamp
     ) {
         self.position = position
         self.submissionID = submissionID
@@ -33,7 +33,7 @@ public struct StoredSubmission: Hashable, Sendable {
         self.contentHash = contentHash
         self.receipt = receipt
         self.receiptBatch = receiptBatch
-        self.committedAtMilliseconds = committedAtMilliseconds
+        self.committedAt = committedAt
     }
 }
 
@@ -42,13 +42,13 @@ public struct Revocation: Hashable, Sendable {
     public var keyID: String
     public var submitter: String
     public var reason: String
-    public var atMilliseconds: Int64
+    public var at: Timestamp
 
-    public init(keyID: String, submitter: String, reason: String, atMilliseconds: Int64) {
+    public init(keyID: String, submitter: String, reason: String, at: Timestamp) {
         self.keyID = keyID
         self.submitter = submitter
         self.reason = reason
-        self.atMilliseconds = atMilliseconds
+        self.at = at
     }
 }
 
@@ -59,11 +59,11 @@ public enum StoreOperation: Sendable {
     /// (``StoredSubmission/receiptBatch``).
     case receiptBatch(id: Int, envelope: Data)
     /// Voids the standing submission at `position` (a reopen).
-    case void(position: Int, reason: String, operator: String, atMilliseconds: Int64)
+    case void(position: Int, reason: String, operator: String, at: Timestamp)
     case revoke(Revocation)
     case audit(AuditEntry)
     /// A submitter was seen (submission or heartbeat); not audited.
-    case seen(submitter: String, atMilliseconds: Int64)
+    case seen(submitter: String, at: Timestamp)
 }
 
 /// What the aggregator rebuilds its state from at start, besides the standing submissions (which
@@ -72,7 +72,7 @@ public struct LoadedState: Sendable {
     /// The highest position ever given, voided ones included.
     public var lastPosition: Int
     public var revoked: [String: Revocation]
-    public var lastSeen: [String: Int64]
+    public var lastSeen: [String: Timestamp]
     /// Audit events per submitter: submitter → event → count.
     public var outcomes: [String: [String: Int]]
 }
@@ -238,7 +238,7 @@ public final class AggregatorStore: Sendable {
             try faultInjection?()
             var previous: Data?
             var sequence: Int64 = 0
-            var latestSeen: [String: Int64] = [:]
+            var latestSeen: [String: Timestamp] = [:]
             // GRDB's statement cache hashes the SQL text at every lookup: the writer asks it once per batch for each
             // insert and keeps the statements at hand (a batch has hundreds of rows of each).
             var inserts: [Insert: Statement] = [:]
@@ -250,7 +250,7 @@ public final class AggregatorStore: Sendable {
             }
             for index in operations.indices {
                 guard case .seen(let submitter, let at) = operations[index] else { continue }
-                if at >= latestSeen[submitter, default: .min] { latestSeen[submitter] = at }
+                if at >= latestSeen[submitter, default: Timestamp(milliseconds: .min)] { latestSeen[submitter] = at }
             }
             for index in operations.indices {
                 switch operations[index] {
@@ -269,7 +269,7 @@ public final class AggregatorStore: Sendable {
                         $0.bind(stored.contentHash)
                         $0.bind(stored.receipt)
                         $0.bind(stored.receiptBatch)
-                        $0.bind(stored.committedAtMilliseconds)
+                        $0.bind(stored.committedAt)
                     }
                 case .receiptBatch(let id, let envelope):
                     try insert(.receiptBatch).run {
@@ -290,7 +290,7 @@ public final class AggregatorStore: Sendable {
                     try db.cachedStatement(
                         sql: "INSERT OR REPLACE INTO revoked_key (key_id, submitter, reason, at_ms) VALUES (?, ?, ?, ?)"
                     ).execute(arguments: [
-                        revocation.keyID, revocation.submitter, revocation.reason, revocation.atMilliseconds,
+                        revocation.keyID, revocation.submitter, revocation.reason, revocation.at,
                     ])
                 case .audit(let entry):
                     if previous == nil {
@@ -303,7 +303,7 @@ public final class AggregatorStore: Sendable {
                     let hash = AuditChain.hash(previous: previous!, sequence: sequence, entry: entry)
                     try insert(.audit).run {
                         $0.bind(sequence)
-                        $0.bind(entry.atMilliseconds)
+                        $0.bind(entry.at)
                         $0.bind(entry.event)
                         $0.bind(entry.submissionID)
                         $0.bind(entry.submitter)
@@ -376,10 +376,10 @@ public final class AggregatorStore: Sendable {
             for row in try Row.fetchAll(db, sql: "SELECT key_id, submitter, reason, at_ms FROM revoked_key") {
                 let revocation = Revocation(
                     keyID: row["key_id"], submitter: row["submitter"], reason: row["reason"],
-                    atMilliseconds: row["at_ms"])
+                    at: row["at_ms"])
                 revoked[revocation.keyID] = revocation
             }
-            var lastSeen: [String: Int64] = [:]
+            var lastSeen: [String: Timestamp] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT submitter, at_ms FROM last_seen") {
                 lastSeen[row["submitter"]] = row["at_ms"]
             }
@@ -500,7 +500,7 @@ public final class AggregatorStore: Sendable {
             let rows = try Row.fetchCursor(db, sql: "SELECT * FROM audit ORDER BY sequence")
             while let row = try rows.next() {
                 let entry = AuditEntry(
-                    event: row["event"], atMilliseconds: row["at_ms"], submissionID: row["submission_id"],
+                    event: row["event"], at: row["at_ms"], submissionID: row["submission_id"],
                     submitter: row["submitter"], keyID: row["key_id"], subject: row["subject"], reason: row["reason"],
                     envelopeHash: row["envelope_hash"])
                 try body(row["sequence"], entry, row["hash"])
@@ -536,6 +536,6 @@ public final class AggregatorStore: Sendable {
                 campaign: row["campaign"], indicator: row["indicator"], district: row["district"],
                 worker: row["worker"], period: row["period"]),
             envelope: row["envelope"], contentHash: row["content_hash"], receipt: row["receipt"],
-            receiptBatch: row["receipt_batch"], committedAtMilliseconds: row["committed_at_ms"])
+            receiptBatch: row["receipt_batch"], committedAt: row["committed_at_ms"])
     }
 }

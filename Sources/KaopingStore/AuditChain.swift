@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KaopingCore
 
 /// What an audit entry records, as its `event` names it in the store and in the chained hash.
 public enum AuditEvent: String, Sendable, CaseIterable {
@@ -23,7 +24,7 @@ public enum AuditEvent: String, Sendable, CaseIterable {
 public struct AuditEntry: Hashable, Sendable {
     /// An ``AuditEvent``'s name; kept as text, as stored and hashed (a store may hold names a later version adds).
     public var event: String
-    public var atMilliseconds: Int64
+    public var at: Timestamp
     public var submissionID: String
     /// The submitter the signature proved (or the operator, for reopens and key changes).
     public var submitter: String
@@ -35,11 +36,11 @@ public struct AuditEntry: Hashable, Sendable {
     public var envelopeHash: Data
 
     public init(
-        event: String, atMilliseconds: Int64, submissionID: String = "", submitter: String = "", keyID: String = "",
+        event: String, at: Timestamp, submissionID: String = "", submitter: String = "", keyID: String = "",
         subject: String = "", reason: String = "", envelopeHash: Data = Data()
     ) {
         self.event = event
-        self.atMilliseconds = atMilliseconds
+        self.at = at
         self.submissionID = submissionID
         self.submitter = submitter
         self.keyID = keyID
@@ -49,11 +50,11 @@ public struct AuditEntry: Hashable, Sendable {
     }
 
     public init(
-        _ event: AuditEvent, atMilliseconds: Int64, submissionID: String = "", submitter: String = "",
+        _ event: AuditEvent, at: Timestamp, submissionID: String = "", submitter: String = "",
         keyID: String = "", subject: String = "", reason: String = "", envelopeHash: Data = Data()
     ) {
         self.init(
-            event: event.rawValue, atMilliseconds: atMilliseconds, submissionID: submissionID, submitter: submitter,
+            event: event.rawValue, at: at, submissionID: submissionID, submitter: submitter,
             keyID: keyID, subject: subject, reason: reason, envelopeHash: envelopeHash)
     }
 
@@ -79,7 +80,7 @@ public enum AuditChain {
             hasher.update(bufferPointer: bytes)
         }
         for text in [
-            String(sequence), String(entry.atMilliseconds), entry.event, entry.submissionID, entry.submitter,
+            String(sequence), String(entry.at.milliseconds), entry.event, entry.submissionID, entry.submitter,
             entry.keyID, entry.subject, entry.reason,
         ] {
             var text = text

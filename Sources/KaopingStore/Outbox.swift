@@ -32,10 +32,10 @@ public final class Outbox: Sendable {
         /// `receiptEntry` (kept once in the outbox for all its entries).
         public var receipt: Data?
         public var receiptEntry: Int?
-        public var createdAtMilliseconds: Int64
+        public var createdAt: Timestamp
         public var attempts: Int
-        public var nextAttemptAtMilliseconds: Int64
-        public var receiptAtMilliseconds: Int64?
+        public var nextAttemptAt: Timestamp
+        public var receiptAt: Timestamp?
         /// Where the item came from: `submit`, a file name and row.
         public var source: String
     }
@@ -84,7 +84,7 @@ public final class Outbox: Sendable {
     /// same file is harmless), an id that was refused is queued again. Returns how many were queued.
     @discardableResult
     public func add(
-        _ items: [(submissionID: String, subject: String, envelope: Data, source: String)], at: Int64
+        _ items: [(submissionID: String, subject: String, envelope: Data, source: String)], at: Timestamp
     ) throws -> Int {
         try database.write { db in
             var added = 0
@@ -117,7 +117,7 @@ public final class Outbox: Sendable {
     /// answered DUPLICATE, the rest is accepted anew; each item keeps its old receipt until the new one verifies.
     /// Returns how many were queued again.
     @discardableResult
-    public func resend(deliveredSince since: Int64, at now: Int64) throws -> Int {
+    public func resend(deliveredSince since: Timestamp, at now: Timestamp) throws -> Int {
         try database.write { db in
             try db.execute(
                 sql: """
@@ -130,7 +130,7 @@ public final class Outbox: Sendable {
     }
 
     /// Pending items due at `now`, oldest first.
-    public func due(at now: Int64, limit: Int = 256) throws -> [Item] {
+    public func due(at now: Timestamp, limit: Int = 256) throws -> [Item] {
         try database.read { db in
             try Row.fetchAll(
                 db,
@@ -144,7 +144,7 @@ public final class Outbox: Sendable {
     }
 
     /// Records an attempt of each item (sent together) and when to try again if no receipt comes.
-    public func attempted(_ submissionIDs: [String], retryAt: Int64) throws {
+    public func attempted(_ submissionIDs: [String], retryAt: Timestamp) throws {
         try database.write { db in
             let statement = try db.cachedStatement(
                 sql: """
@@ -176,7 +176,7 @@ public final class Outbox: Sendable {
     /// its entries), each for the pending envelope it answers; returns the items they settled. An answer to a resend
     /// of what an earlier receipt settled changes nothing and is not returned.
     @discardableResult
-    public func record(_ answers: [Answer], proof: Data, at: Int64) throws -> [Item] {
+    public func record(_ answers: [Answer], proof: Data, at: Timestamp) throws -> [Item] {
         try database.write { db in
             var batch: Int64?
             if answers.contains(where: { $0.entry != nil }) {
@@ -256,8 +256,8 @@ public final class Outbox: Sendable {
             submissionID: row["submission_id"], subject: row["subject"], envelope: row["envelope"],
             envelopeHash: row["envelope_hash"], state: State(rawValue: row["state"]) ?? .pending, status: row["status"],
             reason: row["reason"], receipt: row["receipt"], receiptEntry: row["receipt_entry"],
-            createdAtMilliseconds: row["created_at_ms"],
-            attempts: row["attempts"], nextAttemptAtMilliseconds: row["next_attempt_at_ms"],
-            receiptAtMilliseconds: row["receipt_at_ms"], source: row["source"])
+            createdAt: row["created_at_ms"],
+            attempts: row["attempts"], nextAttemptAt: row["next_attempt_at_ms"],
+            receiptAt: row["receipt_at_ms"], source: row["source"])
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import KaopingCore
 import GRDBSQLite
 
 extension Statement {
@@ -55,6 +56,11 @@ struct StatementParameters {
 
     mutating func bind(_ value: Int64) {
         next { sqlite3_bind_int64($0, $1, value) }
+    }
+
+    /// Milliseconds since the epoch, as every `*_ms` column holds a time.
+    mutating func bind(_ value: Timestamp) {
+        bind(value.milliseconds)
     }
 
     mutating func bind(_ value: String) {

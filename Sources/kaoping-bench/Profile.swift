@@ -171,7 +171,7 @@ enum Profile {
         let submissions = Array(CityCampaign.submissions(catalog: catalog, workers: workers).prefix(64 * 512))
         let signer = SigningIdentity.generate(for: "signer")
         let aggregator = SigningIdentity.generate(for: "aggregator")
-        let at: Int64 = 1_700_000_000_000
+        let at: Timestamp = 1_700_000_000_000
         func operations(_ submission: Submission, position: Int) throws -> [StoreOperation] {
             let payload: Data = try submission.wire(signedAt: at).serializedBytes()
             let envelope: Data = try SignedEnvelope.seal(
@@ -182,7 +182,7 @@ enum Profile {
             receipt.status = .accepted
             receipt.contentHash = payload.sha256
             receipt.ledgerPosition = UInt64(position)
-            receipt.committedAtMs = at
+            receipt.committedAtMs = at.milliseconds
             receipt.campaign = catalog.campaign
             receipt.submitter = submission.submitter
             receipt.envelopeHash = envelope.sha256
@@ -190,11 +190,11 @@ enum Profile {
                 position: position, submissionID: submission.id, submitter: submission.submitter,
                 keyID: signer.keyID.rawValue, key: submission.key, envelope: envelope, contentHash: receipt.contentHash,
                 receipt: try SignedEnvelope.seal(receipt, type: .receipt, campaign: catalog.campaign, by: aggregator),
-                committedAtMilliseconds: at)
+                committedAt: at)
             let entry = AuditEntry(
-                .accepted, atMilliseconds: at, submissionID: submission.id, submitter: submission.submitter,
+                .accepted, at: at, submissionID: submission.id, submitter: submission.submitter,
                 keyID: signer.keyID.rawValue, subject: submission.key.description, envelopeHash: receipt.envelopeHash)
-            return [.insert(stored), .audit(entry), .seen(submitter: submission.submitter, atMilliseconds: at)]
+            return [.insert(stored), .audit(entry), .seen(submitter: submission.submitter, at: at)]
         }
         let batches = try stride(from: 0, to: submissions.count, by: 512).map { start in
             try (start..<min(submissions.count, start + 512)).flatMap {

@@ -210,7 +210,9 @@ struct AgentProcessTests {
         #expect(Date().timeIntervalSince(signalled) < 5)
         #expect(agent.terminationStatus == 0, "\(text())")
         let order = text().split(separator: "\n").filter { $0.contains("Triggering graceful shutdown for service") }
-            .compactMap { line in line.firstRange(of: "sl-service=").map { line[$0.upperBound...].prefix { $0 != " " } } }
+            .compactMap { line in
+                line.firstRange(of: "sl-service=").map { line[$0.upperBound...].prefix { $0 != " " } }
+            }
         #expect(order == ["inbox", "heartbeats", "sender", "receipts"], "\(text())")
         #expect(text().contains("agent stopped"))
     }
@@ -406,7 +408,7 @@ struct AgentProcessTests {
         // The time of the backup, to the second (China Standard Time, as `kaoping-agent outbox` prints it): later
         // than D01's receipt, earlier than D02's.
         Thread.sleep(forTimeInterval: 1.1)
-        let backupTime = ChinaTime.format(Int64(Date().timeIntervalSince1970 * 1000))
+        let backupTime = ChinaTime.format(SystemClock().now)
         try harness.start()
         try submit("D02", "12")
         #expect(harness.stop() == 0)

@@ -190,7 +190,7 @@ final class AggregatorHarness: @unchecked Sendable {
     }
 
     /// Seals `submission` with its submitter's key.
-    func seal(_ submission: Submission, signedAt: Int64 = 1_700_000_000_000) throws -> Data {
+    func seal(_ submission: Submission, signedAt: Timestamp = 1_700_000_000_000) throws -> Data {
         try IngestClient.seal(submission, as: identities[submission.submitter]!, signedAt: signedAt)
     }
 

@@ -30,7 +30,7 @@ final class IngestClient {
     }
 
     /// Signs `submission` as `identity` and returns the envelope bytes, as an agent stores them in its outbox.
-    static func seal(_ submission: Submission, as identity: SigningIdentity, signedAt: Int64) throws -> Data {
+    static func seal(_ submission: Submission, as identity: SigningIdentity, signedAt: Timestamp) throws -> Data {
         try SignedEnvelope.seal(
             submission.wire(signedAt: signedAt), type: .submission, campaign: submission.campaign, by: identity)
     }

@@ -82,7 +82,7 @@ import ZeroMQ
         #expect(error?.message.contains("two submissions stand for party_building/D01 (positions 1 and 2)") == true)
         #expect(error?.message.contains("kaoping audit verify") == true)
         // Voided by hand, the store starts again, and the next position is not given twice.
-        try await fixture.store.commit([.void(position: 1, reason: "by hand", operator: "operator", atMilliseconds: 2)])
+        try await fixture.store.commit([.void(position: 1, reason: "by hand", operator: "operator", at: 2)])
         let keeper = try fixture.restarted()
         let next = try SignedEnvelope.seal(
             Submission(
@@ -169,12 +169,11 @@ import ZeroMQ
         let keeper = try LedgerKeeper(
             catalog: .zhongshan2023, roster: .empty, identity: aggregator, store: store,
             keyring: Keyring(parsing: try String(contentsOfFile: keyringPath, encoding: .utf8)),
-            keyringPath: keyringPath, published: PublishedState(),
+            keyringPath: keyringPath, published: PublishedState(epoch: 1),
             replies: ReplySink(
                 ingest: { messages in replies.withLock { $0 += messages } },
                 control: { message in replies.withLock { $0.append(message) } }),
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
-            now: { Int64(Date().timeIntervalSince1970 * 1000) })
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), clock: SystemClock())
         let envelope = try KeeperFixture.partyBuildingOfD01(by: party)
         let request = try #require(RoutedRequest(Multipart([Data("agent".utf8), envelope])))
         // Checked on arrival, while the key is not yet in the keyring.
@@ -185,7 +184,7 @@ import ZeroMQ
             .write(toFile: keyringPath, atomically: true, encoding: .utf8)
         var reload = Kaoping_V1_ControlRequest()
         reload.requestID = "reload-1"
-        reload.signedAtMs = Int64(Date().timeIntervalSince1970 * 1000)
+        reload.signedAtMs = SystemClock().now.milliseconds
         reload.reloadKeyring = Kaoping_V1_ReloadKeyringRequest()
         let control = try SignedEnvelope.seal(reload, type: .control, campaign: "zhongshan-2023", by: operatorKey)
         // The keyring file is read as the request comes in, off the keeper.
@@ -213,16 +212,17 @@ import ZeroMQ
         #expect(still.verified?.key.submitter == "party_office")
     }
 
-    /// When each submitter was last seen is stored once per batch and submitter, from a heartbeat alone too.
+    /// When each submitter was last seen is stored once per batch and submitter, from a heartbeat alone too, as the
+    /// keeper's clock tells the time.
     @Test func aBatchStoresWhenEachSubmitterWasLastSeen() async throws {
         let fixture = try KeeperFixture()
         let heartbeat: Data = try SignedEnvelope.seal(
             payload: Data(), type: .heartbeat, campaign: "zhongshan-2023", by: fixture.operatorKey
         ).serializedBytes()
-        let started = Int64(Date().timeIntervalSince1970 * 1000)
         try await fixture.keeper.process([.ingest(try KeeperFixture.routed("operator", heartbeat))])
         let first = try fixture.store.load { _ in }.lastSeen
-        #expect(Set(first.keys) == ["operator"] && first["operator"]! >= started)
+        #expect(first == ["operator": fixture.clock.now])
+        fixture.clock.advance(by: .seconds(90))
 
         try await fixture.keeper.process([
             .ingest(try KeeperFixture.routed("agent", try fixture.partyBuildingOfD01())),
@@ -230,7 +230,30 @@ import ZeroMQ
         ])
         let second = try fixture.store.load { _ in }.lastSeen
         #expect(Set(second.keys) == ["operator", "party_office"])
-        #expect(second["operator"]! >= first["operator"]! && second["party_office"] == second["operator"])
+        #expect(second == ["operator": fixture.clock.now, "party_office": fixture.clock.now])
+    }
+
+    /// A signed control request is taken within five minutes of the keeper's time either way, so that one copied
+    /// off the wire cannot be replayed later; a request signed longer ago, or as if from the future, is refused.
+    @Test func aControlRequestIsTakenOnlyWithinFiveMinutesOfItsSigning() async throws {
+        let fixture = try KeeperFixture()
+        let now = fixture.clock.now
+        func answer(_ id: String, signedAt: Timestamp) async throws -> Kaoping_V1_ControlReply {
+            let before = fixture.replies.all.count
+            try await fixture.keeper.process(
+                [.control(try KeeperFixture.routed("operator", try fixture.reopenOfD01(id: id, at: signedAt)))])
+            let body = try #require(fixture.replies.all.dropFirst(before).first?.frames.last)
+            return try Kaoping_V1_ControlReply(serializedBytes: try SignedEnvelope.decode(body).payload)
+        }
+        for (id, offset) in [("late", -301), ("early", 301)] {
+            let refused = try await answer(id, signedAt: now + .seconds(offset))
+            #expect(!refused.ok && refused.error.contains("clock"), "\(id): \(refused.error)")
+        }
+        for (id, offset) in [("recent", -300), ("ahead", 299)] {
+            let taken = try await answer(id, signedAt: now + .seconds(offset))
+            // Taken: refused, if at all, for the cell (it is not filled), never for its time.
+            #expect(!taken.error.contains("clock"), "\(id): \(taken.error)")
+        }
     }
 
     @Test func aStatusSeesTheBatchUpToItsPlace() async throws {
@@ -283,27 +306,28 @@ final class KeeperFixture: Sendable {
     let aggregator = SigningIdentity.generate(for: "aggregator")
     let party = SigningIdentity.generate(for: "party_office")
     let operatorKey = SigningIdentity.generate(for: "operator")
-    let published = PublishedState()
+    let published = PublishedState(epoch: 1)
     let replies = Replies()
+    let clock = ManualClock()
     let keeper: LedgerKeeper
 
     init(statusBuildLimit: Int = 2) throws {
         store = try AggregatorStore(path: try Scratch.path("keeper.sqlite"))
         keeper = try Self.keeper(
             store: store, aggregator: aggregator, submitters: [party, operatorKey], published: published,
-            replies: replies, statusBuildLimit: statusBuildLimit)
+            replies: replies, clock: clock, statusBuildLimit: statusBuildLimit)
     }
 
     /// Another keeper on the same store, as the daemon restarted would start.
     func restarted() throws -> LedgerKeeper {
         try Self.keeper(
-            store: store, aggregator: aggregator, submitters: [party, operatorKey], published: PublishedState(),
-            replies: Replies())
+            store: store, aggregator: aggregator, submitters: [party, operatorKey], published: PublishedState(epoch: 2),
+            replies: Replies(), clock: clock)
     }
 
     private static func keeper(
         store: AggregatorStore, aggregator: SigningIdentity, submitters: [SigningIdentity], published: PublishedState,
-        replies: Replies, statusBuildLimit: Int = 2
+        replies: Replies, clock: ManualClock, statusBuildLimit: Int = 2
     ) throws -> LedgerKeeper {
         try LedgerKeeper(
             catalog: .zhongshan2023, roster: .empty, identity: aggregator, store: store,
@@ -311,7 +335,7 @@ final class KeeperFixture: Sendable {
             keyringPath: nil, published: published,
             replies: ReplySink(ingest: replies.append(contentsOf:), control: replies.append),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
-            statusBuildLimit: statusBuildLimit, now: { Int64(Date().timeIntervalSince1970 * 1000) })
+            statusBuildLimit: statusBuildLimit, clock: clock)
     }
 
     /// `body` as it arrives from `peer` on a ROUTER.
@@ -344,11 +368,11 @@ final class KeeperFixture: Sendable {
             submission.wire(signedAt: 1), type: .submission, campaign: "zhongshan-2023", by: party)
     }
 
-    /// The operator's signed reopen of that cell.
-    func reopenOfD01() throws -> Data {
+    /// The operator's signed reopen of that cell, signed `at` (the keeper's time by default).
+    func reopenOfD01(id: String = "r1", at: Timestamp? = nil) throws -> Data {
         var reopen = Kaoping_V1_ControlRequest()
-        reopen.requestID = "r1"
-        reopen.signedAtMs = Int64(Date().timeIntervalSince1970 * 1000)
+        reopen.requestID = id
+        reopen.signedAtMs = (at ?? clock.now).milliseconds
         reopen.reopen.indicator = "party_building"
         reopen.reopen.district = "D01"
         reopen.reopen.reason = "wrong file"

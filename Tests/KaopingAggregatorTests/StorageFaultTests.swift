@@ -84,8 +84,8 @@ struct StorageFaultTests {
         let keeper = try LedgerKeeper(
             catalog: .zhongshan2023, roster: .empty, identity: .generate(for: "aggregator"), store: store,
             keyring: Keyring([.init(submitter: "party_office", publicKey: submitter.publicKey)]), keyringPath: nil,
-            published: PublishedState(), replies: ReplySink(ingest: replies, control: { _ in }),
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), now: { 1_700_000_000_000 })
+            published: PublishedState(epoch: 1), replies: ReplySink(ingest: replies, control: { _ in }),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), clock: ManualClock())
         let envelope = try KeeperFixture.partyBuildingOfD01(by: submitter)
         return (keeper, try #require(RoutedRequest(Multipart([Data("peer".utf8), envelope]))))
     }

@@ -28,9 +28,9 @@ import Testing
         let bytes = try envelope.serializedData()
         let stored = StoredSubmission(
             position: 7, submissionID: "h1", submitter: "city_ops", keyID: office.keyID.rawValue, key: submission.key,
-            envelope: bytes, contentHash: envelope.payload.sha256, receipt: Data(), committedAtMilliseconds: 1)
+            envelope: bytes, contentHash: envelope.payload.sha256, receipt: Data(), committedAt: 1)
         let entry = AuditEntry(
-            event: "accepted", atMilliseconds: 2, submissionID: "h1", submitter: "city_ops",
+            event: "accepted", at: 2, submissionID: "h1", submitter: "city_ops",
             keyID: office.keyID.rawValue, subject: submission.key.description, envelopeHash: bytes.sha256)
         return (stored, entry)
     }
@@ -41,9 +41,9 @@ import Testing
 
     @Test func aFilterAdmitsTheCellsItNamesByTheirParts() throws {
         let (stored, hotline) = try accepted()
-        let worker = AuditEntry(event: "accepted", atMilliseconds: 3, submitter: "leader:D05",
+        let worker = AuditEntry(event: "accepted", at: 3, submitter: "leader:D05",
             subject: "worker_leader_review/D05/W0501")
-        let revoked = AuditEntry(event: "key_revoked", atMilliseconds: 4, submitter: "operator", subject: "0123abcd")
+        let revoked = AuditEntry(event: "key_revoked", at: 4, submitter: "operator", subject: "0123abcd")
         let entries = log([hotline, worker, revoked])
         func subjects(_ filter: AuditHistory.Filter) -> [String] {
             AuditHistory.events(log: entries, submissions: [(stored, false)], filter: filter, catalog: catalog,
@@ -65,10 +65,10 @@ import Testing
             AuditHistory.events(log: log([entry]), submissions: [(stored, true)], filter: .init(), catalog: catalog,
                 keyring: keyring).first)
         #expect(event.value == "先行联系率 88.10, 按时办结率 96, 诉求解决率 95.5, 市民满意率 80")
-        #expect(event.signedAtMs == 1_700_000_000_000 && event.position == 7 && event.voided == true)
+        #expect(event.signedAt == 1_700_000_000_000 && event.position == 7 && event.voided == true)
         #expect(event.signatureVerified == true)
         #expect(event.envelope == stored.envelope.base64EncodedString())
-        let line = AuditHistory.render([event], time: { "t\($0)" })
+        let line = AuditHistory.render([event], time: { "t\($0.milliseconds)" })
         #expect(line == "t2  #1  accepted  hotline/D05/2023-03  先行联系率 88.10, 按时办结率 96, 诉求解决率 95.5, 市民满意率 80  "
             + "by city_ops (key \(office.keyID)), signed t1700000000000, signature verified, position 7 (voided "
             + "later), submission h1")

@@ -101,7 +101,9 @@ import Testing
     @Test func badRosterFailsTheWholeRun() throws {
         let input = try Scratch.file("in.jsonl", line + "\n")
         let roster = try Scratch.file("roster.csv", "id,name,district\nW1,a,D01\nW1,b,D02\n")
-        expectCleanFailure(try Self.run(["score", "--input", input, "--roster", roster]), mentioning: ["roster.csv:3: worker id W1 appears twice"])
+        expectCleanFailure(
+            try Self.run(["score", "--input", input, "--roster", roster]),
+            mentioning: ["roster.csv:3: worker id W1 appears twice"])
         let unknown = try Scratch.file("roster.csv", "id,name,district\nW1,a,D31\n")
         expectCleanFailure(try Self.run(["score", "--input", input, "--roster", unknown]), mentioning: ["D31"])
     }

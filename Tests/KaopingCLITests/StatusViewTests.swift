@@ -43,8 +43,8 @@ import Testing
 
     func view(districts: Set<String>? = nil, rowLimit: Int? = 5) -> [String] {
         StatusView(
-            status: Self.status(), catalog: Self.catalog, silentAfterHours: 24, now: Date(), districts: districts,
-            rowLimit: rowLimit
+            status: Self.status(), catalog: Self.catalog, silentAfterHours: 24, now: SystemClock().now,
+            districts: districts, rowLimit: rowLimit
         ).render().split(separator: "\n").map(String.init)
     }
 
@@ -98,7 +98,7 @@ import Testing
             return row
         }
         let lines = StatusView(
-            status: status, catalog: Self.catalog, silentAfterHours: 24, now: Date(), rowLimit: 5
+            status: status, catalog: Self.catalog, silentAfterHours: 24, now: SystemClock().now, rowLimit: 5
         ).render().split(separator: "\n").map(String.init)
         let rows = lines.filter { $0.hasPrefix("社区") }
         let names = rows.map { String($0.split(separator: " ")[0]) }

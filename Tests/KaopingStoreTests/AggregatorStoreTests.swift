@@ -18,11 +18,11 @@ import Testing
             position: position, submissionID: id ?? "s\(position)", submitter: "party_office", keyID: "k",
             key: SubmissionKey(campaign: "zhongshan-2023", indicator: "party_building", district: district),
             envelope: Data("envelope \(position)".utf8), contentHash: Data([1]), receipt: Data("receipt".utf8),
-            committedAtMilliseconds: 1)
+            committedAt: 1)
     }
 
     private func audit(_ event: String, _ id: String) -> StoreOperation {
-        .audit(AuditEntry(event: event, atMilliseconds: 1, submissionID: id, submitter: "party_office"))
+        .audit(AuditEntry(event: event, at: 1, submissionID: id, submitter: "party_office"))
     }
 
     /// The audit commands read a store without changing it. Anything else (another SQLite file, an agent's outbox,
@@ -108,8 +108,8 @@ import Testing
     @Test func commitsLoadsAndVoids() async throws {
         let store = try AggregatorStore(path: path)
         try await store.commit([.insert(stored(1)), audit("accepted", "s1"), .insert(stored(2, district: "D02"))])
-        try await store.commit([.void(position: 1, reason: "typo", operator: "operator", atMilliseconds: 2)])
-        try await store.commit([.insert(stored(3)), .seen(submitter: "party_office", atMilliseconds: 5)])
+        try await store.commit([.void(position: 1, reason: "typo", operator: "operator", at: 2)])
+        try await store.commit([.insert(stored(3)), .seen(submitter: "party_office", at: 5)])
         let reopened = try AggregatorStore(path: path)
         var standing: [Int] = []
         let state = try reopened.load { standing.append($0.position) }
@@ -135,8 +135,8 @@ import Testing
         #expect(handed == [1, 2, 3, 4])
         // Once all but one of them are voided, none is found.
         try await store.commit([
-            .void(position: 1, reason: "by hand", operator: "operator", atMilliseconds: 2),
-            .void(position: 4, reason: "by hand", operator: "operator", atMilliseconds: 2),
+            .void(position: 1, reason: "by hand", operator: "operator", at: 2),
+            .void(position: 4, reason: "by hand", operator: "operator", at: 2),
         ])
         #expect(try store.keysStandingTwice().isEmpty)
         #expect(try store.standingSubmissions().map(\.position) == [2, 3])
@@ -198,7 +198,7 @@ import Testing
         #expect(try store.standingSubmissions().map(\.position) == [1])
         #expect(try store.auditLog().isEmpty)
         await #expect(throws: (any Error).self) {
-            try await store.commit([.void(position: 9, reason: "x", operator: "operator", atMilliseconds: 1)])
+            try await store.commit([.void(position: 9, reason: "x", operator: "operator", at: 1)])
         }
     }
 
@@ -221,7 +221,7 @@ import Testing
         // hash(n) = SHA-256(hash(n−1) ‖ for each field: 4-byte big-endian length ‖ bytes), fields in the order
         // sequence, at_ms (decimal), event, submission_id, submitter, key_id, subject, reason, envelope_hash.
         let entry = AuditEntry(
-            event: "accepted", atMilliseconds: 1_700_000_000_123, submissionID: "2023-00001", submitter: "leader:D07",
+            event: "accepted", at: 1_700_000_000_123, submissionID: "2023-00001", submitter: "leader:D07",
             keyID: "0f1e2d3c4b5a6978", subject: "worker_leader_review/D07/W0701", reason: "理由",
             envelopeHash: Data(repeating: 0xAB, count: 32))
         let previous = Data((0..<32).map { UInt8($0) })
@@ -237,7 +237,7 @@ import Testing
 
     @Test func theChainHashCoversEveryField() {
         let entry = AuditEntry(
-            event: "accepted", atMilliseconds: 7, submissionID: "a", submitter: "s", keyID: "k", subject: "x",
+            event: "accepted", at: 7, submissionID: "a", submitter: "s", keyID: "k", subject: "x",
             reason: "r", envelopeHash: Data([9]))
         let hash = AuditChain.hash(previous: AuditChain.genesis, sequence: 1, entry: entry)
         var changes: [AuditEntry] = []
@@ -245,7 +245,7 @@ import Testing
             var changed = entry
             switch index {
             case 0: changed.event = "duplicate"
-            case 1: changed.atMilliseconds = 8
+            case 1: changed.at = 8
             case 2: changed.submissionID = "b"
             case 3: changed.submitter = "t"
             case 4: changed.keyID = "l"
@@ -284,7 +284,7 @@ import Testing
             position: position, submissionID: "s\(position)", submitter: "party_office", keyID: "k",
             key: SubmissionKey(campaign: "zhongshan-2023", indicator: "party_building", district: district),
             envelope: Data("envelope \(position)".utf8), contentHash: Data([1]), receipt: receipt, receiptBatch: batch,
-            committedAtMilliseconds: 1)
+            committedAt: 1)
     }
 
     @Test func anEarlierStoreKeepsItsReceiptsAndTakesReceiptBatches() async throws {

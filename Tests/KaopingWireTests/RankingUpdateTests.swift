@@ -109,7 +109,7 @@ import Testing
                     otherwise: .ordinary),
                 workerGrades: GradeBoundaries(steps: [], otherwise: .unqualified))
         }
-        let (position, at, epoch): (Int, Int64, Int64) = (300_000, -1, 1_764_000_000_000)
+        let (position, at, epoch): (Int, Timestamp, Int64) = (300_000, -1, 1_764_000_000_000)
         let small = update([first, plain])
         let message = Kaoping_V1_RankingUpdate(small, ledgerPosition: position, updatedAt: at, epoch: epoch)
         #expect(message.final && message.districts[0].indicators == ["": "-0.0005"])

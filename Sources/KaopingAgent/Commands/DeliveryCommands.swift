@@ -33,7 +33,7 @@ extension AgentCommand {
         func run() async throws {
             let agent = try options.load()
             if let againSince, let since = ChinaTime.parse(againSince) {
-                let queued = try agent.outbox.resend(deliveredSince: since, at: Agent.now())
+                let queued = try agent.outbox.resend(deliveredSince: since, at: agent.clock.now)
                 print("queued again \(queued) submission(s) delivered since \(ChinaTime.format(since))")
             }
             let report = try await Deliverer(agent: agent, logger: options.logger()).drain(within: .seconds(wait))

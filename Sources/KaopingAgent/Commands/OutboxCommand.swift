@@ -44,7 +44,7 @@ extension AgentCommand {
                     + "\(counts[.rejected] ?? 0) refused")
             let format = ChinaTime.printer()
             for item in items {
-                let when = item.receiptAtMilliseconds.map(format) ?? "attempts \(item.attempts)"
+                let when = item.receiptAt.map(format) ?? "attempts \(item.attempts)"
                 var line = "\(item.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(item.subject)  "
                     + "\(item.submissionID)  \(item.status.isEmpty ? "-" : item.status)  \(when)"
                 if !item.reason.isEmpty, item.state == .rejected { line += "  — \(item.reason)" }
@@ -62,8 +62,8 @@ struct ProofLine: Encodable {
     let status: String
     let reason: String
     let source: String
-    let createdAtMs: Int64
-    let receiptAtMs: Int64?
+    let createdAt: Timestamp
+    let receiptAt: Timestamp?
     let envelope: String
     /// A `receipt`, or the `receipt_batch` holding this item's receipt as entry `receiptEntry` (from 0).
     let receipt: String?
@@ -76,8 +76,8 @@ struct ProofLine: Encodable {
         status = item.status
         reason = item.reason
         source = item.source
-        createdAtMs = item.createdAtMilliseconds
-        receiptAtMs = item.receiptAtMilliseconds
+        createdAt = item.createdAt
+        receiptAt = item.receiptAt
         envelope = item.envelope.base64EncodedString()
         receipt = item.receipt?.base64EncodedString()
         receiptEntry = item.receiptEntry
@@ -86,8 +86,8 @@ struct ProofLine: Encodable {
     enum CodingKeys: String, CodingKey {
         case subject, state, status, reason, source, envelope, receipt
         case submissionID = "submission_id"
-        case createdAtMs = "created_at_ms"
-        case receiptAtMs = "receipt_at_ms"
+        case createdAt = "created_at_ms"
+        case receiptAt = "receipt_at_ms"
         case receiptEntry = "receipt_entry"
     }
 }

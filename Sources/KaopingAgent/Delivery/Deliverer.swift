@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import KaopingClient
+import KaopingCore
 import KaopingStore
 import KaopingWire
 import Logging
@@ -35,7 +36,8 @@ public struct Deliverer: Sendable {
     public func drain(within limit: Duration) async throws -> Report {
         let deadline = ContinuousClock.now.advanced(by: limit)
         let link = try await DeliveryLink.open(for: agent)
-        let run = DeliveryRun(notes: agent.configuration.inbox.flatMap { try? Inbox(folder: $0, agent: agent, logger: logger) })
+        let notes = agent.configuration.inbox.flatMap { try? Inbox(folder: $0, agent: agent, logger: logger) }
+        let run = DeliveryRun(notes: notes)
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await receiptReader(link, run).run() }
             while !Task.isCancelled {
@@ -94,7 +96,7 @@ public struct Deliverer: Sendable {
     /// Sends what is due: in batches, or each alone once the aggregator refused a batch; the outbox sets each item's
     /// next attempt.
     private func sendDue(on link: DeliveryLink, _ run: DeliveryRun) async {
-        let now = Agent.now()
+        let now = agent.clock.now
         do {
             let due = try agent.outbox.due(at: now)
             for items in run.batching.refused ? due.map({ [$0] }) : Self.batches(of: due) {
@@ -135,11 +137,11 @@ public struct Deliverer: Sendable {
 
     /// Milliseconds to wait before resending after `attempt` attempts: doubling from `retry_initial_seconds` up to
     /// `retry_max_seconds`, times a random factor in [0.5, 1.5).
-    func backoff(attempt: Int) -> Int64 {
+    func backoff(attempt: Int) -> Duration {
         let configuration = agent.configuration
         let doubled = configuration.retryInitialSeconds * pow(2, Double(max(0, attempt - 1)))
         let base = min(configuration.retryMaxSeconds, doubled)
-        return Int64(base * Double.random(in: 0.5..<1.5) * 1000)
+        return .milliseconds(Int64(base * Double.random(in: 0.5..<1.5) * 1000))
     }
 
     private func record(_ message: Multipart, _ run: DeliveryRun) {
@@ -150,7 +152,7 @@ public struct Deliverer: Sendable {
                 body, aggregatorKey: agent.aggregatorKey, campaign: agent.configuration.campaign)
         } catch {
             // Every resend of every pending item is answered alike: a warning a minute, not one per answer.
-            if let count = run.counter.untrusted(error.message, at: Date()) {
+            if let count = run.counter.untrusted(error.message) {
                 let warning = "ignored \(count) answer(s) that are not a receipt this agent can trust: \(error); "
                     + "check aggregator_public_key and campaign in the configuration against what the operator gave"
                 logger.warning("\(warning)")
@@ -171,7 +173,7 @@ public struct Deliverer: Sendable {
         }
         let settled: [Outbox.Item]
         do {
-            settled = try agent.outbox.record(answers, proof: body, at: Agent.now())
+            settled = try agent.outbox.record(answers, proof: body, at: agent.clock.now)
         } catch {
             logger.error("cannot record a receipt in the outbox: \(error); it will be asked for again")
             return
@@ -202,7 +204,7 @@ public struct Deliverer: Sendable {
     private func heartbeat(on link: DeliveryLink) {
         var beat = Kaoping_V1_AgentHeartbeat()
         beat.submitter = agent.identity.submitter
-        beat.sentAtMs = Agent.now()
+        beat.sentAtMs = agent.clock.now.milliseconds
         beat.pending = UInt32(pending)
         beat.agentVersion = "kaoping-agent 1"
         if let envelope = try? SignedEnvelope.seal(
@@ -262,21 +264,21 @@ final class Batching: Sendable {
 final class ReportCounter: Sendable {
     private let counts = Mutex<Deliverer.Report>(Deliverer.Report())
     /// When the last warning of untrusted answers was given, and how many came since.
-    private let untrustedLogged = Mutex<(at: Date, count: Int)>((.distantPast, 0))
+    private let untrustedLogged = Mutex<(at: ContinuousClock.Instant?, count: Int)>((nil, 0))
 
     func delivered() { counts.withLock { $0.delivered += 1 } }
     func rejected() { counts.withLock { $0.rejected += 1 } }
 
     /// Counts an answer that could not be trusted; returns how many came since the last warning when it is time for
     /// one (the first, then at most one a minute).
-    func untrusted(_ reason: String, at now: Date) -> Int? {
+    func untrusted(_ reason: String, at now: ContinuousClock.Instant = .now) -> Int? {
         counts.withLock {
             $0.untrusted += 1
             if $0.untrustedReason == nil { $0.untrustedReason = reason }
         }
         return untrustedLogged.withLock { logged in
             logged.count += 1
-            guard now.timeIntervalSince(logged.at) >= 60 else { return nil }
+            if let last = logged.at, now - last < .seconds(60) { return nil }
             defer { logged = (now, 0) }
             return logged.count
         }

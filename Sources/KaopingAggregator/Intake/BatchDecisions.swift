@@ -50,7 +50,7 @@ struct BatchDecisions {
     /// Control request ids used in this batch; remembered only once the batch is committed.
     var controlRequestIDs: [String] = []
     /// Signs of life and outcomes (submitter, status name) of this batch, counted once it is committed.
-    var seen: [String: Int64] = [:]
+    var seen: [String: Timestamp] = [:]
     var outcomes: [(submitter: String, status: String)] = []
     var acceptedCount = 0
     var hasStatusRequests = false
@@ -98,7 +98,7 @@ struct BatchDecisions {
             }
             if let entry = decisions[index].audit.take() { operations.append(.audit(entry)) }
         }
-        for (submitter, at) in seen { operations.append(.seen(submitter: submitter, atMilliseconds: at)) }
+        for (submitter, at) in seen { operations.append(.seen(submitter: submitter, at: at)) }
         return operations
     }
 }

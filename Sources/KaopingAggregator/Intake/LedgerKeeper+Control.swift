@@ -6,7 +6,7 @@ import KaopingWire
 /// The operator's requests on the control endpoint: status, reopen, revoke a key, reload the keyring.
 extension LedgerKeeper {
     /// How far a control request's signing time may be from the aggregator's clock.
-    static let controlWindowMilliseconds: Int64 = 5 * 60 * 1000
+    static let controlWindow: Duration = .seconds(5 * 60)
 
     /// The keyring file as read for a request to reload it, off the keeper (reading a file blocks), before its batch.
     enum KeyringReload: Sendable {
@@ -32,7 +32,7 @@ extension LedgerKeeper {
 
     /// Decides a control request; `reload`: the keyring file, read when the request asks to reload it.
     func control(
-        _ request: RoutedRequest, reload: KeyringReload?, at: Int64, state: inout State, batch: inout BatchDecisions
+        _ request: RoutedRequest, reload: KeyringReload?, at: Timestamp, state: inout State, batch: inout BatchDecisions
     ) {
         var reply = Kaoping_V1_ControlReply()
         var decision = Decision(request: request, answer: .control(Data()))
@@ -82,7 +82,8 @@ extension LedgerKeeper {
             let operators = catalog.operators.map(\.id).joined(separator: ", ")
             return fail("\(key.submitter) is not an operator; only \(operators) may")
         }
-        guard abs(controlRequest.signedAtMs - at) <= Self.controlWindowMilliseconds else {
+        let signedAt = Timestamp(milliseconds: controlRequest.signedAtMs)
+        guard at - signedAt <= Self.controlWindow, signedAt - at <= Self.controlWindow else {
             return fail("signed_at_ms is more than 5 minutes from the aggregator's clock; check the clock and resend")
         }
         guard !controlRequest.requestID.isEmpty, recentControlRequests[controlRequest.requestID] == nil,
@@ -92,7 +93,7 @@ extension LedgerKeeper {
         }
         batch.controlRequestIDs.append(controlRequest.requestID)
         var entry = AuditEntry(
-            event: "", atMilliseconds: at, submitter: key.submitter, keyID: envelope.keyID,
+            event: "", at: at, submitter: key.submitter, keyID: envelope.keyID,
             envelopeHash: request.body.sha256)
 
         switch controlRequest.request {
@@ -111,7 +112,7 @@ extension LedgerKeeper {
                 entry.submissionID = voided.submission.id
                 entry.reason = reopen.reason
                 decision.operations = [
-                    .void(position: voided.position, reason: reopen.reason, operator: key.submitter, atMilliseconds: at)
+                    .void(position: voided.position, reason: reopen.reason, operator: key.submitter, at: at)
                 ]
                 batch.changes.append(.void(submissionKey))
                 reply.ok = true
@@ -126,7 +127,7 @@ extension LedgerKeeper {
             }
             guard !revoke.reason.allSatisfy(\.isWhitespace) else { return fail("a revocation needs a reason") }
             let revocation = Revocation(
-                keyID: revoke.keyID, submitter: target.submitter, reason: revoke.reason, atMilliseconds: at)
+                keyID: revoke.keyID, submitter: target.submitter, reason: revoke.reason, at: at)
             state.admission.revoked[revoke.keyID] = revoke.reason
             entry.event = AuditEvent.keyRevoked.rawValue
             entry.subject = revoke.keyID

@@ -50,13 +50,13 @@ extension LedgerKeeper {
 
     /// Decides a submission or heartbeat into `batch`.
     func ingest(
-        _ request: RoutedRequest, checked: Prechecked?, at: Int64, state: inout State, batch: inout BatchDecisions
+        _ request: RoutedRequest, checked: Prechecked?, at: Timestamp, state: inout State, batch: inout BatchDecisions
     ) {
         let checked = checked ?? Prechecked(request.body, keyring: state.admission.keyring)
         var receipt = Kaoping_V1_Receipt()
         receipt.envelopeHash = checked.envelopeHash
         receipt.campaign = catalog.campaign
-        receipt.committedAtMs = at
+        receipt.committedAtMs = at.milliseconds
 
         func answer(_ status: Kaoping_V1_Status, _ reason: String, audit entry: AuditEntry?) {
             receipt.status = status
@@ -79,7 +79,7 @@ extension LedgerKeeper {
         }
         if let refusal = request.refusal { return answer(.invalid, refusal, audit: nil) }
         var entry = AuditEntry(
-            event: "", atMilliseconds: at, keyID: envelope.keyID, envelopeHash: checked.envelopeHash)
+            event: "", at: at, keyID: envelope.keyID, envelopeHash: checked.envelopeHash)
         func refuse(_ status: Kaoping_V1_Status, _ reason: String) {
             entry.event = status.name
             entry.reason = reason
@@ -139,7 +139,7 @@ extension LedgerKeeper {
             decision.accepted = StoredSubmission(
                 position: accepted.position, submissionID: submission.id, submitter: key.submitter,
                 keyID: envelope.keyID, key: submission.key, envelope: request.body,
-                contentHash: receipt.contentHash, receipt: Data(), committedAtMilliseconds: at)
+                contentHash: receipt.contentHash, receipt: Data(), committedAt: at)
             decision.audit = entry
             batch.changes.append(.apply(accepted))
             batch.acceptedCount += 1

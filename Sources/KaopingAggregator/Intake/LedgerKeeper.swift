@@ -22,7 +22,7 @@ actor LedgerKeeper {
         var ledger: Ledger
         /// The keyring and revocations: who may send what.
         var admission: Admission
-        var lastSeen: [String: Int64]
+        var lastSeen: [String: Timestamp]
         var outcomes: [String: [String: Int]]
     }
 
@@ -53,13 +53,13 @@ actor LedgerKeeper {
     let store: AggregatorStore
     let keyringPath: String?
     let logger: Logger
-    private let now: @Sendable () -> Int64
+    private let clock: any WallClock
     let published: PublishedState
     let replies: ReplySink
     private let sealer: ReceiptSealer
     private var state: State
     private(set) var scoreboard: Scoreboard
-    private(set) var recentControlRequests: [String: Int64] = [:]
+    private(set) var recentControlRequests: [String: Timestamp] = [:]
     /// With CURVE: who may connect, kept in step with the keyring and revocations.
     private let transportAccess: TransportAccess?
     /// The keyring as of the last committed batch, for verifying signatures as messages arrive; a message checked
@@ -79,7 +79,7 @@ actor LedgerKeeper {
     init(
         catalog: Catalog, roster: Roster, identity: SigningIdentity, store: AggregatorStore, keyring: Keyring,
         keyringPath: String?, published: PublishedState, replies: ReplySink, logger: Logger,
-        transportAccess: TransportAccess? = nil, statusBuildLimit: Int = 2, now: @escaping @Sendable () -> Int64
+        transportAccess: TransportAccess? = nil, statusBuildLimit: Int = 2, clock: any WallClock
     ) throws {
         self.transportAccess = transportAccess
         statusBuilds = BuildSlots(limit: statusBuildLimit)
@@ -91,7 +91,7 @@ actor LedgerKeeper {
         self.published = published
         self.replies = replies
         self.logger = logger
-        self.now = now
+        self.clock = clock
         sealer = ReceiptSealer(identity: identity, campaign: catalog.campaign)
         let (ledger, loaded) = try Self.restoredLedger(from: store, catalog: catalog, roster: roster, logger: logger)
         let admission = Admission(
@@ -159,7 +159,7 @@ actor LedgerKeeper {
         while scoreboardAhead { await withCheckedContinuation { waitingForScoreboard.append($0) } }
         let sequence = published.sequence
         if let cachedSnapshot, cachedSnapshot.sequence == sequence { return cachedSnapshot.body }
-        let (board, position, epoch, at) = (scoreboard, scoredPosition, published.epoch, now())
+        let (board, position, epoch, at) = (scoreboard, scoredPosition, published.epoch, clock.now)
         let body = await Task.detached {
             var snapshot = Kaoping_V1_Snapshot()
             snapshot.sequence = sequence
@@ -180,7 +180,7 @@ actor LedgerKeeper {
     func process(_ work: [Work]) async throws(StoreLost) {
         // However the batch ends, snapshots waiting for the scoreboard go on once it is the committed one again.
         defer { if scoreboardAhead { scoreboardCaughtUp() } }
-        let at = now()
+        let at = clock.now
         // The ledger is changed in place (copying a city's ledger per batch would cost more than the batch); the
         // small parts are kept aside, and a failed commit rebuilds the ledger from the store.
         let kept = state.admission
@@ -230,7 +230,7 @@ actor LedgerKeeper {
             precheckKeyring.withLock { $0 = state.admission.keyring }
         }
         if !batch.controlRequestIDs.isEmpty {
-            recentControlRequests = recentControlRequests.filter { at - $0.value <= 2 * Self.controlWindowMilliseconds }
+            recentControlRequests = recentControlRequests.filter { at - $0.value <= Self.controlWindow * 2 }
             for id in batch.controlRequestIDs { recentControlRequests[id] = at }
         }
         logger.debug(

@@ -7,7 +7,7 @@ import Synchronization
 struct PublishedUpdate: Sendable {
     let standings: StandingsUpdate
     let ledgerPosition: Int
-    let updatedAt: Int64
+    let updatedAt: Timestamp
     let epoch: Int64
 
     /// The feed's `RankingUpdate`, serialized.
@@ -27,14 +27,14 @@ final class PublishedState: Sendable {
     /// skips updates (subscribers see a sequence gap and fetch a snapshot) rather than queueing without bound.
     let stream: AsyncStream<(UInt64, PublishedUpdate)>
 
-    init(epoch: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) {
+    init(epoch: Int64) {
         self.epoch = epoch
         (stream, updates) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(256))
     }
 
     /// Numbers an update with the next sequence and hands it to the feed; returns the sequence.
     @discardableResult
-    func publish(_ update: StandingsUpdate, ledgerPosition: Int, updatedAt: Int64) -> UInt64 {
+    func publish(_ update: StandingsUpdate, ledgerPosition: Int, updatedAt: Timestamp) -> UInt64 {
         let sequence = current.withLock { sequence in
             sequence += 1
             return sequence

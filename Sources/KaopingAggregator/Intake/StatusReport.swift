@@ -19,13 +19,13 @@ enum StatusReport {
         /// How many of its batch's scoreboard changes came before it.
         let changesBefore: Int
         let ledgerPosition: Int
-        let lastSeen: [String: Int64]
+        let lastSeen: [String: Timestamp]
         let outcomes: [String: [String: Int]]
-        let at: Int64
+        let at: Timestamp
 
         init(
             _ requestID: String, _ asked: Kaoping_V1_StatusRequest, _ state: LedgerKeeper.State, changesBefore: Int,
-            at: Int64
+            at: Timestamp
         ) {
             self.requestID = requestID
             districts = Set(asked.districts)
@@ -84,7 +84,7 @@ enum StatusReport {
             var row = Kaoping_V1_SubmitterStatus()
             row.submitter = id
             row.name = name
-            row.lastSeenMs = request.lastSeen[id] ?? 0
+            row.lastSeenMs = request.lastSeen[id]?.milliseconds ?? 0
             let outcomes = request.outcomes[id] ?? [:]
             row.accepted = UInt32(outcomes[AuditEvent.accepted.rawValue] ?? 0)
             row.rejected = UInt32(outcomes.filter { AuditEvent.isRefusal($0.key) }.values.reduce(0, +))

@@ -1,4 +1,5 @@
 import Foundation
+import KaopingCore
 import KaopingWire
 import ServiceLifecycle
 import SwiftProtobuf
@@ -15,6 +16,7 @@ struct FeedService: Service {
     let published: PublishedState
     let campaign: String
     let heartbeatInterval: Duration
+    let clock: any WallClock
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -29,7 +31,7 @@ struct FeedService: Service {
                     heartbeat.campaign = campaign
                     heartbeat.epoch = published.epoch
                     while !Task.isCancelled {
-                        heartbeat.sentAtMs = Int64(Date().timeIntervalSince1970 * 1000)
+                        heartbeat.sentAtMs = clock.now.milliseconds
                         if let body = try? heartbeat.serializedBytes() as Data {
                             loop.post(
                                 Multipart([Self.heartbeatTopic, Self.bigEndian(published.sequence), body]), on: socket)

@@ -57,7 +57,9 @@ struct KeysCommand: ParsableCommand {
         var keyring: String
 
         func run() throws {
-            let keyring = try InputFile.files { () throws(CampaignFileError) in try CampaignFiles.keyring(self.keyring) }
+            let keyring = try InputFile.files { () throws(CampaignFileError) in
+                try CampaignFiles.keyring(self.keyring)
+            }
             var table = TextTable([.init("submitter"), .init("key id"), .init("public key")])
             for entry in keyring.entries.values.sorted(by: { ($0.submitter, $0.keyID) < ($1.submitter, $1.keyID) }) {
                 let publicKey = entry.publicKey.rawRepresentation.base64EncodedString()

@@ -64,12 +64,12 @@ struct WatchCommand: ParsableCommand {
         let context = try Context()
         let subscriber = try feed.subscriber(context: context)
         var view = RankingView()
-        let end = seconds > 0 ? Date().addingTimeInterval(seconds) : nil
-        var lastSignOfLife = Date()
+        let end = seconds > 0 ? ContinuousClock.now + .seconds(seconds) : nil
+        var lastSignOfLife = ContinuousClock.now
         var current: (UInt64, Kaoping_V1_Ranking)?
         var stale = false
         let brief = brief || (!once && isatty(STDOUT_FILENO) == 0)
-        while end.map({ Date() < $0 }) ?? true {
+        while end.map({ ContinuousClock.now < $0 }) ?? true {
             let event: FeedSubscriber.Event?
             do {
                 event = try subscriber.next(timeout: 500)
@@ -80,15 +80,15 @@ struct WatchCommand: ParsableCommand {
             switch event {
             case .ranking(let sequence, let ranking, _):
                 current = (sequence, ranking)
-                lastSignOfLife = Date()
+                lastSignOfLife = ContinuousClock.now
                 redraw = true
             case .heartbeat:
-                lastSignOfLife = Date()
+                lastSignOfLife = ContinuousClock.now
                 if stale { redraw = true }
             case nil:
                 break
             }
-            let silent = Date().timeIntervalSince(lastSignOfLife) > 3
+            let silent = ContinuousClock.now - lastSignOfLife > .seconds(3)
             if silent != stale {
                 stale = silent
                 redraw = true

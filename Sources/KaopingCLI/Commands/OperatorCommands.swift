@@ -70,7 +70,7 @@ struct StatusCommand: ParsableCommand {
             return
         }
         let view = StatusView(
-            status: status, catalog: catalog, silentAfterHours: silentAfter, now: Date(),
+            status: status, catalog: catalog, silentAfterHours: silentAfter, now: SystemClock().now,
             districts: district.isEmpty ? nil : Set(district), rowLimit: all ? nil : StatusView.defaultRowLimit)
         print(view.render(), terminator: "")
     }

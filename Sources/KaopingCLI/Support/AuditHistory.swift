@@ -29,7 +29,7 @@ struct AuditHistory {
     /// One event of the audit log, with the submission it accepted.
     struct Event: Encodable {
         var sequence: Int64
-        var atMs: Int64
+        var at: Timestamp
         var event: String
         var subject: String
         var submitter: String
@@ -41,17 +41,17 @@ struct AuditHistory {
         /// `keyID` (nil without a keyring, or when the keyring no longer lists the key).
         var position: Int?
         var value: String?
-        var signedAtMs: Int64?
+        var signedAt: Timestamp?
         var voided: Bool?
         var envelope: String?
         var signatureVerified: Bool?
 
         enum CodingKeys: String, CodingKey {
             case sequence, event, subject, submitter, reason, position, value, voided, envelope
-            case atMs = "at_ms"
+            case at = "at_ms"
             case keyID = "key_id"
             case submissionID = "submission_id"
-            case signedAtMs = "signed_at_ms"
+            case signedAt = "signed_at_ms"
             case signatureVerified = "signature_verified"
         }
     }
@@ -65,7 +65,7 @@ struct AuditHistory {
             submissions.map { ($0.submission.envelope.sha256, $0) }, uniquingKeysWith: { first, _ in first })
         return log.filter { filter.admits($0.entry) }.map { sequence, entry, _ in
             var event = Event(
-                sequence: sequence, atMs: entry.atMilliseconds, event: entry.event, subject: entry.subject,
+                sequence: sequence, at: entry.at, event: entry.event, subject: entry.subject,
                 submitter: entry.submitter, keyID: entry.keyID, submissionID: entry.submissionID, reason: entry.reason)
             if entry.kind == .accepted, let (submission, voided) = stored[entry.envelopeHash] {
                 event.position = submission.position
@@ -74,7 +74,7 @@ struct AuditHistory {
                 if let envelope = try? SignedEnvelope.decode(submission.envelope) {
                     if let payload = try? SignedEnvelope.decodeSubmission(envelope.payload) {
                         event.value = catalog.shown(Submission(wire: payload))
-                        event.signedAtMs = payload.signedAtMs
+                        event.signedAt = Timestamp(milliseconds: payload.signedAtMs)
                     }
                     if let key = keyring?.entry(KeyID(rawValue: envelope.keyID)) {
                         event.signatureVerified = SignedEnvelope.verify(envelope, with: key.publicKey)
@@ -87,15 +87,15 @@ struct AuditHistory {
 
     /// One line per event: when, the audit sequence, what, about which cell, and by whom; an accepted submission's
     /// value, signing time and position; a refusal's or a reopen's reason.
-    static func render(_ events: [Event], time: (Int64) -> String) -> String {
+    static func render(_ events: [Event], time: (Timestamp) -> String) -> String {
         let width = events.map(\.event.count).max() ?? 0
         return events.map { event in
-            var line = "\(time(event.atMs))  #\(event.sequence)  "
+            var line = "\(time(event.at))  #\(event.sequence)  "
                 + event.event.padding(toLength: width, withPad: " ", startingAt: 0) + "  \(event.subject)"
             if let value = event.value { line += "  \(value)" }
             if !event.submitter.isEmpty { line += "  by \(event.submitter)" }
             if !event.keyID.isEmpty { line += " (key \(event.keyID))" }
-            if let signedAt = event.signedAtMs { line += ", signed \(time(signedAt))" }
+            if let signedAt = event.signedAt { line += ", signed \(time(signedAt))" }
             switch event.signatureVerified {
             case true?: line += ", signature verified"
             case false?: line += ", SIGNATURE DOES NOT VERIFY"

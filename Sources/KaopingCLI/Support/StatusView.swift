@@ -12,7 +12,7 @@ struct StatusView {
     let status: Kaoping_V1_StatusReply
     let catalog: Catalog
     let silentAfterHours: Int
-    let now: Date
+    let now: Timestamp
     /// Only these districts (ids), or every district when nil.
     var districts: Set<String>? = nil
     /// At most this many rows per table, the most behind first; every row when nil.
@@ -115,12 +115,13 @@ struct StatusView {
             .init("提交方 submitter"), .init("名称"), .init("欠 owed", alignRight: true),
             .init("收 accepted", alignRight: true), .init("拒 rejected", alignRight: true), .init("last seen"),
         ])
-        let silentBefore = Int64(now.timeIntervalSince1970 * 1000) - Int64(silentAfterHours) * 3_600_000
+        let silentBefore = now - .seconds(silentAfterHours * 3_600)
         let time = ChinaTime.printer()
         for row in rows {
             let owes = owed[row.submitter] ?? 0
-            var seen = row.lastSeenMs == 0 ? "never" : time(row.lastSeenMs)
-            if owes > 0, row.lastSeenMs < silentBefore { seen += "  (silent)" }
+            let lastSeen = Timestamp(milliseconds: row.lastSeenMs)
+            var seen = row.lastSeenMs == 0 ? "never" : time(lastSeen)
+            if owes > 0, lastSeen < silentBefore { seen += "  (silent)" }
             table.append([row.submitter, row.name, "\(owes)", "\(row.accepted)", "\(row.rejected)", seen])
         }
         out += table.render() + note

@@ -9,12 +9,12 @@ extension StandingsUpdate {
     /// its map of indicators: the message made a string of every value and a nested message of every row, and
     /// SwiftProtobuf sizes each nested message once per level above it. Tests decode the bytes with the generated
     /// code.
-    public func encoded(ledgerPosition: Int, updatedAt: Int64, epoch: Int64) -> Data {
+    public func encoded(ledgerPosition: Int, updatedAt: Timestamp, epoch: Int64) -> Data {
         var writer = ProtobufWriter()
         writer.string(1, campaign)
         writer.bool(2, isFinal)
         writer.varint(3, UInt64(ledgerPosition))
-        writer.varint(4, UInt64(bitPattern: updatedAt))
+        writer.varint(4, UInt64(bitPattern: updatedAt.milliseconds))
         for row in districts { writer.message(5) { $0.write(row) } }
         for row in workers { writer.message(6) { $0.write(row) } }
         writer.varint(7, UInt64(UInt32(expected)))

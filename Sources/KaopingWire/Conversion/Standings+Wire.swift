@@ -2,12 +2,12 @@ import KaopingCore
 
 extension Kaoping_V1_Ranking {
     /// The feed's form of the standings.
-    public init(_ standings: Standings, ledgerPosition: Int, updatedAt: Int64) {
+    public init(_ standings: Standings, ledgerPosition: Int, updatedAt: Timestamp) {
         self.init()
         campaign = standings.campaign
         final = standings.isFinal
         self.ledgerPosition = UInt64(ledgerPosition)
-        updatedAtMs = updatedAt
+        updatedAtMs = updatedAt.milliseconds
         cellsExpected = UInt32(standings.completeness.expected)
         cellsFilled = UInt32(standings.completeness.filled)
         completeness = Kaoping_V1_CompletenessSummary(standings)
@@ -43,12 +43,12 @@ extension Kaoping_V1_WorkerRank {
 
 extension Kaoping_V1_RankingUpdate {
     /// The feed's form of an update.
-    public init(_ update: StandingsUpdate, ledgerPosition: Int, updatedAt: Int64, epoch: Int64) {
+    public init(_ update: StandingsUpdate, ledgerPosition: Int, updatedAt: Timestamp, epoch: Int64) {
         self.init()
         campaign = update.campaign
         final = update.isFinal
         self.ledgerPosition = UInt64(ledgerPosition)
-        updatedAtMs = updatedAt
+        updatedAtMs = updatedAt.milliseconds
         self.epoch = epoch
         districts = update.districts.map(Kaoping_V1_DistrictRank.init)
         workers = update.workers.map(Kaoping_V1_WorkerRank.init)

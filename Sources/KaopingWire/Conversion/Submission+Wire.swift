@@ -13,7 +13,7 @@ extension Submission {
     }
 
     /// The wire form, stamped with the signing time.
-    public func wire(signedAt: Int64) -> Kaoping_V1_Submission {
+    public func wire(signedAt: Timestamp) -> Kaoping_V1_Submission {
         var wire = Kaoping_V1_Submission()
         wire.submissionID = id
         wire.submitter = submitter
@@ -28,7 +28,7 @@ extension Submission {
         wire.participants = Int32(clamping: participants)
         wire.note = note
         wire.hotline = hotline
-        wire.signedAtMs = signedAt
+        wire.signedAtMs = signedAt.milliseconds
         return wire
     }
 }

@@ -227,6 +227,14 @@ public struct SubmissionImport: Sendable {
                 rows.append(.failure(ImportProblem(line: number, message: message)))
                 continue
             }
+            do throws(JSONSyntaxError) {
+                try StrictJSON.check(line)
+            } catch {
+                // Named by its own line, for an item of an array that spans several.
+                let message = "not valid JSON: \(error.problem) (column \(error.column))"
+                rows.append(.failure(ImportProblem(line: number + error.line - 1, message: message)))
+                continue
+            }
             do {
                 guard case .submission(let parsed) = try ScoreLine.decode(line) else {
                     rows.append(

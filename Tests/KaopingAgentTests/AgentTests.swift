@@ -131,6 +131,27 @@ extension Inbox {
         #expect(unclosedString.problems.first?.message.contains("never closed") == true)
     }
 
+    /// A JSON Lines or JSON file with a form some readers take and RFC 8259 does not is refused whole, naming the
+    /// line (of the file, for an array's item that spans lines) and column; nothing is queued.
+    @Test func jsonThatIsNotRFC8259IsRefusedWithItsLineAndColumn() throws {
+        let fixture = try AgentFixture(submitter: "party_office")
+        let good = #"{"submission_id": "a", "indicator": "party_building", "district": "D01", "score": "13.5"}"#
+        let bad = #"{"submission_id": "b", "indicator": "party_building", "district": "D02", "score": "12",}"#
+        let lines = fixture.agent.importer.read(Data("\(good)\n\(bad)\n".utf8), fileName: "p.jsonl")
+        #expect(lines.problems.map(\.line) == [2])
+        #expect(
+            lines.problems.first?.message == "not valid JSON: a comma before }; JSON takes none after the last member "
+                + "(column 88)", "\(lines.problems)")
+        let item = "[\n  \(good),\n  {\"submission_id\": \"c\",\n   \"score\": 01}\n]\n"
+        let array = fixture.agent.importer.read(Data(item.utf8), fileName: "p.json")
+        #expect(array.problems.map(\.line) == [4])
+        #expect(array.problems.first?.message == "not valid JSON: a number with a leading zero; JSON writes 1, "
+            + "not 01 (column 13)", "\(array.problems)")
+        let trailing = fixture.agent.importer.read(Data("[\(good),\n]".utf8), fileName: "p.json")
+        #expect(trailing.problems.map(\.line) == [2])
+        #expect(try fixture.agent.outbox.counts().isEmpty)
+    }
+
     @Test func readsCSVWithChineseHeadingsNamesAndABOM() throws {
         let fixture = try AgentFixture(submitter: "survey_vendor")
         let csv = "\u{FEFF}居民区,指标,得分,受访户数,重点人群户数,备注\r\n居民区01,走访,13.5,30,10,\r\nD02,visits,12,20,7,\r\n"

@@ -66,6 +66,32 @@ import Testing
         #expect(run.stdout.split(separator: "\n").count == 1)
     }
 
+    /// A resend of an accepted line in a form that is not JSON (RFC 8259) is malformed: refused with its line and
+    /// column, never counted as a duplicate; what was accepted stands.
+    @Test func scoreRefusesEachFormThatIsNotJSONAndKeepsWhatWasAccepted() throws {
+        let forms = [
+            String(line.dropLast()) + ",}", String(line.dropLast()) + #", "x": 01}"#,
+            String(line.dropLast()) + #", "x": NaN}"#, line + " // again",
+            line.replacingOccurrences(of: #""score""#, with: "'score'"),
+            line.replacingOccurrences(of: #""score""#, with: "score"),
+            String(line.dropLast()) + ", \"x\": \"a\tb\"}",
+        ]
+        let input = try Scratch.file("in.jsonl", ([line] + forms).joined(separator: "\n") + "\n")
+        let run = try Self.run(["score", "--input", input])
+        #expect(run.status == 0, "\(run.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(json["duplicates"] as? Int == 0)
+        let rejected = try #require(json["rejected"] as? [[String: Any]])
+        #expect(rejected.map { $0["line"] as? Int } == Array(2...(forms.count + 1)))
+        for refusal in rejected {
+            #expect(refusal["status"] as? String == "invalid")
+            let reason = refusal["reason"] as? String ?? ""
+            #expect(reason.hasPrefix("the line is not valid JSON: ") && reason.contains("(column "), "\(reason)")
+        }
+        let first = (json["districts"] as? [[String: Any]])?.first
+        #expect(first?["district"] as? String == "D01" && first?["total"] as? String == "13.50")
+    }
+
     @Test func scoreReadsStandardInput() throws {
         let run = try Self.run(["score", "--input", "-"], stdin: line)
         #expect(run.status == 0)

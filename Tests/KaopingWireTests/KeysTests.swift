@@ -14,6 +14,14 @@ import Testing
             of: identity.publicKey.rawRepresentation.base64EncodedString(), with: other)
         #expect(throws: KeyFileError.self) { try KeyFile.parse(Data(edited.utf8)) }
         #expect(throws: KeyFileError.self) { try KeyFile.parse(Data("not json".utf8)) }
+        // Strict JSON: a comma left after the last field by a hand edit is named, not read past.
+        let trailing = text.replacingOccurrences(of: "\"\n}", with: "\",\n}")
+        #expect(trailing != text)
+        #expect {
+            try KeyFile.parse(Data(trailing.utf8))
+        } throws: { error in
+            (error as? KeyFileError)?.message.hasPrefix("not valid JSON at line ") == true
+        }
     }
 
     @Test func keyringParsesLinesCommentsAndRefusesBadOnes() throws {

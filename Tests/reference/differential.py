@@ -130,15 +130,35 @@ def make_campaign(rng):
                 ["party_office", "city_ops", "leader:D01", "leader:D22", "operator", ""]))))
         elif roll < 0.16:  # broken in one way or another
             lines.append(mutate(rng, dict(line, submission_id=sid())))
+        elif roll < 0.18:  # the same line resent, in a form that is not JSON: malformed, not a duplicate
+            lines.append(rng.choice(NOT_JSON)(lines[-1]))
         if rng.random() < 0.03:
             lines.append(rng.choice(["", "   ", "\t"]))
     return lines, roster
 
 
+# Forms some JSON readers take and RFC 8259 does not: each makes the line malformed (invalid), a resend of an
+# accepted line included. Each is applied to the text of a well-formed line.
+NOT_JSON = [
+    lambda text: text[:-1] + ", }",                                 # a trailing comma
+    lambda text: text[:-1] + ', "extra": 01}',                      # a leading zero, in a field no rule reads
+    lambda text: text[:-1] + ', "extra": NaN}',
+    lambda text: text[:-1] + ', "extra": -Infinity}',
+    lambda text: text + " // checked",                              # a comment
+    lambda text: text.replace('"submission_id"', "'submission_id'", 1),
+    lambda text: text.replace('"submission_id"', "submission_id", 1),
+    lambda text: text[:-1] + ', "extra": "a\tb"}',                # a raw tab inside a string
+    lambda text: text[:-1] + ', "extra": [1, 2,]}',
+    lambda text: text[:-1] + ', "extra": .5}',
+]
+
+
 def mutate(rng, line):
-    kind = rng.randrange(14)
+    kind = rng.randrange(15)
     if kind == 0:
         return json.dumps(line)[:-3]
+    if kind == 14:
+        return rng.choice(NOT_JSON)(json.dumps(line, ensure_ascii=False))
     if kind == 1 and line.get("score"):
         line["score"] = float(line["score"])  # JSON number
     elif kind == 2:

@@ -56,22 +56,35 @@ def text_field(obj, name):
 
 
 def int_field(obj, name):
+    """A count: a whole JSON number. Written with a fraction or an exponent (30.0, 3e1), it is whole and below 1e15
+    in size; written as an integer, it fits in 64 bits."""
     value = obj.get(name)
     if value is None:
         return 0
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise Refused("invalid", name + " must be an integer")
     if isinstance(value, float):
-        if value != int(value):
+        if value != int(value) or abs(value) >= 1e15:
             raise Refused("invalid", name + " must be an integer")
         value = int(value)
+    if not -2**63 <= value < 2**63:
+        raise Refused("invalid", name + " must be an integer")
     return value
+
+
+def _no_constant(name):
+    raise ValueError(name + " is not JSON")
+
+
+def parse_json(raw):
+    """RFC 8259 exactly: Python's json takes NaN and Infinity besides, which JSON does not."""
+    return json.loads(raw, parse_constant=_no_constant)
 
 
 def decode(raw):
     """Check 1: the line as a dict of normalized fields, or Refused."""
     try:
-        obj = json.loads(raw)
+        obj = parse_json(raw)
     except Exception:
         raise Refused("invalid", "not json")
     if not isinstance(obj, dict):
@@ -208,7 +221,7 @@ def score(lines, roster_rows):
         sid = ""
         try:
             try:
-                obj = json.loads(raw)
+                obj = parse_json(raw)
                 if isinstance(obj, dict) and isinstance(obj.get("submission_id"), str):
                     sid = obj["submission_id"]
             except Exception:

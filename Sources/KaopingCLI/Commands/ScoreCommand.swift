@@ -23,7 +23,7 @@ struct ScoreCommand: ParsableCommand {
 
     @OptionGroup var rules: RulesOptions
 
-    @Option(name: .long, help: "json (the contract of DESIGN.md) or table (for people).")
+    @Option(name: .long, help: "json (the output of docs/scoring.md) or table (for people).")
     var format: Format = .json
 
     func run() throws {

@@ -64,7 +64,7 @@ public struct ScoreReport: Sendable {
     public let rejected: [RejectedLine]
     public let duplicates: Int
 
-    /// The JSON object of the `kaoping score` contract (DESIGN.md), keys sorted, one line.
+    /// The JSON object of the `kaoping score` contract (docs/scoring.md), keys sorted, one line.
     public func json() -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -1,6 +1,6 @@
 import Foundation
 
-/// One line of a `kaoping score` input: a submission or an operator's reopen, in the JSON of DESIGN.md.
+/// One line of a `kaoping score` input: a submission or an operator's reopen, in the JSON of docs/scoring.md.
 public enum ScoreLine: Hashable, Sendable {
     case submission(Submission)
     /// A reopen, with the `submission_id` the line gave, if any.
@@ -21,8 +21,15 @@ public enum ScoreLine: Hashable, Sendable {
 
     /// Decodes one JSON object; a failure is check 1 of RULES.md §6 (malformed), with a reason to act on.
     ///
-    /// Absent or `null` fields are empty or zero; unknown fields are ignored; decimals must be JSON strings.
+    /// Absent or `null` fields are empty or zero; unknown fields are ignored; decimals must be JSON strings. The line
+    /// must be the JSON of RFC 8259 exactly (``StrictJSON``).
     public static func decode(_ json: Data) throws(Rejection) -> ScoreLine {
+        do {
+            try StrictJSON.check(json)
+        } catch {
+            throw .invalid(
+                "the line is not valid JSON: \(error.problem) (column \(error.column)); write one JSON object per line")
+        }
         let fields: Fields
         do {
             fields = try JSONDecoder().decode(Fields.self, from: json)
@@ -59,6 +66,7 @@ public enum ScoreLine: Hashable, Sendable {
         struct IdentifierOnly: Decodable {
             var submission_id: String?  // swiftlint:disable:this identifier_name
         }
+        guard (try? StrictJSON.check(json)) != nil else { return "" }
         return (try? JSONDecoder().decode(IdentifierOnly.self, from: json))?.submission_id ?? ""
     }
 
@@ -74,9 +82,9 @@ public enum ScoreLine: Hashable, Sendable {
         var worker: String?
         var period: String?
         var score: String?
-        var respondents: Int?
-        var key_respondents: Int?
-        var participants: Int?
+        var respondents: WholeNumber?
+        var key_respondents: WholeNumber?
+        var participants: WholeNumber?
         var note: String?
         var reason: String?
         var hotline: [String: String?]?
@@ -86,8 +94,30 @@ public enum ScoreLine: Hashable, Sendable {
             Submission(
                 id: id, submitter: submitter ?? "", campaign: campaign ?? "", indicator: indicator ?? "",
                 district: district ?? "", worker: worker ?? "", period: period ?? "", score: score ?? "",
-                respondents: respondents ?? 0, keyRespondents: key_respondents ?? 0, participants: participants ?? 0,
+                respondents: respondents?.value ?? 0, keyRespondents: key_respondents?.value ?? 0,
+                participants: participants?.value ?? 0,
                 note: note ?? "", hotline: (hotline ?? [:]).compactMapValues { $0 })
+        }
+    }
+
+    /// A count: a JSON number that is a whole number (`30`, or `30.0` and `3e1` as some writers put it).
+    private struct WholeNumber: Decodable {
+        let value: Int
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let whole = try? container.decode(Int.self) {
+                value = whole
+            } else if let number = try? container.decode(Double.self), number.rounded() == number,
+                abs(number) < 1e15
+            {
+                value = Int(number)
+            } else if (try? container.decode(Double.self)) != nil {
+                throw DecodingError.typeMismatch(
+                    Int.self, .init(codingPath: decoder.codingPath, debugDescription: "not a whole number"))
+            } else {
+                value = try container.decode(Int.self)
+            }
         }
     }
 

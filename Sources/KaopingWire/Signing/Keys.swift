@@ -1,5 +1,6 @@
 @preconcurrency import Crypto
 import Foundation
+import KaopingCore
 
 /// The id of a public key on the wire: the first 8 bytes of SHA-256(public key), as 16 lowercase hex digits.
 public struct KeyID: Hashable, Sendable, Comparable, CustomStringConvertible {
@@ -105,6 +106,13 @@ public enum KeyFile {
 
     /// Reads a key file and checks that its public key matches its secret key.
     public static func parse(_ data: Data) throws(KeyFileError) -> SigningIdentity {
+        do {
+            try StrictJSON.check(data)
+        } catch {
+            throw KeyFileError(
+                "not valid JSON at line \(error.line), column \(error.column): \(error.problem); the file was edited by "
+                    + "hand — use the file `kaoping keygen` wrote, or make a new key")
+        }
         guard let document = try? JSONDecoder().decode(Document.self, from: data) else {
             throw KeyFileError(
                 "not a Kaoping key file (JSON with submitter, public_key, secret_key); make one with `kaoping keygen`")

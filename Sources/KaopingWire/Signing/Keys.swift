@@ -110,8 +110,8 @@ public enum KeyFile {
             try StrictJSON.check(data)
         } catch {
             throw KeyFileError(
-                "not valid JSON at line \(error.line), column \(error.column): \(error.problem); the file was edited by "
-                    + "hand — use the file `kaoping keygen` wrote, or make a new key")
+                "not valid JSON at line \(error.line), column \(error.column): \(error.problem); the file was "
+                    + "edited by hand — use the file `kaoping keygen` wrote, or make a new key")
         }
         guard let document = try? JSONDecoder().decode(Document.self, from: data) else {
             throw KeyFileError(

@@ -72,7 +72,12 @@ public struct Aggregator: Sendable {
         var zap: SocketLoop.Opened?
         var submitterSecurity: [SocketOption] = []
         var readerSecurity: [SocketOption] = []
-        if configuration.curve {
+        if !configuration.curve {
+            let warning = "CURVE is off (curve: false): connections are not encrypted, any key pair may connect, "
+                + "and whoever reaches the feed and snapshot endpoints reads every score and grade; remove curve: "
+                + "false (or --no-curve) outside a test"
+            logger.warning("\(warning)")
+        } else {
             guard let transport = identity.transport else {
                 throw AggregatorStartupError(
                     message: "curve is on but \(configuration.identity) has no CURVE keys; make the aggregator's key "

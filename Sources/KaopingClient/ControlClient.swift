@@ -7,7 +7,10 @@ import ZeroMQ
 /// A blocking client of the control endpoint: status, reopen, key revocation and keyring reload.
 public final class ControlClient {
     public let campaign: String
+    private let endpoint: String
     private let socket: Socket
+    private let handshakes: HandshakeMonitor
+    private let encrypted: Bool
     private let aggregatorKey: Keyring.Entry?
     /// What a request's signing time is read from.
     private let clock: any WallClock
@@ -20,14 +23,17 @@ public final class ControlClient {
         self.campaign = campaign
         self.aggregatorKey = aggregatorKey
         self.clock = clock
-        socket = try Socket.dealer(context: context, connectedTo: endpoint, curve: curve)
+        self.endpoint = endpoint
+        encrypted = curve != nil
+        (socket, handshakes) = try Socket.watchedDealer(context: context, connectedTo: endpoint, curve: curve)
     }
 
     deinit {
         socket.close(linger: 0)
     }
 
-    /// Sends `request` (signed by `operatorIdentity` unless nil) and waits for the reply.
+    /// Sends `request` (signed by `operatorIdentity` unless nil) and waits for the reply; throws ``HandshakeRefused``
+    /// as soon as the aggregator refuses the connection.
     public func call(
         _ request: Kaoping_V1_ControlRequest, signedBy operatorIdentity: SigningIdentity?, timeout: Int32 = 10_000
     ) throws -> Kaoping_V1_ControlReply {
@@ -48,11 +54,17 @@ public final class ControlClient {
         try socket.send(Multipart([envelope]), timeout: timeout)
         let deadline = ContinuousClock.now + .milliseconds(timeout)
         while true {
+            if let failure = handshakes.failure() {
+                throw HandshakeRefused(endpoint: endpoint, failure: failure, encrypted: encrypted)
+            }
             let remaining = Int32(max(0, (deadline - ContinuousClock.now) / .milliseconds(1)))
-            guard let message = try socket.receive(timeout: remaining), let body = message.frames.last else {
+            guard remaining > 0 else {
                 throw WireError(
                     "no answer from the control endpoint within \(timeout / 1000) s; is the aggregator running?")
             }
+            // In slices, to see a refused handshake soon.
+            guard let message = try socket.receive(timeout: min(remaining, 100)), let body = message.frames.last
+            else { continue }
             let reply = try open(body)
             if reply.requestID == request.requestID { return reply }
         }

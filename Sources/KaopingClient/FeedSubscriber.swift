@@ -17,6 +17,9 @@ public final class FeedSubscriber {
 
     private let subscriber: Socket
     private let snapshotSocket: Socket
+    private let snapshotEndpoint: String
+    private let handshakes: HandshakeMonitor
+    private let encrypted: Bool
     private let campaign: String
     /// The sequence of the last update applied.
     public private(set) var sequence: UInt64 = 0
@@ -37,7 +40,9 @@ public final class FeedSubscriber {
         try subscriber.set(.subscribe(Data("update".utf8)))
         try subscriber.set(.subscribe(Data("heartbeat".utf8)))
         try subscriber.connect(feed)
-        snapshotSocket = try Socket.dealer(context: context, connectedTo: snapshot, curve: curve)
+        (snapshotSocket, handshakes) = try Socket.watchedDealer(context: context, connectedTo: snapshot, curve: curve)
+        snapshotEndpoint = snapshot
+        encrypted = curve != nil
     }
 
     deinit {
@@ -45,12 +50,16 @@ public final class FeedSubscriber {
         snapshotSocket.close(linger: 0)
     }
 
-    /// Fetches the current state; called first and after every gap.
+    /// Fetches the current state; called first and after every gap. Throws ``HandshakeRefused`` when the aggregator
+    /// refused the connection.
     public func resnapshot(timeout: Int32 = 5_000) throws -> Event {
         var request = Kaoping_V1_SnapshotRequest()
         request.campaign = campaign
         try snapshotSocket.send(Multipart([try request.serializedBytes()]), timeout: timeout)
         guard let reply = try snapshotSocket.receive(timeout: timeout), let body = reply.frames.last else {
+            if let failure = handshakes.failure() {
+                throw HandshakeRefused(endpoint: snapshotEndpoint, failure: failure, encrypted: encrypted)
+            }
             throw WireError("no snapshot within \(timeout / 1000) s; is the aggregator running?")
         }
         let snapshot = try Kaoping_V1_Snapshot(serializedBytes: body)

@@ -20,7 +20,10 @@ struct AggregatorCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("SQLite store.", valueName: "FILE"))
     var store: String?
 
-    @Option(help: ArgumentHelp("Keyring: one 'SUBMITTER PUBLIC_KEY_BASE64' per line.", valueName: "FILE"))
+    @Option(
+        help: ArgumentHelp(
+            "Keyring: one 'SUBMITTER PUBLIC_KEY_BASE64 CURVE_KEY_BASE64' per line, as `kaoping keygen` prints them.",
+            valueName: "FILE"))
     var keyring: String?
 
     @Option(help: ArgumentHelp("The aggregator's key file (signs receipts).", valueName: "FILE"))
@@ -44,8 +47,12 @@ struct AggregatorCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Control endpoint (ROUTER).", valueName: "ENDPOINT"))
     var control: String?
 
-    @Flag(help: "Encrypt every connection with CURVE and admit only the keyring's CURVE keys to ingest and control.")
-    var curve = false
+    @Flag(
+        inversion: .prefixedNo,
+        help: ArgumentHelp(
+            "Encrypt every connection with CURVE and admit only the keyring's CURVE keys to ingest and control: on "
+                + "unless the configuration says curve: false. --no-curve turns it off (plaintext, with a warning)."))
+    var curve: Bool?
 
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
@@ -84,12 +91,12 @@ struct AggregatorCommand: AsyncParsableCommand {
         if let feed { settings.endpoints.feed = feed }
         if let snapshot { settings.endpoints.snapshot = snapshot }
         if let control { settings.endpoints.control = control }
-        if curve { settings.curve = true }
+        if let curve { settings.curve = curve }
 
         let aggregator = try await Aggregator.build(settings, logger: logger)
         let bound = aggregator.boundEndpoints
         let ready = "kaoping-aggregator ready ingest=\(bound.ingest) feed=\(bound.feed) snapshot=\(bound.snapshot) "
-            + "control=\(bound.control)\n"
+            + "control=\(bound.control) curve=\(settings.curve ? "on" : "off")\n"
         try await aggregator.run { FileHandle.standardOutput.write(Data(ready.utf8)) }
     }
 }

@@ -396,7 +396,7 @@ struct Aggregator {
             "--store", store, "--keyring", campaign.keyringPath, "--identity", campaign.aggregatorKeyPath,
             "--catalog", campaign.catalogPath, "--roster", campaign.rosterPath, "--ingest", "tcp://127.0.0.1:*",
             "--feed", "tcp://127.0.0.1:*", "--snapshot", "tcp://127.0.0.1:*", "--control", "tcp://127.0.0.1:*",
-            "--log-level", "warning",
+            "--log-level", "warning", "--no-curve",
         ]
         let output = Pipe()
         process.standardOutput = output

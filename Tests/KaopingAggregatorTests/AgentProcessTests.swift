@@ -436,6 +436,38 @@ struct AgentProcessTests {
         #expect(try AggregatorStore(path: harness.storePath).verifyAuditChain() >= 2)
     }
 
+    /// A command whose idea of the aggregator's encryption is not the aggregator's says so in one line, at once,
+    /// either way round, instead of waiting and asking whether the aggregator runs.
+    @Test func aModeMismatchIsExplainedEitherWayRound() throws {
+        let plaintext = try AggregatorHarness(submitters: [])
+        try plaintext.start()
+        let operatorKey = try AggregatorHarness.identity("operator", curve: true)
+        let keyFile = plaintext.folder.appendingPathComponent("curve-operator.key")
+        try Data(KeyFile.render(operatorKey).utf8).write(to: keyFile)
+        let curveLine = Keyring.line(for: try AggregatorHarness.identity("aggregator", curve: true))
+        let started = Date()
+        let encrypted = try Self.run(
+            "kaoping",
+            ["keys", "reload", "--control", plaintext.endpoint("control"), "--aggregator-key", curveLine,
+             "--key", keyFile.path])
+        #expect(encrypted.status != 0)
+        #expect(Date().timeIntervalSince(started) < 5, "it waited for the timeout")
+        #expect(encrypted.err.contains("does not encrypt (it runs with curve: false), but this client connects with "
+            + "CURVE; give --aggregator-key without its CURVE key"), "\(encrypted.err)")
+        #expect(encrypted.err.split(separator: "\n").count == 1, "\(encrypted.err)")
+        #expect(plaintext.stop() == 0)
+
+        let curve = try AggregatorHarness(submitters: [], curve: true)
+        try curve.start()
+        let publicOnly = curve.aggregatorIdentity.publicKey.rawRepresentation.base64EncodedString()
+        let plain = try Self.run(
+            "kaoping", ["status", "--control", curve.endpoint("control"), "--aggregator-key", publicOnly])
+        #expect(plain.status != 0)
+        #expect(plain.err.contains("encrypts (CURVE, its default), but this client connects in plaintext; give "
+            + "--aggregator-key the aggregator's whole keyring line"), "\(plain.err)")
+        #expect(curve.stop() == 0)
+    }
+
     @Test func statusAnswersWhenTheReplyIsLargeAndSaysWhyWhenRefused() throws {
         // 3 300 workers, none reviewed yet: the status lists 6 600 missing worker cells, far above the 64 KiB limit
         // of an envelope sent to the aggregator.

@@ -82,8 +82,9 @@ final class AggregatorHarness: @unchecked Sendable {
         return identity
     }
 
-    /// Starts the aggregator and waits (up to 30 s) for its ready line.
-    func start(environment: [String: String] = [:]) throws {
+    /// Starts the aggregator and waits (up to 30 s) for its ready line; `modeOnCommandLine: false` leaves out
+    /// `--curve`/`--no-curve`, for the daemon's own default.
+    func start(environment: [String: String] = [:], modeOnCommandLine: Bool = true) throws {
         let process = Process()
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.executableURL = Self.binary("kaoping-aggregator")
@@ -94,7 +95,7 @@ final class AggregatorHarness: @unchecked Sendable {
             "--control", endpoint("control"), "--log-level", "debug",
         ]
         if hasRoster { arguments += ["--roster", folder.appendingPathComponent("roster.csv").path] }
-        if curve { arguments.append("--curve") }
+        if modeOnCommandLine { arguments.append(curve ? "--curve" : "--no-curve") }
         process.arguments = arguments
         let output = Pipe()
         process.standardOutput = output
@@ -120,6 +121,7 @@ final class AggregatorHarness: @unchecked Sendable {
             kill(process.processIdentifier, SIGKILL)
             throw HarnessError("the aggregator did not start within 30 s; log: \(self.log)")
         }
+        readyLine.withLock { $0 = seen.withLock { $0 } }
     }
 
     /// Sends SIGTERM (graceful) or SIGKILL and waits for the process to end; returns its exit status.
@@ -159,6 +161,9 @@ final class AggregatorHarness: @unchecked Sendable {
     var isRunning: Bool { process?.isRunning ?? false }
 
     var log: String { (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? "" }
+
+    /// What the aggregator last printed on standard output up to its ready line.
+    let readyLine = Mutex("")
 
     // MARK: Clients
 

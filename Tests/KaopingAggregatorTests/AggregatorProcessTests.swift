@@ -420,6 +420,28 @@ struct AggregatorProcessTests {
         }
     }
 
+    /// CURVE is the default: an aggregator given no `curve` setting encrypts, says so in its ready line, and a
+    /// plaintext client gets no answer; `--no-curve` runs in plaintext on purpose, with a warning.
+    @Test func anAggregatorWithNoCurveSettingRefusesAPlaintextClient() throws {
+        let harness = try AggregatorHarness(submitters: ["party_office"], curve: true)
+        try harness.start(modeOnCommandLine: false)
+        #expect(harness.readyLine.withLock { $0 }.contains(" curve=on"))
+        let envelope = try harness.sealed("party_building", "D01", "13", by: "party_office")
+        let plain = try IngestClient(
+            endpoint: harness.endpoint("ingest"), aggregatorKey: harness.aggregatorEntry, campaign: "zhongshan-2023",
+            context: harness.context)
+        #expect((try? plain.deliver(envelope, timeout: 2_000)) == nil, "a plaintext client was answered")
+        #expect(try harness.ingestClient(connectingAs: "party_office").deliver(envelope)?.receipt.status == .accepted)
+        #expect(harness.stop() == 0)
+        #expect(!harness.log.contains("CURVE is off"))
+
+        let plaintext = try AggregatorHarness(submitters: ["party_office"])
+        try plaintext.start()
+        #expect(plaintext.readyLine.withLock { $0 }.contains(" curve=off"))
+        #expect(plaintext.log.contains("CURVE is off (curve: false): connections are not encrypted"))
+        #expect(plaintext.stop() == 0)
+    }
+
     /// A second aggregator on a store in use is refused before it reads it, naming the process that holds it; the
     /// first serves on. Once that one is killed, the store may be taken again.
     /// Starts another aggregator on the harness's store (on endpoints of its own) with `arguments` added, and
@@ -434,7 +456,8 @@ struct AggregatorProcessTests {
         process.arguments = [
             "--store", harness.storePath, "--keyring", harness.keyringPath,
             "--identity", harness.folder.appendingPathComponent("aggregator.key").path,
-        ] + ["ingest", "feed", "snapshot", "control"].flatMap { ["--\($0)", "ipc://\(other.path)/\($0)"] } + arguments
+        ] + ["ingest", "feed", "snapshot", "control"].flatMap { ["--\($0)", "ipc://\(other.path)/\($0)"] }
+            + ["--no-curve"] + arguments
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = Pipe()

@@ -96,7 +96,8 @@ def main():
         process = subprocess.Popen(
             [aggregator_binary, "--store", store, "--keyring", os.path.join(folder, "keyring.txt"), "--identity",
              aggregator_key, "--roster", roster, "--ingest", endpoint("ingest"), "--feed", endpoint("feed"),
-             "--snapshot", endpoint("snapshot"), "--control", endpoint("control"), "--log-level", "warning"],
+             "--snapshot", endpoint("snapshot"), "--control", endpoint("control"), "--log-level", "warning",
+             "--no-curve"],
             stdout=subprocess.PIPE, stderr=log, text=True)
         if "ready" not in process.stdout.readline():
             raise RuntimeError("the aggregator did not start; see " + log.name)

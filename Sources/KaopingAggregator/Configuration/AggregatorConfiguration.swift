@@ -48,8 +48,9 @@ public struct AggregatorConfiguration: Codable, Sendable, Equatable {
     public var endpoints = Endpoints()
     public var limits = Limits()
     /// Encrypt every connection with CURVE; ingest and control admit only the CURVE keys of the keyring, and each
-    /// submission must be signed by the key of the submitter its connection was admitted as.
-    public var curve = false
+    /// submission must be signed by the key of the submitter its connection was admitted as. On unless the
+    /// configuration says `curve: false` (or the command line `--no-curve`).
+    public var curve = true
 
     public init() {}
 
@@ -76,7 +77,7 @@ public struct AggregatorConfiguration: Codable, Sendable, Equatable {
         roster = try container.decodeIfPresent(String.self, forKey: .roster)
         endpoints = try container.decodeIfPresent(Endpoints.self, forKey: .endpoints) ?? endpoints
         limits = try container.decodeIfPresent(Limits.self, forKey: .limits) ?? limits
-        curve = try container.decodeIfPresent(Bool.self, forKey: .curve) ?? false
+        curve = try container.decodeIfPresent(Bool.self, forKey: .curve) ?? curve
     }
 }
 

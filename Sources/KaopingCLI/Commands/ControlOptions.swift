@@ -43,7 +43,9 @@ struct ControlOptions: ParsableArguments {
             }
             guard let transport = identity?.transport else {
                 throw CLIError(
-                    "the aggregator encrypts (CURVE): pass --key with an operator key listed in its keyring")
+                    "--aggregator-key names a CURVE key, so the connection is encrypted: pass --key with an operator "
+                        + "key listed in the aggregator's keyring (or leave out its CURVE key, the line's third word, "
+                        + "for an aggregator run with curve: false)")
             }
             curve = CurveClient(serverKey: serverKey, transport: transport)
         }
@@ -54,6 +56,8 @@ struct ControlOptions: ParsableArguments {
             reply = try client.call(request, signedBy: identity, timeout: timeout * 1000)
         } catch let error as WireError {
             throw CLIError("\(control): \(error.message)")
+        } catch let refused as HandshakeRefused {
+            throw CLIError("\(refused); " + refused.remedy(control: true))
         }
         guard reply.ok else { throw CLIError("the aggregator refused: \(reply.error)") }
         return reply

@@ -111,6 +111,11 @@ struct KeysCommand: ParsableCommand {
                 throw CLIError("cannot write \(keyring); check its permissions")
             }
             print("added key \(key.keyID) for \(submitter) to \(keyring); run `kaoping keys reload` to apply it")
+            if curveKey == nil {
+                let note = "note: without --curve-key this key cannot connect to an aggregator with CURVE on (the "
+                    + "default); add the third word of the line `kaoping keygen` printed to its line in the keyring\n"
+                FileHandle.standardError.write(Data(note.utf8))
+            }
         }
     }
 

@@ -73,6 +73,8 @@ struct WatchCommand: ParsableCommand {
             let event: FeedSubscriber.Event?
             do {
                 event = try subscriber.next(timeout: 500)
+            } catch let refused as HandshakeRefused {
+                throw CLIError("\(refused); " + refused.remedy(control: false))  // no retry mends a setting
             } catch {
                 event = nil  // the snapshot endpoint did not answer: the aggregator is down; keep trying
             }
@@ -142,6 +144,8 @@ struct ExportCommand: ParsableCommand {
             ranking = snapshot
         } catch let error as WireError {
             throw CLIError("\(feed.snapshot): \(error.message)")
+        } catch let refused as HandshakeRefused {
+            throw CLIError("\(refused); " + refused.remedy(control: false))
         }
         let text = format == .csv ? RankingView.csv(ranking) : RankingView.json(ranking)
         if let out {

@@ -1,0 +1,21 @@
+import KaopingClient
+
+extension HandshakeRefused {
+    /// What the operator does about a refused connection, in the words of the command's options: `control` for the
+    /// commands that take `--key` (status, reopen, keys), otherwise the feed's (watch, export).
+    func remedy(control: Bool) -> String {
+        switch failure {
+        case .mechanismMismatch where encrypted:
+            return "give --aggregator-key without its CURVE key (the line's third word), or turn CURVE on there"
+        case .mechanismMismatch:
+            return "give --aggregator-key the aggregator's whole keyring line (its third word is the CURVE key)"
+                + (control ? " and --key the operator's key file" : "")
+        case .refused:
+            return control
+                ? "list the operator key's keyring line, with its CURVE key, in the aggregator's keyring and reload it"
+                : "ask the operator to admit this key"
+        case .other:
+            return "check that the endpoint is a Kaoping aggregator's"
+        }
+    }
+}

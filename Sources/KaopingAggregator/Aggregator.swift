@@ -106,7 +106,8 @@ public struct Aggregator: Sendable {
         let ingest = try await open(.router, endpoints.ingest, routerOptions + submitterSecurity)
         let control = try await open(.router, endpoints.control, routerOptions + submitterSecurity)
         let snapshot = try await open(.router, endpoints.snapshot, routerOptions + readerSecurity)
-        let feed = try await open(.pub, endpoints.feed, [.sendHighWaterMark(1_000), .linger(500)] + readerSecurity)
+        let feedOptions: [SocketOption] = [.sendHighWaterMark(1_000), .linger(500)] + readerSecurity
+        let feed = try await open(.pub, endpoints.feed, feedOptions)
         var bound = AggregatorConfiguration.Endpoints()
         bound.ingest = ingest.endpoints.first ?? endpoints.ingest
         bound.control = control.endpoints.first ?? endpoints.control
@@ -130,9 +131,12 @@ public struct Aggregator: Sendable {
         }
         services += [
             FeedService(
-                loop: loop, socket: feed.handle, published: published, campaign: catalog.campaign,
-                heartbeatInterval: .seconds(1), clock: clock),
-            SnapshotService(loop: loop, socket: snapshot.handle, incoming: snapshot.incoming, keeper: keeper),
+                loop: loop, socket: FeedSocket(feed, endpoint: bound.feed, options: feedOptions), published: published,
+                campaign: catalog.campaign, heartbeatInterval: .seconds(1), clock: clock, access: transportAccess,
+                logger: logger),
+            SnapshotService(
+                loop: loop, socket: snapshot.handle, incoming: snapshot.incoming, keeper: keeper,
+                access: transportAccess),
             KeeperService(keeper: keeper, queue: queue, maximumBatch: limits.maxBatch),
             CheckpointService(store: store, interval: .milliseconds(100), logger: logger),
             IngestService(

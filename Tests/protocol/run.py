@@ -70,6 +70,10 @@ def main():
         keys[submitter] = pc.Signer(path)
         keyring.append(line)
     aggregator_key, _ = keygen(kaoping, "aggregator", folder)
+    # Only listed viewers (and the operator) read the results: the feed connects with a viewer's key.
+    viewer_key, viewer_line = keygen(kaoping, "viewer:protocol-check", folder)
+    viewer = pc.Signer(viewer_key)
+    keyring.append(viewer_line)
     with open(os.path.join(folder, "keyring.txt"), "w") as handle:
         handle.write("\n".join(keyring) + "\n")
     with open(aggregator_key) as handle:
@@ -89,13 +93,12 @@ def main():
         if "ready" not in ready:
             print("protocol: the aggregator did not start: " + open(os.path.join(folder, "aggregator.log")).read())
             return 1
-        # Every connection is encrypted (CURVE): each submitter with its own transport key, the feed with any key.
+        # Every connection is encrypted (CURVE): each submitter with its own transport key, the feed with a viewer's.
         curve_of = lambda submitter: (aggregator_curve, keys[submitter].curve_public, keys[submitter].curve_secret)
         client = pc.Client(schema, endpoints, aggregator_public, "zhongshan-2023", curve=curve_of,
                            control_curve=curve_of("operator"))
-        reader_public, reader_secret = zmq.curve_keypair()
         feed = pc.Feed(schema, endpoints, "zhongshan-2023", curve=(
-            aggregator_curve, zmq.utils.z85.decode(reader_public), zmq.utils.z85.decode(reader_secret)))
+            aggregator_curve, viewer.curve_public, viewer.curve_secret))
         feed.resnapshot()
 
         # Send in file order; a reopen waits for the receipts before it (they travel on another socket).

@@ -35,19 +35,20 @@ mkdir -p "$work/keys" "$work/agents"
 kaoping keygen --submitter aggregator --out "$work/keys/aggregator.key" > "$work/keys/aggregator.line"
 read -r _ aggregator_public aggregator_curve _ < "$work/keys/aggregator.line"
 kaoping keygen --submitter operator --out "$work/keys/operator.key" > "$work/keyring.txt"
+kaoping keygen --submitter viewer:leadership --out "$work/keys/viewer.key" >> "$work/keyring.txt"  # reads results
 departments="survey_vendor city_ops assessment_team party_office self_governance_office safety_office assessment_office discipline_commission"
 leaders=$(for n in $(seq -w 1 22); do echo "leader:D$n"; done)
 for submitter in $departments $leaders; do
     name=${submitter/:/_}
     kaoping keygen --submitter "$submitter" --out "$work/keys/$name.key" >> "$work/keyring.txt"
 done
-say "keys: 1 aggregator, 1 operator, 8 departments, 22 district heads (Ed25519 to sign, CURVE to encrypt)"
+say "keys: 1 aggregator, 1 operator, 1 viewer, 8 departments, 22 district heads (Ed25519 to sign, CURVE to encrypt)"
 
 # ---- the aggregator
 "$bin/kaoping-aggregator" --store "$work/aggregator.sqlite" --keyring "$work/keyring.txt" \
     --identity "$work/keys/aggregator.key" --roster "$here/roster.csv" \
     --ingest "$(endpoint ingest)" --feed "$(endpoint feed)" --snapshot "$(endpoint snapshot)" \
-    --control "$(endpoint control)" --curve > "$work/aggregator.out" 2> "$work/aggregator.log" &
+    --control "$(endpoint control)" > "$work/aggregator.out" 2> "$work/aggregator.log" &
 pids+=($!)
 for _ in $(seq 1 100); do grep -q ready "$work/aggregator.out" 2>/dev/null && break; sleep 0.1; done
 grep -q ready "$work/aggregator.out" || { echo "the aggregator did not start:"; cat "$work/aggregator.log"; exit 1; }
@@ -83,8 +84,10 @@ say "30 agents running (8 departments, 22 district heads)"
 python3 "$here/split-sample.py" "$here/sample-campaign.jsonl" "$work/drops"
 
 # ---- the live ranking, while the departments deliver on their own schedule (a line per update when not a terminal)
-kaoping watch --feed "$(endpoint feed)" --snapshot "$(endpoint snapshot)" --aggregator-key "$work/keys/aggregator.line" \
-    --workers 5 --seconds 150 --until-final &
+# Leadership reads with its viewer key: only listed viewers and the operator read the results.
+feed=(--feed "$(endpoint feed)" --snapshot "$(endpoint snapshot)" --aggregator-key "$work/keys/aggregator.line"
+      --key "$work/keys/viewer.key")
+kaoping watch "${feed[@]}" --workers 5 --seconds 150 --until-final &
 watcher=$!
 pids+=($watcher)
 
@@ -114,7 +117,6 @@ wait "$watcher" || true
 # ---- the end: final table, the check against the offline scorer, what was refused
 echo
 say "final ranking (from the live aggregator)"
-feed=(--feed "$(endpoint feed)" --snapshot "$(endpoint snapshot)" --aggregator-key "$work/keys/aggregator.line")
 kaoping watch "${feed[@]}" --once --workers 10
 say "operator's reopen: $(cat "$work/reopen.out")"
 kaoping status --control "$(endpoint control)" --aggregator-key "$work/keys/aggregator.line" \

@@ -71,6 +71,19 @@ extension LedgerKeeper {
                 return fail(
                     "expected a version \(SignedEnvelope.protocolVersion) 'control' envelope for \(catalog.campaign)")
             }
+            // With CURVE the connection is known: the status names people and grades, for viewers and operators.
+            if state.admission.connectionsAuthenticated {
+                let user = request.userID ?? ""
+                let current = state.admission.keyring.entries.values.contains {
+                    $0.submitter == user && state.admission.revoked[$0.keyID.rawValue] == nil
+                }
+                guard catalog.mayRead(user), current else {
+                    return fail(
+                        "the status is for viewers and operators; this connection's key (\(user)) may not read it — "
+                            + "connect with a viewer's key (kaoping keygen --submitter viewer:NAME, listed in the "
+                            + "keyring) or the operator's")
+                }
+            }
             return status(asked)
         }
         let key: Keyring.Entry

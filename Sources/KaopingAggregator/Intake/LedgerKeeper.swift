@@ -100,7 +100,7 @@ actor LedgerKeeper {
         state = State(ledger: ledger, admission: admission, lastSeen: loaded.lastSeen, outcomes: loaded.outcomes)
         scoreboard = Self.committedScoreboard(of: ledger)
         scoredPosition = ledger.lastPosition
-        Self.refresh(transportAccess, from: state)
+        Self.refresh(transportAccess, from: state, catalog: catalog)
         logger.info(
             "state rebuilt from the store",
             metadata: ["ledger.standing": "\(ledger.accepted.count)", "ledger.position": "\(ledger.lastPosition)"])
@@ -139,15 +139,15 @@ actor LedgerKeeper {
         return AcceptedSubmission(submission: submission, value: value, position: stored.position)
     }
 
-    /// Admits the CURVE keys of the keyring entries that are not revoked.
-    private static func refresh(_ access: TransportAccess?, from state: State) {
+    /// Admits the CURVE keys of the keyring entries that are not revoked; those of viewers and operators may read.
+    private static func refresh(_ access: TransportAccess?, from state: State, catalog: Catalog) {
         guard let access else { return }
-        var keys: [Data: String] = [:]
-        for entry in state.admission.keyring.entries.values
-        where state.admission.revoked[entry.keyID.rawValue] == nil {
-            if let transportKey = entry.transportKey { keys[transportKey] = entry.submitter }
-        }
-        access.update(keys)
+        access.update(
+            state.admission.keyring.entries.values.compactMap { entry in
+                guard state.admission.revoked[entry.keyID.rawValue] == nil, let transportKey = entry.transportKey
+                else { return nil }
+                return (transportKey, entry.submitter, catalog.mayRead(entry.submitter) ? entry.keyID.rawValue : nil)
+            })
     }
 
     /// The serialized `Snapshot` for a late joiner: the whole ranking and the sequence of the last update it
@@ -226,7 +226,7 @@ actor LedgerKeeper {
         for (submitter, at) in batch.seen { state.lastSeen[submitter] = at }
         for (submitter, status) in batch.outcomes { state.outcomes[submitter, default: [:]][status, default: 0] += 1 }
         if batch.controlReplies > 0 {
-            Self.refresh(transportAccess, from: state)
+            Self.refresh(transportAccess, from: state, catalog: catalog)
             precheckKeyring.withLock { $0 = state.admission.keyring }
         }
         if !batch.controlRequestIDs.isEmpty {

@@ -20,10 +20,25 @@ struct FeedOptions: ParsableArguments {
         valueName: "KEY"))
     var aggregatorKey: String?
 
+    @Option(help: ArgumentHelp(
+        "A viewer's key file (kaoping keygen --submitter viewer:NAME, listed in the aggregator's keyring) or the "
+            + "operator's: only those read the results of an aggregator with CURVE on.",
+        valueName: "FILE"))
+    var key: String?
+
     func subscriber(context: Context) throws -> FeedSubscriber {
         var curve: CurveClient?
         if let serverKey = try aggregatorKey.map(AggregatorKey.parse)?.transportKey {
-            curve = CurveClient(serverKey: serverKey, keys: try CurveKeyPair.generate())
+            guard let key else {
+                throw CLIError(
+                    "--aggregator-key names a CURVE key, so the connection is encrypted and only listed viewers read "
+                        + "the results: pass --key with a viewer's key file (kaoping keygen --submitter viewer:NAME)")
+            }
+            let identity = try InputFile.files { () throws(CampaignFileError) in try CampaignFiles.signingKey(key) }
+            guard let transport = identity.transport else {
+                throw CLIError("\(key) has no CURVE keys; make the viewer's key with `kaoping keygen`")
+            }
+            curve = CurveClient(serverKey: serverKey, transport: transport)
         }
         return try FeedSubscriber(feed: feed, snapshot: snapshot, campaign: campaign, context: context, curve: curve)
     }

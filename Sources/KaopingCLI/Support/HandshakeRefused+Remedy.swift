@@ -13,7 +13,8 @@ extension HandshakeRefused {
         case .refused:
             return control
                 ? "list the operator key's keyring line, with its CURVE key, in the aggregator's keyring and reload it"
-                : "ask the operator to admit this key"
+                : "only viewers and operators read the results: ask the operator to list this key's line (its "
+                    + "submitter viewer:NAME, with its CURVE key) in the keyring and reload it"
         case .other:
             return "check that the endpoint is a Kaoping aggregator's"
         }

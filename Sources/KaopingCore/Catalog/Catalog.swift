@@ -62,6 +62,13 @@ public struct Catalog: Hashable, Sendable {
 
     /// Whether `id` is one of the catalog's operators.
     public func isOperator(_ id: String) -> Bool { operators.contains { $0.id == id } }
+
+    /// The prefix of a viewer's id (`viewer:leadership`, `viewer:web`): a key that reads the results — the feed, the
+    /// snapshot, the status — and submits nothing.
+    public static let viewerPrefix = "viewer:"
+
+    /// Whether `id` may read the results: a viewer or an operator. Results name people and their grades.
+    public func mayRead(_ id: String) -> Bool { id.hasPrefix(Self.viewerPrefix) || isOperator(id) }
 }
 
 /// A residential committee (居民区).

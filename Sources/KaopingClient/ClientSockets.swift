@@ -30,6 +30,12 @@ public struct HandshakeRefused: Error, Sendable, CustomStringConvertible {
     /// Whether this client connected with CURVE.
     public let encrypted: Bool
 
+    public init(endpoint: String, failure: HandshakeFailure, encrypted: Bool) {
+        self.endpoint = endpoint
+        self.failure = failure
+        self.encrypted = encrypted
+    }
+
     public var description: String {
         switch failure {
         case .mechanismMismatch where encrypted:

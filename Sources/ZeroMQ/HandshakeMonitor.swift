@@ -13,21 +13,41 @@ public enum HandshakeFailure: Sendable, Equatable {
     case other(code: UInt32)
 }
 
+extension HandshakeFailure {
+    /// The failure a socket monitor's event message reports, if it is one: frame 1 holds the event (16 bits) and its
+    /// value (32 bits), in the machine's byte order.
+    public init?(monitorEvent message: Multipart) {
+        guard let head = message.frames.first, head.count >= 6 else { return nil }
+        let bytes = [UInt8](head)
+        let event = UInt16(bytes[0]) | UInt16(bytes[1]) << 8
+        let value = (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[2 + $1]) << (8 * $1) }
+        switch Int32(event) {
+        case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH: self = .refused(status: value)
+        case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+            self = Int32(bitPattern: value) == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH
+                ? .mechanismMismatch : .other(code: value)
+        default: return nil
+        }
+    }
+
+    /// A new inproc endpoint for a socket monitor.
+    public static func monitorEndpoint() -> String {
+        "inproc://kaoping-handshakes-\(getpid())-\(counter.add(1, ordering: .relaxed).newValue)"
+    }
+
+    private static let counter = Atomic(0)
+}
+
 /// Watches one client socket's handshakes through libzmq's socket monitor (`zmq_socket_monitor`, an inproc PAIR).
 /// Used from the thread that uses the socket, like the socket itself.
 public final class HandshakeMonitor {
     private let events: Socket
     private let watched: Socket
 
-    private static let counter = Atomic(0)
-
     /// Starts watching `socket` (before it connects, so that no handshake is missed).
     public init(watching socket: Socket, context: Context) throws(ZMQError) {
-        let endpoint = "inproc://kaoping-handshakes-\(getpid())-\(Self.counter.add(1, ordering: .relaxed).newValue)"
-        let wanted = ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
-        guard zmq_socket_monitor(socket.handle, endpoint, wanted) == 0 else {
-            throw .last("zmq_socket_monitor", endpoint)
-        }
+        let endpoint = HandshakeFailure.monitorEndpoint()
+        try socket.set(.monitorHandshakes(endpoint: endpoint))
         events = try Socket(context: context, type: .pair)
         try events.set(.linger(0))
         try events.connect(endpoint)
@@ -42,17 +62,8 @@ public final class HandshakeMonitor {
     /// The first handshake failure reported since the last call, if any; does not wait.
     public func failure() -> HandshakeFailure? {
         var found: HandshakeFailure?
-        while let message = try? events.receive(), let head = message.frames.first, head.count >= 6 {
-            let event = UInt16(head[head.startIndex]) | UInt16(head[head.startIndex + 1]) << 8
-            let value = (0..<4).reduce(UInt32(0)) { $0 | UInt32(head[head.startIndex + 2 + $1]) << (8 * $1) }
-            guard found == nil else { continue }
-            switch Int32(event) {
-            case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH: found = .refused(status: value)
-            case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
-                found = Int32(bitPattern: value) == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH
-                    ? .mechanismMismatch : .other(code: value)
-            default: break
-            }
+        while let message = try? events.receive() {
+            if found == nil { found = HandshakeFailure(monitorEvent: message) }
         }
         return found
     }

@@ -72,6 +72,8 @@ public enum SocketOption: Sendable, Equatable {
     case curveClient(serverKey: Data, publicKey: Data, secretKey: Data)
     /// The ZAP domain this socket authenticates in.
     case zapDomain(String)
+    /// Reports this socket's failed handshakes on a PAIR bound at the inproc `endpoint` (``HandshakeFailure``).
+    case monitorHandshakes(endpoint: String)
 }
 
 /// One libzmq socket. Not thread-safe, like libzmq sockets: one thread uses it (see ``SocketLoop``).
@@ -121,6 +123,9 @@ public final class Socket {
             try set(ZMQ_CURVE_PUBLICKEY, bytes: publicKey)
             try set(ZMQ_CURVE_SECRETKEY, bytes: secretKey)
         case .zapDomain(let domain): try set(ZMQ_ZAP_DOMAIN, bytes: Data(domain.utf8))
+        case .monitorHandshakes(let endpoint):
+            let events = ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+            guard zmq_socket_monitor(handle, endpoint, events) == 0 else { throw .last("zmq_socket_monitor", endpoint) }
         }
     }
 

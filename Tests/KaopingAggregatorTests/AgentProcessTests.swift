@@ -183,8 +183,8 @@ struct AgentProcessTests {
     }
 
     /// SIGTERM stops the daemon's services in the reverse order of their start — the inbox takes no more files,
-    /// heartbeats stop, the sender stops, the receipt reader reads the last answers — and it exits 0 at once, even in
-    /// the middle of a ten-minute wait between heartbeats.
+    /// heartbeats stop, the sender stops, the receipt reader reads the last answers — and it exits 0 in seconds, even
+    /// in the middle of a ten-minute wait between heartbeats.
     @Test func theDaemonShutsDownInOrderOnSIGTERM() throws {
         let harness = try AggregatorHarness(submitters: ["party_office"])
         let config = try Self.agentConfiguration(harness, submitter: "party_office")
@@ -204,10 +204,8 @@ struct AgentProcessTests {
         let started = Date().addingTimeInterval(20)
         while !text().contains("Starting service"), Date() < started { usleep(20_000) }
         Thread.sleep(forTimeInterval: 0.5)
-        let signalled = Date()
         kill(agent.processIdentifier, SIGTERM)
-        #expect(AggregatorHarness.ended(agent, within: 5), "the agent did not stop within 5 s of SIGTERM")
-        #expect(Date().timeIntervalSince(signalled) < 5)
+        #expect(AggregatorHarness.ended(agent, within: 10), "the agent did not stop within 10 s of SIGTERM")
         #expect(agent.terminationStatus == 0, "\(text())")
         let order = text().split(separator: "\n").filter { $0.contains("Triggering graceful shutdown for service") }
             .compactMap { line in
@@ -243,8 +241,9 @@ struct AgentProcessTests {
     }
 
     /// With CURVE on, an agent whose key the aggregator does not admit gets no answer at all (the connection is
-    /// closed during the handshake): `send` says that this may be why, with the keyring line to ask for. The agent
-    /// whose key is listed delivers over the encrypted connection.
+    /// closed during the handshake): `send` says so, with the keyring line to ask for; an agent configured without
+    /// the aggregator's CURVE key is told to set it. The agent whose key is listed delivers over the encrypted
+    /// connection.
     @Test func anAgentWhoseKeyIsNotAdmittedIsToldWhichKeyringLineToAskFor() throws {
         let harness = try AggregatorHarness(submitters: ["party_office"], curve: true)
         try harness.start()
@@ -263,8 +262,19 @@ struct AgentProcessTests {
         let refused = try Self.run("kaoping-agent", ["send", "--config", unlisted, "--wait", "2"])
         #expect(refused.status != 0)
         #expect(
-            refused.err.contains("did not answer in 2 s") && refused.err.contains("or not admit this agent's key")
+            refused.err.contains("did not answer in 2 s")
+                && refused.err.contains("does not admit this client's CURVE key")
                 && refused.err.contains("  " + Keyring.line(for: stranger)), "\(refused.err)")
+        let plaintext = harness.folder.appendingPathComponent("agent-plaintext.yaml").path
+        let plainYAML = yaml.replacingOccurrences(of: "aggregator_curve_key:", with: "# aggregator_curve_key:")
+            .replacingOccurrences(of: "outbox-party_office", with: "outbox-plaintext")
+        try Data(plainYAML.utf8).write(to: URL(fileURLWithPath: plaintext))
+        try Self.queue(plaintext, "D01", "13")
+        let mismatch = try Self.run("kaoping-agent", ["send", "--config", plaintext, "--wait", "2"])
+        #expect(mismatch.status != 0)
+        #expect(
+            mismatch.err.contains("encrypts (CURVE, its default), but this client connects in plaintext; set "
+                + "aggregator_curve_key in the configuration"), "\(mismatch.err)")
         let delivered = try Self.run("kaoping-agent", ["send", "--config", listed, "--wait", "10"])
         #expect(delivered.status == 0, "\(delivered.err)")
         #expect(delivered.out.contains("delivered 1, refused 0, still pending 0"), "\(delivered.out)")
@@ -436,8 +446,8 @@ struct AgentProcessTests {
         #expect(try AggregatorStore(path: harness.storePath).verifyAuditChain() >= 2)
     }
 
-    /// A command whose idea of the aggregator's encryption is not the aggregator's says so in one line, at once,
-    /// either way round, instead of waiting and asking whether the aggregator runs.
+    /// A command whose idea of the aggregator's encryption is not the aggregator's says so in one line, without
+    /// waiting out its timeout, either way round, instead of asking whether the aggregator runs.
     @Test func aModeMismatchIsExplainedEitherWayRound() throws {
         let plaintext = try AggregatorHarness(submitters: [])
         try plaintext.start()
@@ -449,9 +459,9 @@ struct AgentProcessTests {
         let encrypted = try Self.run(
             "kaoping",
             ["keys", "reload", "--control", plaintext.endpoint("control"), "--aggregator-key", curveLine,
-             "--key", keyFile.path])
+             "--key", keyFile.path, "--timeout", "30"])
         #expect(encrypted.status != 0)
-        #expect(Date().timeIntervalSince(started) < 5, "it waited for the timeout")
+        #expect(Date().timeIntervalSince(started) < 20, "it waited for the timeout")
         #expect(encrypted.err.contains("does not encrypt (it runs with curve: false), but this client connects with "
             + "CURVE; give --aggregator-key without its CURVE key"), "\(encrypted.err)")
         #expect(encrypted.err.split(separator: "\n").count == 1, "\(encrypted.err)")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KaopingClient
 import KaopingCore
 import KaopingWire
 
@@ -137,7 +138,14 @@ extension Deliverer.Report {
     /// aggregator that does not admit this agent's CURVE key (not in its keyring, or not reloaded yet) closes the
     /// connection during the handshake, which looks to the agent like an aggregator that is down.
     func unanswered(_ agent: Agent) -> String {
-        guard agent.curve != nil, delivered + rejected + untrusted == 0 else { return "" }
+        guard delivered + rejected + untrusted == 0 else { return "" }
+        if let handshakeRefused {
+            let refusal = HandshakeRefused(
+                endpoint: agent.configuration.aggregator, failure: handshakeRefused, encrypted: agent.curve != nil)
+            return ".\n\(refusal); " + Self.remedy(handshakeRefused, encrypted: agent.curve != nil)
+                + (handshakeRefused == .refused(status: 400) ? ":\n  " + Keyring.line(for: agent.identity) : "")
+        }
+        guard agent.curve != nil else { return "" }
         return ".\nThe aggregator may be down or unreachable from here, or not admit this agent's key: ask the "
             + "operator to check that its keyring lists this line and was reloaded (kaoping keys reload):\n  "
             + Keyring.line(for: agent.identity)

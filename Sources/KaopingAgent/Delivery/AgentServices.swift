@@ -1,17 +1,22 @@
 import ServiceLifecycle
 import ZeroMQ
 
-/// Reads the aggregator's answers and hands each to `record`. On graceful shutdown it reads on for `tail`, for the
-/// answers to the last messages sent, and then stops; on cancellation it stops at once.
+/// Reads the aggregator's answers and hands each to `record`, and the connection's failed handshakes to `refused`.
+/// On graceful shutdown it reads on for `tail`, for the answers to the last messages sent, and then stops; on
+/// cancellation it stops at once.
 struct ReceiptReader: Service {
     let link: DeliveryLink
     let tail: Duration
     let record: @Sendable (Multipart) -> Void
+    let refused: @Sendable (HandshakeFailure) -> Void
 
     func run() async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await message in link.answers { record(message) }
+            }
+            group.addTask {
+                for await failure in link.handshakeFailures { refused(failure) }
             }
             group.addTask {
                 // Throws when cancelled first; the sleep then returns at once too.

@@ -30,6 +30,23 @@ public struct Deliverer: Sendable {
         /// the first was not: the aggregator answered, but nothing can be marked delivered by them.
         public var untrusted = 0
         public var untrustedReason: String?
+        /// Why the aggregator closed the connection during the handshake, the first time it did.
+        public var handshakeRefused: HandshakeFailure?
+
+        /// What a clerk does about a refused handshake, in the words of the agent's configuration.
+        public static func remedy(_ failure: HandshakeFailure, encrypted: Bool) -> String {
+            switch failure {
+            case .mechanismMismatch where encrypted:
+                return "remove aggregator_curve_key from the configuration, or ask the operator why CURVE is off"
+            case .mechanismMismatch:
+                return "set aggregator_curve_key in the configuration to the third word of the aggregator's keyring "
+                    + "line (ask the operator for it)"
+            case .refused:
+                return "ask the operator to list this agent's keyring line, with its CURVE key, and reload the keyring"
+            case .other:
+                return "check that aggregator in the configuration is the Kaoping aggregator's ingest endpoint"
+            }
+        }
     }
 
     /// Delivers what is pending until nothing is, or `limit` has passed; for the one-shot commands.
@@ -90,7 +107,12 @@ public struct Deliverer: Sendable {
     private var pending: Int { (try? agent.outbox.counts()[.pending]) ?? 0 }
 
     private func receiptReader(_ link: DeliveryLink, _ run: DeliveryRun) -> ReceiptReader {
-        ReceiptReader(link: link, tail: .milliseconds(500)) { record($0, run) }
+        ReceiptReader(link: link, tail: .milliseconds(500), record: { record($0, run) }) { failure in
+            guard run.counter.refused(failure) else { return }
+            let refusal = HandshakeRefused(
+                endpoint: agent.configuration.aggregator, failure: failure, encrypted: agent.curve != nil)
+            logger.warning("\(refusal); \(Deliverer.Report.remedy(failure, encrypted: agent.curve != nil))")
+        }
     }
 
     /// Sends what is due: in batches, or each alone once the aggregator refused a batch; the outbox sets each item's
@@ -267,6 +289,15 @@ final class ReportCounter: Sendable {
     private let untrustedLogged = Mutex<(at: ContinuousClock.Instant?, count: Int)>((nil, 0))
 
     func delivered() { counts.withLock { $0.delivered += 1 } }
+
+    /// Records a refused handshake; true the first time (the agent warns once, not at every reconnection).
+    func refused(_ failure: HandshakeFailure) -> Bool {
+        counts.withLock { counts in
+            guard counts.handshakeRefused == nil else { return false }
+            counts.handshakeRefused = failure
+            return true
+        }
+    }
     func rejected() { counts.withLock { $0.rejected += 1 } }
 
     /// Counts an answer that could not be trusted; returns how many came since the last warning when it is time for

@@ -7,19 +7,28 @@ import ZeroMQ
 struct DeliveryLink: Sendable {
     private let loop: SocketLoop
     private let dealer: SocketLoop.Opened
+    private let monitor: SocketLoop.Opened
 
     /// Connects to the aggregator of `agent`'s configuration (encrypted when it names the aggregator's CURVE key).
     /// The connection is made in the background: sends wait for it, and are retried by the outbox if it never comes.
     static func open(for agent: Agent) async throws -> DeliveryLink {
         let loop = try SocketLoop(context: try Context(), name: "agent-zmq", terminatesContext: true)
+        let handshakes = HandshakeFailure.monitorEndpoint()
         let dealer = try await loop.open(
             .dealer,
             options: [
                 .immediate, .linger(0), .reconnectInterval(milliseconds: 200, maximum: 5_000),
                 .heartbeat(interval: 5_000, timeout: 15_000, ttl: 30_000), .maxMessageSize(1 << 20),
+                .monitorHandshakes(endpoint: handshakes),
             ] + (agent.curve.map { [$0.option] } ?? []),
             connect: [agent.configuration.aggregator])
-        return DeliveryLink(loop: loop, dealer: dealer)
+        let monitor = try await loop.open(.pair, options: [.linger(0)], connect: [handshakes])
+        return DeliveryLink(loop: loop, dealer: dealer, monitor: monitor)
+    }
+
+    /// Why the aggregator closed the connection during a handshake, each time it does (it is tried again).
+    var handshakeFailures: some AsyncSequence<HandshakeFailure, Never> {
+        monitor.incoming.compactMap { HandshakeFailure(monitorEvent: $0) }
     }
 
     /// The aggregator's answers, in the order they arrive; ends when the link closes or the reading task is cancelled.

@@ -12,6 +12,7 @@ Usage: run.py --bin .build/debug
 import argparse
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -31,6 +32,52 @@ def keygen(binary, submitter, folder):
     line = subprocess.run([binary, "keygen", "--submitter", submitter, "--out", path], check=True,
                           capture_output=True, text=True).stdout.strip()
     return path, line
+
+
+def minimal_client(schema, folder, key_file, aggregator_line, ingest, checks):
+    """Runs the code of docs/protocol.md §8 as a reader copies it: in a folder holding the key file and the
+    aggregator's keyring line, with the messages of the schema standing in for `protoc --python_out`'s modules."""
+    import types
+    with open(os.path.join(ROOT, "docs", "protocol.md"), encoding="utf-8") as handle:
+        page = handle.read()
+    section = page[page.index("## 8. A minimal client"):]
+    code = section[section.index("```python\n") + len("```python\n"):]
+    code = code[:code.index("```")]
+    checks.check("tcp://127.0.0.1:7401" in code, "the minimal client connects elsewhere than §1's ingest default")
+    code = code.replace("tcp://127.0.0.1:7401", ingest)
+    for name, messages in [("envelope_pb2", ["Envelope"]),
+                           ("submission_pb2", ["Submission", "Receipt", "IngestBatch", "ReceiptBatch"])]:
+        module = types.ModuleType("kaoping.v1." + name)
+        for message in messages:
+            setattr(module, message, schema[message])
+        sys.modules["kaoping.v1." + name] = module
+    sys.modules.setdefault("kaoping", types.ModuleType("kaoping"))
+    sys.modules.setdefault("kaoping.v1", types.ModuleType("kaoping.v1"))
+    sys.modules["kaoping"].v1 = sys.modules["kaoping.v1"]
+    for name in ["envelope_pb2", "submission_pb2"]:
+        setattr(sys.modules["kaoping.v1"], name, sys.modules["kaoping.v1." + name])
+    where = os.path.join(folder, "minimal-client")
+    os.makedirs(where, exist_ok=True)
+    shutil.copy(key_file, os.path.join(where, "party_office.key"))
+    with open(os.path.join(where, "aggregator.line"), "w") as handle:
+        handle.write(aggregator_line + "\n")
+    def no_receipt(*_):
+        raise TimeoutError("no receipt within 20 s")
+
+    here = os.getcwd()
+    os.chdir(where)
+    previous = signal.signal(signal.SIGALRM, no_receipt)
+    signal.alarm(20)  # the page's client waits for its receipt without a timeout
+    failure = None
+    try:
+        exec(compile(code, "docs/protocol.md §8", "exec"), {})  # ends with its own check of the receipt
+    except Exception as error:
+        failure = error
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+        os.chdir(here)
+    checks.check(failure is None, "the minimal client of docs/protocol.md §8 failed: %r" % (failure,))
 
 
 def main():
@@ -65,11 +112,13 @@ def main():
     submitters = sorted({record.get("submitter", "") for _, record in records} | {"operator"})
     keys = {}
     keyring = []
+    key_files = {}
     for submitter in submitters:
         path, line = keygen(kaoping, submitter, folder)
         keys[submitter] = pc.Signer(path)
+        key_files[submitter] = path
         keyring.append(line)
-    aggregator_key, _ = keygen(kaoping, "aggregator", folder)
+    aggregator_key, aggregator_line = keygen(kaoping, "aggregator", folder)
     # Only listed viewers (and the operator) read the results: the feed connects with a viewer's key.
     viewer_key, viewer_line = keygen(kaoping, "viewer:protocol-check", folder)
     viewer = pc.Signer(viewer_key)
@@ -184,6 +233,9 @@ def main():
                 if topic == b"heartbeat":
                     heartbeat = int.from_bytes(sequence, "big")
         checks.check(heartbeat == feed.sequence, "heartbeat sequence %s, held %s" % (heartbeat, feed.sequence))
+
+        # The minimal client of docs/protocol.md §8, as copied, but for the aggregator's address.
+        minimal_client(schema, folder, key_files["party_office"], aggregator_line, endpoints["ingest"], checks)
 
         process.send_signal(signal.SIGTERM)
         checks.check(process.wait(timeout=20) == 0, "the aggregator did not stop cleanly on SIGTERM")

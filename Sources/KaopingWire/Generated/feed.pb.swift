@@ -152,8 +152,8 @@ public nonisolated struct Kaoping_V1_CompletenessSummary: Sendable {
 }
 
 /// A change of the ranking (topic "update"), published after every committed batch that changed it, numbered by
-/// the feed sequence. Apply it to the ranking of the snapshot (docs/protocol.md, "Following the feed"): replace the
-/// rows it lists; every row then ranks 1 + the number of rows with a strictly higher total, and takes the grade of
+/// the feed sequence. Apply it to the ranking of the snapshot (docs/protocol.md §5, "Applying an update"): replace
+/// the rows it lists; every row then ranks 1 + the number of rows with a strictly higher total, and takes the grade of
 /// the first step of the boundaries its total reaches.
 public nonisolated struct Kaoping_V1_RankingUpdate: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the

@@ -193,7 +193,7 @@ public nonisolated struct Kaoping_V1_Receipt: Sendable {
   public init() {}
 }
 
-/// Many signed envelopes in one message (Envelope type "batch", version 1, the campaign, no key id and no signature):
+/// Many signed envelopes in one message (Envelope type "batch", version 1; campaign, key id and signature empty):
 /// each member is a whole Envelope (a "submission" or a "heartbeat"), checked and answered as if it had come alone.
 /// At most 64 members, and the whole message at most 65 536 bytes.
 public nonisolated struct Kaoping_V1_IngestBatch: Sendable {

@@ -102,13 +102,8 @@ public enum StrictJSON {
         }
 
         mutating func object(depth: Int) throws(JSONSyntaxError) {
-            index += 1  // {
-            skipBlanks()
-            if peek == UInt8(ascii: "}") {
-                index += 1
-                return
-            }
-            while true {
+            if opensEmpty(closedBy: UInt8(ascii: "}")) { return }
+            repeat {
                 guard peek == UInt8(ascii: "\"") else {
                     switch peek {
                     case nil: throw error("the text ends inside an object; close it with }")
@@ -123,42 +118,42 @@ public enum StrictJSON {
                 try expect(UInt8(ascii: ":"), "a colon should follow the member name")
                 skipBlanks()
                 try value(depth: depth + 1)
-                skipBlanks()
-                switch peek {
-                case UInt8(ascii: ","):
-                    index += 1
-                    skipBlanks()
-                case UInt8(ascii: "}"):
-                    index += 1
-                    return
-                case nil: throw error("the text ends inside an object; close it with }")
-                case UInt8(ascii: "/"): throw error("a comment; JSON has none")
-                default: throw error("a comma or } should follow a member (a missing comma?)")
-                }
-            }
+            } while try !closes(UInt8(ascii: "}"), inside: "an object", after: "a member")
         }
 
         mutating func array(depth: Int) throws(JSONSyntaxError) {
-            index += 1  // [
-            skipBlanks()
-            if peek == UInt8(ascii: "]") {
-                index += 1
-                return
-            }
-            while true {
+            if opensEmpty(closedBy: UInt8(ascii: "]")) { return }
+            repeat {
                 if peek == UInt8(ascii: "]") { throw error("a comma before ]; JSON takes none after the last item") }
                 try value(depth: depth + 1)
+            } while try !closes(UInt8(ascii: "]"), inside: "an array", after: "an item")
+        }
+
+        /// Steps over an object's or array's opening bracket; true when `close` follows at once (it is empty).
+        mutating func opensEmpty(closedBy close: UInt8) -> Bool {
+            index += 1
+            skipBlanks()
+            guard peek == close else { return false }
+            index += 1
+            return true
+        }
+
+        /// After a member or an item: true at `close` (stepped over), false after a comma (another must follow).
+        mutating func closes(_ close: UInt8, inside what: String, after element: String) throws(JSONSyntaxError)
+            -> Bool
+        {
+            skipBlanks()
+            switch peek {
+            case UInt8(ascii: ","):
+                index += 1
                 skipBlanks()
-                switch peek {
-                case UInt8(ascii: ","):
-                    index += 1
-                    skipBlanks()
-                case UInt8(ascii: "]"):
-                    index += 1
-                    return
-                case nil: throw error("the text ends inside an array; close it with ]")
-                default: throw error("a comma or ] should follow an item (a missing comma?)")
-                }
+                return false
+            case close:
+                index += 1
+                return true
+            case nil: throw error("the text ends inside \(what); close it with \(Self.shown(close))")
+            case UInt8(ascii: "/"): throw error("a comment; JSON has none")
+            default: throw error("a comma or \(Self.shown(close)) should follow \(element) (a missing comma?)")
             }
         }
 

@@ -8,7 +8,7 @@ VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 export VENV
 
-.PHONY: all deps test-tools build style test chaos fuzz bench demo fresh clean
+.PHONY: all deps test-tools build style test chaos fuzz fuzz-keep bench demo fresh clean
 
 all: build
 
@@ -44,15 +44,27 @@ CYCLES ?= 25
 chaos: test-tools build
 	$(PYTHON) Tests/chaos/chaos.py --bin $(BIN) --cycles $(CYCLES)
 
-## fuzz: libFuzzer (with AddressSanitizer) over the envelope, submission and rules path for SECONDS seconds.
-## A crash is written to Tests/fuzz/crashes/: commit it, and `make test` replays it from then on.
+## fuzz: libFuzzer (with AddressSanitizer, release build) over each parser of outside input for SECONDS seconds each
+## (FUZZ_TARGETS: envelope control score-line score-file inbox keys), two at a time. What a run finds new is kept in
+## .build-fuzz/corpus/TARGET (`make fuzz-keep` merges it into Tests/fuzz/corpus/TARGET); a crash is written to
+## Tests/fuzz/crashes/: commit it, and `make test` replays it from then on. The figures: docs/reliability.md.
 SECONDS ?= 60
+FUZZ_TARGETS ?= envelope control score-line score-file inbox keys
+FUZZ := .build-fuzz/release/kaoping-fuzz
 fuzz: deps
-	$(SWIFT) build --product kaoping-fuzz --scratch-path .build-fuzz --sanitize=fuzzer --sanitize=address -Xswiftc -DFUZZING
-	mkdir -p .build-fuzz/corpus
-	cp Tests/fuzz/corpus/* .build-fuzz/corpus/
-	.build-fuzz/debug/kaoping-fuzz .build-fuzz/corpus Tests/fuzz/corpus -max_total_time=$(SECONDS) -max_len=4096 \
-		-artifact_prefix=Tests/fuzz/crashes/ -print_final_stats=1
+	$(SWIFT) build -c release --product kaoping-fuzz --scratch-path .build-fuzz --sanitize=fuzzer --sanitize=address \
+		-Xswiftc -DFUZZING
+	@for target in $(FUZZ_TARGETS); do mkdir -p .build-fuzz/corpus/$$target; done
+	@echo $(FUZZ_TARGETS) | tr ' ' '\n' | xargs -P 2 -I{} sh -c 'KAOPING_FUZZ_TARGET={} $(FUZZ) \
+		.build-fuzz/corpus/{} Tests/fuzz/corpus/{} -max_total_time=$(SECONDS) -max_len=4096 -timeout=10 \
+		-artifact_prefix=Tests/fuzz/crashes/{}- -print_final_stats=1 > .build-fuzz/{}.log 2>&1; \
+		echo "fuzz {}: $$(grep -E "stat::number_of_executed_units|stat::average_exec_per_sec|cov:" .build-fuzz/{}.log \
+		| tail -3 | tr -s " " | tr "\n" " ")"'
+
+## fuzz-keep: merge what the last `make fuzz` found into the committed corpus, minimized (libFuzzer -merge=1).
+fuzz-keep:
+	@for target in $(FUZZ_TARGETS); do KAOPING_FUZZ_TARGET=$$target $(FUZZ) -merge=1 Tests/fuzz/corpus/$$target \
+		.build-fuzz/corpus/$$target > /dev/null 2>&1 && echo "fuzz-keep $$target: $$(ls Tests/fuzz/corpus/$$target | wc -l) inputs"; done
 
 ## bench: ingest throughput and latency at city scale (DISTRICTS districts) against this machine's own ceilings,
 ## release build; prints a table and writes bench/results.json. See docs/benchmarks.md.

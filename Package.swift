@@ -122,7 +122,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "kaoping-fuzz",
-            dependencies: ["KaopingCore", "KaopingWire", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+            dependencies: [
+                "KaopingAgent", "KaopingCore", "KaopingWire",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
         ),
         .executableTarget(
             name: "kaoping-aggregator",

@@ -1,51 +1,88 @@
 import Foundation
+import KaopingAgent
 import KaopingCore
 import KaopingWire
 import SwiftProtobuf
 
-/// One input through the aggregator's whole decoding and validation path, as it arrives on the ingest socket:
-/// envelope (or each member of a batch), signature check, submission payload, the rules and the ledger. Also read as
-/// a `kaoping score` line.
-/// Nothing here may crash, whatever the bytes, and the aggregator's reading of a submission must be SwiftProtobuf's.
-enum FuzzTarget {
+/// The parsers of outside input, one fuzz target each: what arrives on the ingest and control sockets, what people
+/// and programs hand the tools (a score line, a JSON Lines file, a spreadsheet's CSV, a keyring, a key file). Nothing
+/// here may crash, whatever the bytes; where the aggregator reads protobuf by hand, it must read what SwiftProtobuf
+/// reads. Each target does only its own parsing and what follows from it, so that libFuzzer runs it thousands of
+/// times a second.
+enum FuzzTarget: String, CaseIterable {
+    /// An ingest message: envelope (or each member of a batch), signature check, submission payload, the rules and
+    /// the ledger.
+    case envelope
+    /// A control request, as the control endpoint decodes it.
+    case control
+    /// One `kaoping score` line: strict JSON, then the rules and the ledger.
+    case scoreLine = "score-line"
+    /// A whole `kaoping score` input (JSON Lines), scored; inputs over 4 KiB are cut, the scoring being per file.
+    case scoreFile = "score-file"
+    /// A file dropped in an agent's inbox: CSV with Chinese headings and encodings, JSON Lines or a JSON array.
+    case inbox
+    /// A keyring, a key file and a roster.
+    case keys
+
     static let catalog = Catalog.zhongshan2023
     static let roster = try! Roster(
         workers: [Worker(id: "W0101", name: "甲", district: "D01"), Worker(id: "W0201", name: "乙", district: "D02")],
         catalog: .zhongshan2023)
     static let key = SigningIdentity.generate(for: "party_office")
+    static let importer = SubmissionImport(catalog: catalog, roster: roster, submitter: "party_office")
+
+    func run(_ bytes: Data) {
+        switch self {
+        case .envelope: Self.envelope(bytes, asMember: false)
+        case .control:
+            if let envelope = try? SignedEnvelope.decode(bytes) {
+                _ = try? SignedEnvelope.decodePayload(Kaoping_V1_ControlRequest.self, from: envelope.payload)
+            }
+            _ = try? Kaoping_V1_ControlRequest(serializedBytes: bytes)
+        case .scoreLine:
+            _ = try? StrictJSON.check(bytes)
+            if case .submission(let submission) = try? ScoreLine.decode(bytes) {
+                var ledger = Ledger(catalog: Self.catalog, roster: Self.roster)
+                _ = ledger.submit(submission)
+                _ = ledger.submit(submission)
+            }
+        case .scoreFile:
+            _ = OfflineScorer(catalog: Self.catalog, roster: Self.roster).score(jsonLines: bytes.prefix(4_096)).json()
+        case .inbox:
+            for name in ["p.csv", "p.jsonl", "p.json"] { _ = Self.importer.read(bytes, fileName: name) }
+        case .keys:
+            _ = try? KeyFile.parse(bytes)
+            if let text = String(data: bytes, encoding: .utf8) {
+                _ = try? Keyring(parsing: text)
+                _ = try? Roster(csv: text, catalog: Self.catalog)
+                _ = try? ExactDecimal.parse(text)
+            }
+        }
+    }
 
     /// `asMember`: the bytes are a batch's member, which is not taken apart again (the aggregator refuses a batch in
     /// a batch).
-    static func run(_ bytes: Data, asMember: Bool = false) {
-        var ledger = Ledger(catalog: catalog, roster: roster)
-        _ = submission(bytes)
-        if let envelope = try? SignedEnvelope.decode(bytes) {
-            _ = SignedEnvelope.verify(envelope, with: key.publicKey)
-            if let wire = submission(envelope.payload) {
-                let submission = Submission(wire: wire)
-                _ = ledger.submit(submission)
-                _ = ledger.submit(submission)
-                _ = ledger.reopen(Reopen(key: submission.key, requestedBy: "operator", reason: "fuzz"))
-                _ = Scoreboard(ledger: ledger).standings()
-            }
-            _ = try? SignedEnvelope.decodePayload(Kaoping_V1_ControlRequest.self, from: envelope.payload)
-            _ = try? SignedEnvelope.decodePayload(Kaoping_V1_Receipt.self, from: envelope.payload)
-            _ = try? SignedEnvelope.decodePayload(Kaoping_V1_ReceiptBatch.self, from: envelope.payload)
-            precondition(
-                EnvelopeBatch.isBatch(bytes) == (envelope.type == MessageType.batch.rawValue),
-                "the ingest endpoint tells a batch otherwise than SwiftProtobuf")
-            // Each member of a batch takes the path of a message of its own.
-            if !asMember {
-                for member in (try? EnvelopeBatch.members(of: bytes)) ?? [] { run(member, asMember: true) }
-            }
+    private static func envelope(_ bytes: Data, asMember: Bool) {
+        guard let envelope = try? SignedEnvelope.decode(bytes) else {
+            _ = submission(bytes)
+            return
         }
-        if case .submission(let submission) = try? ScoreLine.decode(bytes) {
+        _ = SignedEnvelope.verify(envelope, with: key.publicKey)
+        if let wire = submission(envelope.payload) {
+            var ledger = Ledger(catalog: catalog, roster: roster)
+            let submission = Submission(wire: wire)
             _ = ledger.submit(submission)
+            _ = ledger.submit(submission)
+            _ = ledger.reopen(Reopen(key: submission.key, requestedBy: "operator", reason: "fuzz"))
         }
-        _ = OfflineScorer(catalog: catalog, roster: roster).score(jsonLines: bytes).json()
-        if let text = String(data: bytes, encoding: .utf8) {
-            _ = try? ExactDecimal.parse(text)
-            _ = try? Roster(csv: text, catalog: catalog)
+        _ = try? SignedEnvelope.decodePayload(Kaoping_V1_Receipt.self, from: envelope.payload)
+        _ = try? SignedEnvelope.decodePayload(Kaoping_V1_ReceiptBatch.self, from: envelope.payload)
+        precondition(
+            EnvelopeBatch.isBatch(bytes) == (envelope.type == MessageType.batch.rawValue),
+            "the ingest endpoint tells a batch otherwise than SwiftProtobuf")
+        // Each member of a batch takes the path of a message of its own.
+        if !asMember {
+            for member in (try? EnvelopeBatch.members(of: bytes)) ?? [] { Self.envelope(member, asMember: true) }
         }
     }
 
@@ -59,35 +96,52 @@ enum FuzzTarget {
 }
 
 #if FUZZING
+/// The target `KAOPING_FUZZ_TARGET` names (`make fuzz` runs each in turn).
+let fuzzTarget: FuzzTarget = {
+    let name = ProcessInfo.processInfo.environment["KAOPING_FUZZ_TARGET"] ?? FuzzTarget.envelope.rawValue
+    guard let target = FuzzTarget(rawValue: name) else {
+        let names = FuzzTarget.allCases.map(\.rawValue).joined(separator: ", ")
+        FileHandle.standardError.write(Data("kaoping-fuzz: no target '\(name)'; the targets are \(names)\n".utf8))
+        exit(2)
+    }
+    return target
+}()
+
 /// libFuzzer's entry point (`swift build --sanitize=fuzzer --sanitize=address -Xswiftc -DFUZZING`).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    FuzzTarget.run(data.map { Data(bytes: $0, count: size) } ?? Data())
+    fuzzTarget.run(data.map { Data(bytes: $0, count: size) } ?? Data())
     return 0
 }
 #else
-/// Without libFuzzer: replays files (the committed corpus and every crash found) through the same path.
+/// Without libFuzzer: replays files (the committed corpora and every crash found, folders searched whole) through
+/// every target.
 @main
 enum Replay {
     static func main() throws {
         var files: [URL] = []
         for argument in CommandLine.arguments.dropFirst() {
-            let url = URL(fileURLWithPath: argument)
             var isFolder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: argument, isDirectory: &isFolder) else {
                 FileHandle.standardError.write(Data("kaoping-fuzz: \(argument) does not exist\n".utf8))
                 exit(1)
             }
-            if isFolder.boolValue {
-                files += try FileManager.default.contentsOfDirectory(at: url, includingPropertiesForKeys: nil)
-            } else {
-                files.append(url)
+            guard isFolder.boolValue else {
+                files.append(URL(fileURLWithPath: argument))
+                continue
+            }
+            let walk = FileManager.default.enumerator(
+                at: URL(fileURLWithPath: argument), includingPropertiesForKeys: [.isRegularFileKey])
+            while let url = walk?.nextObject() as? URL {
+                if (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true { files.append(url) }
             }
         }
         for file in files.sorted(by: { $0.path < $1.path }) {
-            FuzzTarget.run(try Data(contentsOf: file))
+            let bytes = try Data(contentsOf: file)
+            for target in FuzzTarget.allCases { target.run(bytes) }
         }
-        print("kaoping-fuzz: replayed \(files.count) inputs without a crash")
+        let targets = FuzzTarget.allCases.count
+        print("kaoping-fuzz: replayed \(files.count) inputs through \(targets) targets without a crash")
     }
 }
 #endif

@@ -10,7 +10,10 @@ struct KeygenCommand: ParsableCommand {
         abstract:
             "Create a submitter's key file (Ed25519 signing key and CURVE transport key) and print its keyring line.")
 
-    @Option(help: "The submitter id the key proves: party_office, leader:D07, operator, aggregator, …")
+    @Option(
+        help: ArgumentHelp(
+            "The submitter id the key proves: party_office, leader:D07, operator, aggregator, or viewer:NAME for a "
+                + "key that only reads the results."))
     var submitter: String
 
     @Option(help: ArgumentHelp("Where to write the key file (readable by its owner only).", valueName: "FILE"))

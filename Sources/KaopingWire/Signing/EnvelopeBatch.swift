@@ -39,22 +39,24 @@ public enum EnvelopeBatch {
     }
 
     /// Whether `body` is an envelope of type `batch`, read without decoding it: its `type` field only (the last one,
-    /// as Protocol Buffers reads a field given twice).
+    /// as Protocol Buffers reads a field given twice). Bytes this reader does not follow (an unknown field in a group,
+    /// a value cut short) are decoded by SwiftProtobuf instead, so that the answer is always its reading.
     public static func isBatch(_ body: Data) -> Bool {
-        body.withUnsafeBytes { bytes in
+        let fast: Bool? = body.withUnsafeBytes { bytes in
             var reader = ProtobufReader(bytes)
             var isBatch = false
             while !reader.atEnd {
-                guard let tag = reader.varint() else { return false }
+                guard let tag = reader.varint() else { return nil }
                 if tag == 2 << 3 | 2 {
-                    guard let type = reader.delimited() else { return false }
+                    guard let type = reader.delimited() else { return nil }
                     isBatch = type.elementsEqual(MessageType.batch.rawValue.utf8)
                 } else if !reader.skip(tag) {
-                    return false
+                    return nil
                 }
             }
             return isBatch
         }
+        return fast ?? ((try? SignedEnvelope.decode(body))?.type == MessageType.batch.rawValue)
     }
 
     /// The members of the batch `body` (an envelope of type `batch`); throws, saying what is wrong, when it cannot be

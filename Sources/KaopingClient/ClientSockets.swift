@@ -14,10 +14,15 @@ extension Socket {
     /// A DEALER connected to `endpoint`, encrypted with `curve` when given, dropping unsent messages on close: how
     /// every client of the aggregator's request endpoints starts.
     static func dealer(context: Context, connectedTo endpoint: String, curve: CurveClient?) throws -> Socket {
+        let socket = try unconnectedDealer(context: context, curve: curve)
+        try socket.connect(endpoint)
+        return socket
+    }
+
+    private static func unconnectedDealer(context: Context, curve: CurveClient?) throws -> Socket {
         let socket = try Socket(context: context, type: .dealer)
         try socket.set(.linger(0))
         if let curve { try socket.set(curve.option) }
-        try socket.connect(endpoint)
         return socket
     }
 }
@@ -59,9 +64,7 @@ extension Socket {
     static func watchedDealer(context: Context, connectedTo endpoint: String, curve: CurveClient?) throws
         -> (Socket, HandshakeMonitor)
     {
-        let socket = try Socket(context: context, type: .dealer)
-        try socket.set(.linger(0))
-        if let curve { try socket.set(curve.option) }
+        let socket = try unconnectedDealer(context: context, curve: curve)
         let monitor = try HandshakeMonitor(watching: socket, context: context)
         try socket.connect(endpoint)
         return (socket, monitor)

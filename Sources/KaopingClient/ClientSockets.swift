@@ -54,6 +54,9 @@ public struct HandshakeRefused: Error, Sendable, CustomStringConvertible {
         case .other(let code):
             return "the aggregator at \(endpoint) closed the connection during the handshake (libzmq protocol error "
                 + "0x\(String(code, radix: 16)))"
+        case .closedWithoutReason:
+            return "the aggregator at \(endpoint) closes the connection during the handshake: one end encrypts "
+                + "(CURVE) and the other does not, or it does not admit this client's key"
         }
     }
 }

@@ -59,6 +59,9 @@ public final class ControlClient {
             }
             let remaining = Int32(max(0, (deadline - ContinuousClock.now) / .milliseconds(1)))
             guard remaining > 0 else {
+                if let failure = handshakes.failure(patience: .zero) {
+                    throw HandshakeRefused(endpoint: endpoint, failure: failure, encrypted: encrypted)
+                }
                 throw WireError(
                     "no answer from the control endpoint within \(timeout / 1000) s; is the aggregator running?")
             }

@@ -57,7 +57,7 @@ public final class FeedSubscriber {
         request.campaign = campaign
         try snapshotSocket.send(Multipart([try request.serializedBytes()]), timeout: timeout)
         guard let reply = try snapshotSocket.receive(timeout: timeout), let body = reply.frames.last else {
-            if let failure = handshakes.failure() {
+            if let failure = handshakes.failure(patience: .zero) {
                 throw HandshakeRefused(endpoint: snapshotEndpoint, failure: failure, encrypted: encrypted)
             }
             throw WireError("no snapshot within \(timeout / 1000) s; is the aggregator running?")

@@ -11,6 +11,12 @@ public enum HandshakeFailure: Sendable, Equatable {
     case refused(status: UInt32)
     /// Any other protocol failure, with libzmq's code.
     case other(code: UInt32)
+    /// The server closed the connection before saying why: one of the above, told apart (if at all) at a later
+    /// attempt. libzmq reports this when the server's close wins the race with its greeting.
+    case closedWithoutReason
+
+    /// Whether the failure says why.
+    public var isDetailed: Bool { self != .closedWithoutReason }
 }
 
 extension HandshakeFailure {
@@ -23,6 +29,7 @@ extension HandshakeFailure {
         let value = (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[2 + $1]) << (8 * $1) }
         switch Int32(event) {
         case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH: self = .refused(status: value)
+        case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL: self = .closedWithoutReason
         case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
             self = Int32(bitPattern: value) == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH
                 ? .mechanismMismatch : .other(code: value)
@@ -59,12 +66,22 @@ public final class HandshakeMonitor {
         events.close(linger: 0)
     }
 
-    /// The first handshake failure reported since the last call, if any; does not wait.
-    public func failure() -> HandshakeFailure? {
-        var found: HandshakeFailure?
-        while let message = try? events.receive() {
-            if found == nil { found = HandshakeFailure(monitorEvent: message) }
+    /// The handshake failure to report, if any; does not wait. One that says why is reported at once; one that does
+    /// not (``HandshakeFailure/closedWithoutReason``) only once `patience` has passed since it came without a
+    /// detailed one after it (libzmq tries again, and a later attempt may tell why).
+    public func failure(patience: Duration = .seconds(2)) -> HandshakeFailure? {
+        while let message = try? events.receive(), let failure = HandshakeFailure(monitorEvent: message) {
+            if failure.isDetailed {
+                detailed = detailed ?? failure
+            } else {
+                undetailedSince = undetailedSince ?? .now
+            }
         }
-        return found
+        if let detailed { return detailed }
+        guard let undetailedSince, ContinuousClock.now - undetailedSince >= patience else { return nil }
+        return .closedWithoutReason
     }
+
+    private var detailed: HandshakeFailure?
+    private var undetailedSince: ContinuousClock.Instant?
 }

@@ -125,6 +125,7 @@ public final class Socket {
         case .zapDomain(let domain): try set(ZMQ_ZAP_DOMAIN, bytes: Data(domain.utf8))
         case .monitorHandshakes(let endpoint):
             let events = ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
             guard zmq_socket_monitor(handle, endpoint, events) == 0 else { throw .last("zmq_socket_monitor", endpoint) }
         }
     }

@@ -274,7 +274,10 @@ struct AgentProcessTests {
         #expect(mismatch.status != 0)
         #expect(
             mismatch.err.contains("encrypts (CURVE, its default), but this client connects in plaintext; set "
-                + "aggregator_curve_key in the configuration"), "\(mismatch.err)")
+                + "aggregator_curve_key in the configuration")
+                || mismatch.err.contains("closes the connection during the handshake; check aggregator_curve_key")
+                || mismatch.err.contains("one end encrypts (CURVE) and the other does not, or it does not admit "
+                    + "this client's key; check aggregator_curve_key"), "\(mismatch.err)")
         let delivered = try Self.run("kaoping-agent", ["send", "--config", listed, "--wait", "10"])
         #expect(delivered.status == 0, "\(delivered.err)")
         #expect(delivered.out.contains("delivered 1, refused 0, still pending 0"), "\(delivered.out)")
@@ -462,8 +465,12 @@ struct AgentProcessTests {
              "--key", keyFile.path, "--timeout", "60"])
         #expect(encrypted.status != 0)
         #expect(Date().timeIntervalSince(started) < 45, "it waited for the timeout")
-        #expect(encrypted.err.contains("does not encrypt (it runs with curve: false), but this client connects with "
-            + "CURVE; give --aggregator-key without its CURVE key"), "\(encrypted.err)")
+        // Why, when libzmq tells (a server may close before its greeting is read: then either way round is named).
+        #expect(
+            encrypted.err.contains("does not encrypt (it runs with curve: false), but this client connects with "
+                + "CURVE; give --aggregator-key without its CURVE key")
+                || encrypted.err.contains("closes the connection during the handshake: one end encrypts"),
+            "\(encrypted.err)")
         #expect(encrypted.err.split(separator: "\n").count == 1, "\(encrypted.err)")
         #expect(plaintext.stop() == 0)
 
@@ -473,8 +480,11 @@ struct AgentProcessTests {
         let plain = try Self.run(
             "kaoping", ["status", "--control", curve.endpoint("control"), "--aggregator-key", publicOnly])
         #expect(plain.status != 0)
-        #expect(plain.err.contains("encrypts (CURVE, its default), but this client connects in plaintext; give "
-            + "--aggregator-key the aggregator's whole keyring line"), "\(plain.err)")
+        #expect(
+            plain.err.contains("encrypts (CURVE, its default), but this client connects in plaintext; give "
+                + "--aggregator-key the aggregator's whole keyring line")
+                || plain.err.contains("closes the connection during the handshake: one end encrypts"),
+            "\(plain.err)")
         #expect(curve.stop() == 0)
     }
 

@@ -44,6 +44,9 @@ public struct Deliverer: Sendable {
                 return "ask the operator to list this agent's keyring line, with its CURVE key, and reload the keyring"
             case .other:
                 return "check that aggregator in the configuration is the Kaoping aggregator's ingest endpoint"
+            case .closedWithoutReason:
+                return "check aggregator_curve_key against the aggregator's keyring line (set only if CURVE is on "
+                    + "there), and ask the operator whether this agent's key is listed"
             }
         }
     }

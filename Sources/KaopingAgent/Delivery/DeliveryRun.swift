@@ -56,10 +56,11 @@ final class ReportCounter: Sendable {
 
     func delivered() { counts.withLock { $0.delivered += 1 } }
 
-    /// Records a refused handshake; true the first time (the agent warns once, not at every reconnection).
+    /// Records a refused handshake; true when it says more than what was recorded — the first, or the first that says
+    /// why — for the agent warns then, not at every reconnection.
     func refused(_ failure: HandshakeFailure) -> Bool {
         counts.withLock { counts in
-            guard counts.handshakeRefused == nil else { return false }
+            if let recorded = counts.handshakeRefused, recorded.isDetailed || !failure.isDetailed { return false }
             counts.handshakeRefused = failure
             return true
         }

@@ -17,6 +17,9 @@ extension HandshakeRefused {
                     + "submitter viewer:NAME, with its CURVE key) in the keyring and reload it"
         case .other:
             return "check that the endpoint is a Kaoping aggregator's"
+        case .closedWithoutReason:
+            return "check --aggregator-key against the aggregator's keyring line (its third word, the CURVE key, only "
+                + "if CURVE is on there)" + (control ? " and that --key is listed in its keyring" : "")
         }
     }
 }

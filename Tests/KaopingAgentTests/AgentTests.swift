@@ -149,6 +149,18 @@ extension Inbox {
             + "not 01 (column 13)", "\(array.problems)")
         let trailing = fixture.agent.importer.read(Data("[\(good),\n]".utf8), fileName: "p.json")
         #expect(trailing.problems.map(\.line) == [2])
+        // Every form of StrictJSON's refusal, each on line 2 of a file whose line 1 is good.
+        let open = String(good.dropLast())
+        let endings: [String] = [",}", #", "x": 01}"#, #", "x": NaN}"#, #", "x": -Infinity}"#, ", \"x\": \"a\tb\"}"]
+        var forms: [String] = endings.map { open + $0 }
+        forms.append(good + " // again")
+        forms.append(good.replacingOccurrences(of: #""score""#, with: "'score'"))
+        forms.append(good.replacingOccurrences(of: #""score""#, with: "score"))
+        for form in forms {
+            let outcome = fixture.agent.importer.read(Data("\(good)\n\(form)\n".utf8), fileName: "p.jsonl")
+            #expect(outcome.problems.map(\.line) == [2], "\(form)")
+            #expect(outcome.problems.first?.message.hasPrefix("not valid JSON: ") == true, "\(outcome.problems)")
+        }
         #expect(try fixture.agent.outbox.counts().isEmpty)
     }
 

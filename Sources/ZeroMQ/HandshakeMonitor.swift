@@ -62,7 +62,8 @@ public final class HandshakeMonitor {
     }
 
     deinit {
-        zmq_socket_monitor(watched.handle, nil, 0)
+        // A closed socket's handle is libzmq's to free: its monitor ends with it.
+        if !watched.closed { zmq_socket_monitor(watched.handle, nil, 0) }
         events.close(linger: 0)
     }
 

@@ -80,7 +80,8 @@ public enum SocketOption: Sendable, Equatable {
 public final class Socket {
     let handle: UnsafeMutableRawPointer
     public let type: SocketType
-    private var closed = false
+    /// Whether ``close(linger:)`` was called: the handle must not be used after it.
+    private(set) var closed = false
     /// Kept alive as long as the socket: terminating a context waits for its sockets to close, so a context
     /// released before its socket (Swift may end a local's lifetime at its last use) would block for ever.
     private let context: Context

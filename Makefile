@@ -31,12 +31,14 @@ style: test-tools
 ## The Swift suites take about a minute; a hung test stops the run after TEST_TIMEOUT seconds (scripts/bounded.sh).
 TEST_TIMEOUT ?= 900
 ## test: the house format; unit, rule, multi-process and command-line tests; the differential check against the
-## reference scorer; the protocol check with a Python client written from docs/protocol.md.
+## reference scorer; the protocol check with a Python client written from docs/protocol.md; the web console in
+## Debian's chromium (Playwright; screenshots in .build/web-screenshots/).
 test: style build
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
 	scripts/bounded.sh $(TEST_TIMEOUT) $(SWIFT) test --skip-build --disable-xctest $(SWIFT_BUILD_FLAGS)
 	$(PYTHON) Tests/reference/differential.py --kaoping $(BIN)/kaoping --campaigns 60
 	$(PYTHON) Tests/protocol/run.py --bin $(BIN)
+	scripts/bounded.sh 600 $(PYTHON) Tests/web/run.py --bin $(BIN)
 	$(BIN)/kaoping-fuzz Tests/fuzz/corpus Tests/fuzz/crashes
 
 ## chaos: agents deliver a full campaign while the aggregator (and some agents) are killed at random, CYCLES times.

@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "kaoping", targets: ["kaoping"]),
         .executable(name: "kaoping-aggregator", targets: ["kaoping-aggregator"]),
         .executable(name: "kaoping-agent", targets: ["kaoping-agent"]),
+        .executable(name: "kaoping-web", targets: ["kaoping-web"]),
         .library(name: "KaopingCore", targets: ["KaopingCore"]),
         .library(name: "KaopingWire", targets: ["KaopingWire"]),
     ],
@@ -19,7 +20,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
@@ -28,6 +34,12 @@ let package = Package(
             name: "CZeroMQ",
             pkgConfig: "libzmq",
             providers: [.apt(["libzmq3-dev"])]
+        ),
+        // The web console's .xlsx downloads: Debian's libxlsxwriter.
+        .systemLibrary(
+            name: "CXlsxWriter",
+            pkgConfig: "xlsxwriter",
+            providers: [.apt(["libxlsxwriter-dev"])]
         ),
 
         // MARK: Libraries
@@ -92,6 +104,8 @@ let package = Package(
         .target(
             name: "KaopingCLI",
             dependencies: [
+                "KaopingAccounts",
+                "KaopingAudit",
                 "KaopingClient",
                 "KaopingCore",
                 "KaopingStore",
@@ -102,12 +116,41 @@ let package = Package(
             ]
         ),
 
+        // The web console's accounts file, read by the console and kept by `kaoping web users`.
+        .target(
+            name: "KaopingAccounts",
+            dependencies: [.product(name: "HummingbirdBcrypt", package: "hummingbird-auth")]
+        ),
+        // Reading a store's audit log with the submissions it names: `kaoping audit history` and the console.
+        .target(name: "KaopingAudit", dependencies: ["KaopingCore", "KaopingStore", "KaopingWire"]),
+        .target(
+            name: "KaopingWeb",
+            dependencies: [
+                "CXlsxWriter",
+                "KaopingAccounts",
+                "KaopingAudit",
+                "KaopingClient",
+                "KaopingCore",
+                "KaopingStore",
+                "KaopingWire",
+                "ZeroMQ",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+        ),
+
         // MARK: Executables
         .executableTarget(name: "kaoping", dependencies: ["KaopingCLI"]),
         .executableTarget(
             name: "kaoping-agent",
             dependencies: ["KaopingAgent"]
         ),
+        .executableTarget(name: "kaoping-web", dependencies: ["KaopingWeb"]),
         .executableTarget(
             name: "kaoping-bench",
             dependencies: [
@@ -174,8 +217,15 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "KaopingWebTests",
+            dependencies: ["KaopingAccounts", "KaopingCore", "KaopingWeb", "KaopingWire"]
+        ),
+        .testTarget(
             name: "KaopingCLITests",
-            dependencies: ["KaopingCLI", "KaopingCore", "KaopingStore", "KaopingWire", "kaoping", "KaopingTestSupport"]
+            dependencies: [
+                "KaopingAccounts", "KaopingAudit", "KaopingCLI", "KaopingCore", "KaopingStore", "KaopingWire",
+                "kaoping", "KaopingTestSupport",
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -2,10 +2,12 @@
 # Installs what Kaoping needs when it is missing, and says in one line what and why. Safe to run again.
 #
 #   scripts/ensure-deps.sh               the system: pkg-config, libzmq (ZeroMQ), jemalloc (the aggregator's
-#                                        allocator) and python3 (the demo's scripts use its standard library only)
+#                                        allocator), libxlsxwriter (the web console's .xlsx downloads) and python3
+#                                        (the demo's scripts use its standard library only)
 #   scripts/ensure-deps.sh --test-tools  also the Python test tools, pinned in Tests/requirements.txt, in a virtual
 #                                        environment of the project's own (.venv/, or $VENV); the system's Python is
-#                                        never written to
+#                                        never written to; and for the browser tests Debian's chromium with a CJK
+#                                        font (Playwright drives that chromium: it cannot download its own here)
 #
 # System packages come from apt-get, as root or through sudo.
 set -euo pipefail
@@ -29,16 +31,22 @@ need() { missing+=("$1"); why+=("$1 ($2)"); }
 command -v pkg-config >/dev/null 2>&1 || need pkg-config "to find the libraries"
 pkg-config --exists libzmq 2>/dev/null || need libzmq3-dev "ZeroMQ"
 pkg-config --exists jemalloc 2>/dev/null || need libjemalloc-dev "the aggregator's allocator"
+pkg-config --exists xlsxwriter 2>/dev/null || need libxlsxwriter-dev "the web console's .xlsx downloads"
 command -v python3 >/dev/null 2>&1 || need python3 "the demo's scripts"
 # Debian's python3 makes virtual environments only with python3-venv (which brings ensurepip).
 if $test_tools && ! venv_works \
         && ! python3 -c "import venv, ensurepip" >/dev/null 2>&1; then
     need python3-venv "the test tools' virtual environment"
 fi
+if $test_tools; then
+    command -v chromium >/dev/null 2>&1 || need chromium "the web console's browser tests"
+    fc-list 2>/dev/null | grep -qi "wqy\|noto sans cjk" || need fonts-wqy-microhei "Chinese in the browser screenshots"
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
-    command -v apt-get >/dev/null 2>&1 || fail "${missing[*]} missing and there is no apt-get: install libzmq 4.3 and" \
-        "jemalloc 5 (each with its pkg-config file) and python3 with its venv module, then run make again"
+    command -v apt-get >/dev/null 2>&1 || fail "${missing[*]} missing and there is no apt-get: install libzmq 4.3," \
+        "jemalloc 5 and libxlsxwriter 1.1 (each with its pkg-config file), python3 with its venv module, and for the" \
+        "tests chromium with a CJK font; then run make again"
     sudo=""
     if [ "$(id -u)" -ne 0 ]; then
         command -v sudo >/dev/null 2>&1 || fail "${missing[*]} missing; not root and no sudo: as root, run:" \
@@ -53,7 +61,9 @@ if [ ${#missing[@]} -gt 0 ]; then
             "${sudo:+sudo }apt-get update && ${sudo:+sudo }apt-get install -y ${missing[*]}"
     pkg-config --exists libzmq || fail "libzmq still not found by pkg-config after installing libzmq3-dev"
     pkg-config --exists jemalloc || fail "jemalloc still not found by pkg-config after installing libjemalloc-dev"
-    say "libzmq $(pkg-config --modversion libzmq) and jemalloc $(pkg-config --modversion jemalloc) ready"
+    pkg-config --exists xlsxwriter || fail "libxlsxwriter still not found by pkg-config after installing" \
+        "libxlsxwriter-dev"
+    say "libzmq $(pkg-config --modversion libzmq), jemalloc $(pkg-config --modversion jemalloc) and libxlsxwriter ready"
 fi
 
 $test_tools || exit 0

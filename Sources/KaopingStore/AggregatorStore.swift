@@ -492,12 +492,26 @@ public final class AggregatorStore: Sendable {
         return log
     }
 
-    /// Calls `body` with each entry of the audit log in order, with its stored hash, as it is read.
+    /// Calls `body` with each entry of the audit log in order, with its stored hash, as it is read: those after
+    /// sequence `after`, and with `district` only those whose subject may name it (a prefilter: the caller checks).
     public func forEachAuditEntry(
+        after: Int64 = 0, district: String? = nil,
         _ body: (_ sequence: Int64, _ entry: AuditEntry, _ hash: Data) throws -> Void
     ) throws {
         try database.read { db in
-            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM audit ORDER BY sequence")
+            let rows =
+                if let district {
+                    try Row.fetchCursor(
+                        db,
+                        sql: """
+                            SELECT * FROM audit WHERE sequence > ? AND (subject LIKE ? OR subject LIKE ?)
+                            ORDER BY sequence
+                            """,
+                        arguments: [after, "%/" + district, "%/" + district + "/%"])
+                } else {
+                    try Row.fetchCursor(
+                        db, sql: "SELECT * FROM audit WHERE sequence > ? ORDER BY sequence", arguments: [after])
+                }
             while let row = try rows.next() {
                 let entry = AuditEntry(
                     event: row["event"], at: row["at_ms"], submissionID: row["submission_id"],

@@ -1,4 +1,5 @@
 import Foundation
+import KaopingAudit
 import KaopingCore
 import KaopingStore
 import KaopingTestSupport

@@ -7,7 +7,10 @@
 # redraws. It ends with the final table, checks it against `kaoping score` over the same data, and stops every
 # process it started.
 #
-# Usage: deploy/demo/run-demo.sh BIN_DIR   (BIN_DIR holds kaoping, kaoping-agent and kaoping-aggregator)
+# The web console runs too (kaoping-web, on 127.0.0.1:${WEB_PORT:-8080}, or a free port when that one is taken); its
+# address and a sign-in for leadership are printed. With KEEP=1 everything stays up after the campaign until Ctrl-C.
+#
+# Usage: deploy/demo/run-demo.sh BIN_DIR   (BIN_DIR holds kaoping, kaoping-agent, kaoping-aggregator, kaoping-web)
 set -euo pipefail
 bin=$(cd "${1:-.build/debug}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -36,13 +39,14 @@ kaoping keygen --submitter aggregator --out "$work/keys/aggregator.key" > "$work
 read -r _ aggregator_public aggregator_curve _ < "$work/keys/aggregator.line"
 kaoping keygen --submitter operator --out "$work/keys/operator.key" > "$work/keyring.txt"
 kaoping keygen --submitter viewer:leadership --out "$work/keys/viewer.key" >> "$work/keyring.txt"  # reads results
+kaoping keygen --submitter viewer:web --out "$work/keys/web.key" >> "$work/keyring.txt"  # the web console reads too
 departments="survey_vendor city_ops assessment_team party_office self_governance_office safety_office assessment_office discipline_commission"
 leaders=$(for n in $(seq -w 1 22); do echo "leader:D$n"; done)
 for submitter in $departments $leaders; do
     name=${submitter/:/_}
     kaoping keygen --submitter "$submitter" --out "$work/keys/$name.key" >> "$work/keyring.txt"
 done
-say "keys: 1 aggregator, 1 operator, 1 viewer, 8 departments, 22 district heads (Ed25519 to sign, CURVE to encrypt)"
+say "keys: 1 aggregator, 1 operator, 2 viewers, 8 departments, 22 district heads (Ed25519 to sign, CURVE to encrypt)"
 
 # ---- the aggregator
 "$bin/kaoping-aggregator" --store "$work/aggregator.sqlite" --keyring "$work/keyring.txt" \
@@ -53,6 +57,24 @@ pids+=($!)
 for _ in $(seq 1 100); do grep -q ready "$work/aggregator.out" 2>/dev/null && break; sleep 0.1; done
 grep -q ready "$work/aggregator.out" || { echo "the aggregator did not start:"; cat "$work/aggregator.log"; exit 1; }
 say "aggregator up: $(cat "$work/aggregator.out")"
+
+# ---- the web console, with three accounts
+password=kaoping-demo
+for account in "leadership leadership" "operator operator" "d05 district:D05"; do
+    set -- $account
+    echo "$password" | kaoping web users add "$1" --role "$2" --accounts "$work/web-accounts" --password-stdin >/dev/null
+done
+web_port=${WEB_PORT:-8080}
+if (exec 3<>"/dev/tcp/127.0.0.1/$web_port") 2>/dev/null; then web_port=0; fi  # taken: any free port
+"$bin/kaoping-web" --port "$web_port" --accounts "$work/web-accounts" --store "$work/aggregator.sqlite" \
+    --keyring "$work/keyring.txt" --key "$work/keys/web.key" --aggregator-key "$work/keys/aggregator.line" \
+    --feed "$(endpoint feed)" --snapshot "$(endpoint snapshot)" --control "$(endpoint control)" \
+    > "$work/web.out" 2> "$work/web.log" &
+pids+=($!)
+for _ in $(seq 1 100); do grep -q ready "$work/web.out" 2>/dev/null && break; sleep 0.1; done
+grep -q ready "$work/web.out" || { echo "the web console did not start:"; cat "$work/web.log"; exit 1; }
+web_url=$(sed -n 's/.*url=//p' "$work/web.out")
+say "web console: $web_url — sign in as leadership / $password (also operator, and d05 for district D05)"
 
 # ---- one agent per submitter, each with its inbox
 for submitter in $departments $leaders; do
@@ -142,4 +164,8 @@ kaoping audit verify --store "$work/aggregator.sqlite"
 say "who sent party_building/D05, and what happened to it (from the audit log):"
 kaoping audit history --store "$work/aggregator.sqlite" --district D05 --indicator party_building \
     --keyring "$work/keyring.txt" | sed 's/^/  /'
+if [ "${KEEP:-0}" = 1 ]; then
+    say "everything stays up: the web console at $web_url (leadership / $password); Ctrl-C stops it all"
+    while true; do sleep 3600; done
+fi
 say "stopping every process"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KaopingAudit
 import KaopingCore
 import KaopingStore
 import KaopingWire

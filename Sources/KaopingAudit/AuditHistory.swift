@@ -7,16 +7,25 @@ import KaopingWire
 /// reopened), and for each accepted submission what was signed (the value, by which key, when) with the signed
 /// envelope itself, which anyone holding the submitter's public key can check. This is how a dispute over "who sent
 /// which number" is settled: the store keeps the signed bytes, and the audit chain says what happened to them.
-struct AuditHistory {
+public struct AuditHistory {
     /// Which events to show: those whose subject has these parts (and submitter), each when given.
-    struct Filter {
-        var indicator: String?
-        var district: String?
+    public struct Filter: Sendable {
+        public var indicator: String?
+        public var district: String?
         /// A worker id or a hotline month: a key's third part.
-        var workerOrPeriod: String?
-        var submitter: String?
+        public var workerOrPeriod: String?
+        public var submitter: String?
 
-        func admits(_ entry: AuditEntry) -> Bool {
+        public init(
+            indicator: String? = nil, district: String? = nil, workerOrPeriod: String? = nil, submitter: String? = nil
+        ) {
+            self.indicator = indicator
+            self.district = district
+            self.workerOrPeriod = workerOrPeriod
+            self.submitter = submitter
+        }
+
+        public func admits(_ entry: AuditEntry) -> Bool {
             if let submitter, entry.submitter != submitter { return false }
             let wanted = [indicator, district, workerOrPeriod]
             guard wanted.contains(where: { $0 != nil }) else { return true }
@@ -27,24 +36,24 @@ struct AuditHistory {
     }
 
     /// One event of the audit log, with the submission it accepted.
-    struct Event: Encodable {
-        var sequence: Int64
-        var at: Timestamp
-        var event: String
-        var subject: String
-        var submitter: String
-        var keyID: String
-        var submissionID: String
-        var reason: String
+    public struct Event: Encodable, Sendable {
+        public var sequence: Int64
+        public var at: Timestamp
+        public var event: String
+        public var subject: String
+        public var submitter: String
+        public var keyID: String
+        public var submissionID: String
+        public var reason: String
         /// For an accepted submission: its ledger position, value as signed, signing time, whether it was voided
         /// later, the signed envelope (base64), and whether its signature verifies with the keyring's key for
         /// `keyID` (nil without a keyring, or when the keyring no longer lists the key).
-        var position: Int?
-        var value: String?
-        var signedAt: Timestamp?
-        var voided: Bool?
-        var envelope: String?
-        var signatureVerified: Bool?
+        public var position: Int?
+        public var value: String?
+        public var signedAt: Timestamp?
+        public var voided: Bool?
+        public var envelope: String?
+        public var signatureVerified: Bool?
 
         enum CodingKeys: String, CodingKey {
             case sequence, event, subject, submitter, reason, position, value, voided, envelope
@@ -57,7 +66,7 @@ struct AuditHistory {
     }
 
     /// The events of `log` that `filter` admits, each accepted one with its stored submission.
-    static func events(
+    public static func events(
         log: AuditLog, submissions: [(submission: StoredSubmission, voided: Bool)], filter: Filter, catalog: Catalog,
         keyring: Keyring?
     ) -> [Event] {
@@ -87,7 +96,7 @@ struct AuditHistory {
 
     /// One line per event: when, the audit sequence, what, about which cell, and by whom; an accepted submission's
     /// value, signing time and position; a refusal's or a reopen's reason.
-    static func render(_ events: [Event], time: (Timestamp) -> String) -> String {
+    public static func render(_ events: [Event], time: (Timestamp) -> String) -> String {
         let width = events.map(\.event.count).max() ?? 0
         return events.map { event in
             var line = "\(time(event.at))  #\(event.sequence)  "

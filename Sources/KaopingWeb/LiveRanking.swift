@@ -1,0 +1,188 @@
+import Foundation
+import KaopingCore
+import KaopingWire
+import Synchronization
+
+/// One ranking as the console shows it: rows by rank with their totals read as exact decimals, indexed, and the
+/// margins each grade gives. Made once per change of the feed and then only read, by every request and event.
+public struct RankingSnapshot: Sendable {
+    public struct Row: Sendable {
+        public let rank: Kaoping_V1_DistrictRank
+        public let total: ExactDecimal
+        /// How much more total the district needs to reach the next better grade (nil: it has the best).
+        public let toNextGrade: ExactDecimal?
+        /// How far its total is above the best total of the grade below (nil: it has the lowest grade, or nobody
+        /// is in the grade below).
+        public let aboveGradeBelow: ExactDecimal?
+    }
+
+    public let ranking: Kaoping_V1_Ranking
+    public let sequence: UInt64
+    /// By rank, then id, as the feed gives them.
+    public let rows: [Row]
+    private let index: [String: Int]
+    /// The workers of each district, by rank.
+    public let workersByDistrict: [String: [Kaoping_V1_WorkerRank]]
+    /// The sequence at which each district last changed (absent: not since the console started).
+    public let changedAt: [String: UInt64]
+    /// Whether the feed was heard from lately (the aggregator may be stopped).
+    public let connected: Bool
+
+    public static let gradeOrder = ["excellent", "good", "ordinary"]
+
+    public init(
+        ranking: Kaoping_V1_Ranking, sequence: UInt64, changedAt: [String: UInt64] = [:], connected: Bool = true
+    ) {
+        self.ranking = ranking
+        self.sequence = sequence
+        self.changedAt = changedAt
+        self.connected = connected
+        let totals = ranking.districts.map { (try? ExactDecimal.parseSigned($0.total, maxFractionDigits: 4)) ?? .zero }
+        // The lowest and highest total of each grade: a grade's lowest total is where it starts.
+        var lowest: [String: ExactDecimal] = [:]
+        var highest: [String: ExactDecimal] = [:]
+        for (district, total) in zip(ranking.districts, totals) {
+            lowest[district.grade] = min(lowest[district.grade] ?? total, total)
+            highest[district.grade] = max(highest[district.grade] ?? total, total)
+        }
+        rows = zip(ranking.districts, totals).map { district, total in
+            let place = Self.gradeOrder.firstIndex(of: district.grade)
+            let better = place.flatMap { $0 > 0 ? Self.gradeOrder[$0 - 1] : nil }
+            let worse = place.flatMap { $0 + 1 < Self.gradeOrder.count ? Self.gradeOrder[$0 + 1] : nil }
+            return Row(
+                rank: district, total: total,
+                toNextGrade: better.flatMap { lowest[$0] }.map { $0 - total },
+                aboveGradeBelow: worse.flatMap { highest[$0] }.map { total - $0 })
+        }
+        index = Dictionary(ranking.districts.enumerated().map { ($1.district, $0) }, uniquingKeysWith: { a, _ in a })
+        workersByDistrict = Dictionary(grouping: ranking.workers, by: \.district)
+    }
+
+    public func row(_ district: String) -> Row? { index[district].map { rows[$0] } }
+
+    public var isEmpty: Bool { ranking.districts.isEmpty }
+}
+
+/// What changed, as sent to each browser's event stream.
+public struct RankingChange: Sendable {
+    public let sequence: UInt64
+    /// The districts whose row changed (empty for a change of the connection or a keep-alive).
+    public let districts: Set<String>
+    public let connected: Bool
+    /// Nothing changed: a line that keeps the connection (and proxies in between) open.
+    public var keepalive = false
+}
+
+/// The ranking the console follows, shared by every request and every browser's event stream: the feed follower
+/// sets it, pages read it, and each change goes out once to every stream.
+public final class LiveRanking: Sendable {
+    fileprivate struct State {
+        var snapshot = RankingSnapshot(ranking: Kaoping_V1_Ranking(), sequence: 0, connected: false)
+        var changedAt: [String: UInt64] = [:]
+        /// Cells filled over time: one sample a change, thinned as it grows.
+        var filled: [(at: Timestamp, filled: UInt32)] = []
+        var streams: [UUID: AsyncStream<RankingChange>.Continuation] = [:]
+        var lastSent = Timestamp(milliseconds: 0)
+        /// From the aggregator's commit (the ranking's updated_at) to the console's receipt of the last update.
+        var lag: Duration = .zero
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public var snapshot: RankingSnapshot { state.withLock { $0.snapshot } }
+
+    /// The samples of cells filled over time, oldest first.
+    public var filledOverTime: [(at: Timestamp, filled: UInt32)] { state.withLock { $0.filled } }
+
+    /// Streams open now (browsers following the ranking).
+    public var streamCount: Int { state.withLock { $0.streams.count } }
+
+    /// From the aggregator's commit to the console's receipt of the last update.
+    public var lag: Duration { state.withLock { $0.lag } }
+
+    /// Takes a ranking from the feed; returns what changed, which has gone out to every stream.
+    @discardableResult
+    public func set(_ ranking: Kaoping_V1_Ranking, sequence: UInt64, at now: Timestamp) -> RankingChange {
+        state.withLock { state in
+            let previous = state.snapshot
+            var changed: Set<String> = []
+            // The first ranking marks nothing: nothing was shown before it.
+            for district in ranking.districts
+            where !previous.isEmpty && previous.row(district.district)?.rank != district {
+                changed.insert(district.district)
+            }
+            for id in changed { state.changedAt[id] = sequence }
+            state.snapshot = RankingSnapshot(
+                ranking: ranking, sequence: sequence, changedAt: state.changedAt, connected: true)
+            if state.filled.last?.filled != ranking.cellsFilled {
+                state.filled.append((now, ranking.cellsFilled))
+                if state.filled.count > 2_000 {  // keep every other sample of the older half
+                    let half = state.filled.count / 2
+                    state.filled = state.filled[..<half].enumerated().filter { $0.offset % 2 == 0 }.map(\.element)
+                        + state.filled[half...]
+                }
+            }
+            state.lag = now - Timestamp(milliseconds: ranking.updatedAtMs)
+            let change = RankingChange(sequence: sequence, districts: changed, connected: true)
+            state.send(change, at: now)
+            return change
+        }
+    }
+
+    /// Marks the feed silent (the aggregator stopped or cannot be reached) or heard again.
+    public func setConnected(_ connected: Bool, at now: Timestamp) {
+        state.withLock { state in
+            guard state.snapshot.connected != connected else { return }
+            let old = state.snapshot
+            state.snapshot = RankingSnapshot(
+                ranking: old.ranking, sequence: old.sequence, changedAt: state.changedAt, connected: connected)
+            state.send(RankingChange(sequence: old.sequence, districts: [], connected: connected), at: now)
+        }
+    }
+
+    /// Sends a keep-alive to every stream when nothing went out for 15 seconds.
+    public func tick(at now: Timestamp) {
+        state.withLock { state in
+            guard now - state.lastSent >= .seconds(15) else { return }
+            var change = RankingChange(
+                sequence: state.snapshot.sequence, districts: [], connected: state.snapshot.connected)
+            change.keepalive = true
+            state.send(change, at: now)
+        }
+    }
+
+    /// The cells filled over time as read from the store at start, before the feed's own samples.
+    public func seedFilled(_ samples: [(at: Timestamp, filled: UInt32)]) {
+        state.withLock { $0.filled = samples + $0.filled }
+    }
+
+    /// A stream of the changes from now on; it ends when the browser goes away.
+    public func changes() -> AsyncStream<RankingChange> {
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: RankingChange.self, bufferingPolicy: .bufferingNewest(16))
+        let id = UUID()
+        state.withLock { $0.streams[id] = continuation }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.state.withLock { $0.streams.removeValue(forKey: id) }
+        }
+        return stream
+    }
+
+    /// Ends every stream (the console is stopping).
+    public func finish() {
+        let streams = state.withLock { state in
+            defer { state.streams = [:] }
+            return Array(state.streams.values)
+        }
+        for stream in streams { stream.finish() }
+    }
+}
+
+extension LiveRanking.State {
+    fileprivate mutating func send(_ change: RankingChange, at now: Timestamp) {
+        lastSent = now
+        for stream in streams.values { stream.yield(change) }
+    }
+}

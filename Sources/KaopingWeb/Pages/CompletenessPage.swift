@@ -1,0 +1,116 @@
+import Foundation
+import KaopingCore
+import KaopingStore
+import KaopingWire
+
+/// 完成情况: which cells are in, as a districts × indicators heatmap (the hotline's 12 months each a column), who has
+/// sent what and still owes what, and for the operator the refusals with their reasons.
+enum CompletenessPage {
+    /// The heatmap's columns: each district indicator but the hotline, then the hotline's months, as the feed names
+    /// them in a district's missing list.
+    static func columns(_ catalog: Catalog) -> [(id: String, label: String, title: String)] {
+        var columns = catalog.districtIndicators.filter { $0.scope != .hotline }.map {
+            (id: $0.id, label: $0.shortLabel, title: $0.label)
+        }
+        if let hotline = catalog.hotlineIndicator {
+            columns += catalog.hotline.periods.map { period in
+                let month = Int(period.split(separator: "-").last ?? "") ?? 0
+                return (id: "hotline:\(period)", label: "\(month)月", title: "\(hotline.label) \(period)")
+            }
+        }
+        return columns
+    }
+
+    static func render(
+        _ context: PageContext, status: Result<Kaoping_V1_StatusReply, WireError>, refusals: [AuditEntry]?
+    ) -> Page {
+        let columns = columns(context.catalog)
+        let rows = RankingPages.rows(context).sorted { $0.rank.district < $1.rank.district }
+        let page = context.pageNumber
+        let head: [HTML] = columns.map { "<th title=\"\($0.title)\">\($0.label)</th>" }
+        let body = Layout.slice(rows, page: page).map { row -> HTML in
+            let missing = Set(row.rank.missing)
+            let cells: [HTML] = columns.map { column in
+                let absent = missing.contains(column.id)
+                return """
+                    <td class="cell \(absent ? "missing" : "filled")" data-cell="\(row.rank.district)/\(column.id)" \
+                    title="\(row.rank.name) \(column.title)：\(absent ? "未收到" : "已收到")"></td>
+                    """
+            }
+            return """
+                <tr data-district="\(row.rank.district)"><th scope="row">\
+                <a href="/districts/\(row.rank.district)">\(row.rank.name)</a></th>\(cells)\
+                <td class="num">\(row.rank.missing.count)</td></tr>
+                """
+        }
+        let ranking = context.snapshot.ranking
+        let percent = ranking.cellsExpected == 0 ? 0 : Int(ranking.cellsFilled) * 100 / Int(ranking.cellsExpected)
+        var sections: [HTML] = [
+            """
+            <h1>完成情况</h1>
+            <p>已收 <b>\(ranking.cellsFilled)</b> / \(ranking.cellsExpected) 项（\(percent)%）。\
+            绿色为已收到，红色为尚未收到；社区工作者的评分见各居民区页面。</p>
+            <progress value="\(ranking.cellsFilled)" max="\(max(ranking.cellsExpected, 1))"></progress>
+            <table class="heatmap"><thead><tr><th>居民区</th>\(head)<th class="num">缺项</th></tr></thead>
+            <tbody>\(body)</tbody></table>
+            \(Layout.pager(page: page, count: rows.count, noun: "居民区", query: context.query, path: "/completeness"))
+            """
+        ]
+        if context.role.district == nil {
+            sections.append(submitters(context, status: status))
+        }
+        if let refusals {
+            sections.append(refusalTable(context, status: try? status.get(), refusals: refusals))
+        }
+        return Page(title: "完成情况", tab: .completeness, body: HTML(trusted: sections.map(\.text).joined()))
+    }
+
+    private static func submitters(
+        _ context: PageContext, status: Result<Kaoping_V1_StatusReply, WireError>
+    ) -> HTML {
+        switch status {
+        case .failure(let error):
+            return "<h2>各部门报送情况</h2><p class=\"error\">暂时读不到汇总服务的报送状态：\(error.message)</p>"
+        case .success(let reply):
+            let rows = reply.submitters.map { submitter -> HTML in
+                let seen =
+                    submitter.lastSeenMs == 0
+                    ? "从未联系" : context.time(Timestamp(milliseconds: submitter.lastSeenMs))
+                let filled = submitter.accepted
+                let expected = submitter.accepted + submitter.owed
+                return """
+                    <tr data-submitter="\(submitter.submitter)"><td>\(submitter.name)</td>\
+                    <td>\(submitter.submitter)</td>\
+                    <td class="num">\(filled) / \(expected)</td><td class="num owed">\(submitter.owed)</td>\
+                    <td class="num">\(submitter.rejected)</td><td>\(seen)</td></tr>
+                    """
+            }
+            return """
+                <h2>各部门报送情况</h2>
+                <table class="submitters"><thead><tr><th>报送方</th><th>编号</th><th class="num">已收 / 应收</th>\
+                <th class="num">尚欠</th><th class="num">拒收</th><th>最近联系</th></tr></thead>
+                <tbody>\(rows)</tbody></table>
+                """
+        }
+    }
+
+    private static func refusalTable(
+        _ context: PageContext, status: Kaoping_V1_StatusReply?, refusals: [AuditEntry]
+    ) -> HTML {
+        let counts: [HTML] = (status?.rejections ?? [:]).sorted { $0.key < $1.key }.map { reason, count in
+            "<li>\(reason)：\(count)</li>"
+        }
+        let rows = refusals.map { entry -> HTML in
+            """
+            <tr><td>\(context.time(entry.at))</td><td>\(entry.event)</td><td>\(entry.subject)</td>\
+            <td>\(entry.submitter)</td><td class="reason">\(entry.reason)</td></tr>
+            """
+        }
+        return """
+            <h2>拒收记录</h2>
+            <ul class="counts">\(counts)</ul>
+            <table class="refusals"><thead><tr><th>时间</th><th>类型</th><th>单元格</th><th>报送方</th><th>原因</th>\
+            </tr></thead><tbody>\(rows)</tbody></table>
+            """
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import KaopingAccounts
+import KaopingCore
+import KaopingWire
+import Testing
+@testable import KaopingWeb
+
+@Suite struct HTMLTests {
+    @Test func interpolatedTextIsEscapedAndMarkupIsNot() {
+        let name = "居民区<script>alert('x')</script> & \"co\""
+        let cell: HTML = "<b>\(name)</b>"
+        let page: HTML = "<td>\(cell)</td>"
+        #expect(page.text == "<td><b>居民区&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;co&quot;</b></td>")
+    }
+}
+
+@Suite struct RankingSnapshotTests {
+    func row(_ id: String, _ total: String, _ grade: String, rank: UInt32) -> Kaoping_V1_DistrictRank {
+        var row = Kaoping_V1_DistrictRank()
+        row.district = id
+        row.total = total
+        row.grade = grade
+        row.rank = rank
+        return row
+    }
+
+    @Test func marginsAreReadOffTheGradesOfTheRanking() throws {
+        var ranking = Kaoping_V1_Ranking()
+        ranking.districts = [
+            row("D1", "95.50", "excellent", rank: 1), row("D2", "90.00", "excellent", rank: 2),
+            row("D3", "88.25", "good", rank: 3), row("D4", "80.00", "good", rank: 4),
+            row("D5", "79.99", "ordinary", rank: 5),
+        ]
+        let snapshot = RankingSnapshot(ranking: ranking, sequence: 7)
+        let d3 = try #require(snapshot.row("D3"))
+        #expect(d3.toNextGrade == (try ExactDecimal.parse("1.75")))  // 90.00 starts excellent
+        #expect(d3.aboveGradeBelow == (try ExactDecimal.parse("8.26")))  // the best ordinary total is 79.99
+        #expect(snapshot.row("D1")?.toNextGrade == nil)
+        #expect(snapshot.row("D2")?.aboveGradeBelow == (try ExactDecimal.parse("1.75")))
+        #expect(snapshot.row("D5")?.toNextGrade == (try ExactDecimal.parse("0.01")))
+        #expect(snapshot.row("D5")?.aboveGradeBelow == nil)
+    }
+
+    @Test func theLiveRankingMarksChangedRowsOnlyAfterTheFirst() {
+        let live = LiveRanking()
+        var ranking = Kaoping_V1_Ranking()
+        ranking.districts = [row("D1", "90.00", "excellent", rank: 1), row("D2", "80.00", "good", rank: 2)]
+        #expect(live.set(ranking, sequence: 1, at: 1_000).districts.isEmpty)
+        ranking.districts[1] = row("D2", "95.00", "excellent", rank: 1)
+        ranking.districts[0].rank = 2
+        let change = live.set(ranking, sequence: 2, at: 2_000)
+        #expect(change.districts == ["D1", "D2"])
+        #expect(live.snapshot.changedAt == ["D1": 2, "D2": 2])
+    }
+}
+
+@Suite struct SessionTests {
+    let account = Account(name: "leader", role: .leadership, passwordHash: "$2b$04$abcdefghijklmnopqrstuv")
+
+    @Test func aSessionEndsWhenItExpiresOrItsPasswordChanges() {
+        let sessions = Sessions(lifetime: .seconds(60))
+        let token = sessions.open(account, now: 0)
+        let file = AccountFile(accounts: [account])
+        #expect(sessions.session(token, now: 59_000, accounts: file)?.account == "leader")
+        #expect(sessions.session(token, now: 60_000, accounts: file) == nil)
+        let other = sessions.open(account, now: 0)
+        let changed = AccountFile(accounts: [Account(name: "leader", role: .leadership, passwordHash: "$2b$04$new")])
+        #expect(sessions.session(other, now: 1_000, accounts: changed) == nil)
+        #expect(sessions.session("not-a-token", now: 1_000, accounts: file) == nil)
+    }
+
+    @Test func failedSignInsAreSlowedPerAccountAndAddress() {
+        let sessions = Sessions(lifetime: .seconds(60))
+        for _ in 0..<2 { sessions.failed(account: "leader", address: "10.0.0.1", now: 0) }
+        #expect(sessions.wait(account: "leader", address: "10.0.0.1", now: 0) == .zero)
+        sessions.failed(account: "leader", address: "10.0.0.1", now: 0)
+        #expect(sessions.wait(account: "leader", address: "10.0.0.2", now: 0) == .seconds(2))  // the account
+        #expect(sessions.wait(account: "other", address: "10.0.0.1", now: 0) == .seconds(2))  // the address
+        #expect(sessions.wait(account: "leader", address: "10.0.0.2", now: 2_000) == .zero)
+        sessions.succeeded(account: "leader")
+        #expect(sessions.wait(account: "leader", address: "10.0.0.2", now: 0) == .zero)
+    }
+}
+
+@Suite struct AccountFileTests {
+    @Test func aFileRoundTripsAndABadLineIsNamed() throws {
+        var file = AccountFile()
+        file.set(Account(name: "d05", role: .district("D05"), passwordHash: "$2b$04$x"))
+        file.set(Account(name: "leader", role: .leadership, passwordHash: "$2b$04$y"))
+        let parsed = try AccountFile(parsing: file.text, path: "accounts")
+        #expect(parsed.accounts == file.accounts)
+        #expect(throws: AccountFileError.self) { try AccountFile(parsing: "leader boss $2b$04$y\n", path: "a") }
+        do {
+            _ = try AccountFile(parsing: "# c\nleader leadership $2b$04$y\nleader operator $2b$04$z\n", path: "a")
+            Issue.record("a name listed twice was accepted")
+        } catch {
+            #expect(error.message.hasPrefix("a:3: leader is listed twice"))
+        }
+        #expect(Role("district:D05")?.reads(district: "D06") == false)
+        #expect(Role.operator.reads(district: "D06"))
+    }
+}
+
+@Suite struct DownloadTests {
+    @Test func csvHasABOMQuotesFieldsAndDisarmsFormulas() {
+        let table = Downloads.Table(
+            preamble: ["考评活动", "zhongshan-2023"], header: ["排名", "居民区", "总分"],
+            rows: [["1", "=HYPERLINK(\"x\")", "-1.50"], ["2", "甲,乙", "80.00"]], numeric: [0, 2])
+        let text = String(decoding: Downloads.csv(table), as: UTF8.self)
+        #expect(text.hasPrefix("\u{FEFF}考评活动,zhongshan-2023\r\n\r\n排名,居民区,总分\r\n"))
+        #expect(text.contains("1,\"'=HYPERLINK(\"\"x\"\")\",-1.50\r\n"))  // a negative number stays a number
+        #expect(text.hasSuffix("2,\"甲,乙\",80.00\r\n"))
+    }
+
+    @Test func xlsxIsAWorkbook() throws {
+        let table = Downloads.Table(preamble: ["a"], header: ["排名"], rows: [["1"]], numeric: [0])
+        let data = try Downloads.xlsx([("居民区", table)])
+        #expect(data.prefix(2) == Data("PK".utf8))
+    }
+
+    @Test func signInSendsOnlyToThisSite() {
+        #expect(SignInForm.safeNext("/districts/D05") == "/districts/D05")
+        #expect(SignInForm.safeNext("//evil.example/") == "/ranking")
+        #expect(SignInForm.safeNext("https://evil.example/") == "/ranking")
+        #expect(SignInForm.fields("name=%E5%BC%A0+%E4%B8%89&csrf=a%2Bb") == ["name": "张 三", "csrf": "a+b"])
+    }
+}

@@ -69,6 +69,8 @@ public struct RankingChange: Sendable {
     /// The districts whose row changed (empty for a change of the connection or a keep-alive).
     public let districts: Set<String>
     public let connected: Bool
+    /// When the aggregator committed what the ranking holds (its `updated_at_ms`).
+    public var committedAt = Timestamp(milliseconds: 0)
     /// Nothing changed: a line that keeps the connection (and proxies in between) open.
     public var keepalive = false
 }
@@ -125,7 +127,8 @@ public final class LiveRanking: Sendable {
                 }
             }
             state.lag = now - Timestamp(milliseconds: ranking.updatedAtMs)
-            let change = RankingChange(sequence: sequence, districts: changed, connected: true)
+            var change = RankingChange(sequence: sequence, districts: changed, connected: true)
+            change.committedAt = Timestamp(milliseconds: ranking.updatedAtMs)
             state.send(change, at: now)
             return change
         }

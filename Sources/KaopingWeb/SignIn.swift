@@ -112,20 +112,20 @@ extension WebConsole {
         let name = fields["name"]?.trimmingCharacters(in: .whitespaces) ?? ""
         let password = fields["password"] ?? ""
         let now = clock.now
-        let wait = sessions.wait(account: name, address: context.address, now: now)
+        let wait = sessions.wait(account: name, address: context.address(request), now: now)
         if wait > .zero {
             return signInPage(
                 request, problem: "尝试次数过多，请 \(wait.components.seconds + 1) 秒后再试。", status: .tooManyRequests)
         }
         let account = accounts.current().file.account(named: name)
         guard let account, account.verify(password: password) else {
-            sessions.failed(account: name, address: context.address, now: now)
-            logger.notice("failed sign-in for \(name.debugDescription) from \(context.address)")
+            sessions.failed(account: name, address: context.address(request), now: now)
+            logger.notice("failed sign-in for \(name.debugDescription) from \(context.address(request))")
             return signInPage(request, problem: "账号或密码不正确。", status: .unauthorized)
         }
         sessions.succeeded(account: name)
         let token = sessions.open(account, now: now)
-        logger.info("\(name) signed in from \(context.address)")
+        logger.info("\(name) signed in from \(context.address(request))")
         var response = Response(status: .seeOther, headers: [.location: SignInForm.safeNext(fields["next"])])
         response.setCookie(cookie(Cookies.session, token, maxAge: Int(sessions.lifetime.components.seconds)))
         response.setCookie(cookie(Cookies.signIn, "", maxAge: 0))

@@ -154,7 +154,9 @@ public struct WebConsole: Sendable {
             func line(_ change: RankingChange) -> ByteBuffer {
                 if change.keepalive { return ByteBuffer(string: ": keep-alive\n\n") }
                 let visible = change.districts.filter { role.reads(district: $0) }.sorted()
-                let data = EventData(sequence: change.sequence, connected: change.connected, changed: visible)
+                let data = EventData(
+                    sequence: change.sequence, connected: change.connected, changed: visible,
+                    updatedAtMs: change.committedAt.milliseconds)
                 let json = (try? JSONEncoder().encode(data)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
                 return ByteBuffer(string: "id: \(change.sequence)\nevent: ranking\ndata: \(json)\n\n")
             }
@@ -175,6 +177,13 @@ public struct WebConsole: Sendable {
         let sequence: UInt64
         let connected: Bool
         let changed: [String]
+        /// When the aggregator committed the change (0 when the event is not a change).
+        let updatedAtMs: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case sequence, connected, changed
+            case updatedAtMs = "updated_at_ms"
+        }
     }
 
     // MARK: JSON, downloads, metrics

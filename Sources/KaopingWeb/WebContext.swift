@@ -15,8 +15,15 @@ public struct WebContext: RequestContext {
         remoteAddress = source.channel.remoteAddress
     }
 
-    /// The peer's IP address as text (`127.0.0.1`), or `unknown`.
-    var address: String { remoteAddress?.ipAddress ?? "unknown" }
+    /// The browser's address, for slowing down failed sign-ins: the peer's, or behind the proxy on this machine the
+    /// last `X-Forwarded-For` entry (the one nginx wrote; earlier ones are the client's say).
+    func address(_ request: Request) -> String {
+        let peer = remoteAddress?.ipAddress ?? "unknown"
+        guard peer == "127.0.0.1" || peer == "::1", let forwarded = request.headers[.forwardedFor],
+            let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty
+        else { return peer }
+        return last
+    }
 
     /// Whether the request came from this machine itself and not through a proxy on it.
     func isLocal(_ request: Request) -> Bool {

@@ -19,6 +19,8 @@ enum Bench {
         /// Envelopes per message at full load (`--batch 1`: one, as protocol version 1 began).
         var batch = EnvelopeBatch.maximumMembers
         var runs = 3
+        /// Browsers following the web console's live ranking in its run.
+        var clients = 200
         var out = "bench/results.json"
         /// `--profile N`: time the parts at N districts instead of running the benchmark.
         var profile: Int?
@@ -55,6 +57,7 @@ enum Bench {
             case "--workers-per-district": options.workersPerDistrict = number()
             case "--senders": options.senders = number()
             case "--runs": options.runs = number()
+            case "--clients": options.clients = number()
             case "--batch":
                 options.batch = number()
                 guard options.batch <= EnvelopeBatch.maximumMembers else {
@@ -107,6 +110,13 @@ enum Bench {
             runs.append(result)
         }
         let receipts = median(runs.map(\.receiptsPerSecond))
+        let console = try ConsoleRun.measure(
+            campaign: campaign, options: options, clients: options.clients, receiptsPerSecond: receipts)
+        say(String(
+            format: "  console: %d SSE clients, %d events; commit → event p50/p99 %.1f/%.1f ms; peak RSS %.0f MB; "
+                + "first ranking page %.1f ms (p99 %.1f), %d bytes",
+            options.clients, console.events, console.event.p50, console.event.p99, console.peakRSSMegabytes,
+            console.firstPageMilliseconds.p50, console.firstPageMilliseconds.p99, console.firstPageBytes))
         let results: [String: Any] = [
             "machine": ["cores": cores, "date": ISO8601DateFormatter().string(from: Date())],
             "campaign": [
@@ -143,6 +153,15 @@ enum Bench {
                 "receipts_per_verify_and_sign_capacity": receipts / cryptography,
                 "receipts_per_zmq_round_trip": receipts / roundTrips,
             ],
+            "console": [
+                "sse_clients": options.clients, "events_received": console.events,
+                "commit_to_event_ms": ["p50": console.event.p50, "p99": console.event.p99],
+                "peak_rss_mb": console.peakRSSMegabytes,
+                "first_ranking_page_ms": [
+                    "p50": console.firstPageMilliseconds.p50, "p99": console.firstPageMilliseconds.p99,
+                ],
+                "first_ranking_page_bytes": console.firstPageBytes,
+            ],
             "runs": options.runs,
             "envelopes_per_message_full_load": options.batch,
         ]
@@ -172,6 +191,14 @@ enum Bench {
         say(String(format: "| restart and rebuild | %.2f s (goal < 5) |", median(runs.map(\.restartSeconds))))
         say(String(format: "| aggregator peak RSS, restarted on the full store | %.0f MB (goal < 200) |",
                      median(runs.map(\.restartPeakRSSMegabytes))))
+        say(String(
+            format: "| web console: commit → SSE event p50/p99, %d clients | %.1f / %.1f ms (goal p99 < 100) |",
+            options.clients, console.event.p50, console.event.p99))
+        say(String(
+            format: "| web console: first ranking page (request to last byte, p50/p99) | %.1f / %.1f ms, %d bytes "
+                + "(goal < 300 ms) |", console.firstPageMilliseconds.p50, console.firstPageMilliseconds.p99,
+            console.firstPageBytes))
+        say(String(format: "| web console peak RSS | %.0f MB (goal < 200) |", console.peakRSSMegabytes))
         try FileManager.default.createDirectory(
             atPath: (options.out as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try JSONSerialization.data(withJSONObject: results, options: [.prettyPrinted, .sortedKeys])
@@ -181,7 +208,7 @@ enum Bench {
 
     static let usage = """
         usage: kaoping-bench [--bin DIR] [--districts N] [--workers-per-district N] [--senders N] [--runs N]
-                     [--batch N] [--out FILE]
+                     [--batch N] [--clients N] [--out FILE]
                kaoping-bench --profile N
         Drives the release kaoping-aggregator in DIR (.build/release) with a city-scale campaign and prints a table
         (docs/benchmarks.md). At full load each sender sends batches of N envelopes a message (--batch, 64; 1 sends

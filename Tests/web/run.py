@@ -319,6 +319,7 @@ def browse(browser, checks, base, short_lived, shots, kaoping, folder, catalog, 
     checks.check(page.locator("table.cells tr[data-cell='D05/party_building'] td.value").inner_text() != "",
                  "D05's party_building cell shows no signed value")
     page.screenshot(path=os.path.join(shots, "district.png"), full_page=True)
+    page.screenshot(path=os.path.join(shots, "district-top.png"))
     for name in ["workers", "charts"]:
         page.goto(base + "/" + name)
         page.screenshot(path=os.path.join(shots, name + ".png"), full_page=True)

@@ -70,29 +70,47 @@ public final class FeedSubscriber {
         return .ranking(sequence: snapshot.sequence, snapshot.ranking, fromSnapshot: true)
     }
 
-    /// The next event within `timeout` milliseconds, or nil.
-    public func next(timeout: Int32) throws -> Event? {
+    /// The next event within `timeout` milliseconds, or nil. With `coalescing`, every message already waiting is
+    /// read too and consecutive updates are applied as one (``Kaoping_V1_RankingUpdate/merging(_:)``): one event for
+    /// all of them, so that a subscriber slower than the feed (re-ranking a city takes milliseconds) keeps up.
+    public func next(timeout: Int32, coalescing: Bool = false) throws -> Event? {
         if snapshots == 0 { return try resnapshot() }
-        guard let message = try subscriber.receive(timeout: timeout) else { return nil }
-        guard message.frames.count == 3, message.frames[1].count == 8 else { return nil }
-        let number = message.frames[1].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        switch message.frames[0] {
-        case Data("heartbeat".utf8):
-            // Another epoch: the aggregator restarted. Ahead: an update was missed.
-            guard let heartbeat = try? Kaoping_V1_FeedHeartbeat(serializedBytes: message.frames[2]) else { return nil }
-            if heartbeat.epoch != epoch || number != sequence { return try resnapshot() }
-            return .heartbeat(sequence: number)
-        case Data("update".utf8):
-            // An update that cannot be read or applied is as good as missed.
-            guard let update = try? Kaoping_V1_RankingUpdate(serializedBytes: message.frames[2]), update.epoch == epoch
-            else { return try resnapshot() }
-            if number <= sequence { return try next(timeout: timeout) }  // the snapshot already has it
-            if number > sequence + 1 { return try resnapshot() }  // a gap
-            guard (try? ranking.apply(update)) != nil else { return try resnapshot() }
-            sequence = number
-            return .ranking(sequence: number, ranking, fromSnapshot: false)
-        default:
-            return nil
+        guard let first = try subscriber.receive(timeout: timeout) else { return nil }
+        var messages = [first]
+        while coalescing, messages.count < 4_096, let more = try subscriber.receive(timeout: 0) {
+            messages.append(more)
         }
+        var merged: Kaoping_V1_RankingUpdate?
+        var mergedSequence = sequence
+        var heartbeat: UInt64?
+        for message in messages {
+            guard message.frames.count == 3, message.frames[1].count == 8 else { continue }
+            let number = message.frames[1].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            switch message.frames[0] {
+            case Data("heartbeat".utf8):
+                // Another epoch: the aggregator restarted. Ahead: an update was missed.
+                guard let beat = try? Kaoping_V1_FeedHeartbeat(serializedBytes: message.frames[2]) else { continue }
+                if beat.epoch != epoch || number != mergedSequence { return try resnapshot() }
+                heartbeat = number
+            case Data("update".utf8):
+                // An update that cannot be read or applied is as good as missed.
+                guard let update = try? Kaoping_V1_RankingUpdate(serializedBytes: message.frames[2]),
+                    update.epoch == epoch
+                else { return try resnapshot() }
+                if number <= mergedSequence { continue }  // the snapshot already has it
+                if number > mergedSequence + 1 { return try resnapshot() }  // a gap
+                merged = merged.map { $0.merging(update) } ?? update
+                mergedSequence = number
+            default:
+                continue
+            }
+        }
+        if let merged {
+            guard (try? ranking.apply(merged)) != nil else { return try resnapshot() }
+            sequence = mergedSequence
+            return .ranking(sequence: sequence, ranking, fromSnapshot: false)
+        }
+        if let heartbeat { return .heartbeat(sequence: heartbeat) }
+        return try next(timeout: timeout, coalescing: coalescing)  // only updates the snapshot already had
     }
 }

@@ -512,14 +512,28 @@ public final class AggregatorStore: Sendable {
                     try Row.fetchCursor(
                         db, sql: "SELECT * FROM audit WHERE sequence > ? ORDER BY sequence", arguments: [after])
                 }
-            while let row = try rows.next() {
-                let entry = AuditEntry(
-                    event: row["event"], at: row["at_ms"], submissionID: row["submission_id"],
-                    submitter: row["submitter"], keyID: row["key_id"], subject: row["subject"], reason: row["reason"],
-                    envelopeHash: row["envelope_hash"])
-                try body(row["sequence"], entry, row["hash"])
-            }
+            while let row = try rows.next() { try body(row["sequence"], Self.auditEntry(row), row["hash"]) }
         }
+    }
+
+    /// The latest `limit` entries of the audit log whose event is one of `events`, newest first (each with its
+    /// sequence), unverified: for a view of recent refusals, where the chain is checked by whoever shows them.
+    public func latestAuditEntries(events: [String], limit: Int) throws -> [(sequence: Int64, entry: AuditEntry)] {
+        try database.read { db in
+            let marks = events.map { _ in "?" }.joined(separator: ", ")
+            var arguments = StatementArguments(events)
+            arguments += [limit]
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT * FROM audit WHERE event IN (\(marks)) ORDER BY sequence DESC LIMIT ?",
+                arguments: arguments)
+            return rows.map { row in (row["sequence"], Self.auditEntry(row)) }
+        }
+    }
+
+    private static func auditEntry(_ row: Row) -> AuditEntry {
+        AuditEntry(
+            event: row["event"], at: row["at_ms"], submissionID: row["submission_id"], submitter: row["submitter"],
+            keyID: row["key_id"], subject: row["subject"], reason: row["reason"], envelopeHash: row["envelope_hash"])
     }
 
     /// Recomputes the audit hash chain as the log is read, handing each entry (with its sequence number) to `each`

@@ -78,7 +78,7 @@ public final class FeedFollower: Service, Sendable {
                 var heard = ContinuousClock.now
                 while !stopped.load(ordering: .relaxed) {
                     live.tick(at: clock.now)
-                    switch try subscriber.next(timeout: 500) {
+                    switch try subscriber.next(timeout: 500, coalescing: true) {
                     case .ranking(let sequence, let ranking, _)?:
                         heard = .now
                         live.set(ranking, sequence: sequence, at: clock.now)

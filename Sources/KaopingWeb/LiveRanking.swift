@@ -66,13 +66,59 @@ public struct RankingSnapshot: Sendable {
 /// What changed, as sent to each browser's event stream.
 public struct RankingChange: Sendable {
     public let sequence: UInt64
-    /// The districts whose row changed (empty for a change of the connection or a keep-alive).
+    /// The districts whose own data changed — total, points, missing cells or grade; not those only moved in rank by
+    /// others (empty for a change of the connection or a keep-alive).
     public let districts: Set<String>
     public let connected: Bool
     /// When the aggregator committed what the ranking holds (its `updated_at_ms`).
-    public var committedAt = Timestamp(milliseconds: 0)
+    public let committedAt: Timestamp
     /// Nothing changed: a line that keeps the connection (and proxies in between) open.
-    public var keepalive = false
+    public let keepalive: Bool
+    /// The event as an account that reads every district receives it, made once for all their streams.
+    public let text: String
+
+    /// At most this many changed districts are named in an event: a page shows 50 rows, and an event goes to every
+    /// browser (`more` says that some were left out).
+    static let namedAtMost = 100
+
+    init(
+        sequence: UInt64, districts: Set<String>, connected: Bool, committedAt: Timestamp = Timestamp(milliseconds: 0),
+        keepalive: Bool = false
+    ) {
+        self.sequence = sequence
+        self.districts = districts
+        self.connected = connected
+        self.committedAt = committedAt
+        self.keepalive = keepalive
+        text = keepalive ? ": keep-alive\n\n" : Self.event(sequence, connected, districts, committedAt)
+    }
+
+    /// The event for an account that reads only `district`.
+    func text(for district: String) -> String {
+        keepalive ? text : Self.event(sequence, connected, districts.contains(district) ? [district] : [], committedAt)
+    }
+
+    /// `id`, `event: ranking` and a JSON line: `sequence`, `connected`, `changed` (ids, sorted), `more`,
+    /// `updated_at_ms` (0 when the event is not a change).
+    private static func event(
+        _ sequence: UInt64, _ connected: Bool, _ districts: Set<String>, _ committedAt: Timestamp
+    ) -> String {
+        struct Data: Encodable {
+            let sequence: UInt64
+            let connected: Bool
+            let changed: [String]
+            let more: Bool
+            let updated_at_ms: Int64
+        }
+        let named = districts.sorted().prefix(namedAtMost)
+        let data = Data(
+            sequence: sequence, connected: connected, changed: Array(named), more: districts.count > named.count,
+            updated_at_ms: committedAt.milliseconds)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = (try? encoder.encode(data)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return "id: \(sequence)\nevent: ranking\ndata: \(json)\n\n"
+    }
 }
 
 /// The ranking the console follows, shared by every request and every browser's event stream: the feed follower
@@ -111,9 +157,16 @@ public final class LiveRanking: Sendable {
             let previous = state.snapshot
             var changed: Set<String> = []
             // The first ranking marks nothing: nothing was shown before it.
-            for district in ranking.districts
-            where !previous.isEmpty && previous.row(district.district)?.rank != district {
-                changed.insert(district.district)
+            for district in ranking.districts where !previous.isEmpty {
+                guard let before = previous.row(district.district)?.rank else {
+                    changed.insert(district.district)
+                    continue
+                }
+                if before.total != district.total || before.grade != district.grade
+                    || before.indicators != district.indicators || before.missing != district.missing
+                {
+                    changed.insert(district.district)
+                }
             }
             for id in changed { state.changedAt[id] = sequence }
             state.snapshot = RankingSnapshot(
@@ -127,8 +180,9 @@ public final class LiveRanking: Sendable {
                 }
             }
             state.lag = now - Timestamp(milliseconds: ranking.updatedAtMs)
-            var change = RankingChange(sequence: sequence, districts: changed, connected: true)
-            change.committedAt = Timestamp(milliseconds: ranking.updatedAtMs)
+            let change = RankingChange(
+                sequence: sequence, districts: changed, connected: true,
+                committedAt: Timestamp(milliseconds: ranking.updatedAtMs))
             state.send(change, at: now)
             return change
         }
@@ -149,10 +203,11 @@ public final class LiveRanking: Sendable {
     public func tick(at now: Timestamp) {
         state.withLock { state in
             guard now - state.lastSent >= .seconds(15) else { return }
-            var change = RankingChange(
-                sequence: state.snapshot.sequence, districts: [], connected: state.snapshot.connected)
-            change.keepalive = true
-            state.send(change, at: now)
+            state.send(
+                RankingChange(
+                    sequence: state.snapshot.sequence, districts: [], connected: state.snapshot.connected,
+                    keepalive: true),
+                at: now)
         }
     }
 

@@ -77,18 +77,13 @@ public final class StoreRecords: Sendable {
         return DistrictRecord(cells: cells, history: history, verifiedEntries: verified)
     }
 
-    /// The most recent refusals (rejected or conflicting submissions), newest first, with their reasons.
+    /// The most recent refusals (conflicting, unauthorized, invalid, revoked, badly signed or unknown-key
+    /// submissions), newest first, with their reasons: those the verified chain holds.
     public func refusals(limit: Int) throws -> [AuditEntry] {
-        var found: [AuditEntry] = []
-        try store.forEachAuditEntry { _, entry, _ in
-            switch entry.kind {
-            case .conflict?, .unauthorized?, .invalid?, .revoked?, .badSignature?, .unknownKey?: break
-            default: return
-            }
-            found.append(entry)
-            if found.count > limit * 2 { found.removeFirst(found.count - limit) }
-        }
-        return Array(found.suffix(limit).reversed())
+        let verified = try verify()
+        let refusals: [AuditEvent] = [.conflict, .unauthorized, .invalid, .revoked, .badSignature, .unknownKey]
+        return try store.latestAuditEntries(events: refusals.map(\.rawValue), limit: limit)
+            .filter { $0.sequence <= verified }.map(\.entry)
     }
 
     /// Cells standing over time, from the audit log: one sample per accepted or reopened cell.

@@ -97,7 +97,7 @@ public struct WebConsole: Sendable {
                 }
             return page(request, context) { DistrictPage.render($0, district: district, record: record) }
         }
-        router.get("/events") { _, context in try events(context) }
+        router.get("/events") { request, context in try events(request, context) }
         router.get("/api/ranking") { request, context in try rankingJSON(request, context) }
         router.get("/downloads/ranking.csv") { request, context in try download(request, context, format: "csv") }
         router.get("/downloads/ranking.xlsx") { request, context in try download(request, context, format: "xlsx") }
@@ -144,25 +144,25 @@ public struct WebConsole: Sendable {
     // MARK: Live events
 
     /// Server-Sent Events: the sequence and the changed districts (those the account may see) at each change, the
-    /// current state first (a browser that was away catches up), a comment every 15 s while nothing happens.
-    func events(_ context: WebContext) throws -> Response {
+    /// current state first (a browser that was away catches up), a comment every 15 s while nothing happens. The
+    /// stream ends once its session does (expired, signed out, account removed or password changed).
+    func events(_ request: Request, _ context: WebContext) throws -> Response {
         let role = try session(context).role
+        let token = request.cookies[Cookies.session]?.value ?? ""
+        let (sessions, accounts, clock) = (sessions, accounts, clock)
         let changes = live.changes()
         let first = RankingChange(
             sequence: live.snapshot.sequence, districts: [], connected: live.snapshot.connected)
         let body = ResponseBody { writer in
             func line(_ change: RankingChange) -> ByteBuffer {
-                if change.keepalive { return ByteBuffer(string: ": keep-alive\n\n") }
-                let visible = change.districts.filter { role.reads(district: $0) }.sorted()
-                let data = EventData(
-                    sequence: change.sequence, connected: change.connected, changed: visible,
-                    updatedAtMs: change.committedAt.milliseconds)
-                let json = (try? JSONEncoder().encode(data)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-                return ByteBuffer(string: "id: \(change.sequence)\nevent: ranking\ndata: \(json)\n\n")
+                ByteBuffer(string: role.district.map { change.text(for: $0) } ?? change.text)
             }
             try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
             try await writer.write(line(first))
-            for await change in changes { try await writer.write(line(change)) }
+            for await change in changes {
+                guard sessions.session(token, now: clock.now, accounts: accounts.current().file) != nil else { break }
+                try await writer.write(line(change))
+            }
             try await writer.finish(nil)
         }
         return Response(
@@ -171,19 +171,6 @@ public struct WebConsole: Sendable {
                 .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store",
                 .accelBuffering: "no",
             ], body: body)
-    }
-
-    struct EventData: Encodable {
-        let sequence: UInt64
-        let connected: Bool
-        let changed: [String]
-        /// When the aggregator committed the change (0 when the event is not a change).
-        let updatedAtMs: Int64
-
-        enum CodingKeys: String, CodingKey {
-            case sequence, connected, changed
-            case updatedAtMs = "updated_at_ms"
-        }
     }
 
     // MARK: JSON, downloads, metrics

@@ -97,20 +97,29 @@ struct ConsoleRun {
     static func follow(_ streams: [HTTPConnection], until done: Shared<Bool>) -> (Histogram<UInt64>, Int) {
         var histogram = Histogram<UInt64>(highestTrackableValue: 600_000_000)
         var count = 0
-        var pending = [Data](repeating: Data(), count: streams.count)
+        // What each stream has sent and not yet read as whole events; scanned once, compacted once per read.
+        var pending = [[UInt8]](repeating: [], count: streams.count)
         var descriptors = streams.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
-        let marker = Data("\"updated_at_ms\":".utf8)
+        let marker = Array("\"updated_at_ms\":".utf8)
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while !done.withLock({ $0 }) {
             guard poll(&descriptors, nfds_t(descriptors.count), 200) > 0 else { continue }
-            let now = UInt64(Date().timeIntervalSince1970 * 1000)
             for index in descriptors.indices where descriptors[index].revents & Int16(POLLIN) != 0 {
                 let got = read(descriptors[index].fd, &buffer, buffer.count)
                 guard got > 0 else { continue }
+                let now = UInt64(Date().timeIntervalSince1970 * 1000)
                 pending[index].append(contentsOf: buffer[0..<got])
-                while let end = pending[index].firstRange(of: Data("\n\n".utf8)) {
-                    let event = pending[index][pending[index].startIndex..<end.lowerBound]
-                    pending[index].removeSubrange(pending[index].startIndex..<end.upperBound)
+                let bytes = pending[index]
+                var start = 0
+                var cursor = 0
+                while cursor + 1 < bytes.count {
+                    guard bytes[cursor] == 10, bytes[cursor + 1] == 10 else {
+                        cursor += 1
+                        continue
+                    }
+                    let event = bytes[start..<cursor]
+                    cursor += 2
+                    start = cursor
                     guard let at = event.firstRange(of: marker) else { continue }
                     let digits = event[at.upperBound...].prefix { (48...57).contains($0) }
                     guard let committed = UInt64(String(decoding: digits, as: UTF8.self)), committed > 0,
@@ -119,6 +128,7 @@ struct ConsoleRun {
                     histogram.record((now - committed) * 1000)
                     count += 1
                 }
+                pending[index].removeFirst(start)
             }
         }
         return (histogram, count)

@@ -41,16 +41,23 @@ import Testing
         #expect(snapshot.row("D5")?.aboveGradeBelow == nil)
     }
 
-    @Test func theLiveRankingMarksChangedRowsOnlyAfterTheFirst() {
+    /// A row whose own data changed is marked; one only moved down by another's rise is not; the first ranking
+    /// marks nothing. Each event is written once for every reader of all districts, and narrowed for a district.
+    @Test func theLiveRankingMarksRowsWhoseDataChanged() {
         let live = LiveRanking()
         var ranking = Kaoping_V1_Ranking()
         ranking.districts = [row("D1", "90.00", "excellent", rank: 1), row("D2", "80.00", "good", rank: 2)]
+        ranking.updatedAtMs = 1_500
         #expect(live.set(ranking, sequence: 1, at: 1_000).districts.isEmpty)
         ranking.districts[1] = row("D2", "95.00", "excellent", rank: 1)
         ranking.districts[0].rank = 2
         let change = live.set(ranking, sequence: 2, at: 2_000)
-        #expect(change.districts == ["D1", "D2"])
-        #expect(live.snapshot.changedAt == ["D1": 2, "D2": 2])
+        #expect(change.districts == ["D2"])
+        #expect(live.snapshot.changedAt == ["D2": 2])
+        let all = #"{"changed":["D2"],"connected":true,"more":false,"sequence":2,"updated_at_ms":1500}"#
+        #expect(change.text == "id: 2\nevent: ranking\ndata: \(all)\n\n")
+        #expect(change.text(for: "D1").contains(#""changed":[]"#))
+        #expect(change.text(for: "D2").contains(#""changed":["D2"]"#))
     }
 }
 

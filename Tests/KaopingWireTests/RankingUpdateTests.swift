@@ -16,6 +16,9 @@ import Testing
         let roster = try Roster(workers: workers, catalog: catalog)
         var board = Scoreboard(catalog: catalog, roster: roster)
         var replica = Kaoping_V1_Ranking(board.standings(), ledgerPosition: 0, updatedAt: 0)
+        // A slower subscriber's copy: every three updates merged into one (FeedSubscriber's coalescing).
+        var coalesced = replica
+        var pending: Kaoping_V1_RankingUpdate?
         _ = board.update()
         var standing: [SubmissionKey: AcceptedSubmission] = [:]
         var position = 0
@@ -68,6 +71,12 @@ import Testing
             try replica.apply(received)
             let expected = Kaoping_V1_Ranking(board.standings(), ledgerPosition: position, updatedAt: 0)
             #expect(replica == expected, "batch \(batch)")
+            pending = pending.map { $0.merging(received) } ?? received
+            if batch % 3 == 0, let merged = pending {
+                try coalesced.apply(merged)
+                #expect(coalesced == expected, "batch \(batch), three updates merged")
+                pending = nil
+            }
             #expect(update.districts.count < catalog.districts.count || batch == 1)
         }
     }

@@ -318,6 +318,15 @@ def browse(browser, checks, base, short_lived, shots, kaoping, folder, catalog, 
     checks.check(page.evaluate("document.querySelectorAll('script').length") == 1, "a script element was injected")
     checks.check(page.locator("table.cells tr[data-cell='D05/party_building'] td.value").inner_text() != "",
                  "D05's party_building cell shows no signed value")
+    # Each worker's components add up to the total the feed carries.
+    from decimal import Decimal
+    sums = page.eval_on_selector_all("table.workers tbody tr", """rows => rows.map(row => ({
+        parts: [...row.querySelectorAll('td.num')].slice(0, -2).map(cell => cell.textContent.trim()),
+        total: row.querySelector('td.total').textContent.trim()}))""")
+    def points(cell):
+        return Decimal(cell.split("→")[-1].strip())
+    checks.check(len(sums) == 5 and all(sum(points(c) for c in row["parts"]) == Decimal(row["total"])
+                                        for row in sums), "D05's workers' components do not add up: %s" % sums)
     page.screenshot(path=os.path.join(shots, "district.png"), full_page=True)
     page.screenshot(path=os.path.join(shots, "district-top.png"))
     for name in ["workers", "charts"]:

@@ -34,6 +34,15 @@ struct WebUsersCommand: ParsableCommand {
             }
         }
 
+        /// The file, which must hold an account named `name`.
+        func load(holding name: String) throws -> (file: AccountFile, account: Account) {
+            let file = try load()
+            guard let account = file.account(named: name) else {
+                throw CLIError("no account \(name) in \(accounts); `kaoping web users list` shows them")
+            }
+            return (file, account)
+        }
+
         func save(_ file: AccountFile) throws {
             do {
                 try file.save(accounts)
@@ -119,10 +128,8 @@ struct WebUsersCommand: ParsableCommand {
         @OptionGroup var file: FileOption
 
         func run() throws {
-            var accounts = try file.load()
-            guard accounts.remove(named: name) else {
-                throw CLIError("no account \(name) in \(file.accounts); `kaoping web users list` shows them")
-            }
+            var accounts = try file.load(holding: name).file
+            _ = accounts.remove(named: name)
             try file.save(accounts)
             print("removed \(name) from \(file.accounts)")
         }
@@ -137,10 +144,8 @@ struct WebUsersCommand: ParsableCommand {
         @OptionGroup var password: PasswordOption
 
         func run() throws {
-            var accounts = try file.load()
-            guard let account = accounts.account(named: name) else {
-                throw CLIError("no account \(name) in \(file.accounts); `kaoping web users list` shows them")
-            }
+            let (loaded, account) = try file.load(holding: name)
+            var accounts = loaded
             let secret = try password.read()
             accounts.set(Account(name: name, role: account.role, passwordHash: AccountFile.hash(password: secret)))
             try file.save(accounts)

@@ -100,3 +100,25 @@ extension WorkerRules {
         return GradeBoundaries(steps: steps, otherwise: .unqualified)
     }
 }
+
+/// A worker's total is made of weighted components (RULES.md §5): each worker indicator's value times its weight, and
+/// the district's result — its total clamped to the catalog's range — times that weight. The scoreboard sums them;
+/// the web console shows each.
+extension WorkerRules {
+    /// The district result's part of a worker's total.
+    public func districtResultPoints(districtTotal: ExactDecimal) -> ExactDecimal {
+        Self.weighted(districtTotal.clamped(to: districtResultRange), by: districtResultWeight)
+    }
+
+    static func weighted(_ value: ExactDecimal, by weight: ExactDecimal) -> ExactDecimal {
+        guard let product = value.exactlyMultiplied(by: weight) else {
+            preconditionFailure("catalog weight \(weight) × \(value) is not exact; CatalogFile checks weights")
+        }
+        return product
+    }
+}
+
+extension Indicator {
+    /// A worker indicator's part of a worker's total: its value times its weight.
+    public func workerPoints(_ value: ExactDecimal) -> ExactDecimal { WorkerRules.weighted(value, by: weight) }
+}

@@ -368,11 +368,9 @@ public struct Scoreboard: Sendable {
 
     /// 0.2 × leader + 0.3 × democratic + 0.5 × clamped district total (as the catalog weighs them), exact.
     private func workerTotal(_ position: Int) -> ExactDecimal {
-        let rules = catalog.workerRules
-        let districtTotal = districtTotals[workerDistrict[position]]
-        var total = weighted(districtTotal.clamped(to: rules.districtResultRange), by: rules.districtResultWeight)
+        var total = catalog.workerRules.districtResultPoints(districtTotal: districtTotals[workerDistrict[position]])
         for indicator in workerIndicators {
-            total += weighted(workerValues[position][indicator.id] ?? .zero, by: indicator.weight)
+            total += indicator.workerPoints(workerValues[position][indicator.id] ?? .zero)
         }
         return total
     }
@@ -384,12 +382,6 @@ public struct Scoreboard: Sendable {
             grade: grades.grade(of: total), values: workerValues[position])
     }
 
-    private func weighted(_ value: ExactDecimal, by weight: ExactDecimal) -> ExactDecimal {
-        guard let product = value.exactlyMultiplied(by: weight) else {
-            preconditionFailure("catalog weight \(weight) × \(value) is not exact; CatalogFile checks weights")
-        }
-        return product
-    }
 
     /// One closed month's bottom-group occurrences by district position. A rate is in the bottom group when fewer
     /// than `bottomCount` rates are strictly lower: exactly the rates no higher than the `bottomCount`-th lowest

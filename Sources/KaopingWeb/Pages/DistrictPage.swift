@@ -70,26 +70,40 @@ enum DistrictPage {
 
     private static func workers(_ context: PageContext, district: District, record: DistrictRecord) -> HTML {
         let components = context.catalog.workerIndicators
+        let rules = context.catalog.workerRules
         let ranked = context.snapshot.workersByDistrict[district.id] ?? []
         guard !ranked.isEmpty else { return "" }
-        let head: [HTML] = components.map { "<th class=\"num\" title=\"\($0.label)\">\($0.shortLabel)</th>" }
+        // Each component as signed and its weighted points, then the district result's points: they sum to the total.
+        let head: [HTML] = components.map {
+            "<th class=\"num\" title=\"\($0.label)\">\($0.shortLabel)（× \($0.weight.plain)）</th>"
+        }
+        let districtPoints = context.snapshot.row(district.id).map {
+            rules.districtResultPoints(districtTotal: $0.total).description
+        }
         let rows = ranked.sorted { $0.rank < $1.rank }.map { worker -> HTML in
             let values: [HTML] = components.map { component in
                 let key = SubmissionKey(
                     campaign: context.catalog.campaign, indicator: component.id, district: district.id,
                     worker: worker.worker)
-                return "<td class=\"num\">\(record.cells[key]?.value ?? "—")</td>"
+                guard let value = record.cells[key]?.value else { return "<td class=\"num\">—</td>" }
+                let points = (try? ExactDecimal.parse(value)).map { " → \(component.workerPoints($0))" } ?? ""
+                return "<td class=\"num\">\(value)\(points)</td>"
             }
             return """
                 <tr data-worker="\(worker.worker)"><td>\(worker.name)</td><td>\(worker.worker)</td>\(values)\
+                <td class="num">\(districtPoints ?? "—")</td>\
                 <td class="num total">\(worker.total)</td><td class="num">\(worker.rank)</td>\
                 <td class="grade \(worker.grade)">\(context.label(ofWorkerGrade: worker.grade))</td></tr>
                 """
         }
         return """
             <h2>社区工作者</h2>
-            <table class="workers"><thead><tr><th>姓名</th><th>编号</th>\(head)<th class="num">总分</th>\
-            <th class="num">排名</th><th>等第</th></tr></thead>
+            <p class="hint">总分 = 各项评分 × 权重 + \(rules.districtResultLabel)（本居民区总分，\
+            限 \(rules.districtResultRange.lowerBound.plain)–\(rules.districtResultRange.upperBound.plain)）\
+            × \(rules.districtResultWeight.plain)。</p>
+            <table class="workers"><thead><tr><th>姓名</th><th>编号</th>\(head)\
+            <th class="num">\(rules.districtResultLabel)（× \(rules.districtResultWeight.plain)）</th>\
+            <th class="num">总分</th><th class="num">排名</th><th>等第</th></tr></thead>
             <tbody>\(rows)</tbody></table>
             """
     }

@@ -106,14 +106,15 @@ extension Kaoping_V1_Ranking {
             districts, replacing: update.districts, id: \.district, total: \.total,
             grades: try update.districtGrades.parsed()
         ) { row, rank, grade in
-            row.rank = rank
-            row.grade = grade
+            // Set only what changed: a protobuf row's setter copies its storage when the row is shared.
+            if row.rank != rank { row.rank = rank }
+            if row.grade != grade { row.grade = grade }
         }
         workers = try Self.reranked(
             workers, replacing: update.workers, id: \.worker, total: \.total, grades: try update.workerGrades.parsed()
         ) { row, rank, grade in
-            row.rank = rank
-            row.grade = grade
+            if row.rank != rank { row.rank = rank }
+            if row.grade != grade { row.grade = grade }
         }
         var owed = completeness.owed
         var place = Dictionary(owed.enumerated().map { ($1.submitter, $0) }, uniquingKeysWith: { first, _ in first })
@@ -136,13 +137,12 @@ extension Kaoping_V1_Ranking {
         updatedAtMs = update.updatedAtMs
     }
 
-    private static func reranked<Row>(
-        _ rows: [Row], replacing changed: [Row], id: (Row) -> String, total: (Row) -> String,
-        grades: GradeBoundaries<String>, assign: (inout Row, UInt32, String) -> Void
-    ) throws -> [Row] {
+    /// The rows of `rows` with those of `later` put in place of the ones with the same id (new ids at the end).
+    fileprivate static func replacing<Row>(_ rows: [Row], with later: [Row], id: (Row) -> String) -> [Row] {
+        guard !later.isEmpty else { return rows }
         var position = Dictionary(rows.enumerated().map { (id($1), $0) }, uniquingKeysWith: { first, _ in first })
         var rows = rows
-        for row in changed {
+        for row in later {
             if let index = position[id(row)] {
                 rows[index] = row
             } else {
@@ -150,20 +150,68 @@ extension Kaoping_V1_Ranking {
                 rows.append(row)
             }
         }
-        let totals = try rows.map { row in
+        return rows
+    }
+
+    private static func reranked<Row>(
+        _ rows: [Row], replacing changed: [Row], id: (Row) -> String, total: (Row) -> String,
+        grades: GradeBoundaries<String>, assign: (inout Row, UInt32, String) -> Void
+    ) throws -> [Row] {
+        // Rows in order: higher total first, then id. The ranking lists its rows so, and an update lists few: the
+        // rows it leaves alone keep their order, its own are sorted and merged in (O(n + k log k); a city's ranking
+        // is 6 000 rows and more). Rows out of order (a ranking from elsewhere) are sorted whole.
+        typealias Key = (total: ExactDecimal, id: String)
+        func key(_ row: Row) throws -> Key {
             guard let value = try? ExactDecimal.parseSigned(total(row), maxFractionDigits: ExactDecimal.fractionDigits)
             else { throw WireError("total '\(total(row))' of \(id(row)) is not an exact decimal") }
-            return value
+            return (value, id(row))
         }
-        let order = rows.indices.sorted { (-totals[$0], id(rows[$0])) < (-totals[$1], id(rows[$1])) }
+        func before(_ a: Key, _ b: Key) -> Bool { a.total != b.total ? a.total > b.total : a.id < b.id }
+        let listed = replacing([], with: changed, id: id)
+        let replaced = Set(listed.map(id))
+        var kept: [(key: Key, row: Row)] = []
+        kept.reserveCapacity(rows.count)
+        var inOrder = true
+        for row in rows where !replaced.contains(id(row)) {
+            let entry = (key: try key(row), row: row)
+            if let last = kept.last, !before(last.key, entry.key) { inOrder = false }
+            kept.append(entry)
+        }
+        if !inOrder { kept.sort { before($0.key, $1.key) } }
+        let added = try listed.map { (key: try key($0), row: $0) }.sorted { before($0.key, $1.key) }
+        var merged: [(key: Key, row: Row)] = []
+        merged.reserveCapacity(kept.count + added.count)
+        var (next, nextAdded) = (0, 0)
+        while next < kept.count || nextAdded < added.count {
+            if nextAdded == added.count || (next < kept.count && before(kept[next].key, added[nextAdded].key)) {
+                merged.append(kept[next])
+                next += 1
+            } else {
+                merged.append(added[nextAdded])
+                nextAdded += 1
+            }
+        }
         var rank: UInt32 = 0
-        return order.enumerated().map { place, index in
+        return merged.enumerated().map { place, entry in
             // Competition rank: a row tied with the one before it shares its rank (1, 2, 2, 4).
-            if place == 0 || totals[order[place - 1]] != totals[index] { rank = UInt32(place + 1) }
-            var row = rows[index]
-            assign(&row, rank, grades.grade(of: totals[index]))
+            if place == 0 || merged[place - 1].key.total != entry.key.total { rank = UInt32(place + 1) }
+            var row = entry.row
+            assign(&row, rank, grades.grade(of: entry.key.total))
             return row
         }
+    }
+}
+
+extension Kaoping_V1_RankingUpdate {
+    /// This update followed by `later` (the next in sequence) as one: applying it is applying both in turn, since
+    /// applying re-ranks every row from its total and the latest boundaries. Rows and owed counts listed by both take
+    /// `later`'s; everything else is `later`'s.
+    public func merging(_ later: Kaoping_V1_RankingUpdate) -> Kaoping_V1_RankingUpdate {
+        var merged = later
+        merged.districts = Kaoping_V1_Ranking.replacing(districts, with: later.districts, id: \.district)
+        merged.workers = Kaoping_V1_Ranking.replacing(workers, with: later.workers, id: \.worker)
+        merged.owed = Kaoping_V1_Ranking.replacing(owed, with: later.owed, id: \.submitter)
+        return merged
     }
 }
 

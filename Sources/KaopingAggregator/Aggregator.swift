@@ -115,13 +115,13 @@ public struct Aggregator: Sendable {
         bound.feed = feed.endpoints.first ?? endpoints.feed
 
         let published = PublishedState(epoch: clock.now.milliseconds)
+        let queue = WorkQueue(capacity: limits.queueCapacity)
         let keeper = try LedgerKeeper(
             catalog: catalog, roster: roster, identity: identity, store: store, keyring: keyring,
             keyringPath: configuration.keyring, published: published,
             replies: ReplySink(loop: loop, ingestSocket: ingest.handle, controlSocket: control.handle),
-            logger: logger, transportAccess: transportAccess, clock: clock)
+            logger: logger, transportAccess: transportAccess, clock: clock, queue: queue)
 
-        let queue = WorkQueue(capacity: limits.queueCapacity)
         let counters = IntakeCounters()
         var services: [any Service] = []
         if let zap, let transportAccess {

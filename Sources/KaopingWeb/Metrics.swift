@@ -63,6 +63,13 @@ struct ConsoleMetrics: Sendable {
                     Double(now.milliseconds - submitter.lastSeenMs) / 1000)
             }
         }
+        gauge("kaoping_aggregator_queue_depth", "Work waiting for the aggregator's ledger keeper.", [],
+              Double(status.queueDepth))
+        gauge("kaoping_aggregator_last_commit_seconds", "The aggregator's last store commit.", [],
+              Double(status.lastCommitUs) / 1e6)
+        gauge("kaoping_aggregator_last_commit_batch", "Submissions and requests in the last commit's batch.", [],
+              Double(status.lastCommitBatch))
+        gauge("kaoping_aggregator_commits", "Store commits since the aggregator started.", [], Double(status.commits))
         for (reason, count) in status.rejections {
             gauge("kaoping_refusals", "Refusals by reason.", [("reason", reason)], Double(count))
         }

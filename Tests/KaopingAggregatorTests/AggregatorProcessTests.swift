@@ -186,6 +186,9 @@ struct AggregatorProcessTests {
         let status = try harness.controlClient().call(request, signedBy: nil).status
         #expect(status.cellsFilled == 23)
         #expect(status.rejections["invalid"] == 1)
+        // The aggregator's own figures since this start: the duplicates' and the new submission's commits, idle now.
+        #expect(status.commits >= 1 && status.lastCommitBatch >= 1 && status.lastCommitUs > 0)
+        #expect(status.queueDepth == 0)
         harness.stop()
 
         let store = try AggregatorStore(path: harness.storePath)

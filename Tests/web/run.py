@@ -353,8 +353,10 @@ def browse(browser, checks, base, short_lived, shots, kaoping, folder, catalog, 
     checks.check("/signin" in page.url, "after signing out the ranking is still open")
 
     # Metrics: this machine only.
-    checks.check("kaoping_cells_filled" in urllib.request.urlopen(base + "/metrics").read().decode(),
-                 "/metrics lacks kaoping_cells_filled")
+    metrics = urllib.request.urlopen(base + "/metrics").read().decode()
+    for name in ["kaoping_cells_filled 696", "kaoping_aggregator_commits", "kaoping_aggregator_queue_depth",
+                 'kaoping_submitter_cells_expected{submitter="discipline_commission"} 22']:
+        checks.check(name in metrics, "/metrics lacks %s" % name)
     try:
         urllib.request.urlopen(urllib.request.Request(base + "/metrics", headers={"X-Forwarded-For": "10.0.0.9"}))
         checks.check(False, "/metrics answered a request forwarded from another machine")

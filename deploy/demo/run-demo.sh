@@ -142,7 +142,7 @@ say "final ranking (from the live aggregator)"
 kaoping watch "${feed[@]}" --once --workers 10
 say "operator's reopen: $(cat "$work/reopen.out")"
 kaoping status --control "$(endpoint control)" --aggregator-key "$work/keys/aggregator.line" \
-    --key "$work/keys/operator.key" | sed -n '/cells filled/,/feed sequence/p'
+    --key "$work/keys/operator.key" | sed -n '/cells filled/,/aggregator:/p'
 kaoping export "${feed[@]}" --format json > "$work/final.json"
 kaoping export "${feed[@]}" --format csv --out "$work/final.csv" >/dev/null
 kaoping score --input "$here/sample-campaign.jsonl" --roster "$here/roster.csv" > "$work/score.json"

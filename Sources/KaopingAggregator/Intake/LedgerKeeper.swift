@@ -74,14 +74,21 @@ actor LedgerKeeper {
     /// Whether the scoreboard already follows a batch whose commit is still under way (it is worked out while the
     /// writer commits); snapshots wait in `waitingForScoreboard` until the batch is committed and published.
     private var scoreboardAhead = false
+    /// The work waiting for the keeper, for the status reply's figures.
+    let queue: WorkQueue?
+    /// The last store commit: how long it took and how much its batch held; and the commits since the start.
+    private(set) var lastCommit: (duration: Duration, batch: Int) = (.zero, 0)
+    private(set) var commits: UInt64 = 0
     private var waitingForScoreboard: [CheckedContinuation<Void, Never>] = []
 
     init(
         catalog: Catalog, roster: Roster, identity: SigningIdentity, store: AggregatorStore, keyring: Keyring,
         keyringPath: String?, published: PublishedState, replies: ReplySink, logger: Logger,
-        transportAccess: TransportAccess? = nil, statusBuildLimit: Int = 2, clock: any WallClock
+        transportAccess: TransportAccess? = nil, statusBuildLimit: Int = 2, clock: any WallClock,
+        queue: WorkQueue? = nil
     ) throws {
         self.transportAccess = transportAccess
+        self.queue = queue
         statusBuilds = BuildSlots(limit: statusBuildLimit)
         precheckKeyring = Mutex(keyring)
         self.catalog = catalog
@@ -200,6 +207,7 @@ actor LedgerKeeper {
         // Until the batch is published, snapshots wait; a failed commit rebuilds it with the ledger.
         var update: StandingsUpdate?
         if !operations.isEmpty {
+            let started = ContinuousClock.now
             async let committing: Void = store.commit(operations)
             if !batch.hasStatusRequests, !batch.changes.isEmpty {
                 scoreboardAhead = true
@@ -222,6 +230,8 @@ actor LedgerKeeper {
                 if scoreboardAhead { scoreboard = Self.committedScoreboard(of: state.ledger) }
                 return
             }
+            lastCommit = (ContinuousClock.now - started, work.count)
+            commits += 1
         }
         for (submitter, at) in batch.seen { state.lastSeen[submitter] = at }
         for (submitter, status) in batch.outcomes { state.outcomes[submitter, default: [:]][status, default: 0] += 1 }

@@ -127,6 +127,7 @@ extension LedgerKeeper {
             return replies.control(peer.reply(sealed))
         }
         let (board, before, slots) = (scoreboard, batch.prefix(request.changesBefore), statusBuilds)
+        let figures = (queue: queue?.count ?? 0, lastCommit: lastCommit, commits: commits)
         Task.detached {
             defer { slots.give() }
             var board = board
@@ -135,6 +136,11 @@ extension LedgerKeeper {
             reply.requestID = request.requestID
             reply.ok = true
             reply.status = StatusReport.reply(to: request, board: board, catalog: catalog, feedSequence: sequence)
+            reply.status.queueDepth = UInt32(clamping: figures.queue)
+            let (seconds, attoseconds) = figures.lastCommit.duration.components
+            reply.status.lastCommitUs = UInt64(clamping: seconds * 1_000_000 + attoseconds / 1_000_000_000_000)
+            reply.status.lastCommitBatch = UInt32(clamping: figures.lastCommit.batch)
+            reply.status.commits = figures.commits
             // Signing with a valid in-memory key and serializing a plain message cannot fail.
             let sealed = try! SignedEnvelope.seal(reply, type: .controlReply, campaign: catalog.campaign, by: identity)
             replies.control(peer.reply(sealed))

@@ -44,6 +44,9 @@ final class WorkQueue: Sendable {
         return added
     }
 
+    /// The work waiting now.
+    var count: Int { state.withLock { $0.items.count } }
+
     /// No more work will be added; ``drain(maximum:_:)`` ends once the queue is empty.
     func finish() {
         state.withLock { $0.finished = true }

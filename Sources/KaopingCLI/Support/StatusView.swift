@@ -81,7 +81,10 @@ struct StatusView {
         var out = "\(status.campaign): \(status.cellsFilled) of \(status.cellsExpected) cells filled"
         let missing = Int(status.cellsExpected) - Int(status.cellsFilled)
         out += status.final ? " — final\n" : " — provisional, \(missing) missing\n"
-        out += "ledger position \(status.ledgerPosition), feed sequence \(status.feedSequence)\n\n"
+        out += "ledger position \(status.ledgerPosition), feed sequence \(status.feedSequence)\n"
+        out += String(
+            format: "aggregator: %u waiting, last commit %.1f ms for %u, %llu commits\n\n", status.queueDepth,
+            Double(status.lastCommitUs) / 1000, status.lastCommitBatch, status.commits)
         // Owed cells: all of them, or those of the chosen districts.
         var owed = Dictionary(status.submitters.map { ($0.submitter, Int($0.owed)) }) { first, _ in first }
         if let districts {

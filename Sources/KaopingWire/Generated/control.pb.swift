@@ -321,6 +321,29 @@ public nonisolated struct Kaoping_V1_StatusReply: @unchecked Sendable {
     set {_uniqueStorage()._districts = newValue}
   }
 
+  /// The aggregator's own figures, for monitoring: submissions and requests waiting for the ledger keeper now; the
+  /// last store commit's duration in microseconds and how many submissions and requests its batch held; the commits
+  /// since the aggregator started.
+  public var queueDepth: UInt32 {
+    get {_storage._queueDepth}
+    set {_uniqueStorage()._queueDepth = newValue}
+  }
+
+  public var lastCommitUs: UInt64 {
+    get {_storage._lastCommitUs}
+    set {_uniqueStorage()._lastCommitUs = newValue}
+  }
+
+  public var lastCommitBatch: UInt32 {
+    get {_storage._lastCommitBatch}
+    set {_uniqueStorage()._lastCommitBatch = newValue}
+  }
+
+  public var commits: UInt64 {
+    get {_storage._commits}
+    set {_uniqueStorage()._commits = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -862,7 +885,7 @@ nonisolated extension Kaoping_V1_SubmitterStatus: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Kaoping_V1_StatusReply: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".StatusReply"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}campaign\0\u{3}cells_expected\0\u{3}cells_filled\0\u{1}final\0\u{1}missing\0\u{1}submitters\0\u{1}rejections\0\u{3}ledger_position\0\u{3}feed_sequence\0\u{1}ranking\0\u{1}narrowed\0\u{1}districts\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}campaign\0\u{3}cells_expected\0\u{3}cells_filled\0\u{1}final\0\u{1}missing\0\u{1}submitters\0\u{1}rejections\0\u{3}ledger_position\0\u{3}feed_sequence\0\u{1}ranking\0\u{1}narrowed\0\u{1}districts\0\u{3}queue_depth\0\u{3}last_commit_us\0\u{3}last_commit_batch\0\u{1}commits\0")
 
   fileprivate class _StorageClass {
     var _campaign: String = String()
@@ -877,6 +900,10 @@ nonisolated extension Kaoping_V1_StatusReply: SwiftProtobuf.Message, SwiftProtob
     var _ranking: Kaoping_V1_Ranking? = nil
     var _narrowed: Bool = false
     var _districts: [Kaoping_V1_DistrictCompleteness] = []
+    var _queueDepth: UInt32 = 0
+    var _lastCommitUs: UInt64 = 0
+    var _lastCommitBatch: UInt32 = 0
+    var _commits: UInt64 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -899,6 +926,10 @@ nonisolated extension Kaoping_V1_StatusReply: SwiftProtobuf.Message, SwiftProtob
       _ranking = source._ranking
       _narrowed = source._narrowed
       _districts = source._districts
+      _queueDepth = source._queueDepth
+      _lastCommitUs = source._lastCommitUs
+      _lastCommitBatch = source._lastCommitBatch
+      _commits = source._commits
     }
   }
 
@@ -929,6 +960,10 @@ nonisolated extension Kaoping_V1_StatusReply: SwiftProtobuf.Message, SwiftProtob
         case 10: try { try decoder.decodeSingularMessageField(value: &_storage._ranking) }()
         case 11: try { try decoder.decodeSingularBoolField(value: &_storage._narrowed) }()
         case 12: try { try decoder.decodeRepeatedMessageField(value: &_storage._districts) }()
+        case 13: try { try decoder.decodeSingularUInt32Field(value: &_storage._queueDepth) }()
+        case 14: try { try decoder.decodeSingularUInt64Field(value: &_storage._lastCommitUs) }()
+        case 15: try { try decoder.decodeSingularUInt32Field(value: &_storage._lastCommitBatch) }()
+        case 16: try { try decoder.decodeSingularUInt64Field(value: &_storage._commits) }()
         default: break
         }
       }
@@ -977,6 +1012,18 @@ nonisolated extension Kaoping_V1_StatusReply: SwiftProtobuf.Message, SwiftProtob
       if !_storage._districts.isEmpty {
         try visitor.visitRepeatedMessageField(value: _storage._districts, fieldNumber: 12)
       }
+      if _storage._queueDepth != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._queueDepth, fieldNumber: 13)
+      }
+      if _storage._lastCommitUs != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._lastCommitUs, fieldNumber: 14)
+      }
+      if _storage._lastCommitBatch != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._lastCommitBatch, fieldNumber: 15)
+      }
+      if _storage._commits != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._commits, fieldNumber: 16)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -998,6 +1045,10 @@ nonisolated extension Kaoping_V1_StatusReply: SwiftProtobuf.Message, SwiftProtob
         if _storage._ranking != rhs_storage._ranking {return false}
         if _storage._narrowed != rhs_storage._narrowed {return false}
         if _storage._districts != rhs_storage._districts {return false}
+        if _storage._queueDepth != rhs_storage._queueDepth {return false}
+        if _storage._lastCommitUs != rhs_storage._lastCommitUs {return false}
+        if _storage._lastCommitBatch != rhs_storage._lastCommitBatch {return false}
+        if _storage._commits != rhs_storage._commits {return false}
         return true
       }
       if !storagesAreEqual {return false}

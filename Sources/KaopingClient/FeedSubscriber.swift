@@ -27,6 +27,8 @@ public final class FeedSubscriber {
     public private(set) var ranking = Kaoping_V1_Ranking()
     /// The aggregator process the sequence belongs to.
     private var epoch: Int64 = 0
+    /// The districts the last update applied listed (all updates merged into it, with coalescing).
+    public private(set) var lastListed: [String] = []
     /// Snapshots fetched, the first one included.
     public private(set) var snapshots = 0
     private var pending: [Event] = []
@@ -108,6 +110,7 @@ public final class FeedSubscriber {
         if let merged {
             guard (try? ranking.apply(merged)) != nil else { return try resnapshot() }
             sequence = mergedSequence
+            lastListed = merged.districts.map(\.district)
             return .ranking(sequence: sequence, ranking, fromSnapshot: false)
         }
         if let heartbeat { return .heartbeat(sequence: heartbeat) }

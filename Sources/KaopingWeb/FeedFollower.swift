@@ -79,9 +79,11 @@ public final class FeedFollower: Service, Sendable {
                 while !stopped.load(ordering: .relaxed) {
                     live.tick(at: clock.now)
                     switch try subscriber.next(timeout: 500, coalescing: true) {
-                    case .ranking(let sequence, let ranking, _)?:
+                    case .ranking(let sequence, let ranking, let fromSnapshot)?:
                         heard = .now
-                        live.set(ranking, sequence: sequence, at: clock.now)
+                        live.set(
+                            ranking, sequence: sequence, listed: fromSnapshot ? nil : subscriber.lastListed,
+                            at: clock.now)
                         if !lastReport.isEmpty {
                             logger.info("following the feed again at sequence \(sequence)")
                             lastReport = ""

@@ -3,8 +3,10 @@ import KaopingCore
 import KaopingWire
 import Synchronization
 
-/// One ranking as the console shows it: rows by rank with their totals read as exact decimals, indexed, and the
-/// margins each grade gives. Made once per change of the feed and then only read, by every request and event.
+/// One ranking as the console shows it, made at each change of the feed and then only read, by every request and
+/// event. Made in O(n) with small constants (an index by id, where each grade's rows begin and end): a city's feed
+/// changes many times a second. A row's total is read as an exact decimal, and its grade margins worked out, when a
+/// page shows it.
 public struct RankingSnapshot: Sendable {
     public struct Row: Sendable {
         public let rank: Kaoping_V1_DistrictRank
@@ -18,13 +20,11 @@ public struct RankingSnapshot: Sendable {
 
     public let ranking: Kaoping_V1_Ranking
     public let sequence: UInt64
-    /// By rank, then id, as the feed gives them.
-    public let rows: [Row]
     private let index: [String: Int]
-    /// The workers of each district, by rank.
-    public let workersByDistrict: [String: [Kaoping_V1_WorkerRank]]
+    /// Where each grade's rows are in `ranking.districts`: listed by total, each grade's rows follow one another.
+    private let gradeRows: [String: Range<Int>]
     /// The sequence at which each district last changed (absent: not since the console started).
-    public let changedAt: [String: UInt64]
+    public internal(set) var changedAt: [String: UInt64]
     /// Whether the feed was heard from lately (the aggregator may be stopped).
     public let connected: Bool
 
@@ -37,30 +37,50 @@ public struct RankingSnapshot: Sendable {
         self.sequence = sequence
         self.changedAt = changedAt
         self.connected = connected
-        let totals = ranking.districts.map { (try? ExactDecimal.parseSigned($0.total, maxFractionDigits: 4)) ?? .zero }
-        // The lowest and highest total of each grade: a grade's lowest total is where it starts.
-        var lowest: [String: ExactDecimal] = [:]
-        var highest: [String: ExactDecimal] = [:]
-        for (district, total) in zip(ranking.districts, totals) {
-            lowest[district.grade] = min(lowest[district.grade] ?? total, total)
-            highest[district.grade] = max(highest[district.grade] ?? total, total)
+        var index: [String: Int] = [:]
+        index.reserveCapacity(ranking.districts.count)
+        var gradeRows: [String: Range<Int>] = [:]
+        for (position, district) in ranking.districts.enumerated() {
+            index[district.district] = position
+            let run = gradeRows[district.grade].map { $0.lowerBound..<(position + 1) } ?? position..<(position + 1)
+            gradeRows[district.grade] = run
         }
-        rows = zip(ranking.districts, totals).map { district, total in
-            let place = Self.gradeOrder.firstIndex(of: district.grade)
-            let better = place.flatMap { $0 > 0 ? Self.gradeOrder[$0 - 1] : nil }
-            let worse = place.flatMap { $0 + 1 < Self.gradeOrder.count ? Self.gradeOrder[$0 + 1] : nil }
-            return Row(
-                rank: district, total: total,
-                toNextGrade: better.flatMap { lowest[$0] }.map { $0 - total },
-                aboveGradeBelow: worse.flatMap { highest[$0] }.map { total - $0 })
-        }
-        index = Dictionary(ranking.districts.enumerated().map { ($1.district, $0) }, uniquingKeysWith: { a, _ in a })
-        workersByDistrict = Dictionary(grouping: ranking.workers, by: \.district)
+        self.index = index
+        self.gradeRows = gradeRows
     }
 
-    public func row(_ district: String) -> Row? { index[district].map { rows[$0] } }
+    /// The row at `position` of the ranking, with its margins.
+    public func row(at position: Int) -> Row {
+        let district = ranking.districts[position]
+        let total = Self.total(district)
+        let place = Self.gradeOrder.firstIndex(of: district.grade)
+        let better = place.flatMap { $0 > 0 ? gradeRows[Self.gradeOrder[$0 - 1]] : nil }
+        let worse = place.flatMap { $0 + 1 < Self.gradeOrder.count ? gradeRows[Self.gradeOrder[$0 + 1]] : nil }
+        return Row(
+            rank: district, total: total,
+            // The better grade's lowest total is its last row's; the grade below's highest, its first row's.
+            toNextGrade: better.map { Self.total(ranking.districts[$0.upperBound - 1]) - total },
+            aboveGradeBelow: worse.map { total - Self.total(ranking.districts[$0.lowerBound]) })
+    }
+
+    public func row(_ district: String) -> Row? { index[district].map(row(at:)) }
+
+    /// The district's row as the feed gave it.
+    func district(_ id: String) -> Kaoping_V1_DistrictRank? { index[id].map { ranking.districts[$0] } }
+
+    /// Every row, by rank (O(n): for downloads and charts, not for a page).
+    public var rows: [Row] { ranking.districts.indices.map(row(at:)) }
+
+    /// The workers of `district`, by rank.
+    public func workers(of district: String) -> [Kaoping_V1_WorkerRank] {
+        ranking.workers.filter { $0.district == district }
+    }
 
     public var isEmpty: Bool { ranking.districts.isEmpty }
+
+    static func total(_ district: Kaoping_V1_DistrictRank) -> ExactDecimal {
+        (try? ExactDecimal.parseSigned(district.total, maxFractionDigits: ExactDecimal.fractionDigits)) ?? .zero
+    }
 }
 
 /// What changed, as sent to each browser's event stream.
@@ -150,27 +170,32 @@ public final class LiveRanking: Sendable {
     /// From the aggregator's commit to the console's receipt of the last update.
     public var lag: Duration { state.withLock { $0.lag } }
 
-    /// Takes a ranking from the feed; returns what changed, which has gone out to every stream.
+    /// Takes a ranking from the feed; returns what changed, which has gone out to every stream. `listed`: the
+    /// districts the update listed (only they can have changed), or nil for a snapshot (every district is compared).
     @discardableResult
-    public func set(_ ranking: Kaoping_V1_Ranking, sequence: UInt64, at now: Timestamp) -> RankingChange {
+    public func set(
+        _ ranking: Kaoping_V1_Ranking, sequence: UInt64, listed: [String]? = nil, at now: Timestamp
+    ) -> RankingChange {
         state.withLock { state in
             let previous = state.snapshot
+            var next = RankingSnapshot(ranking: ranking, sequence: sequence, connected: true)
             var changed: Set<String> = []
             // The first ranking marks nothing: nothing was shown before it.
-            for district in ranking.districts where !previous.isEmpty {
-                guard let before = previous.row(district.district)?.rank else {
-                    changed.insert(district.district)
+            for id in previous.isEmpty ? [] : listed ?? ranking.districts.map(\.district) {
+                guard let after = next.district(id) else { continue }
+                guard let before = previous.district(id) else {
+                    changed.insert(id)
                     continue
                 }
-                if before.total != district.total || before.grade != district.grade
-                    || before.indicators != district.indicators || before.missing != district.missing
+                if before.total != after.total || before.grade != after.grade || before.indicators != after.indicators
+                    || before.missing != after.missing
                 {
-                    changed.insert(district.district)
+                    changed.insert(id)
                 }
             }
             for id in changed { state.changedAt[id] = sequence }
-            state.snapshot = RankingSnapshot(
-                ranking: ranking, sequence: sequence, changedAt: state.changedAt, connected: true)
+            next.changedAt = state.changedAt
+            state.snapshot = next
             if state.filled.last?.filled != ranking.cellsFilled {
                 state.filled.append((now, ranking.cellsFilled))
                 if state.filled.count > 2_000 {  // keep every other sample of the older half

@@ -204,8 +204,9 @@ public struct WebConsole: Sendable {
             campaign: catalog.campaign, sequence: pageContext.snapshot.sequence,
             final: pageContext.snapshot.ranking.final, ledgerPosition: pageContext.snapshot.ranking.ledgerPosition,
             count: rows.count, page: pageContext.pageNumber,
-            districts: Layout.slice(rows, page: pageContext.pageNumber).map { row in
-                .init(
+            districts: Layout.slice(rows, page: pageContext.pageNumber).map { position in
+                let row = pageContext.snapshot.row(at: position)
+                return .init(
                     district: row.rank.district, name: row.rank.name, rank: row.rank.rank, total: row.rank.total,
                     grade: row.rank.grade, indicators: row.rank.indicators, missing: row.rank.missing,
                     toNextGrade: row.toNextGrade?.description, aboveGradeBelow: row.aboveGradeBelow?.description)
@@ -225,7 +226,8 @@ public struct WebConsole: Sendable {
             session: pageContext.session, snapshot: pageContext.snapshot, catalog: catalog, query: [:],
             now: pageContext.now)
         let snapshot = pageContext.snapshot
-        let districts = Downloads.districts(RankingPages.rows(pageContext), snapshot: snapshot, catalog: catalog)
+        let rows = RankingPages.rows(pageContext).map(snapshot.row(at:))
+        let districts = Downloads.districts(rows, snapshot: snapshot, catalog: catalog)
         let workers = Downloads.workers(RankingPages.workerRows(pageContext), snapshot: snapshot, catalog: catalog)
         let state = snapshot.ranking.final ? "final" : "provisional"
         let stamp = "\(catalog.campaign)-\(state)-\(snapshot.ranking.ledgerPosition)"

@@ -25,22 +25,23 @@ enum CompletenessPage {
         _ context: PageContext, status: Result<Kaoping_V1_StatusReply, WireError>, refusals: [AuditEntry]?
     ) -> Page {
         let columns = columns(context.catalog)
-        let rows = RankingPages.rows(context).sorted { $0.rank.district < $1.rank.district }
+        let districts = context.snapshot.ranking.districts
+        let rows = RankingPages.rows(context).map { districts[$0] }.sorted { $0.district < $1.district }
         let page = context.pageNumber
         let head: [HTML] = columns.map { "<th title=\"\($0.title)\">\($0.label)</th>" }
         let body = Layout.slice(rows, page: page).map { row -> HTML in
-            let missing = Set(row.rank.missing)
+            let missing = Set(row.missing)
             let cells: [HTML] = columns.map { column in
                 let absent = missing.contains(column.id)
                 return """
-                    <td class="cell \(absent ? "missing" : "filled")" data-cell="\(row.rank.district)/\(column.id)" \
-                    title="\(row.rank.name) \(column.title)：\(absent ? "未收到" : "已收到")"></td>
+                    <td class="cell \(absent ? "missing" : "filled")" data-cell="\(row.district)/\(column.id)" \
+                    title="\(row.name) \(column.title)：\(absent ? "未收到" : "已收到")"></td>
                     """
             }
             return """
-                <tr data-district="\(row.rank.district)"><th scope="row">\
-                <a href="/districts/\(row.rank.district)">\(row.rank.name)</a></th>\(cells)\
-                <td class="num">\(row.rank.missing.count)</td></tr>
+                <tr data-district="\(row.district)"><th scope="row">\
+                <a href="/districts/\(row.district)">\(row.name)</a></th>\(cells)\
+                <td class="num">\(row.missing.count)</td></tr>
                 """
         }
         let ranking = context.snapshot.ranking

@@ -71,7 +71,7 @@ enum DistrictPage {
     private static func workers(_ context: PageContext, district: District, record: DistrictRecord) -> HTML {
         let components = context.catalog.workerIndicators
         let rules = context.catalog.workerRules
-        let ranked = context.snapshot.workersByDistrict[district.id] ?? []
+        let ranked = context.snapshot.workers(of: district.id)
         guard !ranked.isEmpty else { return "" }
         // Each component as signed and its weighted points, then the district result's points: they sum to the total.
         let head: [HTML] = components.map {

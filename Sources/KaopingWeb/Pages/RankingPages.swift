@@ -4,16 +4,17 @@ import KaopingWire
 
 /// 综合排名 and 社区工作者: the live ranking of districts and of workers, filtered and paged on the server.
 enum RankingPages {
-    /// The district rows `context` may see and asked for: a district account its own only; `q` matches a name or an
-    /// id, `grade` a grade.
-    static func rows(_ context: PageContext) -> [RankingSnapshot.Row] {
+    /// Where the district rows `context` may see and asked for are in the ranking: a district account its own only;
+    /// `q` matches a name or an id, `grade` a grade. Rows are made (totals read, margins worked out) only for what
+    /// is shown.
+    static func rows(_ context: PageContext) -> [Int] {
         let query = context.query["q"]?.trimmingCharacters(in: .whitespaces) ?? ""
         let grade = context.query["grade"] ?? ""
-        return context.snapshot.rows.filter { row in
-            context.role.reads(district: row.rank.district)
-                && (query.isEmpty || row.rank.name.contains(query)
-                    || row.rank.district.localizedCaseInsensitiveContains(query))
-                && (grade.isEmpty || row.rank.grade == grade)
+        return context.snapshot.ranking.districts.indices.filter { position in
+            let row = context.snapshot.ranking.districts[position]
+            return context.role.reads(district: row.district)
+                && (query.isEmpty || row.name.contains(query) || row.district.localizedCaseInsensitiveContains(query))
+                && (grade.isEmpty || row.grade == grade)
         }
     }
 
@@ -22,7 +23,8 @@ enum RankingPages {
         let rows = rows(context)
         let page = context.pageNumber
         let head: [HTML] = indicators.map { "<th class=\"num\" title=\"\($0.label)\">\($0.shortLabel)</th>" }
-        let body = Layout.slice(rows, page: page).map { row -> HTML in
+        let body = Layout.slice(rows, page: page).map { position -> HTML in
+            let row = context.snapshot.row(at: position)
             let rank = row.rank
             let cells: [HTML] = indicators.map { indicator in
                 let value = rank.indicators[indicator.id]

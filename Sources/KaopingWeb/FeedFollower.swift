@@ -78,7 +78,7 @@ public final class FeedFollower: Service, Sendable {
                 var heard = ContinuousClock.now
                 while !stopped.load(ordering: .relaxed) {
                     live.tick(at: clock.now)
-                    switch try subscriber.next(timeout: 500, coalescing: true) {
+                    switch try subscriber.next(timeout: 50, coalescing: true) {
                     case .ranking(let sequence, let ranking, let fromSnapshot)?:
                         heard = .now
                         live.set(

@@ -99,7 +99,7 @@ public struct RankingChange: Sendable {
 
     /// At most this many changed districts are named in an event: a page shows 50 rows, and an event goes to every
     /// browser (`more` says that some were left out).
-    static let namedAtMost = 100
+    static let namedAtMost = 50
 
     init(
         sequence: UInt64, districts: Set<String>, connected: Bool, committedAt: Timestamp = Timestamp(milliseconds: 0),
@@ -151,6 +151,9 @@ public final class LiveRanking: Sendable {
         var filled: [(at: Timestamp, filled: UInt32)] = []
         var streams: [UUID: AsyncStream<RankingChange>.Continuation] = [:]
         var lastSent = Timestamp(milliseconds: 0)
+        /// When the last change went out, and what changed since that has not (sent at the next ``tick(at:)``).
+        var lastChange = Timestamp(milliseconds: 0)
+        var pending: (districts: Set<String>, committedAt: Timestamp)?
         /// From the aggregator's commit (the ranking's updated_at) to the console's receipt of the last update.
         var lag: Duration = .zero
     }
@@ -204,12 +207,17 @@ public final class LiveRanking: Sendable {
                         + state.filled[half...]
                 }
             }
-            state.lag = now - Timestamp(milliseconds: ranking.updatedAtMs)
-            let change = RankingChange(
-                sequence: sequence, districts: changed, connected: true,
-                committedAt: Timestamp(milliseconds: ranking.updatedAtMs))
-            state.send(change, at: now)
-            return change
+            let committed = Timestamp(milliseconds: ranking.updatedAtMs)
+            state.lag = now - committed
+            // What goes out at most every `eventInterval`, with what changed since the last event; the time of the
+            // oldest commit it holds.
+            var waiting = (districts: changed, committedAt: committed)
+            if let pending = state.pending {
+                waiting = (pending.districts.union(changed), min(pending.committedAt, committed))
+            }
+            state.pending = waiting
+            state.flush(at: now)
+            return RankingChange(sequence: sequence, districts: changed, connected: true, committedAt: committed)
         }
     }
 
@@ -224,9 +232,11 @@ public final class LiveRanking: Sendable {
         }
     }
 
-    /// Sends a keep-alive to every stream when nothing went out for 15 seconds.
+    /// Sends what changed and has not gone out when its time comes, and a keep-alive to every stream when nothing
+    /// went out for 15 seconds. Called by the feed follower at least every 50 ms.
     public func tick(at now: Timestamp) {
         state.withLock { state in
+            state.flush(at: now)
             guard now - state.lastSent >= .seconds(15) else { return }
             state.send(
                 RankingChange(
@@ -244,7 +254,7 @@ public final class LiveRanking: Sendable {
     /// A stream of the changes from now on; it ends when the browser goes away.
     public func changes() -> AsyncStream<RankingChange> {
         let (stream, continuation) = AsyncStream.makeStream(
-            of: RankingChange.self, bufferingPolicy: .bufferingNewest(16))
+            of: RankingChange.self, bufferingPolicy: .bufferingNewest(1))
         let id = UUID()
         state.withLock { $0.streams[id] = continuation }
         continuation.onTermination = { [weak self] _ in
@@ -264,6 +274,21 @@ public final class LiveRanking: Sendable {
 }
 
 extension LiveRanking.State {
+    /// Events go out at most this often: a browser refreshes its page at each, and a city's feed changes many times
+    /// a second (docs/benchmarks.md, "The web console").
+    static let eventInterval = Duration.milliseconds(100)
+
+    fileprivate mutating func flush(at now: Timestamp) {
+        guard let waiting = pending, now - lastChange >= Self.eventInterval else { return }
+        pending = nil
+        lastChange = now
+        send(
+            RankingChange(
+                sequence: snapshot.sequence, districts: waiting.districts, connected: snapshot.connected,
+                committedAt: waiting.committedAt),
+            at: now)
+    }
+
     fileprivate mutating func send(_ change: RankingChange, at now: Timestamp) {
         lastSent = now
         for stream in streams.values { stream.yield(change) }

@@ -58,8 +58,11 @@ public struct GradeBoundaries<Grade: Hashable & Sendable>: Hashable, Sendable {
         self.otherwise = otherwise
     }
 
+    /// Inlinable: subscribers grade every row of a city's ranking at each update, from other modules.
+    @inlinable
     public func grade(of total: ExactDecimal) -> Grade {
-        steps.first { total >= $0.from }?.grade ?? otherwise
+        for step in steps where total >= step.from { return step.grade }
+        return otherwise
     }
 }
 

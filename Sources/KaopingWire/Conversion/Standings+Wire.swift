@@ -159,46 +159,79 @@ extension Kaoping_V1_Ranking {
     ) throws -> [Row] {
         // Rows in order: higher total first, then id. The ranking lists its rows so, and an update lists few: the
         // rows it leaves alone keep their order, its own are sorted and merged in (O(n + k log k); a city's ranking
-        // is 6 000 rows and more). Rows out of order (a ranking from elsewhere) are sorted whole.
-        typealias Key = (total: ExactDecimal, id: String)
-        func key(_ row: Row) throws -> Key {
+        // is 6 000 rows and more). Rows out of order (a ranking from elsewhere) are sorted whole. Parallel arrays,
+        // not tuples: this runs at every update a subscriber applies.
+        func parsed(_ row: Row) throws -> ExactDecimal {
             guard let value = try? ExactDecimal.parseSigned(total(row), maxFractionDigits: ExactDecimal.fractionDigits)
             else { throw WireError("total '\(total(row))' of \(id(row)) is not an exact decimal") }
-            return (value, id(row))
+            return value
         }
-        func before(_ a: Key, _ b: Key) -> Bool { a.total != b.total ? a.total > b.total : a.id < b.id }
+        var kept = RankedColumn<Row>(capacity: rows.count)
         let listed = replacing([], with: changed, id: id)
         let replaced = Set(listed.map(id))
-        var kept: [(key: Key, row: Row)] = []
-        kept.reserveCapacity(rows.count)
-        var inOrder = true
-        for row in rows where !replaced.contains(id(row)) {
-            let entry = (key: try key(row), row: row)
-            if let last = kept.last, !before(last.key, entry.key) { inOrder = false }
-            kept.append(entry)
+        for row in rows {
+            let rowID = id(row)
+            if !replaced.isEmpty, replaced.contains(rowID) { continue }
+            kept.append(row, total: try parsed(row), id: rowID)
         }
-        if !inOrder { kept.sort { before($0.key, $1.key) } }
-        let added = try listed.map { (key: try key($0), row: $0) }.sorted { before($0.key, $1.key) }
-        var merged: [(key: Key, row: Row)] = []
-        merged.reserveCapacity(kept.count + added.count)
+        var added = RankedColumn<Row>(capacity: listed.count)
+        for row in listed { added.append(row, total: try parsed(row), id: id(row)) }
+        kept.sort()
+        added.sort()
+        var result: [Row] = []
+        result.reserveCapacity(kept.rows.count + added.rows.count)
         var (next, nextAdded) = (0, 0)
-        while next < kept.count || nextAdded < added.count {
-            if nextAdded == added.count || (next < kept.count && before(kept[next].key, added[nextAdded].key)) {
-                merged.append(kept[next])
-                next += 1
-            } else {
-                merged.append(added[nextAdded])
-                nextAdded += 1
-            }
-        }
         var rank: UInt32 = 0
-        return merged.enumerated().map { place, entry in
+        var previous: ExactDecimal?
+        while next < kept.rows.count || nextAdded < added.rows.count {
+            let fromKept =
+                nextAdded == added.rows.count
+                || (next < kept.rows.count && kept.precedes(next, added, nextAdded))
+            var row = fromKept ? kept.rows[next] : added.rows[nextAdded]
+            let rowTotal = fromKept ? kept.totals[next] : added.totals[nextAdded]
+            if fromKept { next += 1 } else { nextAdded += 1 }
             // Competition rank: a row tied with the one before it shares its rank (1, 2, 2, 4).
-            if place == 0 || merged[place - 1].key.total != entry.key.total { rank = UInt32(place + 1) }
-            var row = entry.row
-            assign(&row, rank, grades.grade(of: entry.key.total))
-            return row
+            if previous != rowTotal { rank = UInt32(result.count + 1) }
+            previous = rowTotal
+            assign(&row, rank, grades.grade(of: rowTotal))
+            result.append(row)
         }
+        return result
+    }
+}
+
+/// Rows with their totals and ids side by side, for re-ranking: in order when higher totals come first, then ids.
+private struct RankedColumn<Row> {
+    var rows: [Row] = []
+    var totals: [ExactDecimal] = []
+    var ids: [String] = []
+    var inOrder = true
+
+    init(capacity: Int) {
+        rows.reserveCapacity(capacity)
+        totals.reserveCapacity(capacity)
+        ids.reserveCapacity(capacity)
+    }
+
+    mutating func append(_ row: Row, total: ExactDecimal, id: String) {
+        if let last = totals.last, !(last > total || (last == total && ids[ids.count - 1] < id)) { inOrder = false }
+        rows.append(row)
+        totals.append(total)
+        ids.append(id)
+    }
+
+    /// Sorted, when not already.
+    mutating func sort() {
+        guard !inOrder else { return }
+        let order = totals.indices.sorted { a, b in totals[a] != totals[b] ? totals[a] > totals[b] : ids[a] < ids[b] }
+        (rows, totals, ids) = (order.map { rows[$0] }, order.map { totals[$0] }, order.map { ids[$0] })
+        inOrder = true
+    }
+
+    /// Whether this column's row at `index` comes before `other`'s at `otherIndex`.
+    func precedes(_ index: Int, _ other: RankedColumn, _ otherIndex: Int) -> Bool {
+        totals[index] != other.totals[otherIndex]
+            ? totals[index] > other.totals[otherIndex] : ids[index] < other.ids[otherIndex]
     }
 }
 

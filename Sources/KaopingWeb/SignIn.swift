@@ -39,7 +39,7 @@ struct RequireSession: RouterMiddleware {
             let wantsPage = request.method == .get && request.headers[.kaopingPartial] == nil
                 && !path.hasPrefix("/api/") && path != "/events"
             guard wantsPage else {
-                throw HTTPError(.unauthorized, message: "sign in first (the session ended or was never opened)")
+                throw HTTPError(.unauthorized, message: "请先登录（sign in first: the session ended or was never opened）")
             }
             let target = request.uri.description
             let next = target.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"
@@ -54,7 +54,8 @@ struct RequireSession: RouterMiddleware {
                 sent = SignInForm.fields(String(buffer: body))["csrf"]
             }
             guard let sent, constantTimeEqual(sent, session.csrf) else {
-                throw HTTPError(.forbidden, message: "missing or wrong CSRF token: reload the page and try again")
+                throw HTTPError(
+                    .forbidden, message: "页面已过期，请刷新后重试（missing or wrong CSRF token: reload the page and try again）")
             }
         }
         var context = context

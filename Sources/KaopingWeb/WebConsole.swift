@@ -79,17 +79,19 @@ public struct WebConsole: Sendable {
         }
         router.get("/charts") { request, context in
             guard try session(context).role.district == nil else {
-                throw HTTPError(.forbidden, message: "the charts show every district; a district account sees its own")
+                throw HTTPError(
+                    .forbidden,
+                    message: "图表包含所有居民区，本账号只能查看本居民区（the charts show every district; this account reads its own）")
             }
             return page(request, context) { ChartsPage.render($0, filled: live.filledOverTime) }
         }
         router.get("/districts/{id}") { request, context in
             let id = try context.parameters.require("id")
             guard try session(context).role.reads(district: id) else {
-                throw HTTPError(.forbidden, message: "this account reads its own district only")
+                throw HTTPError(.forbidden, message: "本账号只能查看本居民区（this account reads its own district only）")
             }
             guard let district = catalog.district(id) else {
-                throw HTTPError(.notFound, message: "no district \(id) in the catalog")
+                throw HTTPError(.notFound, message: "没有编号为 \(id) 的居民区（no district \(id) in the catalog）")
             }
             let record: Result<DistrictRecord, Error> =
                 if let records { Result { try records.record(of: id) } } else {

@@ -173,8 +173,9 @@ public final class LiveRanking: Sendable {
     /// From the aggregator's commit to the console's receipt of the last update.
     public var lag: Duration { state.withLock { $0.lag } }
 
-    /// Takes a ranking from the feed; returns what changed, which has gone out to every stream. `listed`: the
-    /// districts the update listed (only they can have changed), or nil for a snapshot (every district is compared).
+    /// Takes a ranking from the feed; returns what it changed, which goes out to every stream with whatever else
+    /// changed within ``State/eventInterval``. `listed`: the districts the update listed (only they can have
+    /// changed), or nil for a snapshot (every district is compared).
     @discardableResult
     public func set(
         _ ranking: Kaoping_V1_Ranking, sequence: UInt64, listed: [String]? = nil, at now: Timestamp

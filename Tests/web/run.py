@@ -262,6 +262,10 @@ def browse(browser, checks, base, short_lived, shots, kaoping, folder, catalog, 
     filled = page.eval_on_selector_all("td.cell.filled", "cells => cells.length")
     checks.check(filled + len(marked) == 22 * 20, "heatmap cells: %d filled + %d missing" % (filled, len(marked)))
     page.screenshot(path=os.path.join(shots, "completeness.png"), full_page=True)
+    page.goto(base + "/completeness?owner=" + LATE)
+    owed = page.eval_on_selector_all("ul.owed li", "items => items.map(i => i.dataset.owed)")
+    checks.check(sorted(owed) == ["D%02d" % n for n in range(1, 23)],
+                 "the late department should owe one cell of each district: %s" % owed)
 
     # Live: the ranking page follows while an agent delivers the late department's deductions.
     page.goto(base + "/ranking")

@@ -59,6 +59,7 @@ enum CompletenessPage {
         ]
         if context.role.district == nil {
             sections.append(submitters(context, status: status))
+            if let owner = context.query["owner"] { sections.append(owed(context, by: owner)) }
         }
         if let refusals {
             sections.append(refusalTable(context, status: try? status.get(), refusals: refusals))
@@ -81,7 +82,7 @@ enum CompletenessPage {
                 let expected = submitter.accepted + submitter.owed
                 return """
                     <tr data-submitter="\(submitter.submitter)"><td>\(submitter.name)</td>\
-                    <td>\(submitter.submitter)</td>\
+                    <td><a href="/completeness?owner=\(submitter.submitter)#owed">\(submitter.submitter)</a></td>\
                     <td class="num">\(filled) / \(expected)</td><td class="num owed">\(submitter.owed)</td>\
                     <td class="num">\(submitter.rejected)</td><td>\(seen)</td></tr>
                     """
@@ -93,6 +94,32 @@ enum CompletenessPage {
                 <tbody>\(rows)</tbody></table>
                 """
         }
+    }
+
+    /// The district cells `owner` still owes, from the ranking's missing cells and the catalog's owners (a worker's
+    /// cells are listed on its district's page).
+    static func owedCells(_ context: PageContext, by owner: String) -> [(district: String, column: String)] {
+        let columns = Dictionary(columns(context.catalog).map { ($0.id, $0.title) }, uniquingKeysWith: { a, _ in a })
+        return context.snapshot.ranking.districts.flatMap { district in
+            district.missing.compactMap { cell -> (String, String)? in
+                let indicator =
+                    cell.hasPrefix("hotline:") ? context.catalog.hotlineIndicator : context.catalog.indicator(cell)
+                guard indicator?.owner(district: district.district) == owner else { return nil }
+                return (district.district, columns[cell] ?? cell)
+            }
+        }
+    }
+
+    private static func owed(_ context: PageContext, by owner: String) -> HTML {
+        let cells = owedCells(context, by: owner)
+        let items = cells.prefix(500).map { cell -> HTML in
+            "<li data-owed=\"\(cell.district)\">\(context.districtName(cell.district))：\(cell.column)</li>"
+        }
+        let more: HTML = cells.count > 500 ? "<p>另有 \(cells.count - 500) 项未列出。</p>" : ""
+        return """
+            <h2 id="owed">\(owner) 尚欠的居民区评分（\(cells.count) 项）</h2>
+            <ul class="owed">\(items)</ul>\(more)
+            """
     }
 
     private static func refusalTable(

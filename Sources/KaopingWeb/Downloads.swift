@@ -50,14 +50,12 @@ enum Downloads {
             header: ["排名", "编号", "姓名", "居民区编号", "居民区", "总分", "等第"], rows: body, numeric: [0, 5])
     }
 
-    /// RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. A field that a
-    /// spreadsheet would run as a formula (starting with = + - @) gets a leading apostrophe.
+    /// Each field as ``CSVTable/field(_:)`` writes it (quoted when it holds a comma, a quote or a line break). A
+    /// field that a spreadsheet would run as a formula (starting with = + - @) gets a leading apostrophe.
     static func csv(_ table: Table) -> Data {
         func field(_ text: String, numeric: Bool) -> String {
-            var text = text
-            if !numeric, let first = text.first, "=+-@".contains(first) { text = "'" + text }
-            guard text.contains(where: { ",\"\r\n".contains($0) }) else { return text }
-            return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            guard !numeric, let first = text.first, "=+-@".contains(first) else { return CSVTable.field(text) }
+            return CSVTable.field("'" + text)
         }
         var out = "\u{FEFF}"
         let lines = [table.preamble, []] + [table.header] + table.rows

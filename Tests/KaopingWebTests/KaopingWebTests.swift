@@ -112,11 +112,13 @@ import Testing
     @Test func csvHasABOMQuotesFieldsAndDisarmsFormulas() {
         let table = Downloads.Table(
             preamble: ["考评活动", "zhongshan-2023"], header: ["排名", "居民区", "总分"],
-            rows: [["1", "=HYPERLINK(\"x\")", "-1.50"], ["2", "甲,乙", "80.00"]], numeric: [0, 2])
+            rows: [["1", "=HYPERLINK(\"x\")", "-1.50"], ["2", "甲,乙", "80.00"], ["3", "甲\n乙", "1.00"]],
+            numeric: [0, 2])
         let text = String(decoding: Downloads.csv(table), as: UTF8.self)
         #expect(text.hasPrefix("\u{FEFF}考评活动,zhongshan-2023\r\n\r\n排名,居民区,总分\r\n"))
         #expect(text.contains("1,\"'=HYPERLINK(\"\"x\"\")\",-1.50\r\n"))  // a negative number stays a number
-        #expect(text.hasSuffix("2,\"甲,乙\",80.00\r\n"))
+        #expect(text.contains("2,\"甲,乙\",80.00\r\n"))
+        #expect(text.hasSuffix("3,\"甲\n乙\",1.00\r\n"))  // a line feed alone inside a field is quoted too
     }
 
     @Test func xlsxIsAWorkbook() throws {

@@ -34,22 +34,13 @@ struct ConsoleRun {
             "--feed", aggregator.endpoints["feed"]!, "--snapshot", aggregator.endpoints["snapshot"]!,
             "--control", aggregator.endpoints["control"]!, "--log-level", "warning",
         ]
-        let output = Pipe()
-        web.standardOutput = output
-        try web.run()
+        let line = try web.runUntilReady("kaoping-web")
         defer {
             web.terminate()
             web.waitUntilExit()
         }
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { throw Bench.Failure("kaoping-web did not start (see its words above)") }
-            line.append(chunk)
-        }
-        guard let portText = String(decoding: line, as: UTF8.self).split(separator: ":").last?
-            .split(separator: "/").first, let port = UInt16(portText)
-        else { throw Bench.Failure("kaoping-web's ready line has no port: \(String(decoding: line, as: UTF8.self))") }
+        guard let portText = line.split(separator: ":").last?.split(separator: "/").first, let port = UInt16(portText)
+        else { throw Bench.Failure("kaoping-web's ready line has no port: \(line)") }
         let cookie = try signIn(port: port, name: "bench", password: password)
 
         // The clients connect, then the campaign goes in at half the measured full-load rate, one envelope a message.
@@ -86,9 +77,7 @@ struct ConsoleRun {
         }
         times.sort()
         run.firstPageMilliseconds = (Bench.median(times), times[Int(Double(times.count - 1) * 0.99)])
-        let status = (try? String(contentsOfFile: "/proc/\(web.processIdentifier)/status", encoding: .utf8)) ?? ""
-        let peak = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
-        run.peakRSSMegabytes = Double(Int(peak.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+        run.peakRSSMegabytes = Double(web.peakResidentKilobytes) / 1024
         aggregator.terminate()
         return run
     }

@@ -398,16 +398,7 @@ struct Aggregator {
             "--feed", "tcp://127.0.0.1:*", "--snapshot", "tcp://127.0.0.1:*", "--control", "tcp://127.0.0.1:*",
             "--log-level", "warning", "--no-curve",
         ]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { throw Bench.Failure("the aggregator did not start (see its words above)") }
-            line.append(chunk)
-        }
-        for word in String(decoding: line, as: UTF8.self).split(separator: " ") {
+        for word in try process.runUntilReady("the aggregator").split(separator: " ") {
             let parts = word.split(separator: "=", maxSplits: 1)
             if parts.count == 2 {
                 endpoints[String(parts[0])] = String(parts[1]).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -415,11 +406,7 @@ struct Aggregator {
         }
     }
 
-    var peakResidentKilobytes: Int {
-        let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
-        return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
-    }
+    var peakResidentKilobytes: Int { process.peakResidentKilobytes }
 
     /// User and system CPU time used so far (from /proc).
     var cpuSeconds: Double {
@@ -441,5 +428,29 @@ struct Aggregator {
             Foundation.kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
+    }
+}
+
+extension Process {
+    /// Starts the process and returns the first line it prints (a daemon's ready line); `what` names it in the
+    /// failure when it ends first.
+    func runUntilReady(_ what: String) throws -> String {
+        let output = Pipe()
+        standardOutput = output
+        try run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { throw Bench.Failure("\(what) did not start (see its words above)") }
+            line.append(chunk)
+        }
+        return String(decoding: line, as: UTF8.self)
+    }
+
+    /// Its peak resident set size (`VmHWM`), in kilobytes.
+    var peakResidentKilobytes: Int {
+        let status = (try? String(contentsOfFile: "/proc/\(processIdentifier)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+        return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
     }
 }

@@ -5,23 +5,26 @@ import KaopingStore
 import KaopingWire
 import Synchronization
 
-/// A district's record as the store holds it: each standing cell with what was signed, and its history.
+/// A district's record as the store holds it: its history, and each standing cell — the accepted event of its
+/// submission that was not voided, with what was signed (value, key, signing time) and when and where it was stored.
 public struct DistrictRecord: Sendable {
-    public struct Cell: Sendable {
-        public let key: SubmissionKey
-        public let value: String
-        public let submitter: String
-        public let keyID: String
-        public let signedAt: Timestamp?
-        public let acceptedAt: Timestamp
-        public let position: Int
-        public let submissionID: String
-    }
-
-    public let cells: [SubmissionKey: Cell]
     public let history: [AuditHistory.Event]
     /// The audit entries verified (the whole chain, up to the newest entry read).
     public let verifiedEntries: Int
+    /// The standing cells by subject (`SubmissionKey.description`).
+    private let cells: [String: AuditHistory.Event]
+
+    init(history: [AuditHistory.Event], verifiedEntries: Int) {
+        self.history = history
+        self.verifiedEntries = verifiedEntries
+        let accepted = AuditEvent.accepted.rawValue
+        cells = Dictionary(
+            history.filter { $0.event == accepted && $0.voided == false }.map { ($0.subject, $0) },
+            uniquingKeysWith: { _, later in later })
+    }
+
+    /// The standing cell of `key`: its accepted submission's event (`at` is when it was stored).
+    public func cell(_ key: SubmissionKey) -> AuditHistory.Event? { cells[key.description] }
 }
 
 /// Reads the aggregator's store on its host, read-only (as `kaoping audit history` does): each district's cells as
@@ -55,18 +58,7 @@ public final class StoreRecords: Sendable {
     /// The record of `district`: its standing cells and its workers', and every audit event about them.
     public func record(of district: String) throws -> DistrictRecord {
         let verified = try verify()
-        var cells: [SubmissionKey: DistrictRecord.Cell] = [:]
-        var submissions: [(submission: StoredSubmission, voided: Bool)] = []
-        try store.forEachSubmission(district: district) { stored, voided in
-            submissions.append((stored, voided))
-            guard !voided, let envelope = try? SignedEnvelope.decode(stored.envelope),
-                let payload = try? SignedEnvelope.decodeSubmission(envelope.payload)
-            else { return }
-            cells[stored.key] = DistrictRecord.Cell(
-                key: stored.key, value: catalog.shown(Submission(wire: payload)), submitter: stored.submitter,
-                keyID: stored.keyID, signedAt: Timestamp(milliseconds: payload.signedAtMs),
-                acceptedAt: stored.committedAt, position: stored.position, submissionID: stored.submissionID)
-        }
+        let submissions = try store.submissions(district: district)
         let filter = AuditHistory.Filter(district: district)
         var log: AuditLog = []
         try store.forEachAuditEntry(district: district) { sequence, entry, hash in
@@ -74,7 +66,7 @@ public final class StoreRecords: Sendable {
         }
         let history = AuditHistory.events(
             log: log, submissions: submissions, filter: filter, catalog: catalog, keyring: keyring)
-        return DistrictRecord(cells: cells, history: history, verifiedEntries: verified)
+        return DistrictRecord(history: history, verifiedEntries: verified)
     }
 
     /// The most recent refusals (conflicting, unauthorized, invalid, revoked, badly signed or unknown-key

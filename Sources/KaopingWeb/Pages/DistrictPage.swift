@@ -32,14 +32,14 @@ enum DistrictPage {
         return Page(title: district.name, tab: nil, body: HTML(trusted: sections.map(\.text).joined()))
     }
 
-    private static func cellRow(_ context: PageContext, label: String, cell: DistrictRecord.Cell?, id: String) -> HTML {
+    private static func cellRow(_ context: PageContext, label: String, cell: AuditHistory.Event?, id: String) -> HTML {
         guard let cell else {
             return "<tr class=\"missing\" data-cell=\"\(id)\"><td>\(label)</td><td colspan=\"6\">尚未收到</td></tr>"
         }
         return """
-            <tr data-cell="\(id)"><td>\(label)</td><td class="num value">\(cell.value)</td>\
+            <tr data-cell="\(id)"><td>\(label)</td><td class="num value">\(cell.value ?? "")</td>\
             <td>\(cell.submitter)</td><td class="key">\(cell.keyID)</td><td>\(context.time(cell.signedAt))</td>\
-            <td>\(context.time(cell.acceptedAt))</td><td class="num">\(cell.position)</td></tr>
+            <td>\(context.time(cell.at))</td><td class="num">\(cell.position.map(String.init) ?? "")</td></tr>
             """
     }
 
@@ -51,12 +51,12 @@ enum DistrictPage {
                 for period in context.catalog.hotline.periods {
                     let key = SubmissionKey(
                         campaign: campaign, indicator: indicator.id, district: district.id, period: period)
-                    rows.append(cellRow(context, label: "\(indicator.label) \(period)", cell: record.cells[key],
+                    rows.append(cellRow(context, label: "\(indicator.label) \(period)", cell: record.cell(key),
                         id: "\(district.id)/hotline:\(period)"))
                 }
             } else {
                 let key = SubmissionKey(campaign: campaign, indicator: indicator.id, district: district.id)
-                rows.append(cellRow(context, label: indicator.label, cell: record.cells[key],
+                rows.append(cellRow(context, label: indicator.label, cell: record.cell(key),
                     id: "\(district.id)/\(indicator.id)"))
             }
         }
@@ -85,7 +85,7 @@ enum DistrictPage {
                 let key = SubmissionKey(
                     campaign: context.catalog.campaign, indicator: component.id, district: district.id,
                     worker: worker.worker)
-                guard let value = record.cells[key]?.value else { return "<td class=\"num\">—</td>" }
+                guard let value = record.cell(key)?.value else { return "<td class=\"num\">—</td>" }
                 let points = (try? ExactDecimal.parse(value)).map { " → \(component.workerPoints($0))" } ?? ""
                 return "<td class=\"num\">\(value)\(points)</td>"
             }

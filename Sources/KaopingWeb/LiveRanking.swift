@@ -26,16 +26,16 @@ public struct RankingSnapshot: Sendable {
     /// The sequence at which each district last changed (absent: not since the console started).
     public internal(set) var changedAt: [String: UInt64]
     /// Whether the feed was heard from lately (the aggregator may be stopped).
-    public let connected: Bool
+    public internal(set) var connected: Bool
 
     public static let gradeOrder = ["excellent", "good", "ordinary"]
 
     public init(
-        ranking: Kaoping_V1_Ranking, sequence: UInt64, changedAt: [String: UInt64] = [:], connected: Bool = true
+        ranking: Kaoping_V1_Ranking, sequence: UInt64, connected: Bool = true
     ) {
         self.ranking = ranking
         self.sequence = sequence
-        self.changedAt = changedAt
+        changedAt = [:]
         self.connected = connected
         var index: [String: Int] = [:]
         index.reserveCapacity(ranking.districts.count)
@@ -146,7 +146,6 @@ public struct RankingChange: Sendable {
 public final class LiveRanking: Sendable {
     fileprivate struct State {
         var snapshot = RankingSnapshot(ranking: Kaoping_V1_Ranking(), sequence: 0, connected: false)
-        var changedAt: [String: UInt64] = [:]
         /// Cells filled over time: one sample a change, thinned as it grows.
         var filled: [(at: Timestamp, filled: UInt32)] = []
         var streams: [UUID: AsyncStream<RankingChange>.Continuation] = [:]
@@ -197,8 +196,8 @@ public final class LiveRanking: Sendable {
                     changed.insert(id)
                 }
             }
-            for id in changed { state.changedAt[id] = sequence }
-            next.changedAt = state.changedAt
+            next.changedAt = previous.changedAt
+            for id in changed { next.changedAt[id] = sequence }
             state.snapshot = next
             if state.filled.last?.filled != ranking.cellsFilled {
                 state.filled.append((now, ranking.cellsFilled))
@@ -226,10 +225,8 @@ public final class LiveRanking: Sendable {
     public func setConnected(_ connected: Bool, at now: Timestamp) {
         state.withLock { state in
             guard state.snapshot.connected != connected else { return }
-            let old = state.snapshot
-            state.snapshot = RankingSnapshot(
-                ranking: old.ranking, sequence: old.sequence, changedAt: state.changedAt, connected: connected)
-            state.send(RankingChange(sequence: old.sequence, districts: [], connected: connected), at: now)
+            state.snapshot.connected = connected
+            state.send(RankingChange(sequence: state.snapshot.sequence, districts: [], connected: connected), at: now)
         }
     }
 

@@ -114,9 +114,12 @@ public struct WebConsole: Sendable {
         return session
     }
 
-    func pageContext(_ request: Request, _ context: WebContext) throws -> PageContext {
+    /// What a page is drawn with; `unfiltered`: without the request's query (every row the account may see).
+    func pageContext(_ request: Request, _ context: WebContext, unfiltered: Bool = false) throws -> PageContext {
         var query: [String: String] = [:]
-        for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
+        if !unfiltered {
+            for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
+        }
         return PageContext(
             session: try session(context), snapshot: live.snapshot, catalog: catalog, query: query, now: clock.now)
     }
@@ -223,10 +226,7 @@ public struct WebConsole: Sendable {
 
     /// The whole ranking the account may see (every page), as CSV or .xlsx.
     func download(_ request: Request, _ context: WebContext, format: String) throws -> Response {
-        var pageContext = try pageContext(request, context)
-        pageContext = PageContext(
-            session: pageContext.session, snapshot: pageContext.snapshot, catalog: catalog, query: [:],
-            now: pageContext.now)
+        let pageContext = try pageContext(request, context, unfiltered: true)
         let snapshot = pageContext.snapshot
         let rows = RankingPages.rows(pageContext).map(snapshot.row(at:))
         let districts = Downloads.districts(rows, snapshot: snapshot, catalog: catalog)

@@ -64,7 +64,7 @@ enum CompletenessPage {
         if let refusals {
             sections.append(refusalTable(context, status: try? status.get(), refusals: refusals))
         }
-        return Page(title: "完成情况", tab: .completeness, body: HTML(trusted: sections.map(\.text).joined()))
+        return Page(title: "完成情况", tab: .completeness, body: sections.joined())
     }
 
     private static func submitters(

@@ -29,7 +29,7 @@ enum DistrictPage {
             sections.append(workers(context, district: district, record: record))
             sections.append(history(context, record: record))
         }
-        return Page(title: district.name, tab: nil, body: HTML(trusted: sections.map(\.text).joined()))
+        return Page(title: district.name, tab: nil, body: sections.joined())
     }
 
     private static func cellRow(_ context: PageContext, label: String, cell: AuditHistory.Event?, id: String) -> HTML {

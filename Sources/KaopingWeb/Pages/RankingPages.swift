@@ -32,8 +32,9 @@ enum RankingPages {
             }
             let changed = context.snapshot.changedAt[rank.district] == context.snapshot.sequence
             let marker: HTML = changed ? " <span class=\"tag\">刚更新</span>" : ""
+            let marked: HTML = changed ? " class=\"changed\"" : ""
             return """
-                <tr data-district="\(rank.district)"\(HTML(trusted: changed ? " class=\"changed\"" : ""))>\
+                <tr data-district="\(rank.district)"\(marked)>\
                 <td class="num" data-field="rank">\(rank.rank)</td>\
                 <td><a href="/districts/\(rank.district)">\(rank.name.isEmpty ? rank.district : rank.name)</a>\
                 \(marker)</td>\

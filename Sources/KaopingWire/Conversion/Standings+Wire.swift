@@ -103,30 +103,10 @@ extension Kaoping_V1_Ranking {
             throw WireError("an update for campaign '\(update.campaign)' cannot apply to '\(campaign)'")
         }
         districts = try Self.reranked(
-            districts, replacing: update.districts, id: \.district, total: \.total,
-            grades: try update.districtGrades.parsed()
-        ) { row, rank, grade in
-            // Set only what changed: a protobuf row's setter copies its storage when the row is shared.
-            if row.rank != rank { row.rank = rank }
-            if row.grade != grade { row.grade = grade }
-        }
-        workers = try Self.reranked(
-            workers, replacing: update.workers, id: \.worker, total: \.total, grades: try update.workerGrades.parsed()
-        ) { row, rank, grade in
-            if row.rank != rank { row.rank = rank }
-            if row.grade != grade { row.grade = grade }
-        }
-        var owed = completeness.owed
-        var place = Dictionary(owed.enumerated().map { ($1.submitter, $0) }, uniquingKeysWith: { first, _ in first })
-        for entry in update.owed {
-            if let index = place[entry.submitter] {
-                owed[index].missing = entry.missing
-            } else {
-                place[entry.submitter] = owed.count
-                owed.append(entry)
-            }
-        }
-        completeness.owed = owed.filter { $0.missing > 0 }
+            districts, replacing: update.districts, grades: try update.districtGrades.parsed())
+        workers = try Self.reranked(workers, replacing: update.workers, grades: try update.workerGrades.parsed())
+        completeness.owed = Self.replacing(completeness.owed, with: update.owed, id: \.submitter)
+            .filter { $0.missing > 0 }
         completeness.campaign = campaign
         completeness.cellsExpected = update.cellsExpected
         completeness.cellsFilled = update.cellsFilled
@@ -153,29 +133,28 @@ extension Kaoping_V1_Ranking {
         return rows
     }
 
-    private static func reranked<Row>(
-        _ rows: [Row], replacing changed: [Row], id: (Row) -> String, total: (Row) -> String,
-        grades: GradeBoundaries<String>, assign: (inout Row, UInt32, String) -> Void
+    private static func reranked<Row: RankedRow>(
+        _ rows: [Row], replacing changed: [Row], grades: GradeBoundaries<String>
     ) throws -> [Row] {
         // Rows in order: higher total first, then id. The ranking lists its rows so, and an update lists few: the
         // rows it leaves alone keep their order, its own are sorted and merged in (O(n + k log k); a city's ranking
         // is 6 000 rows and more). Rows out of order (a ranking from elsewhere) are sorted whole. Parallel arrays,
         // not tuples: this runs at every update a subscriber applies.
         func parsed(_ row: Row) throws -> ExactDecimal {
-            guard let value = try? ExactDecimal.parseSigned(total(row), maxFractionDigits: ExactDecimal.fractionDigits)
-            else { throw WireError("total '\(total(row))' of \(id(row)) is not an exact decimal") }
+            guard let value = try? ExactDecimal.parseSigned(row.total, maxFractionDigits: ExactDecimal.fractionDigits)
+            else { throw WireError("total '\(row.total)' of \(row.rankedID) is not an exact decimal") }
             return value
         }
         var kept = RankedColumn<Row>(capacity: rows.count)
-        let listed = replacing([], with: changed, id: id)
-        let replaced = Set(listed.map(id))
+        let listed = replacing([], with: changed, id: \.rankedID)
+        let replaced = Set(listed.map(\.rankedID))
         for row in rows {
-            let rowID = id(row)
+            let rowID = row.rankedID
             if !replaced.isEmpty, replaced.contains(rowID) { continue }
             kept.append(row, total: try parsed(row), id: rowID)
         }
         var added = RankedColumn<Row>(capacity: listed.count)
-        for row in listed { added.append(row, total: try parsed(row), id: id(row)) }
+        for row in listed { added.append(row, total: try parsed(row), id: row.rankedID) }
         kept.sort()
         added.sort()
         var result: [Row] = []
@@ -193,11 +172,30 @@ extension Kaoping_V1_Ranking {
             // Competition rank: a row tied with the one before it shares its rank (1, 2, 2, 4).
             if previous != rowTotal { rank = UInt32(result.count + 1) }
             previous = rowTotal
-            assign(&row, rank, grades.grade(of: rowTotal))
+            // Set only what changed: a protobuf row's setter copies its storage when the row is shared.
+            let grade = grades.grade(of: rowTotal)
+            if row.rank != rank { row.rank = rank }
+            if row.grade != grade { row.grade = grade }
             result.append(row)
         }
         return result
     }
+}
+
+/// A row of a ranking: a district's or a worker's, ranked by its total and graded.
+protocol RankedRow {
+    var rankedID: String { get }
+    var total: String { get }
+    var rank: UInt32 { get set }
+    var grade: String { get set }
+}
+
+extension Kaoping_V1_DistrictRank: RankedRow {
+    var rankedID: String { district }
+}
+
+extension Kaoping_V1_WorkerRank: RankedRow {
+    var rankedID: String { worker }
 }
 
 /// Rows with their totals and ids side by side, for re-ranking: in order when higher totals come first, then ids.
@@ -213,8 +211,13 @@ private struct RankedColumn<Row> {
         ids.reserveCapacity(capacity)
     }
 
+    /// The one order of a ranking: a higher total first, then the lower id.
+    static func precedes(_ total: ExactDecimal, _ id: String, _ otherTotal: ExactDecimal, _ otherID: String) -> Bool {
+        total != otherTotal ? total > otherTotal : id < otherID
+    }
+
     mutating func append(_ row: Row, total: ExactDecimal, id: String) {
-        if let last = totals.last, !(last > total || (last == total && ids[ids.count - 1] < id)) { inOrder = false }
+        if let last = totals.last, !Self.precedes(last, ids[ids.count - 1], total, id) { inOrder = false }
         rows.append(row)
         totals.append(total)
         ids.append(id)
@@ -223,15 +226,14 @@ private struct RankedColumn<Row> {
     /// Sorted, when not already.
     mutating func sort() {
         guard !inOrder else { return }
-        let order = totals.indices.sorted { a, b in totals[a] != totals[b] ? totals[a] > totals[b] : ids[a] < ids[b] }
+        let order = totals.indices.sorted { a, b in Self.precedes(totals[a], ids[a], totals[b], ids[b]) }
         (rows, totals, ids) = (order.map { rows[$0] }, order.map { totals[$0] }, order.map { ids[$0] })
         inOrder = true
     }
 
     /// Whether this column's row at `index` comes before `other`'s at `otherIndex`.
     func precedes(_ index: Int, _ other: RankedColumn, _ otherIndex: Int) -> Bool {
-        totals[index] != other.totals[otherIndex]
-            ? totals[index] > other.totals[otherIndex] : ids[index] < other.ids[otherIndex]
+        Self.precedes(totals[index], ids[index], other.totals[otherIndex], other.ids[otherIndex])
     }
 }
 

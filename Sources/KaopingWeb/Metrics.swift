@@ -26,7 +26,7 @@ struct ConsoleMetrics: Sendable {
         gauge("kaoping_feed_connected", "1 when the feed was heard within 5 s.", [], snapshot.connected ? 1 : 0)
         gauge(
             "kaoping_feed_lag_seconds", "From the aggregator's commit to the console's receipt of the last update.",
-            [], Double(lag.components.seconds) + Double(lag.components.attoseconds) / 1e18)
+            [], lag / .seconds(1))
         gauge("kaoping_web_event_streams", "Browsers following the live ranking.", [], Double(streams))
         gauge("kaoping_web_sessions", "Signed-in sessions.", [], Double(sessions))
         // Per district indicator (and hotline month): the districts with it in, of all districts.

@@ -137,8 +137,7 @@ extension LedgerKeeper {
             reply.ok = true
             reply.status = StatusReport.reply(to: request, board: board, catalog: catalog, feedSequence: sequence)
             reply.status.queueDepth = UInt32(clamping: figures.queue)
-            let (seconds, attoseconds) = figures.lastCommit.duration.components
-            reply.status.lastCommitUs = UInt64(clamping: seconds * 1_000_000 + attoseconds / 1_000_000_000_000)
+            reply.status.lastCommitUs = UInt64(max(0, figures.lastCommit.duration / .microseconds(1)))
             reply.status.lastCommitBatch = UInt32(clamping: figures.lastCommit.batch)
             reply.status.commits = figures.commits
             // Signing with a valid in-memory key and serializing a plain message cannot fail.

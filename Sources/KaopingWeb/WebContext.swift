@@ -18,23 +18,26 @@ public struct WebContext: RequestContext {
     /// The browser's address, for slowing down failed sign-ins: the peer's, or behind the proxy on this machine the
     /// last `X-Forwarded-For` entry (the one nginx wrote; earlier ones are the client's say).
     func address(_ request: Request) -> String {
-        let peer = remoteAddress?.ipAddress ?? "unknown"
-        guard peer == "127.0.0.1" || peer == "::1", let forwarded = request.headers[.forwardedFor],
+        guard peerIsLoopback, let forwarded = request.headers[.forwardedFor],
             let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty
-        else { return peer }
+        else { return remoteAddress?.ipAddress ?? "unknown" }
         return last
     }
 
-    /// Whether the request came from this machine itself and not through a proxy on it.
+    /// Whether the request came from this machine itself (a loopback address or a Unix socket) and not through a
+    /// proxy on it.
     func isLocal(_ request: Request) -> Bool {
-        guard request.headers[.forwardedFor] == nil,
-            request.headers[.realIP] == nil
-        else { return false }
+        guard request.headers[.forwardedFor] == nil, request.headers[.realIP] == nil else { return false }
+        if case .unixDomainSocket? = remoteAddress { return true }
+        return peerIsLoopback
+    }
+
+    /// Whether the peer connected from a loopback address.
+    private var peerIsLoopback: Bool {
         switch remoteAddress {
         case .v4(let address)?: return address.host == "127.0.0.1"
         case .v6(let address)?: return address.host == "::1"
-        case .unixDomainSocket?: return true
-        case nil: return false
+        default: return false
         }
     }
 }

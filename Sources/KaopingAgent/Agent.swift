@@ -20,6 +20,8 @@ public struct Agent: Sendable {
     public let aggregatorKey: Keyring.Entry
     public let catalog: Catalog
     public let importer: SubmissionImport
+    /// Findings, plans and reviews from the command line or the inbox.
+    public let feedbackImporter: FeedbackImport
     public let outbox: Outbox
     /// How to encrypt the connection, when the aggregator runs with CURVE.
     public let curve: CurveClient?
@@ -77,6 +79,7 @@ public struct Agent: Sendable {
         }
         importer = SubmissionImport(
             catalog: catalog, roster: roster, submitter: identity.submitter, checks: configuration.localCheck)
+        feedbackImporter = FeedbackImport(catalog: catalog, roster: roster, submitter: identity.submitter)
         do {
             outbox = try Outbox(path: configuration.outbox)
         } catch {
@@ -97,5 +100,32 @@ public struct Agent: Sendable {
             )
         }
         return try outbox.add(items, at: now)
+    }
+
+    /// Signs findings, plans or reviews and writes them to the outbox, as ``enqueue(_:)`` does submissions.
+    @discardableResult
+    public func enqueue(feedback steps: [(source: String, step: FeedbackStep)]) throws -> Int {
+        let now = clock.now
+        let items = try steps.map { source, step in
+            (
+                submissionID: step.id, subject: Self.subject(step),
+                envelope: try SignedEnvelope.seal(
+                    step.wire(signedAt: now), type: step.messageType, campaign: catalog.campaign, by: identity),
+                source: source
+            )
+        }
+        return try outbox.add(items, at: now)
+    }
+
+    /// How the outbox shows a finding, plan or review: `finding D05/stability`, `plan for F-…`, `review (returned)
+    /// of F-…`.
+    static func subject(_ step: FeedbackStep) -> String {
+        switch step {
+        case .finding(let finding):
+            "finding "
+                + [finding.district, finding.indicator, finding.worker].filter { !$0.isEmpty }.joined(separator: "/")
+        case .plan(let plan): "plan for \(plan.findingID)"
+        case .review(let review): "review (\(review.verdict.rawValue)) of \(review.findingID)"
+        }
     }
 }

@@ -18,6 +18,11 @@ public struct AgentConfiguration: Codable, Sendable, Equatable {
     public var outbox: String = "outbox.sqlite"
     /// A folder watched for CSV and JSON Lines files; files end in done/ or failed/ with a report.
     public var inbox: String?
+    /// Where the findings this agent receives are written (CSV and plain text); `feedback/` in the inbox when
+    /// absent and there is an inbox.
+    public var feedbackFolder: String?
+    /// Seconds between the daemon's requests for findings.
+    public var feedbackSeconds: Double = 300
     /// A catalog file; the built-in zhongshan-2023 when absent.
     public var catalog: String?
     /// The roster, to check worker ids before sending; without it the aggregator checks them.
@@ -44,6 +49,8 @@ public struct AgentConfiguration: Codable, Sendable, Equatable {
         case inboxScanSeconds = "inbox_scan_seconds"
         case retryInitialSeconds = "retry_initial_seconds"
         case retryMaxSeconds = "retry_max_seconds"
+        case feedbackFolder = "feedback_folder"
+        case feedbackSeconds = "feedback_seconds"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -64,6 +71,13 @@ public struct AgentConfiguration: Codable, Sendable, Equatable {
         inboxScanSeconds = try container.decodeIfPresent(Double.self, forKey: .inboxScanSeconds) ?? 2
         retryInitialSeconds = try container.decodeIfPresent(Double.self, forKey: .retryInitialSeconds) ?? 1
         retryMaxSeconds = try container.decodeIfPresent(Double.self, forKey: .retryMaxSeconds) ?? 300
+        feedbackFolder = try container.decodeIfPresent(String.self, forKey: .feedbackFolder)
+        feedbackSeconds = try container.decodeIfPresent(Double.self, forKey: .feedbackSeconds) ?? 300
+    }
+
+    /// Where received findings are written: `feedback_folder`, or `feedback/` in the inbox.
+    public var feedbackFolderPath: String? {
+        feedbackFolder ?? inbox.map { URL(fileURLWithPath: $0).appendingPathComponent("feedback").path }
     }
 
     public static func parse(_ text: String) throws -> AgentConfiguration {

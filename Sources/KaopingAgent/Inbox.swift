@@ -55,6 +55,11 @@ public struct Inbox: Sendable {
         let stamp = stamp()
         guard let data = FileManager.default.contents(atPath: url.path) else { return false }
         var report = heading(name, stamp)
+        if let (kind, text) = agent.feedbackImporter.recognize(data, fileName: name) {
+            let accepted = processFeedback(text, kind: kind, filed: Self.filed(name, stamp: stamp), report: &report)
+            if let accepted { file(url, stamp: stamp, report: report, accepted: accepted) }
+            return accepted ?? false
+        }
         let accepted: Bool
         let outcome = agent.importer.read(data, fileName: name)
         if outcome.problems.isEmpty {
@@ -82,6 +87,28 @@ public struct Inbox: Sendable {
         }
         file(url, stamp: stamp, report: report, accepted: accepted)
         return accepted
+    }
+
+    /// Queues every row of a feedback CSV, or none when a row needs fixing; nil when the outbox cannot be written
+    /// (the file stays for another try).
+    private func processFeedback(_ text: String, kind: String, filed: String, report: inout String) -> Bool? {
+        let (rows, problems) = agent.feedbackImporter.read(text, kind: kind)
+        guard problems.isEmpty else {
+            report += "NOT QUEUED: \(problems.count) row(s) need fixing; nothing from this file was sent.\n"
+            report += "Fix the rows below and drop the whole file into the inbox again.\n"
+            for problem in problems { report += "  \(problem)\n" }
+            return false
+        }
+        do {
+            let added = try agent.enqueue(feedback: rows.map { (Self.source(filed: filed, line: $0.line), $0.step) })
+            report += "OK: \(rows.count) \(kind) row(s) checked, \(added) queued for delivery"
+            report += rows.count > added ? " (\(rows.count - added) were already in the outbox)\n" : "\n"
+            for (line, step) in rows { report += "  line \(line): \(Agent.subject(step)) → \(step.id)\n" }
+            return true
+        } catch {
+            logger.error("inbox: cannot write the outbox: \(error)")
+            return nil
+        }
     }
 
     /// A workbook is not read: it goes to `failed/` with a report that says how to export it.

@@ -138,6 +138,7 @@ public struct Aggregator: Sendable {
                 loop: loop, socket: snapshot.handle, incoming: snapshot.incoming, keeper: keeper,
                 access: transportAccess),
             KeeperService(keeper: keeper, queue: queue, maximumBatch: limits.maxBatch),
+            FeedbackDayService(keeper: keeper),
             CheckpointService(store: store, interval: .milliseconds(100), logger: logger),
             IngestService(
                 incoming: control.incoming, queue: queue, maximumMessageBytes: limits.maxMessageBytes,

@@ -51,6 +51,36 @@ public final class ControlClient {
             unsigned.payload = try request.serializedBytes()
             envelope = try unsigned.serializedBytes()
         }
+        return try exchange(envelope, timeout: timeout) { body in
+            let reply = try open(body)
+            return reply.requestID == request.requestID ? reply : nil
+        }
+    }
+
+    /// Asks for findings (`query` signed by `identity`: a viewer's or the operator's key lists them all) and waits
+    /// for the aggregator's signed list; a refusal comes back as the list's `error`.
+    public func feedback(
+        _ query: Kaoping_V1_FeedbackQuery, signedBy identity: SigningIdentity, timeout: Int32 = 10_000
+    ) throws -> Kaoping_V1_FeedbackList {
+        var query = query
+        if query.signedAtMs == 0 { query.signedAtMs = clock.now.milliseconds }
+        let envelope = try SignedEnvelope.seal(query, type: .feedbackQuery, campaign: campaign, by: identity)
+        let hash = envelope.sha256
+        return try exchange(envelope, timeout: timeout) { body in
+            let envelope = try verified(body)
+            if envelope.type == MessageType.controlReply.rawValue {
+                let reply = try Kaoping_V1_ControlReply(serializedBytes: envelope.payload)
+                if !reply.ok { throw WireError(reply.error) }
+                return nil
+            }
+            guard envelope.type == MessageType.feedbackList.rawValue else { return nil }
+            let list = try Kaoping_V1_FeedbackList(serializedBytes: envelope.payload)
+            return list.queryHash == hash ? list : nil
+        }
+    }
+
+    /// Sends `envelope` and reads answers until `answer` makes one of them its result, or `timeout` (ms) passes.
+    private func exchange<Result>(_ envelope: Data, timeout: Int32, answer: (Data) throws -> Result?) throws -> Result {
         try socket.send(Multipart([envelope]), timeout: timeout)
         let deadline = ContinuousClock.now + .milliseconds(timeout)
         while true {
@@ -68,18 +98,22 @@ public final class ControlClient {
             // In slices, to see a refused handshake soon.
             guard let message = try socket.receive(timeout: min(remaining, 100)), let body = message.frames.last
             else { continue }
-            let reply = try open(body)
-            if reply.requestID == request.requestID { return reply }
+            if let result = try answer(body) { return result }
         }
     }
 
     private func open(_ bytes: Data) throws -> Kaoping_V1_ControlReply {
+        try Kaoping_V1_ControlReply(serializedBytes: try verified(bytes).payload)
+    }
+
+    /// An answer's envelope, its signature checked when the aggregator's key is known.
+    private func verified(_ bytes: Data) throws -> Kaoping_V1_Envelope {
         let envelope = try SignedEnvelope.decode(bytes, limit: SignedEnvelope.maximumControlReplyBytes)
         if let aggregatorKey {
             guard envelope.keyID == aggregatorKey.keyID.rawValue,
                 SignedEnvelope.verify(envelope, with: aggregatorKey.publicKey)
             else { throw WireError("the reply is not signed by the aggregator's key; do not trust it") }
         }
-        return try Kaoping_V1_ControlReply(serializedBytes: envelope.payload)
+        return envelope
     }
 }

@@ -67,6 +67,25 @@ public enum ReceiptCheck {
         }
     }
 
+    /// Opens the aggregator's answer to a feedback query, verifying that its key signed it for `campaign`; nil for
+    /// an envelope of another type (a receipt).
+    public static func openFeedbackList(_ bytes: Data, aggregatorKey: Keyring.Entry, campaign: String)
+        throws(WireError) -> Kaoping_V1_FeedbackList?
+    {
+        let envelope = try verified(bytes, aggregatorKey: aggregatorKey, campaign: campaign)
+        guard envelope.type == MessageType.feedbackList.rawValue else { return nil }
+        do {
+            return try SignedEnvelope.decodePayload(Kaoping_V1_FeedbackList.self, from: envelope.payload)
+        } catch {
+            throw WireError("the feedback list payload is not a kaoping.v1.FeedbackList")
+        }
+    }
+
+    /// Whether `bytes` is an envelope of type `feedback_list` (unverified: a look at its type before opening it).
+    public static func isFeedbackList(_ bytes: Data) -> Bool {
+        (try? SignedEnvelope.decode(bytes, limit: maximumReceiptBytes))?.type == MessageType.feedbackList.rawValue
+    }
+
     private static func verified(_ bytes: Data, aggregatorKey: Keyring.Entry, campaign: String) throws(WireError)
         -> Kaoping_V1_Envelope
     {

@@ -37,6 +37,41 @@ public struct StoredSubmission: Hashable, Sendable {
     }
 }
 
+/// An accepted finding, plan or review as stored: the exact envelope received and the receipt sent for it.
+public struct StoredFeedback: Hashable, Sendable {
+    /// Its step in the campaign's feedback: 1, 2, 3… in order of acceptance.
+    public var step: Int
+    /// `finding`, `plan` or `review`.
+    public var kind: String
+    /// The message's own id.
+    public var messageID: String
+    public var findingID: String
+    public var district: String
+    public var submitter: String
+    public var keyID: String
+    /// The envelope bytes exactly as received (signature included).
+    public var envelope: Data
+    /// The signed receipt envelope sent for it.
+    public var receipt: Data
+    public var committedAt: Timestamp
+
+    public init(
+        step: Int, kind: String, messageID: String, findingID: String, district: String, submitter: String,
+        keyID: String, envelope: Data, receipt: Data, committedAt: Timestamp
+    ) {
+        self.step = step
+        self.kind = kind
+        self.messageID = messageID
+        self.findingID = findingID
+        self.district = district
+        self.submitter = submitter
+        self.keyID = keyID
+        self.envelope = envelope
+        self.receipt = receipt
+        self.committedAt = committedAt
+    }
+}
+
 /// A key revocation.
 public struct Revocation: Hashable, Sendable {
     public var keyID: String
@@ -61,6 +96,8 @@ public enum StoreOperation: Sendable {
     /// Voids the standing submission at `position` (a reopen).
     case void(position: Int, reason: String, operator: String, at: Timestamp)
     case revoke(Revocation)
+    /// An accepted finding, plan or review.
+    case feedback(StoredFeedback)
     case audit(AuditEntry)
     /// A submitter was seen (submission or heartbeat); not audited.
     case seen(submitter: String, at: Timestamp)
@@ -227,6 +264,24 @@ public final class AggregatorStore: Sendable {
                     ALTER TABLE submission ADD COLUMN receipt_batch INTEGER;
                     """)
         }
+        migrator.registerMigration("v4: feedback — findings, plans and reviews") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE feedback (
+                        step INTEGER PRIMARY KEY,
+                        kind TEXT NOT NULL,
+                        message_id TEXT NOT NULL UNIQUE,
+                        finding_id TEXT NOT NULL,
+                        district TEXT NOT NULL,
+                        submitter TEXT NOT NULL,
+                        key_id TEXT NOT NULL,
+                        envelope BLOB NOT NULL,
+                        receipt BLOB NOT NULL,
+                        committed_at_ms INTEGER NOT NULL
+                    );
+                    CREATE INDEX feedback_finding ON feedback(finding_id, step);
+                    """)
+        }
     }
 
     // MARK: - Writing
@@ -292,6 +347,19 @@ public final class AggregatorStore: Sendable {
                     ).execute(arguments: [
                         revocation.keyID, revocation.submitter, revocation.reason, revocation.at,
                     ])
+                case .feedback(let stored):
+                    try insert(.feedback).run {
+                        $0.bind(stored.step)
+                        $0.bind(stored.kind)
+                        $0.bind(stored.messageID)
+                        $0.bind(stored.findingID)
+                        $0.bind(stored.district)
+                        $0.bind(stored.submitter)
+                        $0.bind(stored.keyID)
+                        $0.bind(stored.envelope)
+                        $0.bind(stored.receipt)
+                        $0.bind(stored.committedAt)
+                    }
                 case .audit(let entry):
                     if previous == nil {
                         let head = try Row.fetchOne(
@@ -329,7 +397,7 @@ public final class AggregatorStore: Sendable {
 
     /// The statements that write a batch's rows.
     private enum Insert {
-        case submission, receiptBatch, audit, lastSeen
+        case submission, receiptBatch, feedback, audit, lastSeen
 
         var sql: String {
             switch self {
@@ -341,6 +409,12 @@ public final class AggregatorStore: Sendable {
                 """
             case .receiptBatch:
                 "INSERT INTO receipt_batch (id, envelope) VALUES (?, ?)"
+            case .feedback:
+                """
+                INSERT INTO feedback (step, kind, message_id, finding_id, district, submitter, key_id, envelope,
+                    receipt, committed_at_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
             case .audit:
                 """
                 INSERT INTO audit (sequence, at_ms, event, submission_id, submitter, key_id, subject, reason,
@@ -482,6 +556,28 @@ public final class AggregatorStore: Sendable {
                     """,
                 arguments: StatementArguments(given.map(\.1)))
             while let row = try rows.next() { try body(Self.stored(row), (row["voided_at_ms"] as Int64?) != nil) }
+        }
+    }
+
+    /// Calls `body` with each finding, plan and review stored, in order of step, as it is read.
+    public func forEachFeedback(_ body: (StoredFeedback) throws -> Void) throws {
+        try database.read { db in
+            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM feedback ORDER BY step")
+            while let row = try rows.next() {
+                try body(
+                    StoredFeedback(
+                        step: row["step"], kind: row["kind"], messageID: row["message_id"],
+                        findingID: row["finding_id"], district: row["district"], submitter: row["submitter"],
+                        keyID: row["key_id"], envelope: row["envelope"], receipt: row["receipt"],
+                        committedAt: row["committed_at_ms"]))
+            }
+        }
+    }
+
+    /// The receipt sent for the feedback step `step`.
+    public func feedbackReceipt(step: Int) throws -> Data? {
+        try database.read { db in
+            try Data.fetchOne(db, sql: "SELECT receipt FROM feedback WHERE step = ?", arguments: [step])
         }
     }
 

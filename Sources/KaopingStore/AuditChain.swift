@@ -12,10 +12,22 @@ public enum AuditEvent: String, Sendable, CaseIterable {
     case reopened
     case keyRevoked = "key_revoked"
     case keyringReloaded = "keyring_reloaded"
+    /// The feedback loop's accepted steps (a refused or duplicate finding, plan or review is audited by its
+    /// receipt's status, as a submission is).
+    case findingRaised = "finding_raised"
+    case planSubmitted = "plan_submitted"
+    case planAccepted = "plan_accepted"
+    case planReturned = "plan_returned"
+    case findingRectified = "finding_rectified"
+    case findingReopened = "finding_reopened"
+
+    /// The accepted steps of the feedback loop.
+    public static let feedbackSteps: Set<String> = Set(
+        [findingRaised, planSubmitted, planAccepted, planReturned, findingRectified, findingReopened].map(\.rawValue))
 
     /// Whether it counts as a refusal of what a submitter sent (neither accepted nor a duplicate of what was).
     public static func isRefusal(_ event: String) -> Bool {
-        event != accepted.rawValue && event != duplicate.rawValue
+        event != accepted.rawValue && event != duplicate.rawValue && !feedbackSteps.contains(event)
     }
 }
 

@@ -54,8 +54,7 @@ enum Downloads {
     /// field that a spreadsheet would run as a formula (starting with = + - @) gets a leading apostrophe.
     static func csv(_ table: Table) -> Data {
         func field(_ text: String, numeric: Bool) -> String {
-            guard !numeric, let first = text.first, "=+-@".contains(first) else { return CSVTable.field(text) }
-            return CSVTable.field("'" + text)
+            numeric ? CSVTable.field(text) : CSVTable.spreadsheetField(text)
         }
         var out = "\u{FEFF}"
         let lines = [table.preamble, []] + [table.header] + table.rows

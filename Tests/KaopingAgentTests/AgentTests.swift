@@ -600,7 +600,11 @@ extension Outbox {
                 var receipt = Kaoping_V1_Receipt()
                 receipt.envelopeHash = body.sha256
                 receipt.campaign = "zhongshan-2023"
-                if EnvelopeBatch.isBatch(body) {
+                if (try? SignedEnvelope.decode(body))?.type == MessageType.feedbackQuery.rawValue {
+                    // The agent's request for findings, which such an aggregator refuses too; not a submission.
+                    receipt.status = .invalid
+                    receipt.reason = "message type 'feedback_query' is not accepted here"
+                } else if EnvelopeBatch.isBatch(body) {
                     seen.batches.withLock { $0.append(true) }
                     receipt.status = .invalid
                     receipt.reason = "message type 'batch' is not accepted here; send 'submission' or 'heartbeat'"

@@ -211,7 +211,7 @@ struct AgentProcessTests {
             .compactMap { line in
                 line.firstRange(of: "sl-service=").map { line[$0.upperBound...].prefix { $0 != " " } }
             }
-        #expect(order == ["inbox", "heartbeats", "sender", "receipts"], "\(text())")
+        #expect(order == ["inbox", "feedback", "heartbeats", "sender", "receipts"], "\(text())")
         #expect(text().contains("agent stopped"))
     }
 

@@ -98,7 +98,7 @@ import Testing
         #expect(good.status == 0, "\(good.stderr)")
         #expect(good.stdout.hasSuffix(
             "audit chain ok — 1 entries; 1 submissions stored (1 standing, at most one per key; 0 voided), each "
-                + "with its audit entry\n"))
+                + "with its audit entry; 0 findings, plans and reviews, each with its audit entry\n"))
 
         var slipped = stored
         (slipped.position, slipped.submissionID, slipped.envelope) = (8, "h2", stored.envelope + Data([0]))

@@ -13,9 +13,13 @@ public struct AgentCommand: AsyncParsableCommand {
         discussion: """
             Every command writes to the same durable outbox: a submission is signed and stored before it is sent, \
             and kept until the aggregator's signed receipt comes back. `run` is the daemon; `submit`, `import`, \
-            `send` and `outbox` are one-shot commands for a clerk or a script.
+            `send` and `outbox` are one-shot commands for a clerk or a script. `finding`, `plan` and `review` send \
+            the feedback loop's messages the same way, and `feedback` fetches the findings this agent may see.
             """,
-        subcommands: [Run.self, Submit.self, Import.self, Send.self, OutboxCommand.self])
+        subcommands: [
+            Run.self, Submit.self, Import.self, Send.self, OutboxCommand.self, FindingCommand.self, PlanCommand.self,
+            ReviewCommand.self, FeedbackCommand.self,
+        ])
 
     public init() {}
 }

@@ -39,6 +39,7 @@ extension AgentCommand {
             }
             let report = try await Deliverer(agent: agent, logger: options.logger()).drain(within: .seconds(wait))
             print("delivered \(report.delivered), refused \(report.rejected), still pending \(report.pending)")
+            printReminders(report, agent: agent)
             if report.pending > 0 {
                 throw AgentFailure(
                     "\(report.pending) submission(s) still pending: "
@@ -124,6 +125,7 @@ extension AgentCommand {
                         ?? "the aggregator did not answer yet; it stays in the outbox and `kaoping-agent run` or "
                         + "`send` will deliver it" + report.unanswered(agent))
             }
+            printReminders(report, agent: agent)
             let item = try agent.outbox.items().first { $0.submissionID == submission.id }
             if let item, item.state != .pending {
                 print("receipt: \(item.status)\(item.reason.isEmpty ? "" : " — \(item.reason)")")

@@ -31,6 +31,8 @@ public struct Deliverer: Sendable {
         public var untrustedReason: String?
         /// Why the aggregator closed the connection during the handshake, the first time it did.
         public var handshakeRefused: HandshakeFailure?
+        /// The findings this agent may see, when it asked and the aggregator answered.
+        public var feedback: Kaoping_V1_FeedbackList?
 
         /// What a clerk does about a refused handshake, in the words of the agent's configuration.
         public static func remedy(_ failure: HandshakeFailure, encrypted: Bool) -> String {
@@ -51,17 +53,28 @@ public struct Deliverer: Sendable {
         }
     }
 
-    /// Delivers what is pending until nothing is, or `limit` has passed; for the one-shot commands.
-    public func drain(within limit: Duration) async throws -> Report {
-        let deadline = ContinuousClock.now.advanced(by: limit)
+    /// Delivers what is pending until nothing is, or `limit` has passed; for the one-shot commands. Asks for the
+    /// findings this agent may see too, and waits for them up to `feedbackWait` once nothing is pending.
+    public func drain(within limit: Duration, feedbackWait: Duration = .seconds(3)) async throws -> Report {
+        let started = ContinuousClock.now
+        let deadline = started.advanced(by: limit)
         let link = try await DeliveryLink.open(for: agent)
         let notes = agent.configuration.inbox.flatMap { try? Inbox(folder: $0, agent: agent, logger: logger) }
         let run = DeliveryRun(notes: notes)
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await receiptReader(link, run).run() }
+            var asked: ContinuousClock.Instant?
             while !Task.isCancelled {
                 await sendDue(on: link, run)
-                if pending == 0 || ContinuousClock.now >= deadline { break }
+                // Asked after the first sends (the aggregator answers in order, so the list includes them), and again
+                // every 2 s until answered: a query is not kept in the outbox.
+                if run.feedback.withLock({ $0 == nil }), asked.map({ ContinuousClock.now - $0 >= .seconds(2) }) ?? true
+                {
+                    await askForFeedback(on: link)
+                    asked = .now
+                }
+                let answered = run.feedback.withLock { $0 != nil } || ContinuousClock.now - started >= feedbackWait
+                if (pending == 0 && answered) || ContinuousClock.now >= deadline { break }
                 try? await Task.sleep(for: .milliseconds(100))
             }
             group.cancelAll()
@@ -70,13 +83,15 @@ public struct Deliverer: Sendable {
         return run.report(pending: pending)
     }
 
-    /// The daemon: delivers, sends a signed heartbeat every `heartbeat_seconds` and, with `inbox`, imports the files
-    /// dropped there, until SIGTERM or SIGINT. Then its services stop in the reverse order of their start: the inbox
-    /// takes no more files, heartbeats stop, the sender stops, and the receipt reader reads on for half a second for
+    /// The daemon: delivers, sends a signed heartbeat every `heartbeat_seconds`, asks for its findings every
+    /// `feedback_seconds` (writing them to the feedback folder and logging what it owes when they change) and, with
+    /// `inbox`, imports the files dropped there, until SIGTERM or SIGINT. Then its services stop in the reverse order
+    /// of their start: the inbox takes no more files, the feedback requests, heartbeats and the sender stop, and the
+    /// receipt reader reads on for half a second for
     /// the answers to the last sends before the connection closes. What is not answered stays in the outbox.
     public func serve(inbox: Inbox?) async throws -> Report {
         let link = try await DeliveryLink.open(for: agent)
-        let run = DeliveryRun(notes: inbox)
+        let run = DeliveryRun(notes: inbox, logsReminders: true)
         let configuration = agent.configuration
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: receiptReader(link, run), serviceName: "receipts"),
@@ -85,6 +100,10 @@ public struct Deliverer: Sendable {
                 service: Periodic(every: .seconds(configuration.heartbeatSeconds)) { heartbeat(on: link) },
                 serviceName: "heartbeats"),
         ]
+        services.append(
+            .init(
+                service: Periodic(every: .seconds(configuration.feedbackSeconds)) { await askForFeedback(on: link) },
+                serviceName: "feedback"))
         if let inbox {
             services.append(
                 .init(
@@ -170,6 +189,7 @@ public struct Deliverer: Sendable {
 
     private func record(_ message: Multipart, _ run: DeliveryRun) {
         guard let body = message.frames.last else { return }
+        if ReceiptCheck.isFeedbackList(body) { return received(feedback: body, run) }
         let receipts: [VerifiedReceipt]
         do {
             receipts = try ReceiptCheck.openAll(
@@ -223,6 +243,57 @@ public struct Deliverer: Sendable {
                     ])
             }
         }
+    }
+
+    /// Asks the aggregator for the findings this agent may see (waiting for the connection, as a send does); the
+    /// answer comes with the receipts.
+    private func askForFeedback(on link: DeliveryLink) async {
+        var query = Kaoping_V1_FeedbackQuery()
+        query.signedAtMs = agent.clock.now.milliseconds
+        guard
+            let envelope = try? SignedEnvelope.seal(
+                query, type: .feedbackQuery, campaign: agent.configuration.campaign, by: agent.identity)
+        else { return }
+        do {
+            try await link.send(envelope)
+        } catch {
+            logger.debug("aggregator unreachable; will ask for findings again")
+        }
+    }
+
+    /// A list of findings: verified, kept for the run, written to the feedback folder, and what this agent owes
+    /// logged when it changed.
+    private func received(feedback body: Data, _ run: DeliveryRun) {
+        let list: Kaoping_V1_FeedbackList
+        do {
+            guard
+                let opened = try ReceiptCheck.openFeedbackList(
+                    body, aggregatorKey: agent.aggregatorKey, campaign: agent.configuration.campaign)
+            else { return }
+            list = opened
+        } catch {
+            logger.warning("ignored a list of findings that this agent cannot trust: \(error)")
+            return
+        }
+        guard list.error.isEmpty else {
+            logger.warning("the aggregator did not list findings: \(list.error)")
+            return
+        }
+        let previous = run.feedback.withLock { previous in
+            defer { previous = list }
+            return previous
+        }
+        let folder = FeedbackFolder(catalog: agent.catalog, submitter: agent.identity.submitter)
+        let items = FeedbackListing.items(of: list)
+        if let path = agent.configuration.feedbackFolderPath {
+            do {
+                try folder.write(items, today: list.today, into: URL(fileURLWithPath: path))
+            } catch {
+                logger.error("cannot write the findings into \(path): \(error)")
+            }
+        }
+        guard run.logsReminders, previous?.items != list.items else { return }
+        for reminder in folder.reminders(items) { logger.notice("\(reminder)") }
     }
 
     private func heartbeat(on link: DeliveryLink) {

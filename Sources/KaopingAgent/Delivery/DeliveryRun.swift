@@ -9,12 +9,22 @@ final class DeliveryRun: Sendable {
     let batching = Batching()
     /// Where refusals of rows dropped in the inbox are written, whichever command receives them.
     let notes: Inbox?
+    /// The last list of findings the aggregator sent, verified.
+    let feedback = Mutex<Kaoping_V1_FeedbackList?>(nil)
 
-    init(notes: Inbox?) { self.notes = notes }
+    /// Whether what this agent owes is logged as lists of findings arrive (the daemon); the one-shot commands print
+    /// it once at their end instead.
+    let logsReminders: Bool
+
+    init(notes: Inbox?, logsReminders: Bool = false) {
+        self.notes = notes
+        self.logsReminders = logsReminders
+    }
 
     func report(pending: Int) -> Deliverer.Report {
         var report = counter.report
         report.pending = pending
+        report.feedback = feedback.withLock { $0 }
         return report
     }
 }

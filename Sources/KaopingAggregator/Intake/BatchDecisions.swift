@@ -16,12 +16,16 @@ struct Decision: Sendable {
         case control(Data)
         /// A status request, built from the state it saw once the batch is committed (``StatusReport``).
         case status(StatusReport.Request)
+        /// An answer on the ingest endpoint that is not a receipt (a `feedback_list`), already sealed.
+        case reply(Data)
     }
 
     let request: RoutedRequest
     var answer: Answer
     /// An accepted submission, stored with the proof of its receipt once that is sealed.
     var accepted: StoredSubmission?
+    /// An accepted finding, plan or review, stored with its receipt once that is sealed.
+    var acceptedFeedback: StoredFeedback?
     /// What a control request changes in the store (a void, a revocation), stored before its audit entry.
     var operations: [StoreOperation] = []
     /// Its audit entry; none for what is refused before the key is known.
@@ -47,6 +51,12 @@ struct BatchDecisions {
     /// The place of the decision that accepted each submission of this batch, by ledger position (a duplicate may
     /// refer to it).
     var acceptedAt: [Int: Int] = [:]
+    /// The place of the decision that accepted each feedback step of this batch, by step.
+    var feedbackAt: [Int: Int] = [:]
+    /// Whether a feedback step was accepted: the feed's counts may have changed.
+    var feedbackChanged = false
+    /// Answers on the ingest endpoint that are not receipts.
+    var replies = 0
     /// Control request ids used in this batch; remembered only once the batch is committed.
     var controlRequestIDs: [String] = []
     /// Signs of life and outcomes (submitter, status name) of this batch, counted once it is committed.
@@ -69,6 +79,7 @@ struct BatchDecisions {
         case .receipt: break
         case .control: controlReplies += 1
         case .status: hasStatusRequests = true
+        case .reply: replies += 1
         }
         decisions.append(decision)
     }
@@ -91,6 +102,10 @@ struct BatchDecisions {
                     stored.receipt = decisions[index].proof
                 }
                 operations.append(.insert(stored))
+            }
+            if var stored = decisions[index].acceptedFeedback.take() {
+                stored.receipt = decisions[index].proof
+                operations.append(.feedback(stored))
             }
             if !decisions[index].operations.isEmpty {
                 operations.append(contentsOf: decisions[index].operations)

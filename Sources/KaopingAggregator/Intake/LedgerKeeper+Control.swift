@@ -47,6 +47,16 @@ extension LedgerKeeper {
             reply.error = message
             send()
         }
+        if let envelope = try? SignedEnvelope.decode(request.body), envelope.type == MessageType.feedbackQuery.rawValue
+        {
+            switch state.admission.authenticate(envelope, as: [.feedbackQuery], connectionUser: request.userID) {
+            case .failure(let refusal): return fail(refusal.reason)
+            case .success(let authenticated):
+                decision.answer = .control(
+                    answerFeedbackQuery(envelope, body: request.body, key: authenticated.key, at: at, state: state))
+                return batch.append(decision)
+            }
+        }
         let envelope: Kaoping_V1_Envelope
         let controlRequest: Kaoping_V1_ControlRequest
         do {

@@ -19,11 +19,13 @@ extension LedgerKeeper {
         let contentHash: Data
         /// The payload of a submission, decoded (not trusted before the signature is).
         let claimed: Kaoping_V1_Submission?
+        /// The payload of a finding, plan or review, decoded (not trusted before the signature is).
+        let claimedStep: FeedbackStep?
 
         init(_ body: Data, keyring: Keyring) {
             envelopeHash = body.sha256
             guard let envelope = try? SignedEnvelope.decode(body) else {
-                (self.envelope, verified, contentHash, claimed) = (nil, nil, Data(), nil)
+                (self.envelope, verified, contentHash, claimed, claimedStep) = (nil, nil, Data(), nil, nil)
                 return
             }
             self.envelope = envelope
@@ -34,6 +36,9 @@ extension LedgerKeeper {
             claimed =
                 envelope.type == MessageType.submission.rawValue
                 ? try? SignedEnvelope.decodeSubmission(envelope.payload) : nil
+            claimedStep = MessageType(rawValue: envelope.type).flatMap {
+                try? FeedbackStep.decode(type: $0, payload: envelope.payload)
+            }
         }
     }
 
@@ -46,7 +51,7 @@ extension LedgerKeeper {
     }
 
     /// What the ingest endpoint takes.
-    static let ingestTypes: [MessageType] = [.submission, .heartbeat]
+    static let ingestTypes: [MessageType] = [.submission, .heartbeat] + MessageType.feedbackSteps + [.feedbackQuery]
 
     /// Decides a submission or heartbeat into `batch`.
     func ingest(
@@ -93,7 +98,7 @@ extension LedgerKeeper {
         }
         // Peek at the submission id for the answer; nothing in the payload is trusted before the signature.
         let claimed = checked.claimed
-        receipt.submissionID = claimed?.submissionID ?? ""
+        receipt.submissionID = claimed?.submissionID ?? checked.claimedStep?.id ?? ""
         receipt.contentHash = checked.contentHash
         entry.submissionID = receipt.submissionID
         let key: Keyring.Entry
@@ -109,7 +114,19 @@ extension LedgerKeeper {
             entry.submitter = key.submitter
             receipt.submitter = key.submitter
             batch.seen[key.submitter] = at  // stored once per submitter and batch (`takeStoreOperations`)
-            if authenticated.type == .heartbeat { return }  // a sign of life needs no answer
+            switch authenticated.type {
+            case .heartbeat:
+                return  // a sign of life needs no answer
+            case .finding, .plan, .review:
+                return decideFeedback(
+                    checked.claimedStep, request: request, key: key, envelope: envelope, receipt: receipt,
+                    entry: entry, at: at, state: &state, batch: &batch)
+            case .feedbackQuery:
+                let list = answerFeedbackQuery(envelope, body: request.body, key: key, at: at, state: state)
+                return batch.append(Decision(request: request, answer: .reply(list)))
+            default:
+                break
+            }
         }
 
         guard let wire = claimed else {

@@ -24,6 +24,8 @@ actor LedgerKeeper {
         var admission: Admission
         var lastSeen: [String: Timestamp]
         var outcomes: [String: [String: Int]]
+        /// Findings, plans and reviews (`LedgerKeeper+Feedback.swift`).
+        var feedback: FeedbackState
     }
 
     /// A change the scoreboard follows once its batch is committed.
@@ -80,6 +82,8 @@ actor LedgerKeeper {
     private(set) var lastCommit: (duration: Duration, batch: Int) = (.zero, 0)
     private(set) var commits: UInt64 = 0
     private var waitingForScoreboard: [CheckedContinuation<Void, Never>] = []
+    /// The feedback counts the feed carries now.
+    private var publishedFeedback = Kaoping_V1_FeedbackCounts()
 
     init(
         catalog: Catalog, roster: Roster, identity: SigningIdentity, store: AggregatorStore, keyring: Keyring,
@@ -104,7 +108,12 @@ actor LedgerKeeper {
         let admission = Admission(
             keyring: keyring, revoked: loaded.revoked.mapValues(\.reason), campaign: catalog.campaign,
             connectionsAuthenticated: transportAccess != nil)
-        state = State(ledger: ledger, admission: admission, lastSeen: loaded.lastSeen, outcomes: loaded.outcomes)
+        state = State(
+            ledger: ledger, admission: admission, lastSeen: loaded.lastSeen, outcomes: loaded.outcomes,
+            feedback: try Self.restoredFeedback(from: store, catalog: catalog, roster: roster))
+        publishedFeedback = Kaoping_V1_FeedbackCounts(
+            state.feedback.book.counts(on: CalendarDay(of: clock.now)), catalog: catalog,
+            today: CalendarDay(of: clock.now))
         scoreboard = Self.committedScoreboard(of: ledger)
         scoredPosition = ledger.lastPosition
         Self.refresh(transportAccess, from: state, catalog: catalog)
@@ -167,11 +176,13 @@ actor LedgerKeeper {
         let sequence = published.sequence
         if let cachedSnapshot, cachedSnapshot.sequence == sequence { return cachedSnapshot.body }
         let (board, position, epoch, at) = (scoreboard, scoredPosition, published.epoch, clock.now)
+        let feedback = publishedFeedback
         let body = await Task.detached {
             var snapshot = Kaoping_V1_Snapshot()
             snapshot.sequence = sequence
             snapshot.epoch = epoch
             snapshot.ranking = Kaoping_V1_Ranking(board.standings(), ledgerPosition: position, updatedAt: at)
+            snapshot.ranking.feedback = feedback
             // Serializing a plain message cannot fail.
             return try! snapshot.serializedBytes() as Data
         }.value
@@ -224,6 +235,8 @@ actor LedgerKeeper {
                     state.ledger = try Self.restoredLedger(
                         from: store, catalog: catalog, roster: state.ledger.roster, logger: logger
                     ).0
+                    state.feedback = try Self.restoredFeedback(
+                        from: store, catalog: catalog, roster: state.ledger.roster)
                 } catch {
                     throw StoreLost(error: error)
                 }
@@ -249,20 +262,47 @@ actor LedgerKeeper {
                 "batch.replies": "\(receipts.count + batch.controlReplies)",
             ])
         replies.ingest(receipts)
-        if batch.controlReplies > 0 || batch.hasStatusRequests {
+        if batch.controlReplies > 0 || batch.hasStatusRequests || batch.replies > 0 {
             for index in batch.decisions.indices {
                 switch batch.decisions[index].answer {
                 case .receipt: continue
+                case .reply(let body): replies.ingest([batch.decisions[index].request.reply(body)])
                 case .control(let body): replies.control(batch.decisions[index].request.reply(body))
                 case .status(let status): answer(status, to: batch.decisions[index].request, batch: batch.changes)
                 }
             }
         }
-        guard let update = update ?? follow(batch.changes) else { return }
-        scoredPosition = state.ledger.lastPosition
-        if !update.isEmpty {
-            published.publish(update, ledgerPosition: scoredPosition, updatedAt: at)
+        let feedback = batch.feedbackChanged ? changedFeedbackCounts(at: at) : nil
+        guard let update = update ?? follow(batch.changes) else {
+            if let feedback { publish(feedback, at: at) }
+            return
         }
+        scoredPosition = state.ledger.lastPosition
+        if !update.isEmpty || feedback != nil {
+            published.publish(update, ledgerPosition: scoredPosition, updatedAt: at, feedback: feedback)
+            if let feedback { publishedFeedback = feedback }
+        }
+    }
+
+    /// The feedback counts now, when they differ from those the feed carries (a step changed them, or a day passed
+    /// and findings fell overdue).
+    private func changedFeedbackCounts(at: Timestamp) -> Kaoping_V1_FeedbackCounts? {
+        let today = CalendarDay(of: at)
+        let counts = Kaoping_V1_FeedbackCounts(state.feedback.book.counts(on: today), catalog: catalog, today: today)
+        return counts == publishedFeedback ? nil : counts
+    }
+
+    /// Publishes `counts` alone: an update that changes no row.
+    private func publish(_ counts: Kaoping_V1_FeedbackCounts, at: Timestamp) {
+        guard !scoreboardAhead else { return }
+        published.publish(scoreboard.update(), ledgerPosition: scoredPosition, updatedAt: at, feedback: counts)
+        publishedFeedback = counts
+    }
+
+    /// Publishes the feedback counts when the day changed them (findings fell overdue); called every minute.
+    func publishFeedbackCountsIfChanged() {
+        let at = clock.now
+        if let counts = changedFeedbackCounts(at: at) { publish(counts, at: at) }
     }
 
     /// The scoreboard of what `ledger` holds, taken as published: snapshots show it, and updates start from it.

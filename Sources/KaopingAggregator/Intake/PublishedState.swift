@@ -9,10 +9,20 @@ struct PublishedUpdate: Sendable {
     let ledgerPosition: Int
     let updatedAt: Timestamp
     let epoch: Int64
+    /// The feedback counts, when they changed.
+    var feedback: Kaoping_V1_FeedbackCounts?
 
-    /// The feed's `RankingUpdate`, serialized.
+    /// The feed's `RankingUpdate`, serialized (the counts, field 13, appended: fields of a message may come in any
+    /// order).
     func encoded() -> Data {
-        standings.encoded(ledgerPosition: ledgerPosition, updatedAt: updatedAt, epoch: epoch)
+        var body = standings.encoded(ledgerPosition: ledgerPosition, updatedAt: updatedAt, epoch: epoch)
+        if let feedback {
+            var update = Kaoping_V1_RankingUpdate()
+            update.feedback = feedback
+            // Serializing a plain message cannot fail.
+            body.append(try! update.serializedBytes())
+        }
+        return body
     }
 }
 
@@ -34,13 +44,15 @@ final class PublishedState: Sendable {
 
     /// Numbers an update with the next sequence and hands it to the feed; returns the sequence.
     @discardableResult
-    func publish(_ update: StandingsUpdate, ledgerPosition: Int, updatedAt: Timestamp) -> UInt64 {
+    func publish(
+        _ update: StandingsUpdate, ledgerPosition: Int, updatedAt: Timestamp, feedback: Kaoping_V1_FeedbackCounts? = nil
+    ) -> UInt64 {
         let sequence = current.withLock { sequence in
             sequence += 1
             return sequence
         }
         let published = PublishedUpdate(
-            standings: update, ledgerPosition: ledgerPosition, updatedAt: updatedAt, epoch: epoch)
+            standings: update, ledgerPosition: ledgerPosition, updatedAt: updatedAt, epoch: epoch, feedback: feedback)
         updates.yield((sequence, published))
         return sequence
     }

@@ -38,7 +38,8 @@ struct ReceiptSealer: Sendable {
                 continue
             }
             let request = decisions[index].request
-            guard request.isMember, receipt.status != .duplicate else {
+            // An accepted finding, plan or review is stored with its own receipt: its receipt goes alone.
+            guard request.isMember, receipt.status != .duplicate, receipt.feedbackStep == 0 else {
                 sealOf[index] = seals.count
                 seals.append(.alone(index))
                 continue

@@ -17,3 +17,17 @@ struct KeeperService: Service {
         }
     }
 }
+
+/// Has the keeper publish the feedback counts every `interval` when the day changed them: findings fall overdue as
+/// days pass, with no message arriving.
+struct FeedbackDayService: Service {
+    let keeper: LedgerKeeper
+    var interval: Duration = .seconds(60)
+
+    func run() async {
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            await keeper.publishFeedbackCountsIfChanged()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+}

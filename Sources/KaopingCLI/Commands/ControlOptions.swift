@@ -34,6 +34,45 @@ struct ControlOptions: ParsableArguments {
             }
             identity = try InputFile.files { () throws(CampaignFileError) in try CampaignFiles.signingKey(key) }
         }
+        let client = try client(identity: &identity)
+        let reply: Kaoping_V1_ControlReply
+        do {
+            reply = try client.call(request, signedBy: identity, timeout: timeout * 1000)
+        } catch let error as WireError {
+            throw CLIError("\(control): \(error.message)")
+        } catch let refused as HandshakeRefused {
+            throw CLIError("\(refused); " + refused.remedy(control: true))
+        }
+        guard reply.ok else { throw CLIError("the aggregator refused: \(reply.error)") }
+        return reply
+    }
+
+    /// Asks for findings, signed with `--key` (a viewer's or the operator's key lists them all).
+    func feedback(_ query: Kaoping_V1_FeedbackQuery) throws -> Kaoping_V1_FeedbackList {
+        guard let key else {
+            throw CLIError(
+                "findings name districts and people: pass --key FILE with a viewer's key (kaoping keygen --submitter "
+                    + "viewer:NAME, listed in the aggregator's keyring) or the operator's")
+        }
+        var identity: SigningIdentity? = try InputFile.files { () throws(CampaignFileError) in
+            try CampaignFiles.signingKey(key)
+        }
+        let client = try client(identity: &identity)
+        let list: Kaoping_V1_FeedbackList
+        do {
+            list = try client.feedback(query, signedBy: identity!, timeout: timeout * 1000)
+        } catch let error as WireError {
+            throw CLIError("\(control): \(error.message)")
+        } catch let refused as HandshakeRefused {
+            throw CLIError("\(refused); " + refused.remedy(control: true))
+        }
+        guard list.error.isEmpty else { throw CLIError("the aggregator refused: \(list.error)") }
+        return list
+    }
+
+    /// A client of the control endpoint, encrypted when `--aggregator-key` names a CURVE key (`identity`, when nil,
+    /// is then read from `--key` for its CURVE keys).
+    private func client(identity: inout SigningIdentity?) throws -> ControlClient {
         let context = try Context()
         let aggregator = try aggregatorEntry()
         var curve: CurveClient?
@@ -49,18 +88,8 @@ struct ControlOptions: ParsableArguments {
             }
             curve = CurveClient(serverKey: serverKey, transport: transport)
         }
-        let client = try ControlClient(
+        return try ControlClient(
             endpoint: control, campaign: campaign, aggregatorKey: aggregator, context: context, curve: curve)
-        let reply: Kaoping_V1_ControlReply
-        do {
-            reply = try client.call(request, signedBy: identity, timeout: timeout * 1000)
-        } catch let error as WireError {
-            throw CLIError("\(control): \(error.message)")
-        } catch let refused as HandshakeRefused {
-            throw CLIError("\(refused); " + refused.remedy(control: true))
-        }
-        guard reply.ok else { throw CLIError("the aggregator refused: \(reply.error)") }
-        return reply
     }
 
     private func aggregatorEntry() throws -> Keyring.Entry? {

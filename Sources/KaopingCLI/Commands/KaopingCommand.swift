@@ -7,7 +7,8 @@ public struct KaopingCommand: AsyncParsableCommand {
         abstract: "Kaoping (考评): collect, verify and rank a sub-district's annual assessment.",
         subcommands: [
             ScoreCommand.self, CatalogCommand.self, StatusCommand.self, ReopenCommand.self, KeygenCommand.self,
-            KeysCommand.self, AuditCommand.self, WatchCommand.self, ExportCommand.self, WebCommand.self,
+            KeysCommand.self, AuditCommand.self, WatchCommand.self, ExportCommand.self, FeedbackCommand.self,
+            WebCommand.self,
         ])
 
     public init() {}

@@ -177,8 +177,10 @@ struct AuditCommand: ParsableCommand {
         func run() throws {
             // Only what the submissions are checked against is kept of the log.
             var accepted = Set<Data>()
+            var feedbackSteps = Set<Data>()
             let (opened, entries) = try AuditCommand.verified(store) { _, entry in
                 if entry.kind == .accepted { accepted.insert(entry.envelopeHash) }
+                if AuditEvent.feedbackSteps.contains(entry.event) { feedbackSteps.insert(entry.envelopeHash) }
             }
             if let twice = try opened.keysStandingTwice().first {
                 throw CLIError(
@@ -197,9 +199,19 @@ struct AuditCommand: ParsableCommand {
                 count += 1
                 if isVoided { voided += 1 }
             }
+            var feedback = 0
+            try opened.forEachFeedback { stored in
+                guard feedbackSteps.contains(stored.envelope.sha256) else {
+                    throw CLIError(
+                        "\(store): \(stored.kind) \(stored.messageID) (feedback step \(stored.step)) has no audit "
+                            + "entry; the store was altered")
+                }
+                feedback += 1
+            }
             print(
                 "\(store): audit chain ok — \(entries) entries; \(count) submissions stored "
-                    + "(\(count - voided) standing, at most one per key; \(voided) voided), each with its audit entry")
+                    + "(\(count - voided) standing, at most one per key; \(voided) voided), each with its audit entry; "
+                    + "\(feedback) findings, plans and reviews, each with its audit entry")
         }
     }
 }

@@ -84,7 +84,8 @@ extension Catalog {
                 excellent: Quota(percent: ExactDecimal(15), rounding: .floor),
                 excellentMinimum: ExactDecimal(60),
                 qualifiedMinimum: ExactDecimal(60),
-                basicallyQualifiedMinimum: ExactDecimal(50))
+                basicallyQualifiedMinimum: ExactDecimal(50)),
+            findingsForAny: ["assessment_office"]
         )
     }()
 }

@@ -16,6 +16,9 @@ public struct Catalog: Hashable, Sendable {
     public let hotline: HotlineRules
     public let districtGrades: DistrictGradeRules
     public let workerRules: WorkerRules
+    /// The submitters that may raise a finding (§五(二)) about any indicator of any district, such as the assessment
+    /// office; every other department raises findings only about the indicators it scores.
+    public let findingsForAny: [String]
 
     private let districtIndex: [String: Int]
     private let indicatorIndex: [String: Int]
@@ -23,7 +26,7 @@ public struct Catalog: Hashable, Sendable {
     public init(
         campaign: String, title: String, districts: [District], submitters: [NamedSubmitter],
         operators: [NamedSubmitter], indicators: [Indicator], hotline: HotlineRules,
-        districtGrades: DistrictGradeRules, workerRules: WorkerRules
+        districtGrades: DistrictGradeRules, workerRules: WorkerRules, findingsForAny: [String] = []
     ) {
         self.campaign = campaign
         self.title = title
@@ -34,6 +37,7 @@ public struct Catalog: Hashable, Sendable {
         self.hotline = hotline
         self.districtGrades = districtGrades
         self.workerRules = workerRules
+        self.findingsForAny = findingsForAny
         self.districtIndex = Dictionary(
             districts.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.indicatorIndex = Dictionary(

@@ -49,7 +49,7 @@ private struct CatalogReader {
     func read(_ root: YAMLNode) throws(CatalogFileError) -> Catalog {
         let fields = try root.mapping(keys: [
             "campaign", "title", "districts", "submitters", "operators", "indicators", "hotline",
-            "district_grades", "workers",
+            "district_grades", "workers", "findings_for_any",
         ])
         let campaign = try fields.required("campaign").identifier()
         let title = try fields.optional("title")?.string() ?? campaign
@@ -74,13 +74,23 @@ private struct CatalogReader {
         let hotline = try self.hotline(fields.required("hotline"), used: indicators.contains { $0.scope == .hotline })
         let grades = try fields.required("district_grades").mapping(keys: ["excellent", "ordinary"])
         let workers = try workerRules(fields.required("workers"), components: indicators.filter { $0.scope == .worker })
+        var findingsForAny: [String] = []
+        for node in try fields.optional("findings_for_any")?.sequence() ?? [] {
+            let id = try node.identifier()
+            guard known.contains(id) else {
+                throw node.error(
+                    "unknown submitter '\(id)' in findings_for_any; list it under 'submitters' or use one of "
+                        + known.sorted().joined(separator: ", "))
+            }
+            findingsForAny.append(id)
+        }
         return Catalog(
             campaign: campaign, title: title, districts: districts, submitters: submitters, operators: operators,
             indicators: indicators, hotline: hotline,
             districtGrades: DistrictGradeRules(
                 excellent: try quota(grades.required("excellent"), extra: []).quota,
                 ordinary: try quota(grades.required("ordinary"), extra: []).quota),
-            workerRules: workers)
+            workerRules: workers, findingsForAny: findingsForAny)
     }
 
     /// A non-empty list of `{id, name}` with unique ids.
@@ -302,6 +312,10 @@ extension CatalogFile {
         out += "\n# Who may reopen an accepted submission.\noperators:\n"
         for submitter in catalog.operators {
             out += "  - {id: \(quoted(submitter.id)), name: \(quoted(submitter.name))}\n"
+        }
+        if !catalog.findingsForAny.isEmpty {
+            out += "\n# Submitters that may raise a finding about any indicator (the others: only about what they "
+                + "score).\nfindings_for_any: [\(catalog.findingsForAny.map(quoted).joined(separator: ", "))]\n"
         }
         out += """
 

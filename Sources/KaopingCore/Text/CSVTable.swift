@@ -87,4 +87,11 @@ public struct CSVTable: Sendable {
         guard text.unicodeScalars.contains(where: { ",\"\r\n".unicodeScalars.contains($0) }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
+
+    /// ``field(_:)`` for a file people open in a spreadsheet: a text that it would run as a formula (starting with
+    /// = + - @) gets a leading apostrophe, which the spreadsheet shows as text.
+    public static func spreadsheetField(_ text: String) -> String {
+        guard let first = text.first, "=+-@".contains(first) else { return field(text) }
+        return field("'" + text)
+    }
 }

@@ -31,6 +31,23 @@ public enum TypedName {
         return matches.count == 1 ? matches[0] : nil
     }
 
+    /// The day `text` names as a clerk types it or a spreadsheet turns it, as `YYYY-MM-DD`: `2024-03-31`,
+    /// `2024-3-31`, `2024/3/31`, `2024.3.31`, `20240331`, `2024年3月31日` (full-width digits too). Nil for anything
+    /// else, or a day the calendar does not have.
+    public static func day(_ text: String) -> String? {
+        let folded = text.precomposedStringWithCompatibilityMapping.trimmingCharacters(in: .whitespaces)
+        var parts = folded.split(whereSeparator: { !$0.isNumber }).map(String.init)
+        if parts.count == 1, parts[0].count == 8 {
+            let digits = parts[0]
+            parts = [String(digits.prefix(4)), String(digits.dropFirst(4).prefix(2)), String(digits.suffix(2))]
+        }
+        guard parts.count == 3, parts[0].count == 4, let month = Int(parts[1]), let day = Int(parts[2]),
+            folded.allSatisfy({ $0.isNumber || "-/.年月日 ".contains($0) })
+        else { return nil }
+        let text = parts[0] + "-" + (month < 10 ? "0" : "") + "\(month)" + "-" + (day < 10 ? "0" : "") + "\(day)"
+        return CalendarDay(text)?.text
+    }
+
     /// A number as a clerk types it: full-width digits and point (１３．５, from a Chinese input method's full-width
     /// mode) are the ASCII ones, and `unit` (分 after a score, % after a rate as a spreadsheet shows a percentage)
     /// may follow it. Anything else is left for the rules to refuse with their own words.

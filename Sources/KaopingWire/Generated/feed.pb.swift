@@ -110,11 +110,22 @@ public nonisolated struct Kaoping_V1_Ranking: Sendable {
   /// Clears the value of `completeness`. Subsequent reads from it will return its default value.
   public mutating func clearCompleteness() {self._completeness = nil}
 
+  /// Open and overdue findings per district and department (the feedback loop; not part of any score).
+  public var feedback: Kaoping_V1_FeedbackCounts {
+    get {_feedback ?? Kaoping_V1_FeedbackCounts()}
+    set {_feedback = newValue}
+  }
+  /// Returns true if `feedback` has been explicitly set.
+  public var hasFeedback: Bool {self._feedback != nil}
+  /// Clears the value of `feedback`. Subsequent reads from it will return its default value.
+  public mutating func clearFeedback() {self._feedback = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _completeness: Kaoping_V1_CompletenessSummary? = nil
+  fileprivate var _feedback: Kaoping_V1_FeedbackCounts? = nil
 }
 
 /// Missing cells owed by one submitter.
@@ -155,60 +166,100 @@ public nonisolated struct Kaoping_V1_CompletenessSummary: Sendable {
 /// the feed sequence. Apply it to the ranking of the snapshot (docs/protocol.md §5, "Applying an update"): replace
 /// the rows it lists; every row then ranks 1 + the number of rows with a strictly higher total, and takes the grade of
 /// the first step of the boundaries its total reaches.
-public nonisolated struct Kaoping_V1_RankingUpdate: Sendable {
+public nonisolated struct Kaoping_V1_RankingUpdate: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var campaign: String = String()
+  public var campaign: String {
+    get {_storage._campaign}
+    set {_uniqueStorage()._campaign = newValue}
+  }
 
-  public var final: Bool = false
+  public var final: Bool {
+    get {_storage._final}
+    set {_uniqueStorage()._final = newValue}
+  }
 
-  public var ledgerPosition: UInt64 = 0
+  public var ledgerPosition: UInt64 {
+    get {_storage._ledgerPosition}
+    set {_uniqueStorage()._ledgerPosition = newValue}
+  }
 
-  public var updatedAtMs: Int64 = 0
+  public var updatedAtMs: Int64 {
+    get {_storage._updatedAtMs}
+    set {_uniqueStorage()._updatedAtMs = newValue}
+  }
 
   /// The districts whose data or total changed, whole (rank and grade as of this update), by id.
-  public var districts: [Kaoping_V1_DistrictRank] = []
+  public var districts: [Kaoping_V1_DistrictRank] {
+    get {_storage._districts}
+    set {_uniqueStorage()._districts = newValue}
+  }
 
   /// The workers whose data or total changed, whole, by id.
-  public var workers: [Kaoping_V1_WorkerRank] = []
+  public var workers: [Kaoping_V1_WorkerRank] {
+    get {_storage._workers}
+    set {_uniqueStorage()._workers = newValue}
+  }
 
-  public var cellsExpected: UInt32 = 0
+  public var cellsExpected: UInt32 {
+    get {_storage._cellsExpected}
+    set {_uniqueStorage()._cellsExpected = newValue}
+  }
 
-  public var cellsFilled: UInt32 = 0
+  public var cellsFilled: UInt32 {
+    get {_storage._cellsFilled}
+    set {_uniqueStorage()._cellsFilled = newValue}
+  }
 
   /// The submitters whose count of missing cells changed; 0 means they owe nothing any more.
-  public var owed: [Kaoping_V1_Owed] = []
+  public var owed: [Kaoping_V1_Owed] {
+    get {_storage._owed}
+    set {_uniqueStorage()._owed = newValue}
+  }
 
   public var districtGrades: Kaoping_V1_GradeBoundaries {
-    get {_districtGrades ?? Kaoping_V1_GradeBoundaries()}
-    set {_districtGrades = newValue}
+    get {_storage._districtGrades ?? Kaoping_V1_GradeBoundaries()}
+    set {_uniqueStorage()._districtGrades = newValue}
   }
   /// Returns true if `districtGrades` has been explicitly set.
-  public var hasDistrictGrades: Bool {self._districtGrades != nil}
+  public var hasDistrictGrades: Bool {_storage._districtGrades != nil}
   /// Clears the value of `districtGrades`. Subsequent reads from it will return its default value.
-  public mutating func clearDistrictGrades() {self._districtGrades = nil}
+  public mutating func clearDistrictGrades() {_uniqueStorage()._districtGrades = nil}
 
   public var workerGrades: Kaoping_V1_GradeBoundaries {
-    get {_workerGrades ?? Kaoping_V1_GradeBoundaries()}
-    set {_workerGrades = newValue}
+    get {_storage._workerGrades ?? Kaoping_V1_GradeBoundaries()}
+    set {_uniqueStorage()._workerGrades = newValue}
   }
   /// Returns true if `workerGrades` has been explicitly set.
-  public var hasWorkerGrades: Bool {self._workerGrades != nil}
+  public var hasWorkerGrades: Bool {_storage._workerGrades != nil}
   /// Clears the value of `workerGrades`. Subsequent reads from it will return its default value.
-  public mutating func clearWorkerGrades() {self._workerGrades = nil}
+  public mutating func clearWorkerGrades() {_uniqueStorage()._workerGrades = nil}
 
   /// The start of this aggregator process (ms since the Unix epoch), as in the snapshot and the heartbeat: another
   /// value means the aggregator restarted and the sequence started again; fetch a snapshot.
-  public var epoch: Int64 = 0
+  public var epoch: Int64 {
+    get {_storage._epoch}
+    set {_uniqueStorage()._epoch = newValue}
+  }
+
+  /// When set, the feedback counts now, whole: they replace the ones held. Unset: unchanged. An update may carry
+  /// these alone (no row changed: a finding was raised or answered, or a day passed and findings fell overdue).
+  public var feedback: Kaoping_V1_FeedbackCounts {
+    get {_storage._feedback ?? Kaoping_V1_FeedbackCounts()}
+    set {_uniqueStorage()._feedback = newValue}
+  }
+  /// Returns true if `feedback` has been explicitly set.
+  public var hasFeedback: Bool {_storage._feedback != nil}
+  /// Clears the value of `feedback`. Subsequent reads from it will return its default value.
+  public mutating func clearFeedback() {_uniqueStorage()._feedback = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _districtGrades: Kaoping_V1_GradeBoundaries? = nil
-  fileprivate var _workerGrades: Kaoping_V1_GradeBoundaries? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// Grades by total: a total at or above a step's `from` takes its grade, the first step that applies winning; a
@@ -274,30 +325,36 @@ public nonisolated struct Kaoping_V1_SnapshotRequest: Sendable {
 }
 
 /// The current state and the feed sequence it corresponds to.
-public nonisolated struct Kaoping_V1_Snapshot: Sendable {
+public nonisolated struct Kaoping_V1_Snapshot: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var sequence: UInt64 = 0
+  public var sequence: UInt64 {
+    get {_storage._sequence}
+    set {_uniqueStorage()._sequence = newValue}
+  }
 
   public var ranking: Kaoping_V1_Ranking {
-    get {_ranking ?? Kaoping_V1_Ranking()}
-    set {_ranking = newValue}
+    get {_storage._ranking ?? Kaoping_V1_Ranking()}
+    set {_uniqueStorage()._ranking = newValue}
   }
   /// Returns true if `ranking` has been explicitly set.
-  public var hasRanking: Bool {self._ranking != nil}
+  public var hasRanking: Bool {_storage._ranking != nil}
   /// Clears the value of `ranking`. Subsequent reads from it will return its default value.
-  public mutating func clearRanking() {self._ranking = nil}
+  public mutating func clearRanking() {_uniqueStorage()._ranking = nil}
 
   /// The start of this aggregator process, as in RankingUpdate.
-  public var epoch: Int64 = 0
+  public var epoch: Int64 {
+    get {_storage._epoch}
+    set {_uniqueStorage()._epoch = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _ranking: Kaoping_V1_Ranking? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -421,7 +478,7 @@ nonisolated extension Kaoping_V1_WorkerRank: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Kaoping_V1_Ranking: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Ranking"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}campaign\0\u{1}final\0\u{3}ledger_position\0\u{3}updated_at_ms\0\u{1}districts\0\u{1}workers\0\u{3}cells_expected\0\u{3}cells_filled\0\u{1}completeness\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}campaign\0\u{1}final\0\u{3}ledger_position\0\u{3}updated_at_ms\0\u{1}districts\0\u{1}workers\0\u{3}cells_expected\0\u{3}cells_filled\0\u{1}completeness\0\u{1}feedback\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -438,6 +495,7 @@ nonisolated extension Kaoping_V1_Ranking: SwiftProtobuf.Message, SwiftProtobuf._
       case 7: try { try decoder.decodeSingularUInt32Field(value: &self.cellsExpected) }()
       case 8: try { try decoder.decodeSingularUInt32Field(value: &self.cellsFilled) }()
       case 9: try { try decoder.decodeSingularMessageField(value: &self._completeness) }()
+      case 10: try { try decoder.decodeSingularMessageField(value: &self._feedback) }()
       default: break
       }
     }
@@ -475,6 +533,9 @@ nonisolated extension Kaoping_V1_Ranking: SwiftProtobuf.Message, SwiftProtobuf._
     try { if let v = self._completeness {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
     } }()
+    try { if let v = self._feedback {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -488,6 +549,7 @@ nonisolated extension Kaoping_V1_Ranking: SwiftProtobuf.Message, SwiftProtobuf._
     if lhs.cellsExpected != rhs.cellsExpected {return false}
     if lhs.cellsFilled != rhs.cellsFilled {return false}
     if lhs._completeness != rhs._completeness {return false}
+    if lhs._feedback != rhs._feedback {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -575,88 +637,153 @@ nonisolated extension Kaoping_V1_CompletenessSummary: SwiftProtobuf.Message, Swi
 
 nonisolated extension Kaoping_V1_RankingUpdate: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RankingUpdate"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}campaign\0\u{1}final\0\u{3}ledger_position\0\u{3}updated_at_ms\0\u{1}districts\0\u{1}workers\0\u{3}cells_expected\0\u{3}cells_filled\0\u{1}owed\0\u{3}district_grades\0\u{3}worker_grades\0\u{1}epoch\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}campaign\0\u{1}final\0\u{3}ledger_position\0\u{3}updated_at_ms\0\u{1}districts\0\u{1}workers\0\u{3}cells_expected\0\u{3}cells_filled\0\u{1}owed\0\u{3}district_grades\0\u{3}worker_grades\0\u{1}epoch\0\u{1}feedback\0")
+
+  fileprivate class _StorageClass {
+    var _campaign: String = String()
+    var _final: Bool = false
+    var _ledgerPosition: UInt64 = 0
+    var _updatedAtMs: Int64 = 0
+    var _districts: [Kaoping_V1_DistrictRank] = []
+    var _workers: [Kaoping_V1_WorkerRank] = []
+    var _cellsExpected: UInt32 = 0
+    var _cellsFilled: UInt32 = 0
+    var _owed: [Kaoping_V1_Owed] = []
+    var _districtGrades: Kaoping_V1_GradeBoundaries? = nil
+    var _workerGrades: Kaoping_V1_GradeBoundaries? = nil
+    var _epoch: Int64 = 0
+    var _feedback: Kaoping_V1_FeedbackCounts? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _campaign = source._campaign
+      _final = source._final
+      _ledgerPosition = source._ledgerPosition
+      _updatedAtMs = source._updatedAtMs
+      _districts = source._districts
+      _workers = source._workers
+      _cellsExpected = source._cellsExpected
+      _cellsFilled = source._cellsFilled
+      _owed = source._owed
+      _districtGrades = source._districtGrades
+      _workerGrades = source._workerGrades
+      _epoch = source._epoch
+      _feedback = source._feedback
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.campaign) }()
-      case 2: try { try decoder.decodeSingularBoolField(value: &self.final) }()
-      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.ledgerPosition) }()
-      case 4: try { try decoder.decodeSingularInt64Field(value: &self.updatedAtMs) }()
-      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.districts) }()
-      case 6: try { try decoder.decodeRepeatedMessageField(value: &self.workers) }()
-      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.cellsExpected) }()
-      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.cellsFilled) }()
-      case 9: try { try decoder.decodeRepeatedMessageField(value: &self.owed) }()
-      case 10: try { try decoder.decodeSingularMessageField(value: &self._districtGrades) }()
-      case 11: try { try decoder.decodeSingularMessageField(value: &self._workerGrades) }()
-      case 12: try { try decoder.decodeSingularInt64Field(value: &self.epoch) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._campaign) }()
+        case 2: try { try decoder.decodeSingularBoolField(value: &_storage._final) }()
+        case 3: try { try decoder.decodeSingularUInt64Field(value: &_storage._ledgerPosition) }()
+        case 4: try { try decoder.decodeSingularInt64Field(value: &_storage._updatedAtMs) }()
+        case 5: try { try decoder.decodeRepeatedMessageField(value: &_storage._districts) }()
+        case 6: try { try decoder.decodeRepeatedMessageField(value: &_storage._workers) }()
+        case 7: try { try decoder.decodeSingularUInt32Field(value: &_storage._cellsExpected) }()
+        case 8: try { try decoder.decodeSingularUInt32Field(value: &_storage._cellsFilled) }()
+        case 9: try { try decoder.decodeRepeatedMessageField(value: &_storage._owed) }()
+        case 10: try { try decoder.decodeSingularMessageField(value: &_storage._districtGrades) }()
+        case 11: try { try decoder.decodeSingularMessageField(value: &_storage._workerGrades) }()
+        case 12: try { try decoder.decodeSingularInt64Field(value: &_storage._epoch) }()
+        case 13: try { try decoder.decodeSingularMessageField(value: &_storage._feedback) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.campaign.isEmpty {
-      try visitor.visitSingularStringField(value: self.campaign, fieldNumber: 1)
-    }
-    if self.final != false {
-      try visitor.visitSingularBoolField(value: self.final, fieldNumber: 2)
-    }
-    if self.ledgerPosition != 0 {
-      try visitor.visitSingularUInt64Field(value: self.ledgerPosition, fieldNumber: 3)
-    }
-    if self.updatedAtMs != 0 {
-      try visitor.visitSingularInt64Field(value: self.updatedAtMs, fieldNumber: 4)
-    }
-    if !self.districts.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.districts, fieldNumber: 5)
-    }
-    if !self.workers.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.workers, fieldNumber: 6)
-    }
-    if self.cellsExpected != 0 {
-      try visitor.visitSingularUInt32Field(value: self.cellsExpected, fieldNumber: 7)
-    }
-    if self.cellsFilled != 0 {
-      try visitor.visitSingularUInt32Field(value: self.cellsFilled, fieldNumber: 8)
-    }
-    if !self.owed.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.owed, fieldNumber: 9)
-    }
-    try { if let v = self._districtGrades {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
-    } }()
-    try { if let v = self._workerGrades {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
-    } }()
-    if self.epoch != 0 {
-      try visitor.visitSingularInt64Field(value: self.epoch, fieldNumber: 12)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._campaign.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._campaign, fieldNumber: 1)
+      }
+      if _storage._final != false {
+        try visitor.visitSingularBoolField(value: _storage._final, fieldNumber: 2)
+      }
+      if _storage._ledgerPosition != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._ledgerPosition, fieldNumber: 3)
+      }
+      if _storage._updatedAtMs != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._updatedAtMs, fieldNumber: 4)
+      }
+      if !_storage._districts.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._districts, fieldNumber: 5)
+      }
+      if !_storage._workers.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._workers, fieldNumber: 6)
+      }
+      if _storage._cellsExpected != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._cellsExpected, fieldNumber: 7)
+      }
+      if _storage._cellsFilled != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._cellsFilled, fieldNumber: 8)
+      }
+      if !_storage._owed.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._owed, fieldNumber: 9)
+      }
+      try { if let v = _storage._districtGrades {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+      } }()
+      try { if let v = _storage._workerGrades {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+      } }()
+      if _storage._epoch != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._epoch, fieldNumber: 12)
+      }
+      try { if let v = _storage._feedback {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Kaoping_V1_RankingUpdate, rhs: Kaoping_V1_RankingUpdate) -> Bool {
-    if lhs.campaign != rhs.campaign {return false}
-    if lhs.final != rhs.final {return false}
-    if lhs.ledgerPosition != rhs.ledgerPosition {return false}
-    if lhs.updatedAtMs != rhs.updatedAtMs {return false}
-    if lhs.districts != rhs.districts {return false}
-    if lhs.workers != rhs.workers {return false}
-    if lhs.cellsExpected != rhs.cellsExpected {return false}
-    if lhs.cellsFilled != rhs.cellsFilled {return false}
-    if lhs.owed != rhs.owed {return false}
-    if lhs._districtGrades != rhs._districtGrades {return false}
-    if lhs._workerGrades != rhs._workerGrades {return false}
-    if lhs.epoch != rhs.epoch {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._campaign != rhs_storage._campaign {return false}
+        if _storage._final != rhs_storage._final {return false}
+        if _storage._ledgerPosition != rhs_storage._ledgerPosition {return false}
+        if _storage._updatedAtMs != rhs_storage._updatedAtMs {return false}
+        if _storage._districts != rhs_storage._districts {return false}
+        if _storage._workers != rhs_storage._workers {return false}
+        if _storage._cellsExpected != rhs_storage._cellsExpected {return false}
+        if _storage._cellsFilled != rhs_storage._cellsFilled {return false}
+        if _storage._owed != rhs_storage._owed {return false}
+        if _storage._districtGrades != rhs_storage._districtGrades {return false}
+        if _storage._workerGrades != rhs_storage._workerGrades {return false}
+        if _storage._epoch != rhs_storage._epoch {return false}
+        if _storage._feedback != rhs_storage._feedback {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -806,41 +933,81 @@ nonisolated extension Kaoping_V1_Snapshot: SwiftProtobuf.Message, SwiftProtobuf.
   public static let protoMessageName: String = _protobuf_package + ".Snapshot"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sequence\0\u{1}ranking\0\u{1}epoch\0")
 
+  fileprivate class _StorageClass {
+    var _sequence: UInt64 = 0
+    var _ranking: Kaoping_V1_Ranking? = nil
+    var _epoch: Int64 = 0
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _sequence = source._sequence
+      _ranking = source._ranking
+      _epoch = source._epoch
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.sequence) }()
-      case 2: try { try decoder.decodeSingularMessageField(value: &self._ranking) }()
-      case 3: try { try decoder.decodeSingularInt64Field(value: &self.epoch) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularUInt64Field(value: &_storage._sequence) }()
+        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._ranking) }()
+        case 3: try { try decoder.decodeSingularInt64Field(value: &_storage._epoch) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if self.sequence != 0 {
-      try visitor.visitSingularUInt64Field(value: self.sequence, fieldNumber: 1)
-    }
-    try { if let v = self._ranking {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-    } }()
-    if self.epoch != 0 {
-      try visitor.visitSingularInt64Field(value: self.epoch, fieldNumber: 3)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if _storage._sequence != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._sequence, fieldNumber: 1)
+      }
+      try { if let v = _storage._ranking {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      } }()
+      if _storage._epoch != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._epoch, fieldNumber: 3)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Kaoping_V1_Snapshot, rhs: Kaoping_V1_Snapshot) -> Bool {
-    if lhs.sequence != rhs.sequence {return false}
-    if lhs._ranking != rhs._ranking {return false}
-    if lhs.epoch != rhs.epoch {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._sequence != rhs_storage._sequence {return false}
+        if _storage._ranking != rhs_storage._ranking {return false}
+        if _storage._epoch != rhs_storage._epoch {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -151,7 +151,8 @@ public nonisolated struct Kaoping_V1_Submission: Sendable {
 }
 
 /// The aggregator's answer (Envelope type "receipt", signed with the aggregator's key), sent only after the
-/// outcome is durably committed.
+/// outcome is durably committed: to a submission, and alike to a finding, plan or review (submission_id then holds
+/// its finding_id, plan_id or review_id).
 public nonisolated struct Kaoping_V1_Receipt: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -187,6 +188,10 @@ public nonisolated struct Kaoping_V1_Receipt: Sendable {
 
   /// SHA-256 of the whole Envelope bytes this receipt answers.
   public var envelopeHash: Data = Data()
+
+  /// For a finding, plan or review, ACCEPTED and DUPLICATE: its step in the campaign's feedback (1, 2, 3, ...);
+  /// ledger_position is then 0 (feedback is not scored).
+  public var feedbackStep: UInt64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -349,7 +354,7 @@ nonisolated extension Kaoping_V1_Submission: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Kaoping_V1_Receipt: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Receipt"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}submission_id\0\u{1}status\0\u{1}reason\0\u{3}content_hash\0\u{3}ledger_position\0\u{3}committed_at_ms\0\u{1}campaign\0\u{1}submitter\0\u{3}original_submission_id\0\u{3}original_receipt\0\u{3}envelope_hash\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}submission_id\0\u{1}status\0\u{1}reason\0\u{3}content_hash\0\u{3}ledger_position\0\u{3}committed_at_ms\0\u{1}campaign\0\u{1}submitter\0\u{3}original_submission_id\0\u{3}original_receipt\0\u{3}envelope_hash\0\u{3}feedback_step\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -368,6 +373,7 @@ nonisolated extension Kaoping_V1_Receipt: SwiftProtobuf.Message, SwiftProtobuf._
       case 9: try { try decoder.decodeSingularStringField(value: &self.originalSubmissionID) }()
       case 10: try { try decoder.decodeSingularBytesField(value: &self.originalReceipt) }()
       case 11: try { try decoder.decodeSingularBytesField(value: &self.envelopeHash) }()
+      case 12: try { try decoder.decodeSingularUInt64Field(value: &self.feedbackStep) }()
       default: break
       }
     }
@@ -407,6 +413,9 @@ nonisolated extension Kaoping_V1_Receipt: SwiftProtobuf.Message, SwiftProtobuf._
     if !self.envelopeHash.isEmpty {
       try visitor.visitSingularBytesField(value: self.envelopeHash, fieldNumber: 11)
     }
+    if self.feedbackStep != 0 {
+      try visitor.visitSingularUInt64Field(value: self.feedbackStep, fieldNumber: 12)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -422,6 +431,7 @@ nonisolated extension Kaoping_V1_Receipt: SwiftProtobuf.Message, SwiftProtobuf._
     if lhs.originalSubmissionID != rhs.originalSubmissionID {return false}
     if lhs.originalReceipt != rhs.originalReceipt {return false}
     if lhs.envelopeHash != rhs.envelopeHash {return false}
+    if lhs.feedbackStep != rhs.feedbackStep {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -13,6 +13,16 @@ public enum MessageType: String, Sendable, CaseIterable {
     case batch
     /// The receipts of batch members, signed once.
     case receiptBatch = "receipt_batch"
+    /// The feedback loop (docs/protocol.md §6): a department's finding, a district head's plan, a department's
+    /// review; a request for findings and the aggregator's answer.
+    case finding
+    case plan
+    case review
+    case feedbackQuery = "feedback_query"
+    case feedbackList = "feedback_list"
+
+    /// The three kinds of the feedback loop, decided by the ledger keeper like submissions.
+    public static let feedbackSteps: [MessageType] = [.finding, .plan, .review]
 }
 
 /// Signing and opening envelopes (docs/protocol.md, "Signatures").

@@ -60,7 +60,63 @@ import Testing
             change(&copy)
             return (try copy.serializedBytes() as Data).hex
         }
-        return [
+        // The feedback loop (docs/protocol.md §7): a finding as safety_office would sign it (the vector key), a plan
+        // by another fixed key as leader:D01, a review returning it, and a query.
+        let leader = SigningIdentity(
+            submitter: "leader:D01",
+            privateKey: try Curve25519.Signing.PrivateKey(rawRepresentation: Data((0..<32).map { UInt8(64 + $0) })))
+        var finding = Kaoping_V1_Finding()
+        finding.findingID = "F-2023-D01-1"
+        finding.submitter = "safety_office"
+        finding.campaign = campaign
+        finding.district = "D01"
+        finding.indicator = "stability"
+        finding.text = "矛盾纠纷排查台账不全"
+        finding.planDue = "2024-03-31"
+        finding.signedAtMs = 1_700_000_100_000
+        var plan = Kaoping_V1_Plan()
+        plan.planID = "P-2023-D01-1"
+        plan.submitter = "leader:D01"
+        plan.campaign = campaign
+        plan.findingID = finding.findingID
+        plan.measures = "逐户核查，补齐台账"
+        plan.responsible = "张三"
+        plan.completeBy = "2024-05-31"
+        plan.signedAtMs = 1_700_000_200_000
+        var review = Kaoping_V1_Review()
+        review.reviewID = "R-2023-D01-1"
+        review.submitter = "safety_office"
+        review.campaign = campaign
+        review.findingID = finding.findingID
+        review.verdict = .planReturned
+        review.planID = plan.planID
+        review.reason = "措施不具体"
+        review.planDue = "2024-04-15"
+        review.signedAtMs = 1_700_000_300_000
+        var query = Kaoping_V1_FeedbackQuery()
+        query.signedAtMs = 1_700_000_400_000
+        query.states = ["open"]
+        func sealed(_ message: some SwiftProtobuf.Message, _ type: MessageType, by identity: SigningIdentity) throws
+            -> (payload: String, envelope: String)
+        {
+            let payload: Data = try message.serializedBytes()
+            let envelope = try SignedEnvelope.seal(payload: payload, type: type, campaign: campaign, by: identity)
+            return (payload.hex, (try envelope.serializedBytes() as Data).hex)
+        }
+        let feedback = [
+            ("finding", try sealed(finding, .finding, by: submitter)), ("plan", try sealed(plan, .plan, by: leader)),
+            ("review", try sealed(review, .review, by: submitter)),
+            ("feedback_query", try sealed(query, .feedbackQuery, by: leader)),
+        ]
+        var vectors = [
+            "leader_public_key_base64": leader.publicKey.rawRepresentation.base64EncodedString(),
+            "leader_secret_seed_base64": Data((0..<32).map { UInt8(64 + $0) }).base64EncodedString(),
+        ]
+        for (name, (payload, envelope)) in feedback {
+            vectors["\(name)_payload_hex"] = payload
+            vectors["\(name)_envelope_hex"] = envelope
+        }
+        return vectors.merging([
             "replay_other_campaign_envelope_hex": try replayed { $0.campaign = "zhongshan-2024" },
             "replay_other_type_envelope_hex": try replayed { $0.type = "heartbeat" },
             "replay_other_version_envelope_hex": try replayed { $0.version = 2 },
@@ -82,7 +138,7 @@ import Testing
             "receipt_batch_payload_hex": receiptBatchPayload.hex,
             "receipt_batch_signature_hex": receiptBatchEnvelope.signature.hex,
             "receipt_batch_envelope_hex": (try receiptBatchEnvelope.serializedBytes() as Data).hex,
-        ]
+        ]) { first, _ in first }
     }
 
     /// S + L, the same signature scalar in a non-canonical encoding; strict verifiers refuse it.
@@ -157,6 +213,26 @@ import Testing
         #expect(receipts.type == "receipt_batch" && receipts.keyID == vectors["aggregator_key_id"])
         #expect(SignedEnvelope.verify(receipts, with: aggregator))
         #expect(try Kaoping_V1_ReceiptBatch(serializedBytes: receipts.payload).receipts == [receipt.payload])
+    }
+
+    @Test func feedbackVectorsVerifyAndDecodeAsTheirKinds() throws {
+        let vectors = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: Self.file))
+        let department = try KeyFile.publicKey(base64: vectors["submitter_public_key_base64"]!)
+        let leader = try KeyFile.publicKey(base64: vectors["leader_public_key_base64"]!)
+        let expected: [(String, MessageType, Curve25519.Signing.PublicKey, other: Curve25519.Signing.PublicKey)] = [
+            ("finding", .finding, department, leader), ("plan", .plan, leader, department),
+            ("review", .review, department, leader), ("feedback_query", .feedbackQuery, leader, department),
+        ]
+        for (name, type, key, other) in expected {
+            let envelope = try SignedEnvelope.decode(Data(hex: vectors["\(name)_envelope_hex"]!))
+            #expect(envelope.type == type.rawValue && envelope.payload.hex == vectors["\(name)_payload_hex"])
+            #expect(SignedEnvelope.verify(envelope, with: key), "\(name) does not verify")
+            #expect(!SignedEnvelope.verify(envelope, with: other))
+        }
+        let review = try FeedbackStep.decode(envelope: Data(hex: vectors["review_envelope_hex"]!))
+        #expect(review == .review(Review(
+            id: "R-2023-D01-1", submitter: "safety_office", campaign: "zhongshan-2023", findingID: "F-2023-D01-1",
+            verdict: .returned, planID: "P-2023-D01-1", reason: "措施不具体", planDue: "2024-04-15")))
     }
 }
 

@@ -24,8 +24,9 @@ def load_schema(descriptor_set_path):
     pool = descriptor_pool.DescriptorPool()
     for file in files.file:
         pool.Add(file)
-    names = ["Envelope", "Submission", "Receipt", "IngestBatch", "ReceiptBatch", "Ranking", "RankingUpdate", "Snapshot", "SnapshotRequest", "FeedHeartbeat",
-             "ControlRequest", "ControlReply"]
+    names = ["Envelope", "Submission", "Receipt", "IngestBatch", "ReceiptBatch", "Ranking", "RankingUpdate", "Snapshot",
+             "SnapshotRequest", "FeedHeartbeat", "ControlRequest", "ControlReply", "Finding", "Plan", "Review",
+             "FeedbackQuery", "FeedbackList"]
     return {name: message_factory.GetMessageClass(pool.FindMessageTypeByName("kaoping.v1." + name))
             for name in names}
 
@@ -147,11 +148,31 @@ class Client:
                     raise ValueError("a receipt for something not sent")
                 if receipt.status == 2:  # DUPLICATE: the original receipt must verify too, alone or in a batch
                     originals = [r for r in self.receipts_in(receipt.original_receipt)
-                                 if r.ledger_position == receipt.ledger_position and r.status == 1]
+                                 if r.ledger_position == receipt.ledger_position
+                                 and r.feedback_step == receipt.feedback_step and r.status == 1]
                     if len(originals) != 1:
                         raise ValueError("the original receipt of a duplicate does not hold its acceptance")
                 receipts[index] = receipt
         return receipts
+
+    def feedback(self, signer, on_control=False, timeout=10.0, **fields):
+        """Asks for findings (docs/protocol.md §7) with a query signed by `signer`, on its ingest connection (or the
+        control endpoint), and returns the verified FeedbackList answering it (matched by query_hash)."""
+        query = self.schema["FeedbackQuery"](signed_at_ms=int(time.time() * 1000), **fields)
+        raw = signer.seal(self.schema, "feedback_query", self.campaign, query)
+        socket = self.control if on_control else self.ingest_for(signer.submitter)
+        socket.send(raw)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if not socket.poll(200):
+                continue
+            answer = socket.recv_multipart()[-1]
+            if self.schema["Envelope"].FromString(answer).type != "feedback_list":
+                continue  # a receipt of something sent before, read elsewhere
+            listed = self.schema["FeedbackList"].FromString(self.open_signed(answer, "feedback_list").payload)
+            if listed.query_hash == hashlib.sha256(raw).digest():
+                return listed
+        raise TimeoutError("no feedback_list")
 
     def reopen(self, operator, indicator, district, worker, period, reason, request_id):
         request = self.schema["ControlRequest"](request_id=request_id, signed_at_ms=int(time.time() * 1000))
@@ -277,3 +298,5 @@ def apply_update(ranking, update):
     ranking.final = update.final
     ranking.ledger_position = update.ledger_position
     ranking.updated_at_ms = update.updated_at_ms
+    if update.HasField("feedback"):  # the feedback counts, whole, when they changed (docs/protocol.md §7)
+        ranking.feedback.CopyFrom(update.feedback)

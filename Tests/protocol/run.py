@@ -35,12 +35,12 @@ def keygen(binary, submitter, folder):
 
 
 def minimal_client(schema, folder, key_file, aggregator_line, ingest, checks):
-    """Runs the code of docs/protocol.md §8 as a reader copies it: in a folder holding the key file and the
+    """Runs the code of docs/protocol.md §9 as a reader copies it: in a folder holding the key file and the
     aggregator's keyring line, with the messages of the schema standing in for `protoc --python_out`'s modules."""
     import types
     with open(os.path.join(ROOT, "docs", "protocol.md"), encoding="utf-8") as handle:
         page = handle.read()
-    section = page[page.index("## 8. A minimal client"):]
+    section = page[page.index("## 9. A minimal client"):]
     code = section[section.index("```python\n") + len("```python\n"):]
     code = code[:code.index("```")]
     checks.check("tcp://127.0.0.1:7401" in code, "the minimal client connects elsewhere than §1's ingest default")
@@ -70,14 +70,80 @@ def minimal_client(schema, folder, key_file, aggregator_line, ingest, checks):
     signal.alarm(20)  # the page's client waits for its receipt without a timeout
     failure = None
     try:
-        exec(compile(code, "docs/protocol.md §8", "exec"), {})  # ends with its own check of the receipt
+        exec(compile(code, "docs/protocol.md §9", "exec"), {})  # ends with its own check of the receipt
     except Exception as error:
         failure = error
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
         os.chdir(here)
-    checks.check(failure is None, "the minimal client of docs/protocol.md §8 failed: %r" % (failure,))
+    checks.check(failure is None, "the minimal client of docs/protocol.md §9 failed: %r" % (failure,))
+
+
+def feedback_loop(schema, client, keys, feed, checks):
+    """docs/protocol.md §7 from the page alone: findings raised, listed to the right heads only, a plan returned and
+    sent again, one refused to another district's head, a resend answered DUPLICATE, rectified; the counts on the
+    feed; every listed envelope verifies with its signer's key."""
+    from python_client import signing_input
+    campaign = "zhongshan-2023"
+    now = lambda: int(time.time() * 1000)
+    safety, head05, head06 = keys["safety_office"], keys["leader:D05"], keys["leader:D06"]
+
+    def sealed(signer, kind, **fields):
+        message = schema[kind.capitalize()](campaign=campaign, signed_at_ms=now(), **fields)
+        return signer.submitter, signer.seal(schema, kind, campaign, message)
+
+    def send(*envelopes):
+        return client.submit_all(list(envelopes))
+
+    findings = [sealed(safety, "finding", finding_id="PY-F1", district="D05", indicator="stability",
+                       text="矛盾纠纷排查台账不全", plan_due="2099-06-30"),
+                sealed(safety, "finding", finding_id="PY-F2", district="D05", text="安全巡查记录缺失",
+                       plan_due="2024-03-31"),
+                sealed(safety, "finding", finding_id="PY-F3", district="D06", text="消防通道堵塞", plan_due="2099-06-30")]
+    receipts = send(*findings)
+    checks.check([r.status for r in receipts] == [1, 1, 1], "findings: %s" % [r.status for r in receipts])
+    checks.check(all(r.feedback_step > 0 and r.ledger_position == 0 for r in receipts), "a finding's receipt")
+
+    listed = client.feedback(head05)
+    checks.check([item.finding_id for item in listed.items] == ["PY-F1", "PY-F2"],
+                 "D05's head got %s" % [item.finding_id for item in listed.items])
+    checks.check([item.overdue for item in listed.items] == [False, True], "overdue flags of D05's findings")
+    checks.check([item.finding_id for item in client.feedback(head06).items] == ["PY-F3"], "D06's head's list")
+
+    intruder = send(sealed(head06, "plan", plan_id="PY-P0", finding_id="PY-F1", measures="代为整改",
+                           responsible="王五", complete_by="2099-06-30"))[0]
+    checks.check(intruder.status == 4, "another district's head's plan: status %s" % intruder.status)
+    first_plan = sealed(head05, "plan", plan_id="PY-P1", finding_id="PY-F1", measures="补齐台账", responsible="张三",
+                        complete_by="2099-06-30")
+    checks.check(send(first_plan)[0].status == 1, "the first plan")
+    returned = send(sealed(safety, "review", review_id="PY-R1", finding_id="PY-F1", verdict=2, plan_id="PY-P1",
+                           reason="措施不具体"))[0]
+    checks.check(returned.status == 1, "the return: %s %s" % (returned.status, returned.reason))
+    checks.check(send(sealed(head05, "plan", plan_id="PY-P2", finding_id="PY-F1", measures="逐户核查，补齐台账",
+                             responsible="张三", complete_by="2099-06-30"))[0].status == 1, "the second plan")
+    again = send(first_plan)[0]  # submit_all checks the original receipt inside
+    checks.check(again.status == 2 and again.original_submission_id == "PY-P1", "a resent plan: %s" % again.status)
+    for review in [dict(review_id="PY-R2", verdict=1, plan_id="PY-P2"), dict(review_id="PY-R3", verdict=3)]:
+        answer = send(sealed(safety, "review", finding_id="PY-F1", **review))[0]
+        checks.check(answer.status == 1, "review %s: %s %s" % (review["review_id"], answer.status, answer.reason))
+
+    everything = client.feedback(keys["operator"], on_control=True)
+    items = {item.finding_id: item for item in everything.items}
+    checks.check(everything.error == "" and set(items) >= {"PY-F1", "PY-F2", "PY-F3"}, "the operator's list")
+    first = items["PY-F1"]
+    checks.check(first.state == "rectified" and [e.kind for e in first.history]
+                 == ["finding", "plan", "review", "plan", "review", "review"], "PY-F1's history")
+    signers = {signer.key_id: signer for signer in keys.values()}
+    for entry in first.history:
+        envelope = schema["Envelope"].FromString(entry.envelope)
+        signer = signers[envelope.key_id]
+        signer.private.public_key().verify(
+            envelope.signature, signing_input(1, envelope.type, envelope.campaign, envelope.payload))
+        checks.check(signer.submitter == entry.submitter, "a listed envelope's signer")
+    counts = lambda ranking: {c.id: (c.open, c.overdue) for c in ranking.feedback.districts}
+    reached = feed.follow_until(lambda ranking: counts(ranking).get("D05") == (1, 1) and "D06" in counts(ranking))
+    checks.check(reached, "the feed's feedback counts: %s" % counts(feed.ranking))
 
 
 def main():
@@ -234,7 +300,9 @@ def main():
                     heartbeat = int.from_bytes(sequence, "big")
         checks.check(heartbeat == feed.sequence, "heartbeat sequence %s, held %s" % (heartbeat, feed.sequence))
 
-        # The minimal client of docs/protocol.md §8, as copied, but for the aggregator's address.
+        feedback_loop(schema, client, keys, feed, checks)
+
+        # The minimal client of docs/protocol.md §9, as copied, but for the aggregator's address.
         minimal_client(schema, folder, key_files["party_office"], aggregator_line, endpoints["ingest"], checks)
 
         process.send_signal(signal.SIGTERM)

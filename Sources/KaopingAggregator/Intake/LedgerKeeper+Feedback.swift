@@ -3,7 +3,7 @@ import KaopingCore
 import KaopingStore
 import KaopingWire
 
-/// The feedback loop (docs/protocol.md §6): findings, plans and reviews decided by the ``FeedbackBook`` like
+/// The feedback loop (docs/protocol.md §7): findings, plans and reviews decided by the ``FeedbackBook`` like
 /// submissions by the ledger — authenticated first, answered with a receipt only after the commit, each step audited
 /// — and the queries for findings, answered with what the signer may see.
 extension LedgerKeeper {

@@ -28,7 +28,7 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
 }
 
 /// Every signed message travels in an Envelope. `payload` holds the serialized inner message (Submission, Receipt,
-/// AgentHeartbeat, ControlRequest, ControlReply, ReceiptBatch) exactly as signed; receivers verify the signature over
+/// AgentHeartbeat, ControlRequest, ControlReply, ReceiptBatch, Finding, Plan, Review, FeedbackQuery, FeedbackList) exactly as signed; receivers verify the signature over
 /// signing_input = "kaoping" 0x00 "1" 0x00 type 0x00 campaign 0x00 payload
 /// before decoding the payload. The one unsigned envelope is a "batch" (IngestBatch): each of its members is a signed
 /// Envelope of its own.
@@ -40,7 +40,8 @@ public nonisolated struct Kaoping_V1_Envelope: Sendable {
   /// Protocol version; this document describes 1.
   public var version: UInt32 = 0
 
-  /// "submission", "receipt", "heartbeat", "control", "control_reply", "batch" or "receipt_batch".
+  /// "submission", "receipt", "heartbeat", "control", "control_reply", "batch", "receipt_batch", "finding", "plan",
+  /// "review", "feedback_query" or "feedback_list".
   public var type: String = String()
 
   /// The campaign id, such as "zhongshan-2023"; must equal the campaign inside the payload.

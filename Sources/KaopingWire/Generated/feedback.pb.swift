@@ -8,7 +8,7 @@
 // For information on using the generated types, please see the documentation:
 //   https://github.com/apple/swift-protobuf/
 
-/// Kaoping wire protocol, version 1: feedback and rectification (the method's §五(二)). See docs/protocol.md §6.
+/// Kaoping wire protocol, version 1: feedback and rectification (the method's §五(二)). See docs/protocol.md §7.
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials

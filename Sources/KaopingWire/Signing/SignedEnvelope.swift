@@ -13,7 +13,7 @@ public enum MessageType: String, Sendable, CaseIterable {
     case batch
     /// The receipts of batch members, signed once.
     case receiptBatch = "receipt_batch"
-    /// The feedback loop (docs/protocol.md §6): a department's finding, a district head's plan, a department's
+    /// The feedback loop (docs/protocol.md §7): a department's finding, a district head's plan, a department's
     /// review; a request for findings and the aggregator's answer.
     case finding
     case plan

@@ -4,8 +4,9 @@
 # It creates keys and configurations, starts the aggregator and one agent per submitter (8 departments and 22
 # district heads), and drops each department's files into its agent's inbox on its own schedule — including a
 # conflicting resend, an unauthorized attempt, a malformed file and a late department — while the live ranking
-# redraws. It ends with the final table, checks it against `kaoping score` over the same data, and stops every
-# process it started.
+# redraws. It ends with the final table, checks it against `kaoping score` over the same data, raises findings and
+# answers them (a plan returned and sent again, one finding overdue, one rectified), and stops every process it
+# started.
 #
 # The web console runs too (kaoping-web, on 127.0.0.1:${WEB_PORT:-8080}, or a free port when that one is taken); its
 # address and a sign-in for leadership are printed. With KEEP=1 everything stays up after the campaign until Ctrl-C.
@@ -160,6 +161,40 @@ for submitter in party_office leader_D07; do
 done
 say "refused by an agent before sending (inbox report):"
 sed 's/^/  /' "$work"/agents/safety_office/inbox/failed/*.report.txt
+
+# ---- feedback and rectification (§五(二)): the safety office reports problems, the heads answer with plans
+agent() { local submitter=${1/:/_}; shift; "$bin/kaoping-agent" "$@" --config "$work/agents/$submitter/agent.yaml"; }
+later=$(date -d "+30 days" +%F)
+say "平安办 drops findings into its inbox (one about D05 was due long ago: overdue)"
+printf '\xef\xbb\xbf编号,居民区,指标,问题,整改期限\r\nPA-D05-01,D05,稳定,矛盾纠纷排查台账不全，12户未建档,%s\r\nPA-D05-02,居民区05,,消防通道堵塞未清理,2024-03-31\r\nPA-D06-01,D06,稳定,群租整治未闭环,%s\r\n' \
+    "$later" "$later" > "$work/findings.csv"
+cp "$work/findings.csv" "$work/agents/safety_office/inbox/findings.csv.tmp"
+mv "$work/agents/safety_office/inbox/findings.csv.tmp" "$work/agents/safety_office/inbox/findings.csv"
+sleep 3
+say "D05's head asks for its findings (written to its inbox's feedback/ folder) and answers one with a plan"
+agent leader:D05 feedback | sed 's/^/  /'
+agent leader:D05 plan --finding PA-D05-01 --measures "补建台账" --responsible "居委副主任" --complete-by "$later" \
+    --id PA-D05-01-P1 | sed 's/^/  /'
+say "平安办 returns the plan; D05's head sends a new one from a CSV dropped in its inbox; 平安办 accepts it"
+agent safety_office review --finding PA-D05-01 --plan PA-D05-01-P1 --verdict 退回 --reason "措施不具体：写明核查范围和时限" \
+    | sed 's/^/  /'
+printf '问题编号,方案编号,整改措施,责任人,完成时限\nPA-D05-01,PA-D05-01-P2,逐户核查12户并建档，每月复核一次,居委副主任,%s\n' "$later" \
+    > "$work/agents/leader_D05/inbox/plans.csv"
+sleep 3
+agent safety_office review --finding PA-D05-01 --plan PA-D05-01-P2 --verdict 通过 | sed 's/^/  /'
+say "D06's head answers; 平安办 accepts, and marks it rectified (销号)"
+agent leader:D06 plan --finding PA-D06-01 --measures "联合城管清理群租" --responsible "居委主任" --complete-by "$later" \
+    --id PA-D06-01-P1 | sed 's/^/  /'
+agent safety_office review --finding PA-D06-01 --plan PA-D06-01-P1 --verdict accepted | sed 's/^/  /'
+agent safety_office review --finding PA-D06-01 --verdict rectified | sed 's/^/  /'
+operator=(--control "$(endpoint control)" --aggregator-key "$work/keys/aggregator.line" --key "$work/keys/operator.key")
+say "every finding, as the operator sees it:"
+kaoping feedback list "${operator[@]}" | sed 's/^/  /'
+say "one finding's whole signed history:"
+kaoping feedback show PA-D05-01 "${operator[@]}" | sed 's/^/  /'
+say "what D05's head has in its feedback folder:"
+agent leader:D05 feedback >/dev/null
+ls "$work/agents/leader_D05/inbox/feedback" | sed 's/^/  /'
 kaoping audit verify --store "$work/aggregator.sqlite"
 say "who sent party_building/D05, and what happened to it (from the audit log):"
 kaoping audit history --store "$work/aggregator.sqlite" --district D05 --indicator party_building \

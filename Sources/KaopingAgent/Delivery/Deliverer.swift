@@ -53,28 +53,33 @@ public struct Deliverer: Sendable {
         }
     }
 
-    /// Delivers what is pending until nothing is, or `limit` has passed; for the one-shot commands. Asks for the
-    /// findings this agent may see too, and waits for them up to `feedbackWait` once nothing is pending.
+    /// Delivers what is pending until nothing is, or `limit` has passed; for the one-shot commands. Then asks for
+    /// the findings this agent may see, and waits for them up to `feedbackWait`.
     public func drain(within limit: Duration, feedbackWait: Duration = .seconds(3)) async throws -> Report {
-        let started = ContinuousClock.now
-        let deadline = started.advanced(by: limit)
+        let deadline = ContinuousClock.now.advanced(by: limit)
         let link = try await DeliveryLink.open(for: agent)
         let notes = agent.configuration.inbox.flatMap { try? Inbox(folder: $0, agent: agent, logger: logger) }
         let run = DeliveryRun(notes: notes)
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await receiptReader(link, run).run() }
             var asked: ContinuousClock.Instant?
+            var idleSince: ContinuousClock.Instant?
             while !Task.isCancelled {
                 await sendDue(on: link, run)
-                // Asked after the first sends (the aggregator answers in order, so the list includes them), and again
-                // every 2 s until answered: a query is not kept in the outbox.
-                if run.feedback.withLock({ $0 == nil }), asked.map({ ContinuousClock.now - $0 >= .seconds(2) }) ?? true
-                {
-                    await askForFeedback(on: link)
-                    asked = .now
+                let now = ContinuousClock.now
+                if pending == 0 {
+                    let idle = idleSince ?? now
+                    idleSince = idle
+                    // Asked once nothing is pending (the aggregator answers in order: the list includes what was
+                    // delivered), and again every 2 s until answered: a query is not kept in the outbox.
+                    let answered = run.feedback.withLock { $0 != nil }
+                    if !answered, asked.map({ now - $0 >= .seconds(2) }) ?? true {
+                        await askForFeedback(on: link)
+                        asked = now
+                    }
+                    if answered || now - idle >= feedbackWait { break }
                 }
-                let answered = run.feedback.withLock { $0 != nil } || ContinuousClock.now - started >= feedbackWait
-                if (pending == 0 && answered) || ContinuousClock.now >= deadline { break }
+                if now >= deadline { break }
                 try? await Task.sleep(for: .milliseconds(100))
             }
             group.cancelAll()

@@ -41,6 +41,10 @@ enum Assets {
         progress { width: 24rem; height: 1rem; }
         tr.missing td { color: var(--gap); }
         .error { color: var(--accent); }
+        tr.overdue td, td.late { color: var(--accent); font-weight: bold; }
+        section.finding { background: #fff; border: 1px solid var(--line); padding: 0 1rem; margin: 1rem 0; }
+        section.finding.overdue { border-color: var(--accent); }
+        pre.history { white-space: pre-wrap; font-family: inherit; }
         .key { font-family: monospace; font-size: .8rem; }
         .chart { width: 100%; max-width: 42rem; background: #fff; border: 1px solid var(--line); }
         .chart rect { fill: #8c1c13; }

@@ -6,18 +6,23 @@ import Synchronization
 import ZeroMQ
 
 /// Who has sent what and who still owes what, from the control endpoint's status (unsigned, on the console's viewer
-/// connection: docs/protocol.md §6). Asked at most every 2 seconds, whatever the number of browsers; one request at a
-/// time, on a thread of its own (the client blocks on its socket).
+/// connection: docs/protocol.md §6), and the findings with their plans (a `feedback_query` signed with the console's
+/// viewer key: §7). Each asked at most every 2 seconds, whatever the number of browsers; one request at a time, on a
+/// thread of its own (the client blocks on its socket).
 public final class StatusSource: Sendable {
     private let connection: AggregatorConnection
     private let clock: any WallClock
     private let queue = DispatchQueue(label: "kaoping-web.status")
-    private struct Cache {
-        var reply: Kaoping_V1_StatusReply?
+    private struct Cache<Reply> {
+        var reply: Reply?
         var at: Timestamp?
         var error: String?
+        /// The feed's sequence when it was asked (for the findings: a list older than the ranking shown is asked
+        /// again, so that it agrees with the counts the feed brought).
+        var sequence: UInt64 = 0
     }
-    private let cache = Mutex(Cache())
+    private let cache = Mutex(Cache<Kaoping_V1_StatusReply>())
+    private let findingsCache = Mutex(Cache<Kaoping_V1_FeedbackList>())
     /// Kept between calls on the queue only.
     nonisolated(unsafe) private var client: ControlClient?
     nonisolated(unsafe) private var context: Context?
@@ -29,44 +34,77 @@ public final class StatusSource: Sendable {
 
     /// The status no older than 2 seconds, or why there is none.
     public func status() async -> Result<Kaoping_V1_StatusReply, WireError> {
+        await cached(cache) { $0.fetch() }
+    }
+
+    /// Every finding with its history, no older than 2 seconds nor than the feed's update `sequence`, or why there
+    /// are none.
+    public func findings(asOf sequence: UInt64) async -> Result<Kaoping_V1_FeedbackList, WireError> {
+        await cached(findingsCache, sequence: sequence) { $0.fetchFindings() }
+    }
+
+    /// What `cache` holds when it is younger than 2 seconds and was asked at `sequence` or later; otherwise
+    /// `fetch`ed on the queue, and kept.
+    private func cached<Reply: Sendable>(
+        _ cache: borrowing Mutex<Cache<Reply>>, sequence: UInt64 = 0,
+        fetch: @escaping @Sendable (StatusSource) -> Result<Reply, WireError>
+    ) async -> Result<Reply, WireError> {
         let now = clock.now
-        if let (reply, error) = cache.withLock({ cache -> (Kaoping_V1_StatusReply?, String?)? in
-            guard let at = cache.at, now - at < .seconds(2) else { return nil }
+        if let (reply, error) = cache.withLock({ cache -> (Reply?, String?)? in
+            guard let at = cache.at, now - at < .seconds(2), cache.sequence >= sequence else { return nil }
             return (cache.reply, cache.error)
         }) {
             if let reply { return .success(reply) }
-            return .failure(WireError(error ?? "no status"))
+            return .failure(WireError(error ?? "no answer"))
         }
-        return await withCheckedContinuation { continuation in
-            queue.async { [self] in continuation.resume(returning: fetch()) }
+        let result = await withCheckedContinuation { continuation in
+            queue.async { [self] in continuation.resume(returning: fetch(self)) }
         }
-    }
-
-    private func fetch() -> Result<Kaoping_V1_StatusReply, WireError> {
-        let result: Result<Kaoping_V1_StatusReply, WireError>
-        do {
-            if client == nil {
-                let context = try self.context ?? Context()
-                self.context = context
-                client = try ControlClient(
-                    endpoint: connection.control, campaign: connection.campaign, aggregatorKey: connection.aggregator,
-                    context: context, curve: try connection.curve(), clock: clock)
-            }
-            var request = Kaoping_V1_ControlRequest()
-            request.status = Kaoping_V1_StatusRequest()
-            request.status.mostMissing = 1  // the per-submitter counts; missing cells come from the feed
-            let reply = try client!.call(request, signedBy: nil, timeout: 3_000)
-            result = reply.ok ? .success(reply.status) : .failure(WireError("the aggregator refused: \(reply.error)"))
-        } catch {
-            client = nil  // a new connection next time
-            result = .failure(WireError("\(connection.control): \(error)"))
-        }
-        let now = clock.now
+        let at = clock.now
         cache.withLock { cache in
-            cache.at = now
+            cache.at = at
+            cache.sequence = sequence
             cache.reply = try? result.get()
             if case .failure(let error) = result { cache.error = error.message } else { cache.error = nil }
         }
         return result
+    }
+
+    /// The client, connected once and again after a failure; on the queue only.
+    private func connected() throws -> ControlClient {
+        if let client { return client }
+        let context = try self.context ?? Context()
+        self.context = context
+        let made = try ControlClient(
+            endpoint: connection.control, campaign: connection.campaign, aggregatorKey: connection.aggregator,
+            context: context, curve: try connection.curve(), clock: clock)
+        client = made
+        return made
+    }
+
+    private func fetchFindings() -> Result<Kaoping_V1_FeedbackList, WireError> {
+        guard let viewer = connection.viewer else {
+            return .failure(WireError("the console runs without a viewer key (--key): no findings"))
+        }
+        do {
+            let list = try connected().feedback(Kaoping_V1_FeedbackQuery(), signedBy: viewer, timeout: 3_000)
+            return list.error.isEmpty ? .success(list) : .failure(WireError("the aggregator refused: \(list.error)"))
+        } catch {
+            client = nil  // a new connection next time
+            return .failure(WireError("\(connection.control): \(error)"))
+        }
+    }
+
+    private func fetch() -> Result<Kaoping_V1_StatusReply, WireError> {
+        do {
+            var request = Kaoping_V1_ControlRequest()
+            request.status = Kaoping_V1_StatusRequest()
+            request.status.mostMissing = 1  // the per-submitter counts; missing cells come from the feed
+            let reply = try connected().call(request, signedBy: nil, timeout: 3_000)
+            return reply.ok ? .success(reply.status) : .failure(WireError("the aggregator refused: \(reply.error)"))
+        } catch {
+            client = nil  // a new connection next time
+            return .failure(WireError("\(connection.control): \(error)"))
+        }
     }
 }

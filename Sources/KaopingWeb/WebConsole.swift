@@ -87,17 +87,21 @@ public struct WebConsole: Sendable {
         }
         router.get("/districts/{id}") { request, context in
             let id = try context.parameters.require("id")
-            guard try session(context).role.reads(district: id) else {
-                throw HTTPError(.forbidden, message: "本账号只能查看本居民区（this account reads its own district only）")
-            }
-            guard let district = catalog.district(id) else {
-                throw HTTPError(.notFound, message: "没有编号为 \(id) 的居民区（no district \(id) in the catalog）")
-            }
+            let district = try readableDistrict(id, context)
             let record: Result<DistrictRecord, Error> =
                 if let records { Result { try records.record(of: id) } } else {
                     .failure(WireError("the console runs without --store: no cell records"))
                 }
             return page(request, context) { DistrictPage.render($0, district: district, record: record) }
+        }
+        router.get("/findings") { request, context in
+            let list = await status.findings(asOf: live.snapshot.sequence)
+            return page(request, context) { FeedbackPage.overview($0, list: list) }
+        }
+        router.get("/findings/{id}") { request, context in
+            let district = try readableDistrict(try context.parameters.require("id"), context)
+            let list = await status.findings(asOf: live.snapshot.sequence)
+            return page(request, context) { FeedbackPage.district($0, district: district, list: list) }
         }
         router.get("/events") { request, context in try events(request, context) }
         router.get("/api/ranking") { request, context in try rankingJSON(request, context) }
@@ -108,6 +112,17 @@ public struct WebConsole: Sendable {
     }
 
     // MARK: Pages
+
+    /// The district `id`, when the account may read it.
+    func readableDistrict(_ id: String, _ context: WebContext) throws -> District {
+        guard try session(context).role.reads(district: id) else {
+            throw HTTPError(.forbidden, message: "本账号只能查看本居民区（this account reads its own district only）")
+        }
+        guard let district = catalog.district(id) else {
+            throw HTTPError(.notFound, message: "没有编号为 \(id) 的居民区（no district \(id) in the catalog）")
+        }
+        return district
+    }
 
     func session(_ context: WebContext) throws -> Session {
         guard let session = context.session else { throw HTTPError(.unauthorized) }

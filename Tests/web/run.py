@@ -368,8 +368,53 @@ def browse(browser, checks, base, short_lived, shots, kaoping, folder, catalog, 
         checks.check(error.code == 403, "/metrics through a proxy: %d" % error.code)
     context.close()
 
+    findings(browser, checks, base, shots, agent, folder, key_files, endpoints, aggregator_line)
     district_account(browser, checks, base, shots)
     throttled_and_expired(browser, checks, base, short_lived)
+
+
+def findings(browser, checks, base, shots, agent, folder, key_files, endpoints, aggregator_line):
+    """问题整改: the counts follow the feed on an open page while the safety office raises findings; the list and a
+    district's page show them, markup as text."""
+    context = browser.new_context(viewport={"width": 1300, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, base, "leader")
+    page.goto(base + "/findings")
+    checks.check("没有未销号的问题" in page.inner_text("table.feedback-counts"), "findings before any was raised")
+    page.evaluate("window.__notReloaded = true")
+    parts = aggregator_line.split()
+    config = os.path.join(folder, "safety-agent.yaml")
+    with open(config, "w") as handle:
+        handle.write("key: %s\naggregator: %s\naggregator_public_key: \"%s\"\naggregator_curve_key: \"%s\"\n"
+                     "outbox: %s\n" % (key_files["safety_office"], endpoints["ingest"], parts[1], parts[2],
+                                       os.path.join(folder, "safety-outbox.sqlite")))
+    for district, text, due in [("D05", "台账不全" + MARKUP_REASON, "2099-06-30"), ("D05", "巡查记录缺失", "2024-03-31"),
+                                ("D06", "消防通道堵塞", "2099-06-30")]:
+        raised = subprocess.run([agent, "finding", "--config", config, "--district", district, "--text", text,
+                                 "--plan-due", due], capture_output=True, text=True, timeout=60)
+        checks.check("receipt: accepted" in raised.stdout, "a finding was not accepted: %s%s" % (raised.stdout,
+                                                                                               raised.stderr))
+    try:
+        page.wait_for_function(
+            "() => { const row = document.querySelector('table.feedback-counts tr[data-district=\"D05\"]');"
+            " return row && row.textContent.includes('2') && row.querySelector('td.late') !== null; }", timeout=20000)
+        counted = True
+    except Exception:
+        counted = False
+    checks.check(counted, "the open findings page did not count D05's two findings, one overdue")
+    checks.check(page.evaluate("window.__notReloaded === true"), "the findings page reloaded instead of updating")
+    page.goto(base + "/findings")
+    rows = page.eval_on_selector_all("table.findings tr[data-finding]", "rows => rows.map(r => r.className)")
+    checks.check(len(rows) == 3 and rows.count("overdue") == 1, "the findings list: %s" % rows)
+    checks.check(MARKUP_REASON in page.inner_text("table.findings"), "a finding's markup is not shown as text")
+    checks.check(page.evaluate("window.__xss === undefined"), "markup in a finding ran")
+    page.screenshot(path=os.path.join(shots, "findings.png"), full_page=True)
+    page.goto(base + "/findings/D05")
+    checks.check(page.locator("section.finding").count() == 2 and page.locator("section.finding.overdue").count() == 1,
+                 "D05's findings page does not show its two findings, one overdue")
+    checks.check("当前状态：待提交方案" in page.inner_text("section.finding pre.history"), "a finding's history")
+    page.screenshot(path=os.path.join(shots, "findings-district.png"), full_page=True)
+    context.close()
 
 
 def district_account(browser, checks, base, shots):
@@ -378,7 +423,7 @@ def district_account(browser, checks, base, shots):
     sign_in(page, base, "d05")
     others = ["D%02d" % n for n in range(1, 23) if n != 5]
     pages = {}
-    for path in ["/ranking", "/workers", "/completeness", "/districts/D05"]:
+    for path in ["/ranking", "/workers", "/completeness", "/districts/D05", "/findings", "/findings/D05"]:
         page.goto(base + path)
         pages[path] = page.content()
     leaked = [(path, d) for path, html in pages.items() for d in others if '"%s"' % d in html or "/%s" % d in html]
@@ -386,7 +431,9 @@ def district_account(browser, checks, base, shots):
     checks.check("D05" in pages["/ranking"], "the district account does not see its own district")
     answer = context.request.get(base + "/api/ranking").json()
     checks.check([d["district"] for d in answer["districts"]] == ["D05"], "JSON answer: %s" % answer["districts"])
-    for path in ["/districts/D06", "/charts"]:
+    checks.check("巡查记录缺失" in pages["/findings"] and "消防通道堵塞" not in pages["/findings"],
+                 "the district account's findings are not its own")
+    for path in ["/districts/D06", "/charts", "/findings/D06"]:
         checks.check(context.request.get(base + path).status == 403, "%s was not refused to the district" % path)
     csv = context.request.get(base + "/downloads/ranking.csv").body().decode("utf-8-sig")
     checks.check(not any(d in csv for d in others), "the district's CSV holds other districts")

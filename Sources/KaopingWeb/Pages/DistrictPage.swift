@@ -20,7 +20,12 @@ enum DistrictPage {
             } else {
                 "<p class=\"summary\">排名尚未收到。</p>"
             }
-        var sections: [HTML] = ["<h1>\(district.name)（\(district.id)）</h1>", summary]
+        let feedback = context.snapshot.ranking.feedback.districts.first { $0.id == district.id }
+        let findings: HTML = """
+            <p><a href="/findings/\(district.id)">问题反馈与整改</a>：\
+            \(feedback.map { "未销号 \($0.open) 项，逾期 \($0.overdue) 项" } ?? "没有未销号的问题")</p>
+            """
+        var sections: [HTML] = ["<h1>\(district.name)（\(district.id)）</h1>", summary, findings]
         switch record {
         case .failure(let error):
             sections.append("<p class=\"error\">读不到汇总服务的存储：\(String(describing: error))</p>")

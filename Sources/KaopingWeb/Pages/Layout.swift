@@ -32,13 +32,14 @@ struct PageContext: Sendable {
 /// A page: its title, which tab it is under, and its body.
 struct Page {
     enum Tab: String, CaseIterable {
-        case ranking, workers, completeness, charts
+        case ranking, workers, completeness, findings, charts
 
         var title: String {
             switch self {
             case .ranking: return "综合排名"
             case .workers: return "社区工作者"
             case .completeness: return "完成情况"
+            case .findings: return "问题整改"
             case .charts: return "图表"
             }
         }

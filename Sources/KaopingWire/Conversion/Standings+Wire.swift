@@ -97,7 +97,8 @@ extension Kaoping_V1_Owed {
 extension Kaoping_V1_Ranking {
     /// Applies a feed update by the protocol's rule: the rows it lists replace those with the same id; then every
     /// row ranks 1 + the number of rows with a strictly higher total (rows listed by rank, then id) and takes the
-    /// grade its total reaches in the update's boundaries; owed counts are replaced (0 removes the submitter).
+    /// grade its total reaches in the update's boundaries; owed counts are replaced (0 removes the submitter); the
+    /// feedback counts, when the update carries them, replace those held.
     public mutating func apply(_ update: Kaoping_V1_RankingUpdate) throws {
         guard update.campaign == campaign else {
             throw WireError("an update for campaign '\(update.campaign)' cannot apply to '\(campaign)'")
@@ -115,6 +116,7 @@ extension Kaoping_V1_Ranking {
         final = update.final
         ledgerPosition = update.ledgerPosition
         updatedAtMs = update.updatedAtMs
+        if update.hasFeedback { feedback = update.feedback }
     }
 
     /// The rows of `rows` with those of `later` put in place of the ones with the same id (new ids at the end).

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """The crash test: agents deliver a full campaign while the aggregator is killed with SIGKILL at random moments,
-many times, and agents are killed and restarted too. Then:
+many times, and agents are killed and restarted too. The safety office raises a finding about every district, and
+halfway through, once they are in, every district's head answers its finding with a plan. Then:
 
 - every agent's outbox has drained, with no refusal;
 - every receipt an agent holds verifies with the aggregator's key and matches exactly one stored submission
-  (same id, same position, same envelope);
+  (same id, same position, same envelope), or one stored finding or plan (same id, step and envelope);
+- every finding and plan is stored once, and every finding has its plan standing;
 - nothing is stored twice (one standing submission per key, one row per envelope);
 - the audit chain verifies (`kaoping audit verify`);
 - the final live ranking equals `kaoping score` over the same data.
@@ -87,6 +89,18 @@ def main():
         with open(data, "w", encoding="utf-8") as handle:
             handle.write("\n".join(texts) + "\n")
         run(agent_binary, "import", "--config", config, data)
+    # The feedback loop: a finding about every district, queued now; the heads' plans, queued halfway.
+    districts = sorted({record["district"] for _, record in lines})
+    feedback_csv = lambda name, rows: (os.path.join(folder, name), "\n".join(rows) + "\n")
+    findings = feedback_csv("findings.csv", ["编号,居民区,指标,问题,整改期限"] + [
+        "CH-F-%s,%s,稳定,矛盾纠纷排查台账不全,2099-06-30" % (d, d) for d in districts])
+    plans = {d: feedback_csv("plan-%s.csv" % d, ["问题编号,方案编号,整改措施,责任人,完成时限",
+                                                 "CH-F-%s,CH-P-%s,补齐台账,居委副主任,2099-09-30" % (d, d)])
+             for d in districts}
+    for path, text in [findings] + list(plans.values()):
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    run(agent_binary, "import", "--config", configs["safety_office"], findings[0])
     with open(os.path.join(folder, "keyring.txt"), "w") as handle:
         handle.write("\n".join(keyring) + "\n")
     store = os.path.join(folder, "aggregator.sqlite")
@@ -107,19 +121,29 @@ def main():
         return subprocess.Popen([agent_binary, "run", "--config", configs[submitter], "--log-level", "error"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-    def pending():
+    def pending(submitters=None):
         total = 0
-        for submitter in configs:
+        for submitter in submitters or configs:
             path = os.path.join(folder, submitter.replace(":", "_") + ".outbox")
             with sqlite3.connect(path, timeout=10) as db:
                 total += db.execute("SELECT COUNT(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
         return total
+
+    def queue_plans():
+        """Once the findings are in (the aggregator is up here), each head queues its plan beside its daemon."""
+        deadline = time.time() + 60
+        while pending(["safety_office"]) > 0 and time.time() < deadline:
+            time.sleep(0.2)
+        for district, (path, _) in plans.items():
+            run(agent_binary, "import", "--config", configs["leader:" + district], path)
 
     aggregator = start_aggregator()
     agents = {submitter: start_agent(submitter) for submitter in configs}
     aggregator_kills = agent_kills = 0
     try:
         for cycle in range(args.cycles):
+            if cycle == args.cycles // 2:
+                queue_plans()
             time.sleep(rng.uniform(0.05, 0.6))
             aggregator.send_signal(signal.SIGKILL)
             aggregator.wait()
@@ -150,8 +174,13 @@ def main():
         checks.check(len(stored) == len(keys), "stored %d submissions for %d keys" % (len(stored), len(keys)))
         envelopes = db.execute("SELECT COUNT(*), COUNT(DISTINCT envelope) FROM submission").fetchone()
         checks.check(envelopes[0] == envelopes[1], "an envelope is stored twice")
+        feedback = {row[0]: row[1:] for row in db.execute("SELECT message_id, step, envelope, kind FROM feedback")}
+        checks.check(sorted(feedback) == sorted(["CH-F-" + d for d in districts] + ["CH-P-" + d for d in districts]),
+                     "stored feedback: %d messages for %d districts" % (len(feedback), len(districts)))
+        planned = db.execute("SELECT COUNT(DISTINCT finding_id) FROM feedback WHERE kind = 'plan'").fetchone()[0]
+        checks.check(planned == len(districts), "%d findings have a plan, of %d" % (planned, len(districts)))
         aggregator_entry = Ed25519PublicKey.from_public_bytes(base64.b64decode(aggregator_public))
-        receipts = batched = 0
+        receipts = batched = feedback_receipts = 0
         for submitter in configs:
             outbox = sqlite3.connect(os.path.join(folder, submitter.replace(":", "_") + ".outbox"), timeout=10)
             # A receipt that came in a receipt batch is kept once in receipt_batch; the item names its entry.
@@ -174,6 +203,14 @@ def main():
                 checks.check(answer.envelope_hash == hashlib.sha256(envelope).digest(),
                              "the receipt kept for %s answers another envelope" % submission_id)
                 original = answer.original_submission_id if answer.status == 2 else answer.submission_id
+                if answer.feedback_step > 0:  # a finding or a plan
+                    row = feedback.get(original)
+                    checks.check(row is not None and row[0] == answer.feedback_step and answer.ledger_position == 0,
+                                 "receipt of %s matches no stored finding or plan" % submission_id)
+                    checks.check(row is not None and (answer.status == 2 or row[1] == envelope),
+                                 "stored envelope of %s differs from the one sent" % submission_id)
+                    feedback_receipts += 1
+                    continue
                 row = stored.get(original)
                 checks.check(row is not None and row[0] == answer.ledger_position and row[2] is None,
                              "receipt of %s matches no stored submission" % submission_id)
@@ -212,12 +249,12 @@ def main():
                 process.wait()
     figures = {"seed": args.seed, "aggregator_kills": aggregator_kills, "agent_kills": agent_kills,
                "agents": len(configs), "submissions": len(lines), "receipts_verified": receipts,
-               "receipts_in_batches": batched,
+               "receipts_in_batches": batched, "feedback_receipts_verified": feedback_receipts,
                "seconds": round(time.time() - started, 1), "checks_passed": checks.passed,
                "checks_failed": checks.failed}
     print("chaos: %(aggregator_kills)d aggregator kills, %(agent_kills)d agent kills, %(agents)d agents, "
           "%(submissions)d submissions, %(receipts_verified)d receipts verified (%(receipts_in_batches)d from receipt "
-          "batches) in %(seconds)s s (seed %(seed)d)"
+          "batches), %(feedback_receipts_verified)d findings and plans verified, in %(seconds)s s (seed %(seed)d)"
           % figures)
     if args.results:
         with open(args.results, "w") as handle:

@@ -212,7 +212,8 @@ let package = Package(
         .testTarget(
             name: "KaopingAgentTests",
             dependencies: [
-                "KaopingAgent", "KaopingCore", "KaopingStore", "KaopingWire", "KaopingTestSupport", "ZeroMQ",
+                "KaopingAgent", "KaopingClient", "KaopingCore", "KaopingStore", "KaopingWire", "KaopingTestSupport",
+                "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -1,4 +1,5 @@
 import Foundation
+import KaopingClient
 import KaopingCore
 import KaopingStore
 import KaopingTestSupport
@@ -631,5 +632,84 @@ extension Outbox {
         #expect(sent.first == true && sent.filter { !$0 }.count >= 3, "\(sent)")
         #expect(!sent.drop { $0 }.contains(true), "a batch after the first submission sent alone: \(sent)")
         #expect(try fixture.agent.outbox.items().allSatisfy { $0.receipt != nil && $0.receiptEntry == nil })
+    }
+}
+
+/// Findings, plans and reviews as clerks write them, and the feedback folder's templates read back.
+@Suite struct FeedbackImportTests {
+    @Test func aFindingsSheetWithChineseHeadingsIsReadWithDaysAsTyped() throws {
+        let fixture = try AgentFixture(submitter: "safety_office")
+        let importer = fixture.agent.feedbackImporter
+        let text =
+            "\u{FEFF}编号,居民区,指标,问题,整改期限\r\nF-1,居民区05,稳定,台账不全,2024/3/31\r\n,D06,,通道堵塞,2024年4月1日\r\n"
+        let file = try #require(importer.recognize(Data(text.utf8), fileName: "问题.csv"))
+        #expect(file.kind == "finding")
+        let (rows, problems) = importer.read(file.text, kind: file.kind)
+        #expect(problems.isEmpty, "\(problems)")
+        guard rows.count == 2, case .finding(let first) = rows[0].step, case .finding(let second) = rows[1].step else {
+            Issue.record("not two findings: \(rows)")
+            return
+        }
+        #expect(first.id == "F-1" && first.district == "D05" && first.indicator == "stability")
+        #expect(first.planDue == "2024-03-31" && second.planDue == "2024-04-01" && second.id.hasPrefix("F-"))
+        // The same row again gets the same id: a duplicate at the aggregator, not a second finding.
+        #expect(importer.read(file.text, kind: file.kind).rows[1].step.id == second.id)
+        // A row the rules refuse names its line and why; a scores sheet is not a feedback sheet.
+        let bad = importer.read("居民区,问题,整改期限\nD05,台账不全,2024-02-30\n", kind: "finding")
+        #expect(bad.problems.map(\.line) == [2] && bad.problems[0].message.contains("plan_due"))
+        #expect(importer.recognize(Data("居民区,得分\nD05,9\n".utf8), fileName: "scores.csv") == nil)
+    }
+
+    @Test func theFolderTemplatesFilledInAreReadAsPlansAndReviews() throws {
+        let head = try AgentFixture(submitter: "leader:D05")
+        let folder = head.folder.appendingPathComponent("feedback")
+        var finding = Kaoping_V1_FeedbackItem()
+        finding.findingID = "F-1"
+        finding.district = "D05"
+        finding.department = "safety_office"
+        finding.state = "raised"
+        finding.due = "2024-03-31"
+        finding.owedBy = "leader:D05"
+        var entry = Kaoping_V1_FeedbackEntry()
+        entry.kind = "finding"
+        entry.submitter = "safety_office"
+        entry.step = 1
+        entry.envelope = try SignedEnvelope.seal(
+            FeedbackStep.finding(Finding(
+                id: "F-1", submitter: "safety_office", campaign: "zhongshan-2023", district: "D05", text: "台账不全",
+                planDue: "2024-03-31")).wire(signedAt: Timestamp(milliseconds: 1)),
+            type: .finding, campaign: "zhongshan-2023", by: .generate(for: "safety_office"))
+        finding.history = [entry]
+        var list = Kaoping_V1_FeedbackList()
+        list.items = [finding]
+        list.today = "2024-04-01"
+        let items = FeedbackListing.items(of: list)
+        try FeedbackFolder(catalog: .zhongshan2023, submitter: "leader:D05")
+            .write(items, today: "2024-04-01", into: folder)
+        let template = try String(contentsOf: folder.appendingPathComponent("plans-template.csv"), encoding: .utf8)
+        #expect(template.contains("F-1,台账不全,2024-03-31,,,"), "\(template)")
+        // The clerk fills in the row and drops the file into the inbox.
+        let filled = template.replacingOccurrences(
+            of: "F-1,台账不全,2024-03-31,,,", with: "F-1,台账不全,2024-03-31,补齐台账,张三,2024/6/30")
+        let file = try #require(head.agent.feedbackImporter.recognize(Data(filled.utf8), fileName: "plans.csv"))
+        let (rows, problems) = head.agent.feedbackImporter.read(file.text, kind: file.kind)
+        #expect(problems.isEmpty, "\(problems)")
+        #expect(rows.map(\.step) == [.plan(Plan(
+            id: rows.first?.step.id ?? "", submitter: "leader:D05", campaign: "zhongshan-2023", findingID: "F-1",
+            measures: "补齐台账", responsible: "张三", completeBy: "2024-06-30"))])
+        let text = try String(contentsOf: folder.appendingPathComponent("F-1.txt"), encoding: .utf8)
+        #expect(text.contains("问题：台账不全") && text.contains("反馈部门：平安办（safety_office）"), "\(text)")
+
+        let department = try AgentFixture(submitter: "safety_office")
+        let reviews = "问题编号,方案编号,整改措施,审核结果,理由\nF-1,P-1,补齐台账,退回,措施不具体\n"
+        let reviewFile = try #require(
+            department.agent.feedbackImporter.recognize(Data(reviews.utf8), fileName: "r.csv"))
+        let review = department.agent.feedbackImporter.read(reviewFile.text, kind: reviewFile.kind)
+        #expect(review.problems.isEmpty, "\(review.problems)")
+        guard case .review(let read)? = review.rows.first?.step else {
+            Issue.record("not a review: \(review)")
+            return
+        }
+        #expect(read.verdict == .returned && read.planID == "P-1" && read.reason == "措施不具体")
     }
 }

@@ -290,7 +290,10 @@ public struct Deliverer: Sendable {
         }
         let folder = FeedbackFolder(catalog: agent.catalog, submitter: agent.identity.submitter)
         let items = FeedbackListing.items(of: list)
-        if let path = agent.configuration.feedbackFolderPath {
+        // An agent that never had a finding to see (most departments, most of the time) gets no folder.
+        if let path = agent.configuration.feedbackFolderPath,
+            !items.isEmpty || FileManager.default.fileExists(atPath: path)
+        {
             do {
                 try folder.write(items, today: list.today, into: URL(fileURLWithPath: path))
             } catch {

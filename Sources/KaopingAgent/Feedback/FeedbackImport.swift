@@ -27,14 +27,19 @@ public struct FeedbackImport: Sendable {
         "plan": [
             "plan_id": ["plan_id", "方案编号"], "finding_id": ["finding_id", "问题编号"],
             "measures": ["measures", "整改措施", "整改方案"], "responsible": ["responsible", "责任人"],
-            "complete_by": ["complete_by", "完成时限", "完成期限"],
+            "complete_by": ["complete_by", "完成时限", "完成期限"], context: ["问题", "整改期限", "居民区", "指标"],
         ],
         "review": [
             "review_id": ["review_id", "审核编号"], "finding_id": ["finding_id", "问题编号"],
             "verdict": ["verdict", "审核结果", "结果"], "plan_id": ["plan_id", "方案编号"],
             "reason": ["reason", "理由", "意见", "审核意见"], "plan_due": ["plan_due", "新整改期限"],
+            context: ["整改措施", "问题", "居民区"],
         ],
     ]
+
+    /// Columns a template of the feedback folder carries for the reader (the finding's text, the plan's measures):
+    /// read past, not sent.
+    private static let context = "context"
 
     /// The column that tells each kind's CSV apart.
     private static let telling: [(kind: String, field: String)] = [
@@ -84,13 +89,13 @@ public struct FeedbackImport: Sendable {
         for (column, raw) in header.fields.enumerated() {
             let name = raw.trimmingCharacters(in: .whitespaces)
             if let field = columns.first(where: { $0.value.contains(name) })?.key {
-                fieldOfColumn[column] = field
+                if field != Self.context { fieldOfColumn[column] = field }
             } else if !name.isEmpty {
                 unknown.append(name)
             }
         }
         if !unknown.isEmpty {
-            let known = columns.values.map { $0[1] }.sorted().joined(separator: ", ")
+            let known = columns.filter { $0.key != Self.context }.values.map { $0[1] }.sorted().joined(separator: ", ")
             return (
                 [],
                 [

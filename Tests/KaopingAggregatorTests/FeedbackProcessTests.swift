@@ -152,6 +152,8 @@ struct FeedbackProcessTests {
         try harness.start()
         let again = try Self.operatorFeedback(harness, ["list"])
         #expect(again.1.contains("4 finding(s): 3 open, 1 overdue"), "\(again)")
+        let status = try Agents.run("kaoping", ["status", "--control", harness.endpoint("control")])
+        #expect(status.out.contains("findings: 3 open, 1 overdue (kaoping feedback list --state overdue)"), "\(status)")
         let export = harness.folder.appendingPathComponent("export.csv")
         let exported = try Self.operatorFeedback(harness, ["export", "--out", export.path])
         #expect(exported.0 == 0)

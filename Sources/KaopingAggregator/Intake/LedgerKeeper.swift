@@ -83,7 +83,7 @@ actor LedgerKeeper {
     private(set) var commits: UInt64 = 0
     private var waitingForScoreboard: [CheckedContinuation<Void, Never>] = []
     /// The feedback counts the feed carries now.
-    private var publishedFeedback = Kaoping_V1_FeedbackCounts()
+    private(set) var publishedFeedback = Kaoping_V1_FeedbackCounts()
 
     init(
         catalog: Catalog, roster: Roster, identity: SigningIdentity, store: AggregatorStore, keyring: Keyring,

@@ -128,6 +128,7 @@ extension LedgerKeeper {
         }
         let (board, before, slots) = (scoreboard, batch.prefix(request.changesBefore), statusBuilds)
         let figures = (queue: queue?.count ?? 0, lastCommit: lastCommit, commits: commits)
+        let feedback = publishedFeedback
         Task.detached {
             defer { slots.give() }
             var board = board
@@ -140,6 +141,7 @@ extension LedgerKeeper {
             reply.status.lastCommitUs = UInt64(max(0, figures.lastCommit.duration / .microseconds(1)))
             reply.status.lastCommitBatch = UInt32(clamping: figures.lastCommit.batch)
             reply.status.commits = figures.commits
+            reply.status.feedback = feedback
             // Signing with a valid in-memory key and serializing a plain message cannot fail.
             let sealed = try! SignedEnvelope.seal(reply, type: .controlReply, campaign: catalog.campaign, by: identity)
             replies.control(peer.reply(sealed))

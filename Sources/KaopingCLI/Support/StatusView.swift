@@ -85,6 +85,13 @@ struct StatusView {
         out += String(
             format: "aggregator: %u waiting, last commit %.1f ms for %u, %llu commits\n\n", status.queueDepth,
             Double(status.lastCommitUs) / 1000, status.lastCommitBatch, status.commits)
+        let findings = status.feedback.districts.filter { districts?.contains($0.id) ?? true }
+        let (open, overdue) = findings.reduce((0, 0)) { ($0.0 + Int($1.open), $0.1 + Int($1.overdue)) }
+        if open > 0 {
+            out.removeLast()  // the blank line after the aggregator's figures comes after this one
+            out += "findings: \(open) open, \(overdue) overdue"
+                + (overdue > 0 ? " (kaoping feedback list --state overdue)" : "") + "\n\n"
+        }
         // Owed cells: all of them, or those of the chosen districts.
         var owed = Dictionary(status.submitters.map { ($0.submitter, Int($0.owed)) }) { first, _ in first }
         if let districts {

@@ -344,6 +344,16 @@ public nonisolated struct Kaoping_V1_StatusReply: @unchecked Sendable {
     set {_uniqueStorage()._commits = newValue}
   }
 
+  /// Open and overdue findings per district and department, as the feed carries them (docs/protocol.md §7).
+  public var feedback: Kaoping_V1_FeedbackCounts {
+    get {_storage._feedback ?? Kaoping_V1_FeedbackCounts()}
+    set {_uniqueStorage()._feedback = newValue}
+  }
+  /// Returns true if `feedback` has been explicitly set.
+  public var hasFeedback: Bool {_storage._feedback != nil}
+  /// Clears the value of `feedback`. Subsequent reads from it will return its default value.
+  public mutating func clearFeedback() {_uniqueStorage()._feedback = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -885,7 +895,7 @@ nonisolated extension Kaoping_V1_SubmitterStatus: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Kaoping_V1_StatusReply: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".StatusReply"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}campaign\0\u{3}cells_expected\0\u{3}cells_filled\0\u{1}final\0\u{1}missing\0\u{1}submitters\0\u{1}rejections\0\u{3}ledger_position\0\u{3}feed_sequence\0\u{1}ranking\0\u{1}narrowed\0\u{1}districts\0\u{3}queue_depth\0\u{3}last_commit_us\0\u{3}last_commit_batch\0\u{1}commits\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}campaign\0\u{3}cells_expected\0\u{3}cells_filled\0\u{1}final\0\u{1}missing\0\u{1}submitters\0\u{1}rejections\0\u{3}ledger_position\0\u{3}feed_sequence\0\u{1}ranking\0\u{1}narrowed\0\u{1}districts\0\u{3}queue_depth\0\u{3}last_commit_us\0\u{3}last_commit_batch\0\u{1}commits\0\u{1}feedback\0")
 
   fileprivate class _StorageClass {
     var _campaign: String = String()
@@ -904,6 +914,7 @@ nonisolated extension Kaoping_V1_StatusReply: SwiftProtobuf.Message, SwiftProtob
     var _lastCommitUs: UInt64 = 0
     var _lastCommitBatch: UInt32 = 0
     var _commits: UInt64 = 0
+    var _feedback: Kaoping_V1_FeedbackCounts? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -930,6 +941,7 @@ nonisolated extension Kaoping_V1_StatusReply: SwiftProtobuf.Message, SwiftProtob
       _lastCommitUs = source._lastCommitUs
       _lastCommitBatch = source._lastCommitBatch
       _commits = source._commits
+      _feedback = source._feedback
     }
   }
 
@@ -964,6 +976,7 @@ nonisolated extension Kaoping_V1_StatusReply: SwiftProtobuf.Message, SwiftProtob
         case 14: try { try decoder.decodeSingularUInt64Field(value: &_storage._lastCommitUs) }()
         case 15: try { try decoder.decodeSingularUInt32Field(value: &_storage._lastCommitBatch) }()
         case 16: try { try decoder.decodeSingularUInt64Field(value: &_storage._commits) }()
+        case 17: try { try decoder.decodeSingularMessageField(value: &_storage._feedback) }()
         default: break
         }
       }
@@ -1024,6 +1037,9 @@ nonisolated extension Kaoping_V1_StatusReply: SwiftProtobuf.Message, SwiftProtob
       if _storage._commits != 0 {
         try visitor.visitSingularUInt64Field(value: _storage._commits, fieldNumber: 16)
       }
+      try { if let v = _storage._feedback {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1049,6 +1065,7 @@ nonisolated extension Kaoping_V1_StatusReply: SwiftProtobuf.Message, SwiftProtob
         if _storage._lastCommitUs != rhs_storage._lastCommitUs {return false}
         if _storage._lastCommitBatch != rhs_storage._lastCommitBatch {return false}
         if _storage._commits != rhs_storage._commits {return false}
+        if _storage._feedback != rhs_storage._feedback {return false}
         return true
       }
       if !storagesAreEqual {return false}

@@ -35,6 +35,12 @@ let package = Package(
             pkgConfig: "libzmq",
             providers: [.apt(["libzmq3-dev"])]
         ),
+        // Ed25519 verification: Debian's libsodium, faster than swift-crypto's (docs/benchmarks.md).
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
         // The web console's .xlsx downloads: Debian's libxlsxwriter.
         .systemLibrary(
             name: "CXlsxWriter",
@@ -53,6 +59,7 @@ let package = Package(
         .target(
             name: "KaopingWire",
             dependencies: [
+                "CSodium",
                 "KaopingCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

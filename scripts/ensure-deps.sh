@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what Kaoping needs when it is missing, and says in one line what and why. Safe to run again.
 #
-#   scripts/ensure-deps.sh               the system: pkg-config, libzmq (ZeroMQ), jemalloc (the aggregator's
-#                                        allocator), libxlsxwriter (the web console's .xlsx downloads) and python3
-#                                        (the demo's scripts use its standard library only)
+#   scripts/ensure-deps.sh               the system: pkg-config, libzmq (ZeroMQ), libsodium (Ed25519
+#                                        verification), jemalloc (the aggregator's allocator), libxlsxwriter (the
+#                                        web console's .xlsx downloads) and python3 (the demo's scripts use its
+#                                        standard library only)
 #   scripts/ensure-deps.sh --test-tools  also the Python test tools, pinned in Tests/requirements.txt, in a virtual
 #                                        environment of the project's own (.venv/, or $VENV); the system's Python is
 #                                        never written to; and for the browser tests Debian's chromium with a CJK
@@ -30,6 +31,7 @@ missing=() why=()
 need() { missing+=("$1"); why+=("$1 ($2)"); }
 command -v pkg-config >/dev/null 2>&1 || need pkg-config "to find the libraries"
 pkg-config --exists libzmq 2>/dev/null || need libzmq3-dev "ZeroMQ"
+pkg-config --exists libsodium 2>/dev/null || need libsodium-dev "Ed25519 verification"
 pkg-config --exists jemalloc 2>/dev/null || need libjemalloc-dev "the aggregator's allocator"
 pkg-config --exists xlsxwriter 2>/dev/null || need libxlsxwriter-dev "the web console's .xlsx downloads"
 command -v python3 >/dev/null 2>&1 || need python3 "the demo's scripts"
@@ -45,8 +47,8 @@ fi
 
 if [ ${#missing[@]} -gt 0 ]; then
     command -v apt-get >/dev/null 2>&1 || fail "${missing[*]} missing and there is no apt-get: install libzmq 4.3," \
-        "jemalloc 5 and libxlsxwriter 1.1 (each with its pkg-config file), python3 with its venv module, and for the" \
-        "tests chromium with a CJK font; then run make again"
+        "libsodium 1.0.18, jemalloc 5 and libxlsxwriter 1.1 (each with its pkg-config file), python3 with its venv" \
+        "module, and for the tests chromium with a CJK font; then run make again"
     sudo=""
     if [ "$(id -u)" -ne 0 ]; then
         command -v sudo >/dev/null 2>&1 || fail "${missing[*]} missing; not root and no sudo: as root, run:" \

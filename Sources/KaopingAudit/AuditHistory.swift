@@ -86,7 +86,7 @@ public struct AuditHistory {
                         event.signedAt = Timestamp(milliseconds: payload.signedAtMs)
                     }
                     if let key = keyring?.entry(KeyID(rawValue: envelope.keyID)) {
-                        event.signatureVerified = SignedEnvelope.verify(envelope, with: key.publicKey)
+                        event.signatureVerified = SignedEnvelope.verify(envelope, with: key)
                     }
                 }
             }

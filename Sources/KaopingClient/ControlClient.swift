@@ -111,7 +111,7 @@ public final class ControlClient {
         let envelope = try SignedEnvelope.decode(bytes, limit: SignedEnvelope.maximumControlReplyBytes)
         if let aggregatorKey {
             guard envelope.keyID == aggregatorKey.keyID.rawValue,
-                SignedEnvelope.verify(envelope, with: aggregatorKey.publicKey)
+                SignedEnvelope.verify(envelope, with: aggregatorKey)
             else { throw WireError("the reply is not signed by the aggregator's key; do not trust it") }
         }
         return envelope

@@ -94,7 +94,7 @@ public enum ReceiptCheck {
             throw WireError("the receipt is for campaign '\(envelope.campaign)', not '\(campaign)'")
         }
         guard envelope.keyID == aggregatorKey.keyID.rawValue,
-            SignedEnvelope.verify(envelope, with: aggregatorKey.publicKey)
+            SignedEnvelope.verify(envelope, with: aggregatorKey)
         else {
             throw WireError("the receipt is not signed by the aggregator's key \(aggregatorKey.keyID); do not trust it")
         }

@@ -35,6 +35,16 @@ import Testing
         #expect(throws: KeyFileError.self) { try Keyring(parsing: "party_office\n") }
         let stolen = "safety_office \(first.publicKey.rawRepresentation.base64EncodedString())\n"
         #expect(throws: KeyFileError.self) { try Keyring(parsing: text + stolen) }
+        // The identity (a point of order 1) and a key written as y + p: refused, saying to make a new key.
+        for raw in [[1] + [UInt8](repeating: 0, count: 31), [0xEF] + [UInt8](repeating: 0xFF, count: 30) + [0x7F]] {
+            let line = "safety_office \(Data(raw).base64EncodedString())\n"
+            #expect(throws: KeyFileError.self) { try Keyring(parsing: line) }
+            do {
+                _ = try Keyring(parsing: line)
+            } catch {
+                #expect(error.message.contains("not a usable Ed25519 public key") && error.line == 1, "\(error)")
+            }
+        }
     }
 
     @Test func aKeyringSavedWithWindowsLineEndsReadsTheSame() throws {

@@ -36,6 +36,34 @@ def signing_input(version, kind, campaign, payload):
         + payload
 
 
+L = 2 ** 252 + 27742317777372353535851937790883648493
+P = 2 ** 255 - 19
+# docs/protocol.md §3 "Which signatures verify", step 2: the encodings of the points of small order (sign bit aside).
+SMALL_ORDER = [bytes(32), bytes([1]) + bytes(31),
+               bytes.fromhex("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"),
+               bytes.fromhex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a")] + \
+    [int.to_bytes(P + n, 32, "little") for n in (-1, 0, 1)]
+
+
+def verify_strict(public_key, signature, message):
+    """The protocol's rule (docs/protocol.md §3): steps 1-3 here, then the equation by OpenSSL (through
+    cryptography), which checks only S < L and the equation itself."""
+    if len(signature) != 64 or len(public_key) != 32:
+        return False
+    unsigned = lambda point: point[:31] + bytes([point[31] & 0x7F])
+    if int.from_bytes(signature[32:], "little") >= L:
+        return False
+    if unsigned(signature[:32]) in SMALL_ORDER or unsigned(public_key) in SMALL_ORDER:
+        return False
+    if int.from_bytes(unsigned(public_key), "little") >= P:
+        return False
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
+        return True
+    except Exception:
+        return False
+
+
 def key_id(public_key_bytes):
     return hashlib.sha256(public_key_bytes).hexdigest()[:16]
 
@@ -73,7 +101,7 @@ class Client:
         self.schema = schema
         self.endpoints = endpoints
         self.campaign = campaign
-        self.aggregator = Ed25519PublicKey.from_public_bytes(aggregator_public_key)
+        self.aggregator_public_key = aggregator_public_key
         self.aggregator_key_id = key_id(aggregator_public_key)
         self.context = zmq.Context()
         self.endpoints = endpoints
@@ -99,8 +127,9 @@ class Client:
         if envelope.type != kind or envelope.campaign != self.campaign or envelope.key_id != self.aggregator_key_id:
             raise ValueError("unexpected %s envelope: type %r campaign %r key %r" % (
                 kind, envelope.type, envelope.campaign, envelope.key_id))
-        self.aggregator.verify(envelope.signature,
-                               signing_input(envelope.version, envelope.type, envelope.campaign, envelope.payload))
+        if not verify_strict(self.aggregator_public_key, envelope.signature,
+                             signing_input(envelope.version, envelope.type, envelope.campaign, envelope.payload)):
+            raise ValueError("a %s envelope whose signature does not verify with the aggregator's key" % kind)
         return envelope
 
     def receipts_in(self, raw):

@@ -302,6 +302,13 @@ def main():
 
         feedback_loop(schema, client, keys, feed, checks)
 
+        # docs/protocol.md §3, "Which signatures verify": the client's verifier gives every edge vector's answer.
+        with open(os.path.join(ROOT, "docs", "protocol-edge-vectors.json")) as handle:
+            for vector in json.load(handle):
+                answer = pc.verify_strict(bytes.fromhex(vector["public_key_hex"]), bytes.fromhex(vector["signature_hex"]),
+                                          bytes.fromhex(vector["message_hex"]))
+                checks.check(answer == vector["accept"], "edge vector %s: %s" % (vector["name"], answer))
+
         # The minimal client of docs/protocol.md §9, as copied, but for the aggregator's address.
         minimal_client(schema, folder, key_files["party_office"], aggregator_line, endpoints["ingest"], checks)
 

@@ -30,7 +30,7 @@ extension LedgerKeeper {
             }
             self.envelope = envelope
             verified = keyring.entry(KeyID(rawValue: envelope.keyID)).map {
-                Admission.Verified(key: $0, valid: SignedEnvelope.verify(envelope, with: $0.publicKey))
+                Admission.Verified(key: $0, valid: SignedEnvelope.verify(envelope, with: $0))
             }
             contentHash = envelope.payload.sha256
             claimed =

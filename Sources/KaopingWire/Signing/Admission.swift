@@ -57,7 +57,7 @@ public struct Admission: Sendable {
         }
         let valid =
             if let verified, verified.key == key { verified.valid } else {
-                SignedEnvelope.verify(envelope, with: key.publicKey)
+                SignedEnvelope.verify(envelope, with: key)
             }
         guard valid else {
             return .failure(

@@ -145,6 +145,14 @@ public enum KeyFile {
         else {
             throw KeyFileError("'\(text)' is not a base64 32-byte Ed25519 public key")
         }
+        // Such a key verifies no signature by the protocol's rule (and, by the bare equation, a small-order one would
+        // verify forged ones): refused where it is read, with what to do.
+        let usable = raw.withUnsafeBytes { Ed25519.isCanonicalPoint($0) && !Ed25519.hasSmallOrder($0) }
+        guard usable else {
+            throw KeyFileError(
+                "'\(text)' is not a usable Ed25519 public key (a point of small order, or not canonically encoded); "
+                    + "make a new key with `kaoping keygen`")
+        }
         return key
     }
 }
@@ -161,9 +169,9 @@ public struct Keyring: Sendable {
         /// The submitter's CURVE public key, admitted by the aggregator's ZAP handler when CURVE is on.
         public let transportKey: Data?
         public var keyID: KeyID { KeyID(of: publicKey) }
-        /// The public key's 32 bytes, kept: the ledger keeper compares entries for every submission, and
-        /// `rawRepresentation` makes a new `Data` each time.
-        private let publicKeyBytes: Data
+        /// The public key's 32 bytes, kept: the ledger keeper compares entries and verifies with them for every
+        /// submission, and `rawRepresentation` makes a new `Data` each time.
+        public let publicKeyBytes: Data
 
         public init(submitter: String, publicKey: Curve25519.Signing.PublicKey, transportKey: Data? = nil) {
             self.submitter = submitter

@@ -93,11 +93,26 @@ public enum SignedEnvelope {
             .serializedBytes()
     }
 
-    /// Whether `envelope`'s signature verifies with `key`, over its own version, type and campaign.
+    /// Whether `envelope`'s signature verifies with `key`, over its own version, type and campaign, by the
+    /// protocol's rule (``Ed25519``).
+    public static func verify(
+        _ envelope: Kaoping_V1_Envelope, with key: Keyring.Entry,
+        using implementation: Ed25519.Implementation = Ed25519.implementation
+    ) -> Bool {
+        verify(envelope, withKeyBytes: key.publicKeyBytes, using: implementation)
+    }
+
+    /// ``verify(_:with:using:)`` with a key that is not a keyring entry.
     public static func verify(_ envelope: Kaoping_V1_Envelope, with key: Curve25519.Signing.PublicKey) -> Bool {
+        verify(envelope, withKeyBytes: key.rawRepresentation, using: Ed25519.implementation)
+    }
+
+    private static func verify(
+        _ envelope: Kaoping_V1_Envelope, withKeyBytes key: Data, using implementation: Ed25519.Implementation
+    ) -> Bool {
         withSigningInput(
             version: envelope.version, type: envelope.type, campaign: envelope.campaign, payload: envelope.payload
-        ) { key.isValidSignature(envelope.signature, for: $0) }
+        ) { Ed25519.isValidSignature(envelope.signature, for: $0, publicKey: key, using: implementation) }
     }
 
     /// Decodes an envelope, refusing input larger than `limit` before parsing.

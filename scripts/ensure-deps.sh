@@ -62,10 +62,12 @@ if [ ${#missing[@]} -gt 0 ]; then
         || fail "apt-get could not install ${missing[*]} (see above); run:" \
             "${sudo:+sudo }apt-get update && ${sudo:+sudo }apt-get install -y ${missing[*]}"
     pkg-config --exists libzmq || fail "libzmq still not found by pkg-config after installing libzmq3-dev"
+    pkg-config --exists libsodium || fail "libsodium still not found by pkg-config after installing libsodium-dev"
     pkg-config --exists jemalloc || fail "jemalloc still not found by pkg-config after installing libjemalloc-dev"
     pkg-config --exists xlsxwriter || fail "libxlsxwriter still not found by pkg-config after installing" \
         "libxlsxwriter-dev"
-    say "libzmq $(pkg-config --modversion libzmq), jemalloc $(pkg-config --modversion jemalloc) and libxlsxwriter ready"
+    say "libzmq $(pkg-config --modversion libzmq), libsodium $(pkg-config --modversion libsodium)," \
+        "jemalloc $(pkg-config --modversion jemalloc) and libxlsxwriter ready"
 fi
 
 $test_tools || exit 0

@@ -118,3 +118,22 @@ import Testing
         #expect(!lines.contains { $0.hasPrefix("leader:C7") })
     }
 }
+
+/// `kaoping export`'s CSV: a name a spreadsheet would run as a formula is written as text, a negative total stays a
+/// number.
+@Suite struct ExportCSVTests {
+    @Test func namesThatReadAsFormulasAreDisarmedAndTotalsStayNumbers() {
+        var ranking = Kaoping_V1_Ranking()
+        var district = Kaoping_V1_DistrictRank()
+        district.district = "D01"
+        district.name = "=HYPERLINK(\"http://x\")"
+        district.total = "-2.50"
+        district.rank = 1
+        district.grade = "ordinary"
+        ranking.districts = [district]
+        let lines = RankingView.csv(ranking).split(separator: "\r\n").map(String.init)
+        #expect(lines.count == 2)
+        #expect(lines[1].contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "\(lines[1])")
+        #expect(lines[1].contains(",-2.50,"), "\(lines[1])")
+    }
+}

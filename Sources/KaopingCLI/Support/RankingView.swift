@@ -94,7 +94,13 @@ public struct RankingView {
             rows.append(["社区工作者", "\(worker.rank)", worker.worker, worker.name, worker.district, worker.total,
                          gradeLabel(worker.grade), worker.grade, status])
         }
-        let lines = rows.map { $0.map(CSVTable.field).joined(separator: ",") }
+        // Ids and names (from the catalog and the roster) could read as a formula in a spreadsheet; totals, which
+        // may be negative, stay numbers.
+        let texts: Set<Int> = [2, 3, 4]
+        let lines = rows.map { row in
+            row.enumerated().map { texts.contains($0) ? CSVTable.spreadsheetField($1) : CSVTable.field($1) }
+                .joined(separator: ",")
+        }
         return "\u{FEFF}" + lines.joined(separator: "\r\n") + "\r\n"
     }
 

@@ -137,3 +137,32 @@ import Testing
         #expect(lines[1].contains(",-2.50,"), "\(lines[1])")
     }
 }
+
+/// `kaoping watch`: the open and overdue findings the feed carries, in a column of their own once there are any.
+@Suite struct WatchFindingsTests {
+    @Test func openAndOverdueFindingsShowBesideTheirDistrict() {
+        var ranking = Kaoping_V1_Ranking()
+        ranking.campaign = "zhongshan-2023"
+        for (id, rank) in [("D05", 1), ("D06", 2)] {
+            var district = Kaoping_V1_DistrictRank()
+            district.district = id
+            district.name = "居民区" + id.dropFirst()
+            district.total = "80.00"
+            district.rank = UInt32(rank)
+            ranking.districts.append(district)
+        }
+        var view = RankingView()
+        #expect(!view.table(ranking, sequence: 1, stale: false, workers: 0).contains("问题整改"))
+        var count = Kaoping_V1_FeedbackCount()
+        count.id = "D05"
+        count.open = 2
+        count.overdue = 1
+        ranking.feedback.districts = [count]
+        let table = view.table(ranking, sequence: 2, stale: false, workers: 0)
+        let d05 = table.split(separator: "\n").first { $0.contains("居民区05") } ?? ""
+        let d06 = table.split(separator: "\n").first { $0.contains("居民区06") } ?? ""
+        #expect(table.contains("问题整改") && d05.hasSuffix("2 未销号，1 逾期") && !d06.contains("未销号"), "\(table)")
+        let line = RankingView.jsonLine(ranking, sequence: 2)
+        #expect(line.contains("\"findings\":[{\"district\":\"D05\",\"open\":2,\"overdue\":1}]"), "\(line)")
+    }
+}

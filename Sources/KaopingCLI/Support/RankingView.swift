@@ -17,10 +17,14 @@ public struct RankingView {
             ? "最终 final"
             : "临时 provisional (\(ranking.cellsFilled)/\(ranking.cellsExpected) cells in)"
         out += "  #\(sequence)\(stale ? "  — 连接中断 aggregator silent, showing the last ranking" : "")\n\n"
-        var table = TextTable([
-            .init("排名", alignRight: true), .init("变化"), .init("居民区"), .init("总分", alignRight: true),
-            .init("增减", alignRight: true), .init("等第"), .init("缺项", alignRight: true),
-        ])
+        // Open findings (§五(二): no part of the score) in a column of their own, once there are any.
+        let findings = Dictionary(
+            ranking.feedback.districts.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var table = TextTable(
+            [
+                .init("排名", alignRight: true), .init("变化"), .init("居民区"), .init("总分", alignRight: true),
+                .init("增减", alignRight: true), .init("等第"), .init("缺项", alignRight: true),
+            ] + (findings.isEmpty ? [] : [.init("问题整改")]))
         var next: [String: (String, UInt32)] = [:]
         for district in ranking.districts {
             next[district.district] = (district.total, district.rank)
@@ -35,9 +39,13 @@ public struct RankingView {
                     delta = (new > old ? "+" : "") + (new - old).description
                 }
             }
+            let open = findings[district.district].map {
+                "\($0.open) 未销号" + ($0.overdue > 0 ? "，\($0.overdue) 逾期" : "")
+            }
             table.append([
                 "\(district.rank)", move, district.name.isEmpty ? district.district : district.name, district.total,
                 delta, Self.gradeLabel(district.grade), district.missing.isEmpty ? "" : "\(district.missing.count)",
+                open ?? "",
             ])
         }
         previous = next
@@ -69,6 +77,9 @@ public struct RankingView {
             "sequence": sequence, "campaign": ranking.campaign, "final": ranking.final,
             "ledger_position": ranking.ledgerPosition, "cells_expected": ranking.cellsExpected,
             "cells_filled": ranking.cellsFilled,
+            "findings": ranking.feedback.districts.map {
+                ["district": $0.id, "open": $0.open, "overdue": $0.overdue] as [String: Any]
+            },
             "districts": ranking.districts.map {
                 ["district": $0.district, "total": $0.total, "rank": $0.rank, "grade": $0.grade] as [String: Any]
             },

@@ -163,7 +163,10 @@ say "refused by an agent before sending (inbox report):"
 sed 's/^/  /' "$work"/agents/safety_office/inbox/failed/*.report.txt
 
 # ---- feedback and rectification (§五(二)): the safety office reports problems, the heads answer with plans
-agent() { local submitter=${1/:/_}; shift; "$bin/kaoping-agent" "$@" --config "$work/agents/$submitter/agent.yaml"; }
+agent() {  # a one-shot kaoping-agent command of SUBMITTER's agent, beside its daemon (they share the outbox)
+    local submitter=${1/:/_}; shift
+    "$bin/kaoping-agent" "$@" --config "$work/agents/$submitter/agent.yaml" --log-level warning
+}
 later=$(date -d "+30 days" +%F)
 say "平安办 drops findings into its inbox (one about D05 was due long ago: overdue)"
 printf '\xef\xbb\xbf编号,居民区,指标,问题,整改期限\r\nPA-D05-01,D05,稳定,矛盾纠纷排查台账不全，12户未建档,%s\r\nPA-D05-02,居民区05,,消防通道堵塞未清理,2024-03-31\r\nPA-D06-01,D06,稳定,群租整治未闭环,%s\r\n' \

@@ -155,6 +155,11 @@ extension AgentCommand {
             let open = items.filter { $0.state != .rectified }.count
             let overdue = items.filter(\.listed.overdue).count
             print("\(items.count) finding(s), \(open) open, \(overdue) overdue — written to \(path)/")
+            if list.truncated {
+                print(
+                    "only these fit in the aggregator's answer; more findings concern this agent: the operator's "
+                        + "`kaoping feedback list` shows them all")
+            }
             printReminders(report, agent: agent)
         }
     }

@@ -284,6 +284,11 @@ public struct Deliverer: Sendable {
             logger.warning("the aggregator did not list findings: \(list.error)")
             return
         }
+        if list.truncated, run.feedback.withLock({ $0?.truncated != true }) {
+            let warning = "only the first \(list.items.count) findings fit in the aggregator's answer; the "
+                + "operator's `kaoping feedback list` shows them all"
+            logger.warning("\(warning)")
+        }
         let previous = run.feedback.withLock { previous in
             defer { previous = list }
             return previous

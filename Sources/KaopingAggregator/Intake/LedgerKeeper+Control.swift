@@ -53,7 +53,9 @@ extension LedgerKeeper {
             case .failure(let refusal): return fail(refusal.reason)
             case .success(let authenticated):
                 decision.answer = .control(
-                    answerFeedbackQuery(envelope, body: request.body, key: authenticated.key, at: at, state: state))
+                    answerFeedbackQuery(
+                        envelope, body: request.body, key: authenticated.key, at: at, state: state,
+                        limit: Self.feedbackListBytes.control))
                 return batch.append(decision)
             }
         }

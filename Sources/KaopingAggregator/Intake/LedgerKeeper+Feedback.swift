@@ -129,10 +129,15 @@ extension LedgerKeeper {
 
     // MARK: - Queries
 
+    /// The most a `feedback_list` holds on each endpoint (docs/protocol.md §7): an agent's socket takes messages of
+    /// up to 1 MiB, a control client's up to 64 MiB.
+    static let feedbackListBytes = (ingest: 512 * 1024, control: 32 * 1024 * 1024)
+
     /// The signed `feedback_list` answering `query` (already authenticated as signed by `key`): what the signer may
-    /// see, narrowed by the query, as of the decisions so far (sent only once they are committed).
+    /// see, narrowed by the query, as of the decisions so far (sent only once they are committed), findings left out
+    /// (`truncated`) past `limit` bytes.
     func answerFeedbackQuery(
-        _ envelope: Kaoping_V1_Envelope, body: Data, key: Keyring.Entry, at: Timestamp, state: State
+        _ envelope: Kaoping_V1_Envelope, body: Data, key: Keyring.Entry, at: Timestamp, state: State, limit: Int
     ) -> Data {
         var list = Kaoping_V1_FeedbackList()
         list.campaign = catalog.campaign
@@ -169,6 +174,7 @@ extension LedgerKeeper {
             return seal()
         }
         let states = Set(query.states)
+        var size = 1024  // the list's own fields and the envelope around it
         for record in book.records where scope(record) {
             let finding = record.finding
             if !query.district.isEmpty, finding.district != query.district { continue }
@@ -191,6 +197,12 @@ extension LedgerKeeper {
             item.owedBy = record.owedBy ?? ""
             item.standingPlanID = record.standingPlan?.id ?? ""
             item.history = record.history.compactMap { state.feedback.entries[$0.step] }
+            // Serializing a plain message cannot fail.
+            size += (try! item.serializedBytes() as Data).count + 8
+            guard size <= limit else {
+                list.truncated = true
+                break
+            }
             list.items.append(item)
         }
         return seal()

@@ -122,7 +122,9 @@ extension LedgerKeeper {
                     checked.claimedStep, request: request, key: key, envelope: envelope, receipt: receipt,
                     entry: entry, at: at, state: &state, batch: &batch)
             case .feedbackQuery:
-                let list = answerFeedbackQuery(envelope, body: request.body, key: key, at: at, state: state)
+                let list = answerFeedbackQuery(
+                    envelope, body: request.body, key: key, at: at, state: state,
+                    limit: Self.feedbackListBytes.ingest)
                 return batch.append(Decision(request: request, answer: .reply(list)))
             default:
                 break

@@ -74,7 +74,8 @@ struct FeedbackCommand: ParsableCommand {
             let open = items.filter { $0.state != .rectified }.count
             print(
                 "\(items.count) finding(s): \(open) open, \(items.filter(\.listed.overdue).count) overdue "
-                    + "(as of \(list.today))")
+                    + "(as of \(list.today))"
+                    + (list.truncated ? "; more were left out: narrow with --district or --state" : ""))
         }
     }
 

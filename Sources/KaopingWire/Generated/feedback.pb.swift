@@ -296,6 +296,11 @@ public nonisolated struct Kaoping_V1_FeedbackList: Sendable {
   /// The last step of the campaign's feedback when this was answered.
   public var lastStep: UInt64 = 0
 
+  /// True when findings were left out to keep the answer within the endpoint's size: on the ingest endpoint 512 KiB
+  /// (what an agent's socket takes), on the control endpoint 32 MiB. Narrow the query (district, states,
+  /// finding_id) to see the rest.
+  public var truncated: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -721,7 +726,7 @@ nonisolated extension Kaoping_V1_FeedbackItem: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Kaoping_V1_FeedbackList: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".FeedbackList"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}campaign\0\u{3}query_hash\0\u{1}error\0\u{1}today\0\u{1}items\0\u{3}last_step\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}campaign\0\u{3}query_hash\0\u{1}error\0\u{1}today\0\u{1}items\0\u{3}last_step\0\u{1}truncated\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -735,6 +740,7 @@ nonisolated extension Kaoping_V1_FeedbackList: SwiftProtobuf.Message, SwiftProto
       case 4: try { try decoder.decodeSingularStringField(value: &self.today) }()
       case 5: try { try decoder.decodeRepeatedMessageField(value: &self.items) }()
       case 6: try { try decoder.decodeSingularUInt64Field(value: &self.lastStep) }()
+      case 7: try { try decoder.decodeSingularBoolField(value: &self.truncated) }()
       default: break
       }
     }
@@ -759,6 +765,9 @@ nonisolated extension Kaoping_V1_FeedbackList: SwiftProtobuf.Message, SwiftProto
     if self.lastStep != 0 {
       try visitor.visitSingularUInt64Field(value: self.lastStep, fieldNumber: 6)
     }
+    if self.truncated != false {
+      try visitor.visitSingularBoolField(value: self.truncated, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -769,6 +778,7 @@ nonisolated extension Kaoping_V1_FeedbackList: SwiftProtobuf.Message, SwiftProto
     if lhs.today != rhs.today {return false}
     if lhs.items != rhs.items {return false}
     if lhs.lastStep != rhs.lastStep {return false}
+    if lhs.truncated != rhs.truncated {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -118,20 +118,26 @@ extension AgentCommand {
             let queued = added == 1 ? "queued" : "already queued"
             print("\(queued) \(submission.key) = \(submission.score) as \(submission.id)")
             if queueOnly { return }
-            let report = try await Deliverer(agent: agent, logger: options.logger()).drain(within: .seconds(5))
-            if report.pending > 0 {
-                print(
-                    report.untrustedAnswers(config: options.config)
-                        ?? "the aggregator did not answer yet; it stays in the outbox and `kaoping-agent run` or "
-                        + "`send` will deliver it" + report.unanswered(agent))
-            }
-            printReminders(report, agent: agent)
-            let item = try agent.outbox.items().first { $0.submissionID == submission.id }
-            if let item, item.state != .pending {
-                print("receipt: \(item.status)\(item.reason.isEmpty ? "" : " — \(item.reason)")")
-                if item.state == .rejected { throw ExitCode(2) }
-            }
+            try await deliverNow(submission.id, agent: agent, options: options)
         }
+    }
+}
+
+/// Tries for a few seconds to deliver what was just queued as `id`, then prints what came of it (its receipt, or
+/// why none came yet) and what this agent owes; exit status 2 when the aggregator refused it.
+func deliverNow(_ id: String, agent: Agent, options: AgentOptions) async throws {
+    let report = try await Deliverer(agent: agent, logger: options.logger()).drain(within: .seconds(5))
+    if report.pending > 0 {
+        print(
+            report.untrustedAnswers(config: options.config)
+                ?? "the aggregator did not answer yet; it stays in the outbox and `kaoping-agent run` or `send` will "
+                + "deliver it" + report.unanswered(agent))
+    }
+    printReminders(report, agent: agent)
+    let item = try agent.outbox.items().first { $0.submissionID == id }
+    if let item, item.state != .pending {
+        print("receipt: \(item.status)\(item.reason.isEmpty ? "" : " — \(item.reason)")")
+        if item.state == .rejected { throw ExitCode(2) }
     }
 }
 

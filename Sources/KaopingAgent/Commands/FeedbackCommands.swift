@@ -178,19 +178,7 @@ private func send(
     let added = try agent.enqueue(feedback: [("\(kind)", step)])
     print("\(added == 1 ? "queued" : "already queued") \(Agent.subject(step)) as \(step.id)")
     if queueOnly { return }
-    let report = try await Deliverer(agent: agent, logger: options.logger()).drain(within: .seconds(5))
-    if report.pending > 0 {
-        print(
-            report.untrustedAnswers(config: options.config)
-                ?? "the aggregator did not answer yet; it stays in the outbox and `kaoping-agent run` or `send` will "
-                + "deliver it" + report.unanswered(agent))
-    }
-    printReminders(report, agent: agent)
-    let item = try agent.outbox.items().first { $0.submissionID == step.id }
-    if let item, item.state != .pending {
-        print("receipt: \(item.status)\(item.reason.isEmpty ? "" : " — \(item.reason)")")
-        if item.state == .rejected { throw ExitCode(2) }
-    }
+    try await deliverNow(step.id, agent: agent, options: options)
 }
 
 /// Prints what this agent owes, from the findings the aggregator listed during `report`'s run.

@@ -47,8 +47,9 @@ extension LedgerKeeper {
             reply.error = message
             send()
         }
-        if let envelope = try? SignedEnvelope.decode(request.body), envelope.type == MessageType.feedbackQuery.rawValue
-        {
+        let notControl = "not a control request (Envelope of type 'control' carrying kaoping.v1.ControlRequest)"
+        guard let envelope = try? SignedEnvelope.decode(request.body) else { return fail(notControl) }
+        if envelope.type == MessageType.feedbackQuery.rawValue {
             switch state.admission.authenticate(envelope, as: [.feedbackQuery], connectionUser: request.userID) {
             case .failure(let refusal): return fail(refusal.reason)
             case .success(let authenticated):
@@ -59,14 +60,10 @@ extension LedgerKeeper {
                 return batch.append(decision)
             }
         }
-        let envelope: Kaoping_V1_Envelope
-        let controlRequest: Kaoping_V1_ControlRequest
-        do {
-            envelope = try SignedEnvelope.decode(request.body)
-            controlRequest = try SignedEnvelope.decodePayload(Kaoping_V1_ControlRequest.self, from: envelope.payload)
-        } catch {
-            return fail("not a control request (Envelope of type 'control' carrying kaoping.v1.ControlRequest)")
-        }
+        guard
+            let controlRequest = try? SignedEnvelope.decodePayload(
+                Kaoping_V1_ControlRequest.self, from: envelope.payload)
+        else { return fail(notControl) }
         reply.requestID = controlRequest.requestID
         func status(_ asked: Kaoping_V1_StatusRequest) {
             if let unknown = asked.districts.first(where: { catalog.district($0) == nil }) {

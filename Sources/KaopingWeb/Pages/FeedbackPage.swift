@@ -42,23 +42,25 @@ enum FeedbackPage {
                 <th class="num">逾期</th></tr></thead><tbody>\(rows)</tbody></table>
                 """)
         }
-        sections.append(table(context, list: list, district: nil))
+        sections.append(table(context, items: list.map(FeedbackListing.items(of:)), district: nil))
         return Page(title: "问题整改", tab: .findings, body: sections.joined())
     }
 
     static func district(
         _ context: PageContext, district: District, list: Result<Kaoping_V1_FeedbackList, WireError>
     ) -> Page {
+        // Each finding's messages decoded once, for the table and the histories.
+        let items = list.map(FeedbackListing.items(of:))
         var sections: [HTML] = [
             """
             <h1>\(district.name) · 问题反馈与整改</h1>
             <p><a href="/districts/\(district.id)">本居民区的得分</a> · 问题反馈不计入任何分数。</p>
             """,
-            table(context, list: list, district: district.id),
+            table(context, items: items, district: district.id),
         ]
-        if case .success(let listed) = list {
+        if case .success(let listed) = list, case .success(let items) = items {
             let listing = FeedbackListing(catalog: context.catalog)
-            for item in FeedbackListing.items(of: listed) where item.finding.district == district.id {
+            for item in items where item.finding.district == district.id {
                 sections.append(
                     """
                     <section class="finding\(item.listed.overdue ? " overdue" : "")" id="\(item.finding.id)">\
@@ -72,14 +74,14 @@ enum FeedbackPage {
 
     /// One row per finding the account may read (of `district` only, when given), overdue ones marked.
     private static func table(
-        _ context: PageContext, list: Result<Kaoping_V1_FeedbackList, WireError>, district: String?
+        _ context: PageContext, items: Result<[FeedbackListing.Item], WireError>, district: String?
     ) -> HTML {
-        let listed: Kaoping_V1_FeedbackList
-        switch list {
+        let all: [FeedbackListing.Item]
+        switch items {
         case .failure(let error): return "<p class=\"error\">暂时无法取得问题清单（\(error.message)）</p>"
-        case .success(let got): listed = got
+        case .success(let got): all = got
         }
-        let items = FeedbackListing.items(of: listed).filter { item in
+        let items = all.filter { item in
             context.role.reads(district: item.finding.district)
                 && (district == nil || item.finding.district == district)
         }

@@ -145,8 +145,9 @@ public final class AggregatorStore: Sendable {
     public static let pageSize = 8_192
     /// WAL pages before a commit checkpoints by itself: 32 MiB (16 MiB in a store of 4 KiB pages).
     public static let backstopCheckpointPages = 4_096
-    private let database: DatabaseQueue
-    private let checkpointer: DatabaseQueue
+    /// The writer, and the connection that checkpoints (internal: tests read their settings).
+    let database: DatabaseQueue
+    let checkpointer: DatabaseQueue
     /// Runs inside every commit's transaction before anything is written; a throw fails the commit as a full disk
     /// or an I/O error would. For fault-injection tests only.
     private let faultInjection: (@Sendable () throws -> Void)?

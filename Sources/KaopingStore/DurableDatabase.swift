@@ -36,12 +36,20 @@ enum DurableDatabase {
         path: String, label: String, busyTimeout: Double? = nil, autocheckpointPages: Int? = nil, pageSize: Int? = nil
     ) throws -> DatabaseQueue {
         var configuration = Configuration()
-        configuration.journalMode = .wal
         configuration.label = label
         if let busyTimeout { configuration.busyMode = .timeout(busyTimeout) }
+        // WAL is set here, not with GRDB's `journalMode = .wal`: that sets `synchronous = NORMAL` once this has run,
+        // which syncs the WAL only at checkpoints — a power cut would lose commits already acknowledged.
         configuration.prepareDatabase { db in
             // Before WAL mode is set: only an empty file takes it.
             if let pageSize { try db.execute(sql: "PRAGMA page_size = \(pageSize)") }
+            let journalMode = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+            guard journalMode == "wal" else {
+                throw StoreError(
+                    "cannot keep \(path) in write-ahead-log mode (SQLite answered journal mode "
+                        + "'\(journalMode ?? "")'); give a file on a local disk that this user may write, in a "
+                        + "directory it may write too")
+            }
             try db.execute(sql: "PRAGMA synchronous = FULL")
             if let autocheckpointPages { try db.execute(sql: "PRAGMA wal_autocheckpoint = \(autocheckpointPages)") }
         }

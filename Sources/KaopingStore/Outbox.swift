@@ -40,7 +40,8 @@ public final class Outbox: Sendable {
         public var source: String
     }
 
-    private let database: DatabaseQueue
+    /// Internal: tests read its settings.
+    let database: DatabaseQueue
 
     public init(path: String) throws {
         // The daemon and the one-shot commands share the outbox: a writer waits for the other's transaction.

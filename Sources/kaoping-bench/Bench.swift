@@ -190,8 +190,10 @@ enum Bench {
         say("| figure (median of \(options.runs) runs; \(options.batch) envelope(s) a message at full load) | value |")
         say("|---|---|")
         say(String(format: "| durable receipts/s (full load) | %.0f |", receipts))
+        // The goals (docs/benchmarks.md): 0.6 of the ceiling with batches, 0.5 with each envelope alone.
+        let goal = options.batch == 1 ? 0.5 : 0.6
         say("| ÷ (cores × single-core verify/s of the faster verifier, \(fastest.rawValue)) | "
-            + String(format: "%.3f (goal ≥ 0.6) |", receipts / (Double(cores) * verify)))
+            + String(format: "%.3f (goal ≥ %.1f) |", receipts / (Double(cores) * verify), goal))
         for (implementation, perSecond) in verifiers where implementation != fastest {
             say("| ÷ (cores × single-core verify/s of \(implementation.rawValue), "
                 + String(format: "%.0f/s: %.2f× slower) | %.3f |", perSecond, verify / perSecond,

@@ -29,11 +29,13 @@ public struct FeedbackListing: Sendable {
             .first
         }
 
-        /// The last review with a reason.
+        /// The reason the latest review gave, if it gave one: what the raiser said last. A reason of an earlier
+        /// review (a plan returned, then a new one accepted without a word) is in the history, not here.
         public var lastReason: String? {
-            history.reversed().lazy.compactMap {
-                if case .review(let review) = $0.step, !review.reason.isEmpty { review.reason } else { nil }
+            let latest = history.reversed().lazy.compactMap {
+                if case .review(let review) = $0.step { review } else { nil }
             }.first
+            return latest.flatMap { $0.reason.isEmpty ? nil : $0.reason }
         }
     }
 

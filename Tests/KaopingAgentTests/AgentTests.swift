@@ -660,6 +660,54 @@ extension Outbox {
         #expect(importer.recognize(Data("居民区,得分\nD05,9\n".utf8), fileName: "scores.csv") == nil)
     }
 
+    /// findings.csv's 最近意见 is what the latest review said: after a plan returned with a reason and a new one
+    /// accepted without a word, it is empty, not the return's reason (which stays in the finding's history).
+    @Test func theLatestOpinionIsTheLatestReviewsReason() throws {
+        let (department, head) = (SigningIdentity.generate(for: "safety_office"), SigningIdentity.generate(for: "h"))
+        func entry(
+            _ step: FeedbackStep, _ type: MessageType, by key: SigningIdentity
+        ) throws -> Kaoping_V1_FeedbackEntry {
+            var entry = Kaoping_V1_FeedbackEntry()
+            entry.kind = type.rawValue
+            entry.submitter = step.submitter
+            entry.envelope = try SignedEnvelope.seal(
+                step.wire(signedAt: Timestamp(milliseconds: 1)), type: type, campaign: "zhongshan-2023", by: key)
+            return entry
+        }
+        func plan(_ id: String) throws -> Kaoping_V1_FeedbackEntry {
+            try entry(
+                .plan(Plan(
+                    id: id, submitter: "leader:D05", campaign: "zhongshan-2023", findingID: "F-1", measures: "补齐台账",
+                    responsible: "张三", completeBy: "2024-06-30")), .plan, by: head)
+        }
+        func review(_ verdict: Verdict, _ plan: String, reason: String = "") throws -> Kaoping_V1_FeedbackEntry {
+            try entry(
+                .review(Review(
+                    id: "R-\(plan)-\(verdict)", submitter: "safety_office", campaign: "zhongshan-2023",
+                    findingID: "F-1", verdict: verdict, planID: plan, reason: reason)), .review, by: department)
+        }
+        var item = Kaoping_V1_FeedbackItem()
+        (item.findingID, item.district, item.department, item.state) = ("F-1", "D05", "safety_office", "accepted")
+        item.standingPlanID = "P-2"
+        item.history = [
+            try entry(
+                .finding(Finding(
+                    id: "F-1", submitter: "safety_office", campaign: "zhongshan-2023", district: "D05", text: "台账不全",
+                    planDue: "2024-03-31")), .finding, by: department),
+            try plan("P-1"), try review(.returned, "P-1", reason: "措施不具体"), try plan("P-2"),
+        ]
+        var list = Kaoping_V1_FeedbackList()
+        list.items = [item]
+        #expect(FeedbackListing.items(of: list).first?.lastReason == "措施不具体")
+        list.items[0].history.append(try review(.accepted, "P-2"))
+        let accepted = try #require(FeedbackListing.items(of: list).first)
+        #expect(accepted.history.count == 5 && accepted.lastReason == nil)
+        let csv = FeedbackListing(catalog: .zhongshan2023).findingsCSV([accepted])
+        #expect(!csv.contains("措施不具体") && csv.contains("P-2"), "\(csv)")
+        list.items[0].history.append(try review(.rectified, "", reason: "已现场核实"))
+        #expect(FeedbackListing.items(of: list).first?.lastReason == "已现场核实")
+    }
+
     @Test func theFolderTemplatesFilledInAreReadAsPlansAndReviews() throws {
         let head = try AgentFixture(submitter: "leader:D05")
         let folder = head.folder.appendingPathComponent("feedback")

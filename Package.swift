@@ -93,11 +93,20 @@ let package = Package(
                 "KaopingCore", "KaopingWire", "ZeroMQ", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        // `--log-level` and swift-log's set-up, for the daemons and the agent's commands.
+        .target(
+            name: "KaopingLogging",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "KaopingAgent",
             dependencies: [
                 "KaopingClient",
                 "KaopingCore",
+                "KaopingLogging",
                 "KaopingStore",
                 "KaopingWire",
                 "ZeroMQ",
@@ -138,6 +147,7 @@ let package = Package(
                 "KaopingAudit",
                 "KaopingClient",
                 "KaopingCore",
+                "KaopingLogging",
                 "KaopingStore",
                 "KaopingWire",
                 "ZeroMQ",
@@ -180,7 +190,7 @@ let package = Package(
         .executableTarget(
             name: "kaoping-aggregator",
             dependencies: [
-                "KaopingAggregator", "CJemalloc",
+                "KaopingAggregator", "KaopingLogging", "CJemalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -221,6 +231,7 @@ let package = Package(
             dependencies: [
                 "KaopingAgent", "KaopingClient", "KaopingCore", "KaopingStore", "KaopingWire", "KaopingTestSupport",
                 "ZeroMQ",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import KaopingAccounts
 import KaopingCore
+import KaopingLogging
 import KaopingWire
 import Logging
 
@@ -70,19 +71,12 @@ public struct WebCommand: AsyncParsableCommand {
     @Option(help: "Hours a session lasts.")
     var sessionHours: Double = 8
 
-    @Option(help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel = "info"
+    @OptionGroup var logging: LogLevelOption
 
     public init() {}
 
     public func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        let logger = Logger(label: "kaoping.web")
+        let logger = logging.bootstrap(label: "kaoping.web")
         let console = try makeConsole(logger: logger)
         let follower = FeedFollower(
             connection: try connection(campaign: console.catalog.campaign), live: console.live, clock: console.clock,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KaopingAggregator
+import KaopingLogging
 import Logging
 
 /// `kaoping-aggregator`: parses the command line and hands over to ``Aggregator``.
@@ -54,23 +55,10 @@ struct AggregatorCommand: AsyncParsableCommand {
                 + "unless the configuration says curve: false. --no-curve turns it off (plaintext, with a warning)."))
     var curve: Bool?
 
-    @Option(help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String = "info"
-
-    func validate() throws {
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("unknown --log-level '\(logLevel)'; use trace, debug, info, notice, warning or error")
-        }
-    }
+    @OptionGroup var logging: LogLevelOption
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        let logger = Logger(label: "kaoping.aggregator")
+        let logger = logging.bootstrap(label: "kaoping.aggregator")
         var settings = AggregatorConfiguration()
         if let config {
             guard let text = try? String(contentsOfFile: config, encoding: .utf8) else {

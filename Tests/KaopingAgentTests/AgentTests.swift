@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import KaopingClient
 import KaopingCore
@@ -559,6 +560,19 @@ extension Inbox {
             #expect(try AgentConfiguration.parse(windows) == configuration, "\(name)")
         }
         #expect(throws: UnknownFieldError.self) { try AgentConfiguration.parse("retry_max_secs: 5\n") }
+    }
+
+    /// A mistyped `--log-level` is refused before the command runs, naming the levels (it used to run at `info`).
+    @Test func aMistypedLogLevelIsRefusedNamingTheLevels() throws {
+        for arguments in [["outbox", "--log-level", "warnig"], ["run", "--log-level", "verbose"]] {
+            #expect("\(arguments)") {
+                _ = try AgentCommand.parseAsRoot(arguments)
+            } throws: { error in
+                AgentCommand.message(for: error) == "unknown --log-level '\(arguments[2])'; use trace, debug, info, "
+                    + "notice, warning, error or critical"
+            }
+        }
+        _ = try AgentCommand.parseAsRoot(["outbox", "--log-level", "warning"])
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KaopingCore
+import KaopingLogging
 import KaopingStore
 import KaopingWire
 import Logging
@@ -35,8 +36,7 @@ struct AgentOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The agent's configuration (YAML).", valueName: "FILE"))
     var config = "agent.yaml"
 
-    @Option(help: "trace, debug, info, notice, warning or error.")
-    var logLevel = "info"
+    @OptionGroup var logging: LogLevelOption
 
     func load() throws -> Agent {
         guard let text = try? String(contentsOfFile: config, encoding: .utf8) else {
@@ -56,12 +56,6 @@ struct AgentOptions: ParsableArguments {
     }
 
     func logger() -> Logger {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        return Logger(label: "kaoping.agent")
+        logging.bootstrap(label: "kaoping.agent")
     }
 }

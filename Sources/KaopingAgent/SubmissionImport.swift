@@ -282,8 +282,8 @@ public struct SubmissionImport: Sendable {
             score: TypedName.number(values["score"] ?? "", unit: "分"), respondents: integer("respondents")!,
             keyRespondents: integer("key_respondents")!, participants: integer("participants")!,
             note: values["note"] ?? "", hotline: rates.mapValues { TypedName.number($0, unit: "%") })
-        if submission.district.isEmpty, submitter.hasPrefix("\(SubmitterReference.leaderKeyword):") {
-            submission.district = String(submitter.dropFirst(SubmitterReference.leaderKeyword.count + 1))
+        if submission.district.isEmpty, let own = SubmitterReference.leaderDistrict(of: submitter) {
+            submission.district = own
         }
         if submission.id.isEmpty { submission.id = Self.derivedID(submission) }
         return .success((line, submission))
@@ -296,7 +296,7 @@ public struct SubmissionImport: Sendable {
             let owned = catalog.indicators.filter { indicator in
                 switch indicator.submitter {
                 case .submitter(let id): return id == submitter
-                case .districtLeader: return submitter.hasPrefix("\(SubmitterReference.leaderKeyword):")
+                case .districtLeader: return SubmitterReference.leaderDistrict(of: submitter) != nil
                 }
             }
             return owned.count == 1 ? owned[0].id : ""

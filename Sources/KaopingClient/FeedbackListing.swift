@@ -106,8 +106,7 @@ public struct FeedbackListing: Sendable {
         if let named = (catalog.submitters + catalog.operators).first(where: { $0.id == id }) {
             return "\(named.name)（\(id)）"
         }
-        let prefix = SubmitterReference.leaderKeyword + ":"
-        if id.hasPrefix(prefix), let district = catalog.district(String(id.dropFirst(prefix.count))) {
+        if let district = SubmitterReference.leaderDistrict(of: id).flatMap(catalog.district) {
             return "\(district.name)负责人（\(id)）"
         }
         return id

@@ -12,6 +12,15 @@ import Testing
         #expect(try CatalogFile.parse(windows) == Catalog.zhongshan2023)
     }
 
+    /// A head's submitter id and its district, both ways; any other id is no district's head.
+    @Test func aHeadsIdNamesItsDistrict() {
+        #expect(SubmitterReference.leaderID(of: "D07") == "leader:D07")
+        #expect(SubmitterReference.leaderDistrict(of: "leader:D07") == "D07")
+        for other in ["party_office", "leader", "leaderD07", "Leader:D07", ""] {
+            #expect(SubmitterReference.leaderDistrict(of: other) == nil, "\(other)")
+        }
+    }
+
     @Test func builtInCatalogHasTheNumbersOfTheRules() {
         let catalog = Catalog.zhongshan2023
         #expect(catalog.districts.count == 22)

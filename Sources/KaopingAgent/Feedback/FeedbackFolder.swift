@@ -57,7 +57,7 @@ public struct FeedbackFolder: Sendable {
                 folder.appendingPathComponent("\(Self.fileName(item.finding.id)).txt"),
                 with: listing.text(item, today: today))
         }
-        if submitter.hasPrefix(SubmitterReference.leaderKeyword + ":") {
+        if SubmitterReference.leaderDistrict(of: submitter) != nil {
             let owed = items.filter { $0.state.awaitsPlan }
             try replace(
                 folder.appendingPathComponent("plans-template.csv"),

@@ -130,9 +130,7 @@ public struct FeedbackImport: Sendable {
         switch kind {
         case "finding":
             var district = catalog.districtID(typed: value("district")) ?? value("district")
-            if district.isEmpty, submitter.hasPrefix(SubmitterReference.leaderKeyword + ":") {
-                district = String(submitter.dropFirst(SubmitterReference.leaderKeyword.count + 1))
-            }
+            if district.isEmpty, let own = SubmitterReference.leaderDistrict(of: submitter) { district = own }
             let indicator =
                 value("indicator").isEmpty ? "" : catalog.indicatorID(typed: value("indicator")) ?? value("indicator")
             let worker = roster.flatMap { $0.workerID(typed: value("worker")) } ?? value("worker")

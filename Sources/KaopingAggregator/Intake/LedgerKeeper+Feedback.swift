@@ -212,9 +212,7 @@ extension LedgerKeeper {
     /// raised for a department; nil when it may read none.
     private func visibility(of submitter: String) -> ((FeedbackBook.Record) -> Bool)? {
         if catalog.mayRead(submitter) { return { _ in true } }
-        let prefix = SubmitterReference.leaderKeyword + ":"
-        if submitter.hasPrefix(prefix) {
-            let district = String(submitter.dropFirst(prefix.count))
+        if let district = SubmitterReference.leaderDistrict(of: submitter) {
             return { $0.finding.district == district }
         }
         if catalog.submitters.contains(where: { $0.id == submitter }) {

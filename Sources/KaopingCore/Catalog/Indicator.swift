@@ -75,6 +75,12 @@ public enum SubmitterReference: Hashable, Sendable, CustomStringConvertible {
     /// The submitter id of a district's head: `leader:D07`.
     public static func leaderID(of district: String) -> String { "\(leaderKeyword):\(district)" }
 
+    /// The district whose head `submitterID` is (`leader:D07` → `D07`); nil for any other submitter.
+    public static func leaderDistrict(of submitterID: String) -> String? {
+        let prefix = leaderKeyword + ":"
+        return submitterID.hasPrefix(prefix) ? String(submitterID.dropFirst(prefix.count)) : nil
+    }
+
     /// Whether `submitterID` may submit for `district`.
     public func admits(_ submitterID: String, district: String) -> Bool {
         switch self {

@@ -5,7 +5,8 @@ import KaopingCore
 import KaopingWire
 
 extension AgentCommand {
-    struct FindingCommand: AsyncParsableCommand {
+    struct FindingCommand: FeedbackStepCommand {
+        static let kind = "finding"
         static let configuration = CommandConfiguration(
             commandName: "finding",
             abstract: "Report a problem to a district (问题反馈); its head answers with a rectification plan.")
@@ -33,18 +34,16 @@ extension AgentCommand {
         @Flag(help: "Only queue it; do not try to deliver now.")
         var queueOnly = false
 
-        func run() async throws {
-            let agent = try options.load()
-            try await send(
-                kind: "finding",
-                [
-                    "finding_id": id, "district": district, "indicator": indicator, "worker": worker, "text": text,
-                    "plan_due": planDue,
-                ], agent: agent, options: options, queueOnly: queueOnly)
+        var values: [String: String] {
+            [
+                "finding_id": id, "district": district, "indicator": indicator, "worker": worker, "text": text,
+                "plan_due": planDue,
+            ]
         }
     }
 
-    struct PlanCommand: AsyncParsableCommand {
+    struct PlanCommand: FeedbackStepCommand {
+        static let kind = "plan"
         static let configuration = CommandConfiguration(
             commandName: "plan",
             abstract: "Answer a finding about your district with a rectification plan (整改方案).")
@@ -69,18 +68,16 @@ extension AgentCommand {
         @Flag(help: "Only queue it; do not try to deliver now.")
         var queueOnly = false
 
-        func run() async throws {
-            let agent = try options.load()
-            try await send(
-                kind: "plan",
-                [
-                    "plan_id": id, "finding_id": finding, "measures": measures, "responsible": responsible,
-                    "complete_by": completeBy,
-                ], agent: agent, options: options, queueOnly: queueOnly)
+        var values: [String: String] {
+            [
+                "plan_id": id, "finding_id": finding, "measures": measures, "responsible": responsible,
+                "complete_by": completeBy,
+            ]
         }
     }
 
-    struct ReviewCommand: AsyncParsableCommand {
+    struct ReviewCommand: FeedbackStepCommand {
+        static let kind = "review"
         static let configuration = CommandConfiguration(
             commandName: "review",
             abstract: "Accept or return a plan for one of your findings, or mark the finding rectified or reopen it.")
@@ -109,14 +106,11 @@ extension AgentCommand {
         @Flag(help: "Only queue it; do not try to deliver now.")
         var queueOnly = false
 
-        func run() async throws {
-            let agent = try options.load()
-            try await send(
-                kind: "review",
-                [
-                    "review_id": id, "finding_id": finding, "verdict": verdict, "plan_id": plan, "reason": reason,
-                    "plan_due": planDue,
-                ], agent: agent, options: options, queueOnly: queueOnly)
+        var values: [String: String] {
+            [
+                "review_id": id, "finding_id": finding, "verdict": verdict, "plan_id": plan, "reason": reason,
+                "plan_due": planDue,
+            ]
         }
     }
 
@@ -165,20 +159,29 @@ extension AgentCommand {
     }
 }
 
-/// Checks, signs and queues one finding, plan or review from `values` (field id → text as typed), then tries to
-/// deliver it and prints its receipt and what this agent owes.
-private func send(
-    kind: String, _ values: [String: String], agent: Agent, options: AgentOptions, queueOnly: Bool
-) async throws {
-    let step: FeedbackStep
-    switch agent.feedbackImporter.step(kind: kind, values.filter { !$0.value.isEmpty }) {
-    case .failure(let problem): throw AgentFailure(problem.reason)
-    case .success(let checked): step = checked
+/// `finding`, `plan` and `review`: each names its kind and its fields as typed; running one checks, signs and queues
+/// the message, then (unless `--queue-only`) tries to deliver it and prints its receipt and what this agent owes.
+protocol FeedbackStepCommand: AsyncParsableCommand {
+    static var kind: String { get }
+    var options: AgentOptions { get }
+    var queueOnly: Bool { get }
+    /// Field id → text as typed (empty: not given).
+    var values: [String: String] { get }
+}
+
+extension FeedbackStepCommand {
+    func run() async throws {
+        let agent = try options.load()
+        let step: FeedbackStep
+        switch agent.feedbackImporter.step(kind: Self.kind, values.filter { !$0.value.isEmpty }) {
+        case .failure(let problem): throw AgentFailure(problem.reason)
+        case .success(let checked): step = checked
+        }
+        let added = try agent.enqueue(feedback: [(Self.kind, step)])
+        print("\(added == 1 ? "queued" : "already queued") \(Agent.subject(step)) as \(step.id)")
+        if queueOnly { return }
+        try await deliverNow(step.id, agent: agent, options: options)
     }
-    let added = try agent.enqueue(feedback: [("\(kind)", step)])
-    print("\(added == 1 ? "queued" : "already queued") \(Agent.subject(step)) as \(step.id)")
-    if queueOnly { return }
-    try await deliverNow(step.id, agent: agent, options: options)
 }
 
 /// Prints what this agent owes, from the findings the aggregator listed during `report`'s run.

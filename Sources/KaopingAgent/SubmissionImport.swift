@@ -54,8 +54,7 @@ public struct SubmissionImport: Sendable {
     /// Reads a whole file and checks every row; a caller takes the rows only when there is no problem, so that a
     /// file goes in whole or not at all.
     public func read(_ data: Data, fileName: String) -> Outcome {
-        var bytes = data
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+        let bytes = data.droppingByteOrderMark()
         guard let text = String(data: bytes, encoding: .utf8) else {
             // Excel and WPS save "CSV" in the system's code page (GBK on a Chinese Windows) unless told otherwise.
             let message = "the file is not UTF-8 text (GBK?); in Excel or WPS save it as CSV UTF-8 (逗号分隔) and try again"

@@ -58,9 +58,8 @@ public struct FeedbackImport: Sendable {
     /// anything else (scores).
     public func recognize(_ data: Data, fileName: String) -> (kind: String, text: String)? {
         guard fileName.lowercased().hasSuffix(".csv") else { return nil }
-        var bytes = data
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
-        guard let text = String(data: bytes, encoding: .utf8), let kind = kind(of: text) else { return nil }
+        guard let text = String(data: data.droppingByteOrderMark(), encoding: .utf8), let kind = kind(of: text)
+        else { return nil }
         return (kind, text)
     }
 

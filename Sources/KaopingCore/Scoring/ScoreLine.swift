@@ -9,8 +9,7 @@ public enum ScoreLine: Hashable, Sendable {
     /// The non-blank lines of a JSON Lines file with their 1-based numbers (blank lines are counted), without a leading
     /// BOM: LF and CR LF line ends alike, as a file saved on Windows has them (a line's CR stays, a blank to JSON).
     public static func lines(of input: Data) -> [(number: Int, bytes: Data)] {
-        var bytes = input[...]
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+        let bytes = input.droppingByteOrderMark()
         var lines: [(Int, Data)] = []
         for (index, line) in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
             let isBlank = line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }

@@ -146,7 +146,7 @@ extension AgentCommand {
             let items = FeedbackListing.items(of: list)
             let path = out ?? agent.configuration.feedbackFolderPath ?? "feedback"
             try folder.write(items, today: list.today, into: URL(fileURLWithPath: path))
-            let open = items.filter { $0.state != .rectified }.count
+            let open = items.filter(\.state.isOpen).count
             let overdue = items.filter(\.listed.overdue).count
             print("\(items.count) finding(s), \(open) open, \(overdue) overdue — written to \(path)/")
             if list.truncated {

@@ -71,7 +71,7 @@ struct FeedbackCommand: ParsableCommand {
                 ])
             }
             print(table.render(), terminator: "")
-            let open = items.filter { $0.state != .rectified }.count
+            let open = items.filter(\.state.isOpen).count
             print(
                 "\(items.count) finding(s): \(open) open, \(items.filter(\.listed.overdue).count) overdue "
                     + "(as of \(list.today))"

@@ -38,6 +38,9 @@ public struct FeedbackBook: Sendable {
 
         /// Whether the district's head owes a plan.
         public var awaitsPlan: Bool { self == .raised || self == .returned || self == .reopened }
+
+        /// Whether the finding is still open (not rectified).
+        public var isOpen: Bool { self != .rectified }
     }
 
     /// One finding and its history.
@@ -62,7 +65,7 @@ public struct FeedbackBook: Sendable {
         public func isOverdue(on today: CalendarDay) -> Bool { due.map { today > $0 } ?? false }
 
         /// Whether it is still open (not rectified).
-        public var isOpen: Bool { state != .rectified }
+        public var isOpen: Bool { state.isOpen }
 
         /// Who owes the next step: the district's head a plan or the rectification, the department a review.
         public var owedBy: String? {

@@ -33,12 +33,9 @@ extension LedgerKeeper {
                 Admission.Verified(key: $0, valid: SignedEnvelope.verify(envelope, with: $0))
             }
             contentHash = envelope.payload.sha256
-            claimed =
-                envelope.type == MessageType.submission.rawValue
-                ? try? SignedEnvelope.decodeSubmission(envelope.payload) : nil
-            claimedStep = MessageType(rawValue: envelope.type).flatMap {
-                try? FeedbackStep.decode(type: $0, payload: envelope.payload)
-            }
+            let type = MessageType(rawValue: envelope.type)
+            claimed = type == .submission ? try? SignedEnvelope.decodeSubmission(envelope.payload) : nil
+            claimedStep = type.flatMap { try? FeedbackStep.decode(type: $0, payload: envelope.payload) }
         }
     }
 

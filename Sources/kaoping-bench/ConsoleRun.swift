@@ -19,7 +19,7 @@ struct ConsoleRun {
         let folder = campaign.folder.appendingPathComponent("console-\(UUID().uuidString.prefix(6))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let store = folder.appendingPathComponent("store.sqlite").path
-        var aggregator = try Aggregator(options: options, campaign: campaign, store: store)
+        let aggregator = try Aggregator(options: options, campaign: campaign, store: store)
         defer { aggregator.kill() }
         let accounts = folder.appendingPathComponent("web-accounts").path
         let password = "bench-password"

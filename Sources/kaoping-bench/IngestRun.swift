@@ -236,6 +236,9 @@ struct IngestRun {
         return run
     }
 
+    /// How long a sender waits for a receipt, with submissions in flight, before the run is given up.
+    static let stallSeconds = 60.0
+
     /// Sends the campaign's envelopes in `range` over `senders` DEALERs with at most `window` in flight each, in
     /// batches of up to `batch` envelopes a message (and, with `interval`, at most one send per interval each, one
     /// envelope a message); returns receipts per second, the receipt latency
@@ -252,6 +255,8 @@ struct IngestRun {
             var arrivals: [(position: Int, at: UInt64)] = []
             /// A receipt among the sender's first that ``ReceiptFields`` read otherwise than SwiftProtobuf.
             var misread: Data?
+            /// The aggregator stopped answering this sender (no receipt for ``stallSeconds``).
+            var stalled = false
         }
         let figures = Shared<[Figures]>([])
         let group = DispatchGroup()
@@ -271,11 +276,13 @@ struct IngestRun {
                 var local = Figures()
                 local.arrivals.reserveCapacity(mine.count)
                 var nextSend = DispatchTime.now().uptimeNanoseconds
+                var lastReceipt = nextSend
                 while received < mine.count {
                     let now = DispatchTime.now().uptimeNanoseconds
                     while next < mine.count, next - received < window, interval == nil || now >= nextSend {
                         let members = next..<min(next + batch, mine.count, received + window)
                         let stamp = DispatchTime.now().uptimeNanoseconds
+                        if next == received { lastReceipt = stamp }  // nothing was in flight: the wait starts now
                         for index in members { sentAt[campaign.receiptKeys[mine[index]]] = stamp }
                         let body =
                             batch == 1
@@ -285,8 +292,21 @@ struct IngestRun {
                         next = members.upperBound
                         if let interval { nextSend += UInt64(interval * 1e9) }
                     }
-                    guard let message = try? dealer.receive(timeout: interval == nil ? 2_000 : 5),
-                        let body = message.frames.last
+                    // Paced, a sender waits for receipts only until its next send is due: waiting longer held
+                    // sends back and let them out together as receipts came back, in step with the keeper's
+                    // batches — arrivals no independent senders would make.
+                    var timeout: Int32 = 2_000
+                    let waiting = DispatchTime.now().uptimeNanoseconds
+                    if interval != nil {
+                        let maySend = next < mine.count && next - received < window
+                        timeout =
+                            !maySend ? 5 : nextSend > waiting ? Int32((nextSend - waiting + 999_999) / 1_000_000) : 0
+                    }
+                    if next > received, waiting - lastReceipt > UInt64(stallSeconds * 1e9) {
+                        local.stalled = true
+                        break
+                    }
+                    guard let message = try? dealer.receive(timeout: timeout), let body = message.frames.last
                     else { continue }
                     let receipts = ReceiptFields.all(body)
                     if received < 16, receipts != ReceiptFields.all(decoding: body) {
@@ -294,6 +314,7 @@ struct IngestRun {
                         break
                     }
                     let arrived = DispatchTime.now().uptimeNanoseconds
+                    lastReceipt = arrived
                     for receipt in receipts ?? [] {
                         guard let sent = sentAt.removeValue(forKey: receipt.key) else { continue }
                         local.latency.record((arrived - sent) / 1000)
@@ -310,6 +331,11 @@ struct IngestRun {
         let rate = Double(range.count) / Bench.seconds(since: start)
         var all = Figures()
         for part in figures.withLock({ $0 }) {
+            if part.stalled {
+                throw Bench.Failure(
+                    "the aggregator sent no receipt for \(Int(stallSeconds)) s with submissions in flight; its "
+                        + "figures would mean nothing (is it still running?)")
+            }
             if let misread = part.misread {
                 throw Bench.Failure(
                     "the load generator read a receipt otherwise than SwiftProtobuf does: "

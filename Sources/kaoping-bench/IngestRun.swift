@@ -279,6 +279,10 @@ struct IngestRun {
                 var lastReceipt = nextSend
                 while received < mine.count {
                     let now = DispatchTime.now().uptimeNanoseconds
+                    if next > received, now - lastReceipt > UInt64(stallSeconds * 1e9) {
+                        local.stalled = true
+                        break
+                    }
                     while next < mine.count, next - received < window, interval == nil || now >= nextSend {
                         let members = next..<min(next + batch, mine.count, received + window)
                         let stamp = DispatchTime.now().uptimeNanoseconds
@@ -296,15 +300,10 @@ struct IngestRun {
                     // sends back and let them out together as receipts came back, in step with the keeper's
                     // batches — arrivals no independent senders would make.
                     var timeout: Int32 = 2_000
-                    let waiting = DispatchTime.now().uptimeNanoseconds
                     if interval != nil {
-                        let maySend = next < mine.count && next - received < window
-                        timeout =
-                            !maySend ? 5 : nextSend > waiting ? Int32((nextSend - waiting + 999_999) / 1_000_000) : 0
-                    }
-                    if next > received, waiting - lastReceipt > UInt64(stallSeconds * 1e9) {
-                        local.stalled = true
-                        break
+                        let waiting = DispatchTime.now().uptimeNanoseconds
+                        let due = (max(nextSend, waiting) - waiting + 999_999) / 1_000_000
+                        timeout = next < mine.count && next - received < window ? Int32(due) : 5
                     }
                     guard let message = try? dealer.receive(timeout: timeout), let body = message.frames.last
                     else { continue }

@@ -229,6 +229,13 @@ public final class Socket {
         return try receive()
     }
 
+    /// Waits up to `timeout` milliseconds (-1: forever) until one of `sockets` has a message to receive; for a client
+    /// thread that owns several sockets.
+    public static func waitForMessage(on sockets: [Socket], timeout: Int32) throws(ZMQError) {
+        var items = sockets.map { zmq_pollitem_t(socket: $0.handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0) }
+        guard zmq_poll(&items, Int32(items.count), Int(timeout)) >= 0 else { throw .last("zmq_poll") }
+    }
+
     /// Closes the socket; unsent messages are kept for `linger` milliseconds.
     public func close(linger: Int32) {
         guard !closed else { return }

@@ -111,11 +111,12 @@ enum Bench {
         for run in 0..<options.runs {
             let result = try await IngestRun.measure(campaign: campaign, options: options)
             say(String(
-                format: "  run %d: %.0f receipts/s full load; p50/p99/p99.9 %.1f/%.1f/%.1f ms; half load p99 %.1f ms; "
-                    + "feed p50/p99 %.1f/%.1f ms; RSS %.0f MB; restart %.2f s (RSS %.0f MB); "
-                    + "cores busy: aggregator %.2f (%.0f µs per receipt), load %.2f",
+                format: "  run %d: %.0f receipts/s full load; p50/p99/p99.9 %.1f/%.1f/%.1f ms; half load p99 %.1f ms "
+                    + "(%.0f/s; cores busy: aggregator %.2f, load %.2f); feed p50/p99 %.1f/%.1f ms; RSS %.0f MB; "
+                    + "restart %.2f s (RSS %.0f MB); cores busy: aggregator %.2f (%.0f µs per receipt), load %.2f",
                 run + 1, result.receiptsPerSecond, result.fullLoad.p50, result.fullLoad.p99, result.fullLoad.p999,
-                result.halfLoad.p99, result.feed.p50, result.feed.p99, result.peakRSSMegabytes, result.restartSeconds,
+                result.halfLoad.p99, result.halfLoadRate, result.halfLoadAggregatorCores, result.halfLoadGeneratorCores,
+                result.feed.p50, result.feed.p99, result.peakRSSMegabytes, result.restartSeconds,
                 result.restartPeakRSSMegabytes, result.aggregatorCores, result.aggregatorMicrosecondsPerReceipt,
                 result.loadGeneratorCores))
             runs.append(result)
@@ -159,6 +160,11 @@ enum Bench {
                 "full_load_cores_busy": [
                     "aggregator": median(runs.map(\.aggregatorCores)),
                     "load_generator": median(runs.map(\.loadGeneratorCores)),
+                ],
+                "half_load_receipts_per_second": median(runs.map(\.halfLoadRate)),
+                "half_load_cores_busy": [
+                    "aggregator": median(runs.map(\.halfLoadAggregatorCores)),
+                    "load_generator": median(runs.map(\.halfLoadGeneratorCores)),
                 ],
                 "aggregator_cpu_us_per_receipt": median(runs.map(\.aggregatorMicrosecondsPerReceipt)),
                 "aggregator_cpu_us_per_receipt_split": [
@@ -212,6 +218,10 @@ enum Bench {
                      median(runs.map(\.feed.p99))))
         say(String(format: "| cores busy at full load: aggregator / load generator | %.2f / %.2f of %d |",
                      median(runs.map(\.aggregatorCores)), median(runs.map(\.loadGeneratorCores)), cores))
+        say(String(
+            format: "| half load: receipts/s; cores busy, aggregator / load generator | %.0f; %.2f / %.2f of %d |",
+            median(runs.map(\.halfLoadRate)), median(runs.map(\.halfLoadAggregatorCores)),
+            median(runs.map(\.halfLoadGeneratorCores)), cores))
         // Where a receipt's CPU goes: its verification (the verifier used), its share of a signature (one per receipt
         // envelope: a lone receipt, or a receipt batch of up to 64), and the rest (decoding, the ledger, the store,
         // the sockets; `kaoping-bench --profile` splits it further).

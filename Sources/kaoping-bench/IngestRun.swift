@@ -157,6 +157,10 @@ struct IngestRun {
     var loadGeneratorCores = 0.0
     /// The aggregator's CPU time per durable receipt at full load, in microseconds (all its threads).
     var aggregatorMicrosecondsPerReceipt: Double { aggregatorCores * 1e6 / receiptsPerSecond }
+    /// The half-load phase: receipts per second, and the cores the aggregator and the load generator kept busy.
+    var halfLoadRate = 0.0
+    var halfLoadAggregatorCores = 0.0
+    var halfLoadGeneratorCores = 0.0
 
     static func measure(campaign: CityCampaign, options: Bench.Options) async throws -> IngestRun {
         let folder = campaign.folder.appendingPathComponent("run-\(UUID().uuidString.prefix(6))")
@@ -206,10 +210,16 @@ struct IngestRun {
         run.receiptsPerSecond = rate
         run.fullLoad = Percentiles(full)
         let perSenderInterval = Double(options.senders) / (rate / 2)
-        let (_, half, halfRefused, halfArrivals) = try deliver(
+        let (halfAggregatorBefore, halfOwnBefore) = (aggregator.cpuSeconds, Bench.processCPUSeconds)
+        let halfStarted = DispatchTime.now()
+        let (halfRate, half, halfRefused, halfArrivals) = try deliver(
             campaign, fullCount..<total, context: context, endpoint: aggregator.endpoints["ingest"]!,
             senders: options.senders, window: options.window, batch: 1, interval: perSenderInterval)
+        let halfElapsed = Bench.seconds(since: halfStarted)
         run.halfLoad = Percentiles(half)
+        run.halfLoadRate = halfRate
+        run.halfLoadAggregatorCores = (aggregator.cpuSeconds - halfAggregatorBefore) / halfElapsed
+        run.halfLoadGeneratorCores = (Bench.processCPUSeconds - halfOwnBefore) / halfElapsed
         // Figures of a load the aggregator refused would not be those of a city's ingest.
         let refused = fullRefused + halfRefused
         guard refused.count == 0 else {
@@ -239,97 +249,77 @@ struct IngestRun {
     /// How long a sender waits for a receipt, with submissions in flight, before the run is given up.
     static let stallSeconds = 60.0
 
-    /// Sends the campaign's envelopes in `range` over `senders` DEALERs with at most `window` in flight each, in
-    /// batches of up to `batch` envelopes a message (and, with `interval`, at most one send per interval each, one
-    /// envelope a message); returns receipts per second, the receipt latency
-    /// histogram (µs), the refusals, and when each receipt arrived (ledger position, time). Each sender keeps its own
+    /// Sends the campaign's envelopes in `range` over `senders` DEALERs with at most `window` in flight each;
+    /// returns receipts per second, the receipt latency histogram (µs), the refusals, and when each receipt arrived
+    /// (ledger position, time). Unpaced (`interval` nil), each sender has a thread of its own and sends batches of up
+    /// to `batch` envelopes a message as fast as receipts come back. Paced, each sender sends one envelope a message
+    /// every `interval` seconds on its own schedule, and one thread drives them all, waking when a send is due
+    /// (within a millisecond) or a receipt arrives: a thread per sender woke for each send and each receipt, and took
+    /// a third of a core at the half load, beside the aggregator on the same two cores. Each sender keeps its own
     /// figures until it is done: a lock shared by the senders, and a hash per send, cost the load generator a sixth
     /// of its CPU.
     static func deliver(
         _ campaign: CityCampaign, _ range: Range<Int>, context: Context, endpoint: String, senders: Int, window: Int,
         batch: Int, interval: Double?
     ) throws -> (Double, Histogram<UInt64>, Refusals, [(position: Int, at: UInt64)]) {
-        struct Figures {
-            var latency = Histogram<UInt64>(highestTrackableValue: 600_000_000)
-            var refusals = Refusals()
-            var arrivals: [(position: Int, at: UInt64)] = []
-            /// A receipt among the sender's first that ``ReceiptFields`` read otherwise than SwiftProtobuf.
-            var misread: Data?
-            /// The aggregator stopped answering this sender (no receipt for ``stallSeconds``).
-            var stalled = false
-        }
-        let figures = Shared<[Figures]>([])
-        let group = DispatchGroup()
         let start = DispatchTime.now()
-        for sender in 0..<senders {
-            let mine = Array(stride(from: range.lowerBound + sender, to: range.upperBound, by: senders))
-            group.enter()
-            Thread {
-                defer { group.leave() }
-                guard let dealer = try? Socket(context: context, type: .dealer) else { return }
-                try? dealer.set(.receiveHighWaterMark(0))
-                try? dealer.connect(endpoint)
-                var sentAt: [UInt64: UInt64] = [:]
-                sentAt.reserveCapacity(window)
-                var next = 0
-                var received = 0
-                var local = Figures()
-                local.arrivals.reserveCapacity(mine.count)
-                var nextSend = DispatchTime.now().uptimeNanoseconds
-                var lastReceipt = nextSend
-                while received < mine.count {
-                    let now = DispatchTime.now().uptimeNanoseconds
-                    if next > received, now - lastReceipt > UInt64(stallSeconds * 1e9) {
-                        local.stalled = true
-                        break
-                    }
-                    while next < mine.count, next - received < window, interval == nil || now >= nextSend {
-                        let members = next..<min(next + batch, mine.count, received + window)
-                        let stamp = DispatchTime.now().uptimeNanoseconds
-                        if next == received { lastReceipt = stamp }  // nothing was in flight: the wait starts now
-                        for index in members { sentAt[campaign.receiptKeys[mine[index]]] = stamp }
-                        let body =
-                            batch == 1
-                            ? campaign.envelopes[mine[next]]
-                            : EnvelopeBatch.pack(members.map { campaign.envelopes[mine[$0]] })
-                        guard (try? dealer.send(Multipart([body]), timeout: 1_000)) != nil else { break }
-                        next = members.upperBound
-                        if let interval { nextSend += UInt64(interval * 1e9) }
-                    }
-                    // Paced, a sender waits for receipts only until its next send is due: waiting longer held
-                    // sends back and let them out together as receipts came back, in step with the keeper's
-                    // batches — arrivals no independent senders would make.
-                    var timeout: Int32 = 2_000
-                    if interval != nil {
-                        let waiting = DispatchTime.now().uptimeNanoseconds
-                        let due = (max(nextSend, waiting) - waiting + 999_999) / 1_000_000
-                        timeout = next < mine.count && next - received < window ? Int32(due) : 5
-                    }
-                    guard let message = try? dealer.receive(timeout: timeout), let body = message.frames.last
-                    else { continue }
-                    let receipts = ReceiptFields.all(body)
-                    if received < 16, receipts != ReceiptFields.all(decoding: body) {
-                        local.misread = body
-                        break
-                    }
-                    let arrived = DispatchTime.now().uptimeNanoseconds
-                    lastReceipt = arrived
-                    for receipt in receipts ?? [] {
-                        guard let sent = sentAt.removeValue(forKey: receipt.key) else { continue }
-                        local.latency.record((arrived - sent) / 1000)
-                        if receipt.status != .accepted { local.refusals.add("\(receipt.status): \(receipt.reason)") }
-                        local.arrivals.append((Int(receipt.ledgerPosition), arrived))
-                        received += 1
+        let shares = (0..<senders).map { Array(stride(from: range.lowerBound + $0, to: range.upperBound, by: senders)) }
+        let connect: @Sendable () -> Socket? = {
+            guard let dealer = try? Socket(context: context, type: .dealer) else { return nil }
+            try? dealer.set(.receiveHighWaterMark(0))
+            try? dealer.connect(endpoint)
+            return dealer
+        }
+        let finished = Shared<[Sender.Figures]>([])
+        if let interval {
+            let paced: @Sendable () -> Void = {
+                var all = shares.compactMap { share in
+                    connect().map {
+                        Sender(
+                            dealer: $0, campaign: campaign, mine: share, window: window, batch: 1,
+                            interval: UInt64(interval * 1e9))
                     }
                 }
-                figures.withLock { $0.append(local) }
-                dealer.close(linger: 0)
-            }.start()
+                while all.contains(where: { !$0.done }) {
+                    let now = DispatchTime.now().uptimeNanoseconds
+                    for index in all.indices where !all[index].done {
+                        all[index].sendDue(now: now)
+                        while let message = try? all[index].dealer.receive() {
+                            all[index].take(message, arrived: DispatchTime.now().uptimeNanoseconds)
+                        }
+                    }
+                    if all.contains(where: \.figures.failed) { break }
+                    let waiting = DispatchTime.now().uptimeNanoseconds
+                    let due = all.compactMap { $0.done ? nil : $0.nextDue }.min().map { max($0, waiting) - waiting }
+                    let timeout = due.map { Int32(($0 + 999_999) / 1_000_000) } ?? 5
+                    _ = try? Socket.waitForMessage(on: all.filter { !$0.done }.map(\.dealer), timeout: timeout)
+                }
+                finished.withLock { $0 += all.map(\.figures) }
+                for sender in all { sender.dealer.close(linger: 0) }
+            }
+            runToEnd([paced])
+        } else {
+            runToEnd(
+                shares.map { share in
+                    {
+                        guard let dealer = connect() else { return }
+                        var sender = Sender(
+                            dealer: dealer, campaign: campaign, mine: share, window: window, batch: batch,
+                            interval: nil)
+                        while !sender.done {
+                            sender.sendDue(now: DispatchTime.now().uptimeNanoseconds)
+                            if let message = try? dealer.receive(timeout: 2_000) {
+                                sender.take(message, arrived: DispatchTime.now().uptimeNanoseconds)
+                            }
+                        }
+                        finished.withLock { $0.append(sender.figures) }
+                        dealer.close(linger: 0)
+                    }
+                })
         }
-        group.wait()
         let rate = Double(range.count) / Bench.seconds(since: start)
-        var all = Figures()
-        for part in figures.withLock({ $0 }) {
+        var all = Sender.Figures()
+        for part in finished.withLock({ $0 }) {
             if part.stalled {
                 throw Bench.Failure(
                     "the aggregator sent no receipt for \(Int(stallSeconds)) s with submissions in flight; its "
@@ -345,6 +335,103 @@ struct IngestRun {
             all.arrivals += part.arrivals
         }
         return (rate, all.latency, all.refusals, all.arrivals)
+    }
+
+    /// Runs each of `bodies` on a thread of its own and waits until all have ended.
+    private static func runToEnd(_ bodies: [@Sendable () -> Void]) {
+        let group = DispatchGroup()
+        for body in bodies {
+            group.enter()
+            Thread {
+                body()
+                group.leave()
+            }.start()
+        }
+        group.wait()
+    }
+
+    /// One DEALER of the load generator and its share of the campaign: what it sent when, and what came back.
+    private struct Sender {
+        struct Figures {
+            var latency = Histogram<UInt64>(highestTrackableValue: 600_000_000)
+            var refusals = Refusals()
+            var arrivals: [(position: Int, at: UInt64)] = []
+            /// A receipt among the sender's first that ``ReceiptFields`` read otherwise than SwiftProtobuf.
+            var misread: Data?
+            /// The aggregator stopped answering this sender (no receipt for ``IngestRun/stallSeconds``).
+            var stalled = false
+
+            var failed: Bool { stalled || misread != nil }
+        }
+
+        let dealer: Socket
+        let campaign: CityCampaign
+        /// The campaign's envelopes this sender sends, by index.
+        let mine: [Int]
+        let window: Int
+        let batch: Int
+        /// Paced: the nanoseconds from one send to the next, and when the next is due (uptime).
+        let interval: UInt64?
+        private var nextSend: UInt64
+        private var sentAt: [UInt64: UInt64] = [:]
+        private var next = 0
+        private var received = 0
+        private var lastReceipt: UInt64
+        private(set) var figures = Figures()
+
+        init(dealer: Socket, campaign: CityCampaign, mine: [Int], window: Int, batch: Int, interval: UInt64?) {
+            (self.dealer, self.campaign, self.mine, self.window, self.batch, self.interval) =
+                (dealer, campaign, mine, window, batch, interval)
+            nextSend = DispatchTime.now().uptimeNanoseconds
+            lastReceipt = nextSend
+            sentAt.reserveCapacity(window)
+            figures.arrivals.reserveCapacity(mine.count)
+        }
+
+        var done: Bool { received == mine.count || figures.failed }
+
+        /// When the next send is due (uptime), while there is one the window allows.
+        var nextDue: UInt64? { next < mine.count && next - received < window ? nextSend : nil }
+
+        /// Sends what the window, and the pacing, allow at `now`; gives up when the aggregator has sent no receipt
+        /// for ``IngestRun/stallSeconds`` with submissions in flight.
+        mutating func sendDue(now: UInt64) {
+            if next > received, now > lastReceipt + UInt64(stallSeconds * 1e9) {
+                figures.stalled = true
+                return
+            }
+            while next < mine.count, next - received < window, interval == nil || now >= nextSend {
+                let members = next..<min(next + batch, mine.count, received + window)
+                let stamp = DispatchTime.now().uptimeNanoseconds
+                if next == received { lastReceipt = stamp }  // nothing was in flight: the wait starts now
+                for index in members { sentAt[campaign.receiptKeys[mine[index]]] = stamp }
+                let body =
+                    batch == 1
+                    ? campaign.envelopes[mine[next]]
+                    : EnvelopeBatch.pack(members.map { campaign.envelopes[mine[$0]] })
+                guard (try? dealer.send(Multipart([body]), timeout: 1_000)) != nil else { break }
+                next = members.upperBound
+                if let interval { nextSend += interval }
+            }
+        }
+
+        /// Notes the receipts of `message`, which arrived at `arrived` (uptime).
+        mutating func take(_ message: Multipart, arrived: UInt64) {
+            guard let body = message.frames.last else { return }
+            let receipts = ReceiptFields.all(body)
+            if received < 16, receipts != ReceiptFields.all(decoding: body) {
+                figures.misread = body
+                return
+            }
+            lastReceipt = arrived
+            for receipt in receipts ?? [] {
+                guard let sent = sentAt.removeValue(forKey: receipt.key) else { continue }
+                figures.latency.record((arrived - sent) / 1000)
+                if receipt.status != .accepted { figures.refusals.add("\(receipt.status): \(receipt.reason)") }
+                figures.arrivals.append((Int(receipt.ledgerPosition), arrived))
+                received += 1
+            }
+        }
     }
 
     /// Feed latency (µs): for each update, the time from the arrival of the receipt of the last submission it

@@ -24,6 +24,10 @@ enum Bench {
         var out = "bench/results.json"
         /// `--profile N`: time the parts at N districts instead of running the benchmark.
         var profile: Int?
+        /// `--half-rate N`: pace the half load at N envelopes a second instead of half the run's full-load rate, so
+        /// that two versions compare at the same load (the full-load rate moves with the machine, and the half-load
+        /// latency with it).
+        var halfRate: Int?
     }
 
     static func main() async {
@@ -65,6 +69,7 @@ enum Bench {
                 }
             case "--out": options.out = value
             case "--profile": options.profile = number()
+            case "--half-rate": options.halfRate = number()
             default: usageError("unknown option \(flag)")
             }
         }
@@ -261,12 +266,13 @@ enum Bench {
 
     static let usage = """
         usage: kaoping-bench [--bin DIR] [--districts N] [--workers-per-district N] [--senders N] [--runs N]
-                     [--batch N] [--clients N] [--out FILE]
+                     [--batch N] [--half-rate N] [--clients N] [--out FILE]
                kaoping-bench --profile N
         Drives the release kaoping-aggregator in DIR (.build/release) with a city-scale campaign and prints a table
         (docs/benchmarks.md). At full load each sender sends batches of N envelopes a message (--batch, 64; 1 sends
-        each alone); at half load each goes alone. --profile times the parts of a batch at N and 4N districts, and
-        the scoreboard's, the feed's and the store's part of the campaign of N districts. `make bench` runs it.
+        each alone); at half load each goes alone, at half the full-load rate (or --half-rate N a second, to compare
+        two versions at the same load). --profile times the parts of a batch at N and 4N districts, and the
+        scoreboard's, the feed's and the store's part of the campaign of N districts. `make bench` runs it.
         """
 
     /// A run that cannot give figures worth printing, in words.

@@ -209,7 +209,7 @@ struct IngestRun {
         run.loadGeneratorCores = (Bench.processCPUSeconds - ownBefore) / elapsed
         run.receiptsPerSecond = rate
         run.fullLoad = Percentiles(full)
-        let perSenderInterval = Double(options.senders) / (rate / 2)
+        let perSenderInterval = Double(options.senders) / (options.halfRate.map(Double.init) ?? rate / 2)
         let (halfAggregatorBefore, halfOwnBefore) = (aggregator.cpuSeconds, Bench.processCPUSeconds)
         let halfStarted = DispatchTime.now()
         let (halfRate, half, halfRefused, halfArrivals) = try deliver(

@@ -224,8 +224,7 @@ public final class Socket {
     public func receive(timeout: Int32) throws(ZMQError) -> Multipart? {
         // A message already queued needs no poll (a system call): receipts come in bursts of hundreds.
         if let message = try receive() { return message }
-        var item = zmq_pollitem_t(socket: handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)
-        guard zmq_poll(&item, 1, Int(timeout)) >= 0 else { throw .last("zmq_poll") }
+        try Self.waitForMessage(on: [self], timeout: timeout)
         return try receive()
     }
 

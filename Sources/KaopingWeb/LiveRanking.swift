@@ -37,13 +37,19 @@ public struct RankingSnapshot: Sendable {
         self.sequence = sequence
         changedAt = [:]
         self.connected = connected
+        // Rows read in place (a copy of a row retains its strings, indicators and missing cells), and each grade's
+        // range written once per run of rows with that grade, not once per row.
+        let districts = ranking.districts
         var index: [String: Int] = [:]
-        index.reserveCapacity(ranking.districts.count)
+        index.reserveCapacity(districts.count)
         var gradeRows: [String: Range<Int>] = [:]
-        for (position, district) in ranking.districts.enumerated() {
-            index[district.district] = position
-            let run = gradeRows[district.grade].map { $0.lowerBound..<(position + 1) } ?? position..<(position + 1)
-            gradeRows[district.grade] = run
+        var runStart = 0
+        for position in districts.indices {
+            index[districts[position].district] = position
+            let grade = districts[position].grade
+            guard position + 1 == districts.count || districts[position + 1].grade != grade else { continue }
+            gradeRows[grade] = (gradeRows[grade]?.lowerBound ?? runStart)..<(position + 1)
+            runStart = position + 1
         }
         self.index = index
         self.gradeRows = gradeRows

@@ -81,6 +81,36 @@ import Testing
         }
     }
 
+    /// A ranking whose rows are not in order (one made elsewhere) is ranked whole by the rule: higher total first,
+    /// ties by id and sharing a rank, each row graded by the update's boundaries; the rows it lists replace theirs.
+    @Test func aRankingOutOfOrderIsRankedWhole() throws {
+        func row(_ id: String, _ total: String, grade: String = "") -> Kaoping_V1_DistrictRank {
+            var row = Kaoping_V1_DistrictRank()
+            (row.district, row.name, row.total, row.grade) = (id, "name of \(id)", total, grade)
+            row.indicators = ["party_building": total]
+            return row
+        }
+        var ranking = Kaoping_V1_Ranking()
+        ranking.campaign = "c"
+        ranking.districts = [row("A", "5"), row("E", "7"), row("C", "5"), row("D", "9.5"), row("B", "7")]
+        var update = Kaoping_V1_RankingUpdate()
+        update.campaign = "c"
+        update.districts = [row("C", "8"), row("F", "6")]
+        update.districtGrades.steps = [("excellent", "8"), ("good", "6")].map { grade, from in
+            var step = Kaoping_V1_GradeStep()
+            (step.grade, step.from) = (grade, from)
+            return step
+        }
+        update.districtGrades.otherwise = "ordinary"
+        try ranking.apply(update)
+        #expect(ranking.districts.map(\.district) == ["D", "C", "B", "E", "F", "A"])
+        #expect(ranking.districts.map(\.rank) == [1, 2, 3, 3, 5, 6])
+        #expect(ranking.districts.map(\.grade) == ["excellent", "excellent", "good", "good", "good", "ordinary"])
+        #expect(ranking.districts.map(\.total) == ["9.5", "8", "7", "7", "6", "5"])
+        #expect(ranking.districts.map(\.name) == ranking.districts.map { "name of \($0.district)" })
+        #expect(ranking.districts.allSatisfy { $0.indicators == ["party_building": $0.total] })
+    }
+
     /// Every field set, lengths that take more than one byte, a negative time, empty strings where they are still
     /// written, grades without steps: the bytes are SwiftProtobuf's own for the message the standings make (maps of
     /// one entry, so that no order can differ), and with maps of many entries the same message decodes.

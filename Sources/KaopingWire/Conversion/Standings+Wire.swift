@@ -140,45 +140,47 @@ extension Kaoping_V1_Ranking {
     ) throws -> [Row] {
         // Rows in order: higher total first, then id. The ranking lists its rows so, and an update lists few: the
         // rows it leaves alone keep their order, its own are sorted and merged in (O(n + k log k); a city's ranking
-        // is 6 000 rows and more). Rows out of order (a ranking from elsewhere) are sorted whole. Parallel arrays,
-        // not tuples: this runs at every update a subscriber applies.
+        // is 6 000 rows and more). Rows out of order (a ranking from elsewhere) are sorted whole. Rows are read in
+        // place and each copied once, into the result: this runs at every update a subscriber applies, and a copy
+        // of a row retains its strings, its indicators and its missing cells.
         func parsed(_ row: Row) throws -> ExactDecimal {
             guard let value = try? ExactDecimal.parseSigned(row.total, maxFractionDigits: ExactDecimal.fractionDigits)
             else { throw WireError("total '\(row.total)' of \(row.rankedID) is not an exact decimal") }
             return value
         }
-        var kept = RankedColumn<Row>(capacity: rows.count)
         let listed = replacing([], with: changed, id: \.rankedID)
         let replaced = Set(listed.map(\.rankedID))
-        for row in rows {
-            let rowID = row.rankedID
-            if !replaced.isEmpty, replaced.contains(rowID) { continue }
-            kept.append(row, total: try parsed(row), id: rowID)
+        var kept = RankedOrder(capacity: rows.count)
+        for index in rows.indices {
+            if !replaced.isEmpty, replaced.contains(rows[index].rankedID) { continue }
+            kept.append(index, total: try parsed(rows[index]), of: rows)
         }
-        var added = RankedColumn<Row>(capacity: listed.count)
-        for row in listed { added.append(row, total: try parsed(row), id: row.rankedID) }
-        kept.sort()
-        added.sort()
+        var added = RankedOrder(capacity: listed.count)
+        for index in listed.indices { added.append(index, total: try parsed(listed[index]), of: listed) }
+        kept.sort(rows)
+        added.sort(listed)
         var result: [Row] = []
-        result.reserveCapacity(kept.rows.count + added.rows.count)
+        result.reserveCapacity(kept.count + added.count)
         var (next, nextAdded) = (0, 0)
         var rank: UInt32 = 0
         var previous: ExactDecimal?
-        while next < kept.rows.count || nextAdded < added.rows.count {
+        while next < kept.count || nextAdded < added.count {
             let fromKept =
-                nextAdded == added.rows.count
-                || (next < kept.rows.count && kept.precedes(next, added, nextAdded))
-            var row = fromKept ? kept.rows[next] : added.rows[nextAdded]
+                nextAdded == added.count
+                || (next < kept.count
+                    && RankedOrder.precedes(
+                        kept.totals[next], rows[kept.indices[next]], added.totals[nextAdded],
+                        listed[added.indices[nextAdded]]))
             let rowTotal = fromKept ? kept.totals[next] : added.totals[nextAdded]
+            result.append(fromKept ? rows[kept.indices[next]] : listed[added.indices[nextAdded]])
             if fromKept { next += 1 } else { nextAdded += 1 }
             // Competition rank: a row tied with the one before it shares its rank (1, 2, 2, 4).
-            if previous != rowTotal { rank = UInt32(result.count + 1) }
+            if previous != rowTotal { rank = UInt32(result.count) }
             previous = rowTotal
-            // Set only what changed: a protobuf row's setter copies its storage when the row is shared.
             let grade = grades.grade(of: rowTotal)
-            if row.rank != rank { row.rank = rank }
-            if row.grade != grade { row.grade = grade }
-            result.append(row)
+            let last = result.count - 1
+            if result[last].rank != rank { result[last].rank = rank }
+            if result[last].grade != grade { result[last].grade = grade }
         }
         return result
     }
@@ -200,42 +202,44 @@ extension Kaoping_V1_WorkerRank: RankedRow {
     var rankedID: String { worker }
 }
 
-/// Rows with their totals and ids side by side, for re-ranking: in order when higher totals come first, then ids.
-private struct RankedColumn<Row> {
-    var rows: [Row] = []
+/// Rows of an array named by their index, with their totals, for re-ranking without copying the rows: in order when
+/// higher totals come first, then ids.
+private struct RankedOrder {
+    var indices: [Int] = []
     var totals: [ExactDecimal] = []
-    var ids: [String] = []
     var inOrder = true
 
     init(capacity: Int) {
-        rows.reserveCapacity(capacity)
+        indices.reserveCapacity(capacity)
         totals.reserveCapacity(capacity)
-        ids.reserveCapacity(capacity)
     }
+
+    var count: Int { indices.count }
 
     /// The one order of a ranking: a higher total first, then the lower id.
-    static func precedes(_ total: ExactDecimal, _ id: String, _ otherTotal: ExactDecimal, _ otherID: String) -> Bool {
-        total != otherTotal ? total > otherTotal : id < otherID
+    static func precedes<Row: RankedRow>(_ total: ExactDecimal, _ row: Row, _ otherTotal: ExactDecimal, _ other: Row)
+        -> Bool
+    {
+        total != otherTotal ? total > otherTotal : row.rankedID < other.rankedID
     }
 
-    mutating func append(_ row: Row, total: ExactDecimal, id: String) {
-        if let last = totals.last, !Self.precedes(last, ids[ids.count - 1], total, id) { inOrder = false }
-        rows.append(row)
+    /// Adds `rows[index]`, whose total is `total`.
+    mutating func append<Row: RankedRow>(_ index: Int, total: ExactDecimal, of rows: [Row]) {
+        if let last = indices.last, !Self.precedes(totals[totals.count - 1], rows[last], total, rows[index]) {
+            inOrder = false
+        }
+        indices.append(index)
         totals.append(total)
-        ids.append(id)
     }
 
-    /// Sorted, when not already.
-    mutating func sort() {
+    /// Sorted by the rows of `rows` they name, when not already.
+    mutating func sort<Row: RankedRow>(_ rows: [Row]) {
         guard !inOrder else { return }
-        let order = totals.indices.sorted { a, b in Self.precedes(totals[a], ids[a], totals[b], ids[b]) }
-        (rows, totals, ids) = (order.map { rows[$0] }, order.map { totals[$0] }, order.map { ids[$0] })
+        let order = indices.indices.sorted { a, b in
+            Self.precedes(totals[a], rows[indices[a]], totals[b], rows[indices[b]])
+        }
+        (indices, totals) = (order.map { indices[$0] }, order.map { totals[$0] })
         inOrder = true
-    }
-
-    /// Whether this column's row at `index` comes before `other`'s at `otherIndex`.
-    func precedes(_ index: Int, _ other: RankedColumn, _ otherIndex: Int) -> Bool {
-        Self.precedes(totals[index], ids[index], other.totals[otherIndex], other.ids[otherIndex])
     }
 }
 

@@ -271,8 +271,9 @@ enum Bench {
         Drives the release kaoping-aggregator in DIR (.build/release) with a city-scale campaign and prints a table
         (docs/benchmarks.md). At full load each sender sends batches of N envelopes a message (--batch, 64; 1 sends
         each alone); at half load each goes alone, at half the full-load rate (or --half-rate N a second, to compare
-        two versions at the same load). --profile times the parts of a batch at N and 4N districts, and the
-        scoreboard's, the feed's and the store's part of the campaign of N districts. `make bench` runs it.
+        two versions at the same load). --profile times the parts of a batch at N and 4N districts (a subscriber's
+        re-rank of the whole ranking among them), and the scoreboard's, the feed's and the store's part of the
+        campaign of N districts. `make bench` runs it.
         """
 
     /// A run that cannot give figures worth printing, in words.

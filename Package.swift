@@ -171,6 +171,7 @@ let package = Package(
         .executableTarget(
             name: "kaoping-bench",
             dependencies: [
+                "CSodium",
                 "KaopingCore",
                 "KaopingStore",
                 "KaopingWire",

@@ -1,4 +1,5 @@
 @preconcurrency import Crypto
+import CSodium
 import Foundation
 import Histogram
 import KaopingCore
@@ -103,8 +104,14 @@ enum Bench {
             (0..<options.runs).map { _ in ed25519PerSecond(.verify(fastest), threads: cores) })
         say("  Ed25519 verifications/s, \(cores) cores at once (\(fastest.rawValue)): "
             + String(format: "%7.0f", verifyAllCores))
-        let sign = median((0..<options.runs).map { _ in ed25519PerSecond(.sign) })
-        say(String(format: "  Ed25519 signatures/s, one core:         %10.0f", sign))
+        // The aggregator signs its receipts with swift-crypto; libsodium's signing is timed beside it, as the
+        // verifiers are, to show which is faster here (Ed25519 signing is deterministic: both give the same bytes).
+        var signers: [Signer: Double] = [:]
+        for signer in Signer.allCases {
+            signers[signer] = median((0..<options.runs).map { _ in ed25519PerSecond(.sign(signer)) })
+            say("  Ed25519 signatures/s, one core, \(signer.rawValue): " + String(format: "%10.0f", signers[signer]!))
+        }
+        let sign = signers[.swiftCrypto]!
         // Receipts per second if a receipt cost only its two Ed25519 operations (its submission's verification and
         // its own signature) on every core: what the rest of the aggregator is measured against beside the goal.
         let cryptography = Double(cores) / (1 / verify + 1 / sign)
@@ -158,7 +165,10 @@ enum Bench {
                     uniqueKeysWithValues: verifiers.map { ($0.key.rawValue, $0.value) }),
                 "ed25519_fastest_verifier": fastest.rawValue, "ed25519_verifier_used": Ed25519.implementation.rawValue,
                 "ed25519_fastest_verify_per_second_one_core_each_window": ceilings,
-                "ed25519_sign_per_second_one_core": sign, "zmq_round_trips_per_second": roundTrips,
+                "ed25519_sign_per_second_one_core": sign, "ed25519_signer_used": Signer.swiftCrypto.rawValue,
+                "ed25519_sign_per_second_one_core_by_implementation": Dictionary(
+                    uniqueKeysWithValues: signers.map { ($0.key.rawValue, $0.value) }),
+                "zmq_round_trips_per_second": roundTrips,
             ],
             "ingest": [
                 "receipts_per_second": receipts,
@@ -237,6 +247,9 @@ enum Bench {
         // other work shared the cores while the ceilings were measured, and the ratios here with them.
         let allCores = verifyAllCores / (Double(cores) * verify)
         say(String(format: "| verify/s on %d cores at once ÷ (cores × single-core verify/s) | %.2f |", cores, allCores))
+        say(String(
+            format: "| Ed25519 signatures/s, one core: swift-crypto (used) / libsodium | %.0f / %.0f (%.2f×) |", sign,
+            signers[.libsodium]!, signers[.libsodium]! / sign))
         say(String(format: "| receipt p50/p99/p99.9, full load | %.1f / %.1f / %.1f ms |",
                      median(runs.map(\.fullLoad.p50)), median(runs.map(\.fullLoad.p99)),
                      median(runs.map(\.fullLoad.p999))))
@@ -327,8 +340,42 @@ enum Bench {
     enum Ed25519Operation: Equatable {
         /// A submission's signature checked, by the protocol's rule, with one implementation.
         case verify(Ed25519.Implementation)
-        /// A receipt signed (swift-crypto, as the aggregator signs).
-        case sign
+        /// A receipt signed with one implementation (the aggregator signs with swift-crypto).
+        case sign(Signer)
+    }
+
+    /// The Ed25519 signers the machine has: swift-crypto's, which the aggregator uses, and libsodium's.
+    enum Signer: String, CaseIterable {
+        case swiftCrypto = "swift-crypto"
+        case libsodium
+
+        /// Signs with `key`, its seed expanded once for libsodium (whose secret key is seed ‖ public key); libsodium's
+        /// signature of a probe is checked first to be swift-crypto's, byte for byte (Ed25519 is deterministic).
+        func signing(with key: Curve25519.Signing.PrivateKey) -> (Data) -> Data {
+            switch self {
+            case .swiftCrypto:
+                return { try! key.signature(for: $0) }
+            case .libsodium:
+                precondition(sodium_init() >= 0, "libsodium could not start")
+                var publicKey = [UInt8](repeating: 0, count: 32)
+                var secretKey = [UInt8](repeating: 0, count: 64)
+                let seed = [UInt8](key.rawRepresentation)
+                precondition(crypto_sign_seed_keypair(&publicKey, &secretKey, seed) == 0)
+                precondition(Data(publicKey) == key.publicKey.rawRepresentation)
+                let sign = { (message: Data) -> Data in
+                    var signature = [UInt8](repeating: 0, count: 64)
+                    message.withUnsafeBytes { message in
+                        _ = crypto_sign_detached(
+                            &signature, nil, message.bindMemory(to: UInt8.self).baseAddress!,
+                            UInt64(message.count), secretKey)
+                    }
+                    return Data(signature)
+                }
+                let probe = Data("kaoping signer agreement".utf8)
+                precondition(sign(probe) == (try! key.signature(for: probe)), "libsodium and swift-crypto disagree")
+                return sign
+            }
+        }
     }
 
     /// Ed25519 operations per second on `threads` threads at once (each with its own key and messages):
@@ -348,7 +395,13 @@ enum Bench {
                     Data("kaoping\($0) signing input of a typical submission size ........".utf8)
                 }
                 // Signed ahead for verification only: this setup is inside the timed span.
-                let signatures = operation == .sign ? [] : messages.map { try! key.signature(for: $0) }
+                var signatures: [Data] = []
+                var sign: (Data) -> Data = { _ in Data() }
+                if case .sign(let signer) = operation {
+                    sign = signer.signing(with: key)
+                } else {
+                    signatures = messages.map { try! key.signature(for: $0) }
+                }
                 let publicKey = key.publicKey.rawRepresentation
                 var done = 0
                 for index in 0..<count {
@@ -360,7 +413,7 @@ enum Bench {
                         }
                         if valid { done += 1 }
                     case .sign:
-                        if (try? key.signature(for: messages[index % 256])) != nil { done += 1 }
+                        if sign(messages[index % 256]).count == 64 { done += 1 }
                     }
                 }
                 precondition(done == count)

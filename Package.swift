@@ -238,7 +238,9 @@ let package = Package(
         ),
         .testTarget(
             name: "KaopingWebTests",
-            dependencies: ["KaopingAccounts", "KaopingCore", "KaopingWeb", "KaopingWire"]
+            dependencies: [
+                "KaopingAccounts", "KaopingCore", "KaopingStore", "KaopingTestSupport", "KaopingWeb", "KaopingWire",
+            ]
         ),
         .testTarget(
             name: "KaopingCLITests",

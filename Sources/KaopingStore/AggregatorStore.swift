@@ -560,6 +560,41 @@ public final class AggregatorStore: Sendable {
         }
     }
 
+    /// Calls `body` with the position and district of each submission stored after position `after`, in order:
+    /// what a reader keeps to find a district's submissions without scanning every envelope again.
+    public func forEachSubmissionDistrict(
+        after: Int64, _ body: (_ position: Int64, _ district: String) throws -> Void
+    ) throws {
+        try database.read { db in
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT position, district FROM submission WHERE position > ? ORDER BY position",
+                arguments: [after])
+            while let row = try rows.next() { try body(row[0], row[1]) }
+        }
+    }
+
+    /// The submissions stored at `positions` (ascending), voided ones included, in order of position.
+    public func submissions(positions: [Int64]) throws -> [(submission: StoredSubmission, voided: Bool)] {
+        try database.read { db in
+            var found: [(submission: StoredSubmission, voided: Bool)] = []
+            // In slices, well under SQLite's limit on the parameters of one statement.
+            for start in stride(from: 0, to: positions.count, by: 500) {
+                let slice = positions[start..<min(start + 500, positions.count)]
+                let rows = try Row.fetchCursor(
+                    db,
+                    sql: """
+                        SELECT \(Self.storedColumns), voided_at_ms FROM submission
+                        WHERE position IN (\(slice.map { _ in "?" }.joined(separator: ", "))) ORDER BY position
+                        """,
+                    arguments: StatementArguments(Array(slice)))
+                while let row = try rows.next() {
+                    found.append((Self.stored(row), (row["voided_at_ms"] as Int64?) != nil))
+                }
+            }
+            return found
+        }
+    }
+
     /// Calls `body` with each finding, plan and review stored, in order of step, as it is read.
     public func forEachFeedback(_ body: (StoredFeedback) throws -> Void) throws {
         try database.read { db in
@@ -590,26 +625,33 @@ public final class AggregatorStore: Sendable {
     }
 
     /// Calls `body` with each entry of the audit log in order, with its stored hash, as it is read: those after
-    /// sequence `after`, and with `district` only those whose subject may name it (a prefilter: the caller checks).
+    /// sequence `after`.
     public func forEachAuditEntry(
-        after: Int64 = 0, district: String? = nil,
-        _ body: (_ sequence: Int64, _ entry: AuditEntry, _ hash: Data) throws -> Void
+        after: Int64 = 0, _ body: (_ sequence: Int64, _ entry: AuditEntry, _ hash: Data) throws -> Void
     ) throws {
         try database.read { db in
-            let rows =
-                if let district {
-                    try Row.fetchCursor(
-                        db,
-                        sql: """
-                            SELECT * FROM audit WHERE sequence > ? AND (subject LIKE ? OR subject LIKE ?)
-                            ORDER BY sequence
-                            """,
-                        arguments: [after, "%/" + district, "%/" + district + "/%"])
-                } else {
-                    try Row.fetchCursor(
-                        db, sql: "SELECT * FROM audit WHERE sequence > ? ORDER BY sequence", arguments: [after])
-                }
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT * FROM audit WHERE sequence > ? ORDER BY sequence", arguments: [after])
             while let row = try rows.next() { try body(row["sequence"], Self.auditEntry(row), row["hash"]) }
+        }
+    }
+
+    /// Calls `body` with the audit entries at `sequences` (ascending), in order, each with its stored hash.
+    public func forEachAuditEntry(
+        sequences: [Int64], _ body: (_ sequence: Int64, _ entry: AuditEntry, _ hash: Data) throws -> Void
+    ) throws {
+        try database.read { db in
+            for start in stride(from: 0, to: sequences.count, by: 500) {
+                let slice = sequences[start..<min(start + 500, sequences.count)]
+                let rows = try Row.fetchCursor(
+                    db,
+                    sql: """
+                        SELECT * FROM audit WHERE sequence IN (\(slice.map { _ in "?" }.joined(separator: ", ")))
+                        ORDER BY sequence
+                        """,
+                    arguments: StatementArguments(Array(slice)))
+                while let row = try rows.next() { try body(row["sequence"], Self.auditEntry(row), row["hash"]) }
+            }
         }
     }
 

@@ -6,6 +6,7 @@ import KaopingCore
 import KaopingLogging
 import KaopingWire
 import Logging
+import ServiceLifecycle
 
 /// `kaoping-web`: the web console. One more subscriber of the aggregator's feed, on the aggregator's host, behind
 /// nginx for TLS (deploy/nginx/kaoping-web.conf).
@@ -81,14 +82,16 @@ public struct WebCommand: AsyncParsableCommand {
         let follower = FeedFollower(
             connection: try connection(campaign: console.catalog.campaign), live: console.live, clock: console.clock,
             logger: logger)
+        var services: [any Service] = [follower]
         if let records = console.records {
             console.live.seedFilled((try? records.filledOverTime()) ?? [])
+            services.append(StoreFollower(records: records, logger: logger))
         }
         let (host, port) = (host, port)
         let application = Application(
             router: console.router(),
             configuration: .init(address: .hostname(host, port: port), serverName: "kaoping-web"),
-            services: [follower],
+            services: services,
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? port
                 FileHandle.standardOutput.write(Data("kaoping-web ready url=http://\(host):\(port)/\n".utf8))

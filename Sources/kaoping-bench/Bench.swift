@@ -153,6 +153,10 @@ enum Bench {
                 + "first ranking page %.1f ms (p99 %.1f), %d bytes",
             options.clients, console.events, console.event.p50, console.event.p99, console.peakRSSMegabytes,
             console.firstPageMilliseconds.p50, console.firstPageMilliseconds.p99, console.firstPageBytes))
+        say(String(
+            format: "  console: a district's page %.1f ms the first, then p50/p99 %.1f/%.1f ms, %d bytes",
+            console.firstDistrictPageMilliseconds, console.districtPageMilliseconds.p50,
+            console.districtPageMilliseconds.p99, console.districtPageBytes))
         let results: [String: Any] = [
             "machine": ["cores": cores, "date": ISO8601DateFormatter().string(from: Date())],
             "campaign": [
@@ -217,6 +221,11 @@ enum Bench {
                     "p50": console.firstPageMilliseconds.p50, "p99": console.firstPageMilliseconds.p99,
                 ],
                 "first_ranking_page_bytes": console.firstPageBytes,
+                "district_page_ms": [
+                    "first": console.firstDistrictPageMilliseconds, "p50": console.districtPageMilliseconds.p50,
+                    "p99": console.districtPageMilliseconds.p99,
+                ],
+                "district_page_bytes": console.districtPageBytes,
             ],
             "runs": options.runs,
             "envelopes_per_message_full_load": options.batch,
@@ -285,6 +294,10 @@ enum Bench {
             format: "| web console: first ranking page (request to last byte, p50/p99) | %.1f / %.1f ms, %d bytes "
                 + "(goal < 300 ms) |", console.firstPageMilliseconds.p50, console.firstPageMilliseconds.p99,
             console.firstPageBytes))
+        say(String(
+            format: "| web console: a district's page, the first / the next 20 (p50/p99) | %.1f / %.1f / %.1f ms, "
+                + "%d bytes |", console.firstDistrictPageMilliseconds,
+            console.districtPageMilliseconds.p50, console.districtPageMilliseconds.p99, console.districtPageBytes))
         say(String(format: "| web console peak RSS | %.0f MB (goal < 200) |", console.peakRSSMegabytes))
         if abs(allCores - 1) > 0.1 {
             say(String(

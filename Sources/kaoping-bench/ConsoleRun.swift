@@ -1,17 +1,22 @@
 import Foundation
 import Histogram
+import KaopingCore
 import ZeroMQ
 
 /// The web console at city scale: `clients` browsers following the live ranking by Server-Sent Events (a load
 /// client on raw sockets, not browsers) while the campaign is delivered at half load; the time from the aggregator's
 /// commit (the event's `updated_at_ms`) to each client's receipt of the event; the console's peak RSS; and the server
-/// time and size of the first ranking page with every district in.
+/// time and size of the first ranking page and of district pages with every district in.
 struct ConsoleRun {
     var event = Percentiles()
     var events = 0
     var peakRSSMegabytes = 0.0
     var firstPageMilliseconds = (p50: 0.0, p99: 0.0)
     var firstPageBytes = 0
+    /// A district's page: the first, then the next 20, p50 and p99.
+    var firstDistrictPageMilliseconds = 0.0
+    var districtPageMilliseconds = (p50: 0.0, p99: 0.0)
+    var districtPageBytes = 0
 
     static func measure(
         campaign: CityCampaign, options: Bench.Options, clients: Int, receiptsPerSecond: Double
@@ -77,6 +82,27 @@ struct ConsoleRun {
         }
         times.sort()
         run.firstPageMilliseconds = (Bench.median(times), times[Int(Double(times.count - 1) * 0.99)])
+
+        // A district's page (its cells as signed and their audit history, read from the store), the first and 20
+        // more spread over the city: the first would pay for reading the whole campaign's audit chain and
+        // submissions if the console had not read them as they were committed.
+        let districts = Catalog.city(districts: options.districts).districts.map(\.id)
+        var districtTimes: [Double] = []
+        for index in 0..<21 {
+            let district = districts[index * (districts.count - 1) / 20]
+            let started = DispatchTime.now()
+            let (status, body) = try HTTPConnection(port: port).request(
+                "GET /districts/\(district) HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: \(cookie)\r\n"
+                    + "Connection: close\r\n\r\n")
+            guard status == 200 else { throw Bench.Failure("GET /districts/\(district) answered \(status)") }
+            districtTimes.append(Bench.seconds(since: started) * 1000)
+            run.districtPageBytes = body.count
+        }
+        run.firstDistrictPageMilliseconds = districtTimes.removeFirst()
+        districtTimes.sort()
+        run.districtPageMilliseconds = (
+            Bench.median(districtTimes), districtTimes[Int(Double(districtTimes.count - 1) * 0.99)]
+        )
         run.peakRSSMegabytes = Double(web.peakResidentKilobytes) / 1024
         aggregator.terminate()
         return run

@@ -27,7 +27,8 @@ cleanup() {
     done
     if [ "${KEEP_DEMO:-0}" = 1 ]; then echo "demo files kept in $work"; else rm -rf "$work"; fi
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 say() { printf '\033[1m== %s\033[0m\n' "$*"; }
 kaoping() { "$bin/kaoping" "$@"; }
@@ -204,6 +205,9 @@ kaoping audit history --store "$work/aggregator.sqlite" --district D05 --indicat
     --keyring "$work/keyring.txt" | sed 's/^/  /'
 if [ "${KEEP:-0}" = 1 ]; then
     say "everything stays up: the web console at $web_url (leadership / $password); Ctrl-C stops it all"
-    while true; do sleep 3600; done
+    # Waited for, not run in front: a TERM (not only Ctrl-C) then stops everything at once.
+    sleep infinity &
+    pids+=("$!")
+    wait "$!"
 fi
 say "stopping every process"

@@ -134,3 +134,41 @@ import Testing
         #expect(SignInForm.fields("name=%E5%BC%A0+%E4%B8%89&csrf=a%2Bb") == ["name": "张 三", "csrf": "a+b"])
     }
 }
+
+@Suite struct CompletenessPageTests {
+    /// 完成情况 at city scale: the submitters' table lists every department and the heads of the districts the
+    /// heatmap's page shows (50 of 120 here), and says how many heads other pages list.
+    @Test func theSubmittersTableListsTheHeadsOfTheDistrictsOnThePage() throws {
+        let catalog = Catalog.zhongshan2023
+        let districts = (1...120).map { String(format: "X%03d", $0) }
+        var ranking = Kaoping_V1_Ranking()
+        ranking.districts = districts.map { id in
+            var row = Kaoping_V1_DistrictRank()
+            (row.district, row.name, row.total, row.grade) = (id, id, "80.00", "good")
+            return row
+        }
+        var reply = Kaoping_V1_StatusReply()
+        reply.submitters = (catalog.submitters.map(\.id) + districts.map(SubmitterReference.leaderID)).map { id in
+            var submitter = Kaoping_V1_SubmitterStatus()
+            submitter.submitter = id
+            return submitter
+        }
+        func listed(page: Int) -> (submitters: [String], text: String) {
+            let session = Session(account: "op", role: .operator, passwordHash: "", csrf: "", expires: 0)
+            let context = PageContext(
+                session: session, snapshot: RankingSnapshot(ranking: ranking, sequence: 1), catalog: catalog,
+                query: ["page": "\(page)"], now: 0)
+            let text = CompletenessPage.render(context, status: .success(reply), refusals: nil).body.text
+            let marker = "data-submitter=\""
+            let ids = text.components(separatedBy: marker).dropFirst().map { String($0.prefix { $0 != "\"" }) }
+            return (ids, text)
+        }
+        let departments = catalog.submitters.map(\.id)
+        let second = listed(page: 2)
+        #expect(second.submitters == departments + districts[50..<100].map(SubmitterReference.leaderID))
+        #expect(second.text.contains("另有 70 位居民区负责人"))
+        let last = listed(page: 3)
+        #expect(last.submitters == departments + districts[100...].map(SubmitterReference.leaderID))
+        #expect(last.text.contains("另有 100 位居民区负责人"))
+    }
+}

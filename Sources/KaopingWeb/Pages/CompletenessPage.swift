@@ -29,7 +29,8 @@ enum CompletenessPage {
         let rows = RankingPages.rows(context).map { districts[$0] }.sorted { $0.district < $1.district }
         let page = context.pageNumber
         let head: [HTML] = columns.map { "<th title=\"\($0.title)\">\($0.label)</th>" }
-        let body = Layout.slice(rows, page: page).map { row -> HTML in
+        let shown = Layout.slice(rows, page: page)
+        let body = shown.map { row -> HTML in
             let missing = Set(row.missing)
             let cells: [HTML] = columns.map { column in
                 let absent = missing.contains(column.id)
@@ -58,7 +59,7 @@ enum CompletenessPage {
             """
         ]
         if context.role.district == nil {
-            sections.append(submitters(context, status: status))
+            sections.append(submitters(context, status: status, districts: Set(shown.map(\.district))))
             if let owner = context.query["owner"] { sections.append(owed(context, by: owner)) }
         }
         if let refusals {
@@ -67,14 +68,20 @@ enum CompletenessPage {
         return Page(title: "完成情况", tab: .completeness, body: sections.joined())
     }
 
+    /// Each submitter's counts: every department, and the heads of `districts` (those the heatmap shows): a city's
+    /// thousands of district heads are read a page at a time, as their districts are.
     private static func submitters(
-        _ context: PageContext, status: Result<Kaoping_V1_StatusReply, WireError>
+        _ context: PageContext, status: Result<Kaoping_V1_StatusReply, WireError>, districts: Set<String>
     ) -> HTML {
         switch status {
         case .failure(let error):
             return "<h2>各部门报送情况</h2><p class=\"error\">暂时读不到汇总服务的报送状态：\(error.message)</p>"
         case .success(let reply):
-            let rows = reply.submitters.map { submitter -> HTML in
+            let listed = reply.submitters.filter { submitter in
+                SubmitterReference.leaderDistrict(of: submitter.submitter).map(districts.contains) ?? true
+            }
+            let heads = reply.submitters.count - listed.count
+            let rows = listed.map { submitter -> HTML in
                 let seen =
                     submitter.lastSeenMs == 0
                     ? "从未联系" : context.time(Timestamp(milliseconds: submitter.lastSeenMs))
@@ -91,9 +98,14 @@ enum CompletenessPage {
                 <h2>各部门报送情况</h2>
                 <table class="submitters"><thead><tr><th>报送方</th><th>编号</th><th class="num">已收 / 应收</th>\
                 <th class="num">尚欠</th><th class="num">拒收</th><th>最近联系</th></tr></thead>
-                <tbody>\(rows)</tbody></table>
+                <tbody>\(rows)</tbody></table>\(more(heads))
                 """
         }
+    }
+
+    /// What the submitters' table leaves out: the heads of districts on other pages of the heatmap.
+    private static func more(_ heads: Int) -> HTML {
+        heads == 0 ? "" : "<p class=\"more\">另有 \(heads) 位居民区负责人，在其居民区所在的页上列出。</p>"
     }
 
     /// The district cells `owner` still owes, from the ranking's missing cells and the catalog's owners (a worker's

@@ -6,17 +6,25 @@ import ZeroMQ
 /// The web console at city scale: `clients` browsers following the live ranking by Server-Sent Events (a load
 /// client on raw sockets, not browsers) while the campaign is delivered at half load; the time from the aggregator's
 /// commit (the event's `updated_at_ms`) to each client's receipt of the event; the console's peak RSS; and the server
-/// time and size of the first ranking page and of district pages with every district in.
+/// time and size of the first ranking and completeness pages and of district pages with every district in.
 struct ConsoleRun {
     var event = Percentiles()
     var events = 0
     var peakRSSMegabytes = 0.0
-    var firstPageMilliseconds = (p50: 0.0, p99: 0.0)
-    var firstPageBytes = 0
-    /// A district's page: the first, then the next 20, p50 and p99.
-    var firstDistrictPageMilliseconds = 0.0
-    var districtPageMilliseconds = (p50: 0.0, p99: 0.0)
-    var districtPageBytes = 0
+    /// The first ranking page (20 requests of it) and the first completeness page (20 requests).
+    var rankingPage = PageTimes()
+    var completenessPage = PageTimes()
+    /// A district's page: the first (alone in `first`), then 20 more.
+    var districtPage = PageTimes()
+
+    /// A page's time from request to last byte on loopback, p50 and p99, and its size.
+    struct PageTimes {
+        var p50 = 0.0
+        var p99 = 0.0
+        var bytes = 0
+        /// The first request's time, when it is told apart.
+        var first = 0.0
+    }
 
     static func measure(
         campaign: CityCampaign, options: Bench.Options, clients: Int, receiptsPerSecond: Double
@@ -70,39 +78,32 @@ struct ConsoleRun {
         var run = ConsoleRun()
         (run.event, run.events) = latencies.withLock { (Percentiles($0.0), $0.1) }
 
-        // The first ranking page with every district in: its time from request to last byte, and its size.
-        var times: [Double] = []
-        for _ in 0..<20 {
-            let started = DispatchTime.now()
-            let (status, body) = try HTTPConnection(port: port).request(
-                "GET /ranking HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: \(cookie)\r\nConnection: close\r\n\r\n")
-            guard status == 200 else { throw Bench.Failure("GET /ranking answered \(status)") }
-            times.append(Bench.seconds(since: started) * 1000)
-            run.firstPageBytes = body.count
+        // Pages with every district in: the first ranking and completeness pages (the heatmap's first 50 districts,
+        // every department and those districts' heads), and a district's page (its cells as signed and their audit
+        // history, read from the store), the first and 20 more spread over the city: the first would pay for
+        // reading the whole campaign's audit chain and submissions if the console had not read them as they came.
+        func times(_ paths: [String]) throws -> PageTimes {
+            var times: [Double] = []
+            var bytes = 0
+            for path in paths {
+                let started = DispatchTime.now()
+                let (status, body) = try HTTPConnection(port: port).request(
+                    "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: \(cookie)\r\nConnection: close\r\n\r\n")
+                guard status == 200 else { throw Bench.Failure("GET \(path) answered \(status)") }
+                times.append(Bench.seconds(since: started) * 1000)
+                bytes = body.count
+            }
+            let sorted = times.sorted()
+            return PageTimes(
+                p50: Bench.median(sorted), p99: sorted[Int(Double(sorted.count - 1) * 0.99)], bytes: bytes,
+                first: times[0])
         }
-        times.sort()
-        run.firstPageMilliseconds = (Bench.median(times), times[Int(Double(times.count - 1) * 0.99)])
-
-        // A district's page (its cells as signed and their audit history, read from the store), the first and 20
-        // more spread over the city: the first would pay for reading the whole campaign's audit chain and
-        // submissions if the console had not read them as they were committed.
+        run.rankingPage = try times(Array(repeating: "/ranking", count: 20))
+        run.completenessPage = try times(Array(repeating: "/completeness", count: 20))
         let districts = Catalog.city(districts: options.districts).districts.map(\.id)
-        var districtTimes: [Double] = []
-        for index in 0..<21 {
-            let district = districts[index * (districts.count - 1) / 20]
-            let started = DispatchTime.now()
-            let (status, body) = try HTTPConnection(port: port).request(
-                "GET /districts/\(district) HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: \(cookie)\r\n"
-                    + "Connection: close\r\n\r\n")
-            guard status == 200 else { throw Bench.Failure("GET /districts/\(district) answered \(status)") }
-            districtTimes.append(Bench.seconds(since: started) * 1000)
-            run.districtPageBytes = body.count
-        }
-        run.firstDistrictPageMilliseconds = districtTimes.removeFirst()
-        districtTimes.sort()
-        run.districtPageMilliseconds = (
-            Bench.median(districtTimes), districtTimes[Int(Double(districtTimes.count - 1) * 0.99)]
-        )
+        let first = try times(["/districts/\(districts[0])"])
+        run.districtPage = try times((1...20).map { "/districts/\(districts[$0 * (districts.count - 1) / 20])" })
+        run.districtPage.first = first.first
         run.peakRSSMegabytes = Double(web.peakResidentKilobytes) / 1024
         aggregator.terminate()
         return run

@@ -105,7 +105,7 @@ enum CompletenessPage {
 
     /// What the submitters' table leaves out: the heads of districts on other pages of the heatmap.
     private static func more(_ heads: Int) -> HTML {
-        heads == 0 ? "" : "<p class=\"more\">另有 \(heads) 位居民区负责人，在其居民区所在的页上列出。</p>"
+        heads == 0 ? "" : "<p class=\"more\">另有 \(heads) 位居民区负责人未列出：这里只列本页居民区的负责人。</p>"
     }
 
     /// The district cells `owner` still owes, from the ranking's missing cells and the catalog's owners (a worker's

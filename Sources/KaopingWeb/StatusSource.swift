@@ -8,21 +8,13 @@ import ZeroMQ
 /// Who has sent what and who still owes what, from the control endpoint's status (unsigned, on the console's viewer
 /// connection: docs/protocol.md §6), and the findings with their plans (a `feedback_query` signed with the console's
 /// viewer key: §7). Each asked at most every 2 seconds, whatever the number of browsers; one request at a time, on a
-/// thread of its own (the client blocks on its socket).
+/// thread of its own (the client blocks on its socket), and the requests that waited behind one take its answer.
 public final class StatusSource: Sendable {
     private let connection: AggregatorConnection
     private let clock: any WallClock
     private let queue = DispatchQueue(label: "kaoping-web.status")
-    private struct Cache<Reply> {
-        var reply: Reply?
-        var at: Timestamp?
-        var error: String?
-        /// The feed's sequence when it was asked (for the findings: a list older than the ranking shown is asked
-        /// again, so that it agrees with the counts the feed brought).
-        var sequence: UInt64 = 0
-    }
-    private let cache = Mutex(Cache<Kaoping_V1_StatusReply>())
-    private let findingsCache = Mutex(Cache<Kaoping_V1_FeedbackList>())
+    private let statusCache = Cached<Kaoping_V1_StatusReply>()
+    private let findingsCache = Cached<Kaoping_V1_FeedbackList>()
     /// Kept between calls on the queue only.
     nonisolated(unsafe) private var client: ControlClient?
     nonisolated(unsafe) private var context: Context?
@@ -34,7 +26,7 @@ public final class StatusSource: Sendable {
 
     /// The status no older than 2 seconds, or why there is none.
     public func status() async -> Result<Kaoping_V1_StatusReply, WireError> {
-        await cached(cache) { $0.fetch() }
+        await cached(statusCache) { $0.fetch() }
     }
 
     /// Every finding with its history, no older than 2 seconds nor than the feed's update `sequence`, or why there
@@ -43,31 +35,48 @@ public final class StatusSource: Sendable {
         await cached(findingsCache, sequence: sequence) { $0.fetchFindings() }
     }
 
-    /// What `cache` holds when it is younger than 2 seconds and was asked at `sequence` or later; otherwise
-    /// `fetch`ed on the queue, and kept.
-    private func cached<Reply: Sendable>(
-        _ cache: borrowing Mutex<Cache<Reply>>, sequence: UInt64 = 0,
+    /// An answer of the aggregator as last asked: when, at which feed sequence, and what came back.
+    final class Cached<Reply: Sendable>: Sendable {
+        private struct Kept {
+            var result: Result<Reply, WireError>
+            var at: Timestamp
+            /// The feed's sequence when it was asked (for the findings: a list older than the ranking shown is
+            /// asked again, so that it agrees with the counts the feed brought).
+            var sequence: UInt64
+        }
+        private let kept = Mutex<Kept?>(nil)
+
+        /// What it holds when younger than 2 seconds at `now` and asked at `sequence` or later.
+        func fresh(at now: Timestamp, sequence: UInt64) -> Result<Reply, WireError>? {
+            kept.withLock { kept in
+                guard let kept, now - kept.at < .seconds(2), kept.sequence >= sequence else { return nil }
+                return kept.result
+            }
+        }
+
+        func keep(_ result: Result<Reply, WireError>, at: Timestamp, sequence: UInt64) {
+            kept.withLock { $0 = Kept(result: result, at: at, sequence: sequence) }
+        }
+    }
+
+    /// What `cache` holds when fresh; otherwise `fetch`ed on the queue and kept. Looked at again on the queue: a
+    /// request that waited behind another's fetch takes its answer (a page's many browsers ask at once after each
+    /// event, and each fetch is a request to the aggregator).
+    func cached<Reply: Sendable>(
+        _ cache: Cached<Reply>, sequence: UInt64 = 0,
         fetch: @escaping @Sendable (StatusSource) -> Result<Reply, WireError>
     ) async -> Result<Reply, WireError> {
-        let now = clock.now
-        if let (reply, error) = cache.withLock({ cache -> (Reply?, String?)? in
-            guard let at = cache.at, now - at < .seconds(2), cache.sequence >= sequence else { return nil }
-            return (cache.reply, cache.error)
-        }) {
-            if let reply { return .success(reply) }
-            return .failure(WireError(error ?? "no answer"))
+        if let fresh = cache.fresh(at: clock.now, sequence: sequence) { return fresh }
+        return await withCheckedContinuation { continuation in
+            queue.async { [self] in
+                if let fresh = cache.fresh(at: clock.now, sequence: sequence) {
+                    return continuation.resume(returning: fresh)
+                }
+                let result = fetch(self)
+                cache.keep(result, at: clock.now, sequence: sequence)
+                continuation.resume(returning: result)
+            }
         }
-        let result = await withCheckedContinuation { continuation in
-            queue.async { [self] in continuation.resume(returning: fetch(self)) }
-        }
-        let at = clock.now
-        cache.withLock { cache in
-            cache.at = at
-            cache.sequence = sequence
-            cache.reply = try? result.get()
-            if case .failure(let error) = result { cache.error = error.message } else { cache.error = nil }
-        }
-        return result
     }
 
     /// The client, connected once and again after a failure; on the queue only.

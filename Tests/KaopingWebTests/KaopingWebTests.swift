@@ -2,6 +2,7 @@ import Foundation
 import KaopingAccounts
 import KaopingCore
 import KaopingWire
+import Synchronization
 import Testing
 @testable import KaopingWeb
 
@@ -170,5 +171,37 @@ import Testing
         let last = listed(page: 3)
         #expect(last.submitters == departments + districts[100...].map(SubmitterReference.leaderID))
         #expect(last.text.contains("另有 100 位居民区负责人"))
+    }
+}
+
+@Suite struct StatusSourceTests {
+    final class Fetches: Sendable {
+        let count = Mutex(0)
+    }
+
+    /// Browsers ask at once after each event; the aggregator is asked once for them all, and again only for a later
+    /// feed sequence or after 2 seconds.
+    @Test func requestsThatWaitedBehindAFetchTakeItsAnswer() async {
+        let connection = AggregatorConnection(
+            feed: "", snapshot: "", control: "", campaign: "c", aggregator: nil, viewer: nil)
+        let source = StatusSource(connection: connection, clock: SystemClock())
+        let cache = StatusSource.Cached<Int>()
+        let fetches = Fetches()
+        func ask(sequence: UInt64, answer: Int) async -> Int? {
+            try? await source.cached(cache, sequence: sequence) { _ in
+                fetches.count.withLock { $0 += 1 }
+                Thread.sleep(forTimeInterval: 0.05)  // the aggregator's round trip
+                return .success(answer)
+            }.get()
+        }
+        let answers = await withTaskGroup(of: Int?.self) { group in
+            for _ in 0..<20 { group.addTask { await ask(sequence: 5, answer: 7) } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(answers == Array(repeating: 7, count: 20))
+        #expect(fetches.count.withLock { $0 } == 1)
+        #expect(await ask(sequence: 4, answer: 8) == 7)  // asked at 5: new enough
+        #expect(await ask(sequence: 6, answer: 9) == 9)  // a later update: asked again
+        #expect(fetches.count.withLock { $0 } == 2)
     }
 }

@@ -25,6 +25,9 @@ public struct RankingSnapshot: Sendable {
     private let gradeRows: [String: Range<Int>]
     /// The sequence at which each district last changed (absent: not since the console started).
     public internal(set) var changedAt: [String: UInt64]
+    /// The sequence at which the feedback counts last changed: a list of findings asked at it or later agrees with
+    /// them (an update that changes scores only leaves the findings alone).
+    public internal(set) var feedbackChangedAt: UInt64
     /// Whether the feed was heard from lately (the aggregator may be stopped).
     public internal(set) var connected: Bool
 
@@ -36,6 +39,7 @@ public struct RankingSnapshot: Sendable {
         self.ranking = ranking
         self.sequence = sequence
         changedAt = [:]
+        feedbackChangedAt = sequence
         self.connected = connected
         // Rows read in place (a copy of a row retains its strings, indicators and missing cells), and each grade's
         // range written once per run of rows with that grade, not once per row.
@@ -204,6 +208,9 @@ public final class LiveRanking: Sendable {
             }
             next.changedAt = previous.changedAt
             for id in changed { next.changedAt[id] = sequence }
+            if !previous.isEmpty, ranking.feedback == previous.ranking.feedback {
+                next.feedbackChangedAt = previous.feedbackChangedAt
+            }
             state.snapshot = next
             if state.filled.last?.filled != ranking.cellsFilled {
                 state.filled.append((now, ranking.cellsFilled))

@@ -95,12 +95,12 @@ public struct WebConsole: Sendable {
             return page(request, context) { DistrictPage.render($0, district: district, record: record) }
         }
         router.get("/findings") { request, context in
-            let list = await status.findings(asOf: live.snapshot.sequence)
+            let list = await status.findings(asOf: live.snapshot.feedbackChangedAt)
             return page(request, context) { FeedbackPage.overview($0, list: list) }
         }
         router.get("/findings/{id}") { request, context in
             let district = try readableDistrict(try context.parameters.require("id"), context)
-            let list = await status.findings(asOf: live.snapshot.sequence)
+            let list = await status.findings(asOf: live.snapshot.feedbackChangedAt)
             return page(request, context) { FeedbackPage.district($0, district: district, list: list) }
         }
         router.get("/events") { request, context in try events(request, context) }

@@ -62,6 +62,26 @@ import Testing
     }
 }
 
+extension RankingSnapshotTests {
+    /// The findings are asked again when the feed brings other feedback counts, not at every update of scores.
+    @Test func theSnapshotNotesWhenTheFeedbackCountsLastChanged() {
+        let live = LiveRanking()
+        var ranking = Kaoping_V1_Ranking()
+        ranking.districts = [row("D1", "90.00", "excellent", rank: 1)]
+        var open = Kaoping_V1_FeedbackCount()
+        (open.id, open.open) = ("D1", 1)
+        ranking.feedback.districts = [open]
+        live.set(ranking, sequence: 1, at: 0)
+        #expect(live.snapshot.feedbackChangedAt == 1)
+        ranking.districts[0].total = "91.00"
+        live.set(ranking, sequence: 2, at: 0)
+        #expect(live.snapshot.feedbackChangedAt == 1)
+        ranking.feedback.districts[0].open = 2
+        live.set(ranking, sequence: 3, at: 0)
+        #expect(live.snapshot.feedbackChangedAt == 3)
+    }
+}
+
 @Suite struct SessionTests {
     let account = Account(name: "leader", role: .leadership, passwordHash: "$2b$04$abcdefghijklmnopqrstuv")
 

@@ -1,6 +1,7 @@
 import Foundation
 import KaopingAccounts
 import KaopingCore
+import KaopingTestSupport
 import KaopingWire
 import Synchronization
 import Testing
@@ -204,7 +205,8 @@ extension RankingSnapshotTests {
     @Test func requestsThatWaitedBehindAFetchTakeItsAnswer() async {
         let connection = AggregatorConnection(
             feed: "", snapshot: "", control: "", campaign: "c", aggregator: nil, viewer: nil)
-        let source = StatusSource(connection: connection, clock: SystemClock())
+        let clock = ManualClock()  // stands still: a slow machine does not let the answers age
+        let source = StatusSource(connection: connection, clock: clock)
         let cache = StatusSource.Cached<Int>()
         let fetches = Fetches()
         func ask(sequence: UInt64, answer: Int) async -> Int? {
@@ -223,5 +225,8 @@ extension RankingSnapshotTests {
         #expect(await ask(sequence: 4, answer: 8) == 7)  // asked at 5: new enough
         #expect(await ask(sequence: 6, answer: 9) == 9)  // a later update: asked again
         #expect(fetches.count.withLock { $0 } == 2)
+        clock.advance(by: .seconds(2))
+        #expect(await ask(sequence: 6, answer: 10) == 10)  // 2 seconds old: asked again
+        #expect(fetches.count.withLock { $0 } == 3)
     }
 }

@@ -106,8 +106,8 @@ enum Bench {
             + String(format: "%7.0f", verifyAllCores))
         // The aggregator signs its receipts with swift-crypto; libsodium's signing is timed beside it, as the
         // verifiers are, to show which is faster here (Ed25519 signing is deterministic: both give the same bytes).
-        var signers: [Signer: Double] = [:]
-        for signer in Signer.allCases {
+        var signers: [Ed25519.Implementation: Double] = [:]
+        for signer in Ed25519.Implementation.allCases {
             signers[signer] = median((0..<options.runs).map { _ in ed25519PerSecond(.sign(signer)) })
             say("  Ed25519 signatures/s, one core, \(signer.rawValue): " + String(format: "%10.0f", signers[signer]!))
         }
@@ -156,7 +156,7 @@ enum Bench {
         say(String(
             format: "  console: first completeness page %.1f ms (p99 %.1f), %d bytes; a district's page %.1f ms the "
                 + "first, then p50/p99 %.1f/%.1f ms, %d bytes", console.completenessPage.p50,
-            console.completenessPage.p99, console.completenessPage.bytes, console.districtPage.first,
+            console.completenessPage.p99, console.completenessPage.bytes, console.firstDistrictPageMilliseconds,
             console.districtPage.p50, console.districtPage.p99, console.districtPage.bytes))
         let results: [String: Any] = [
             "machine": ["cores": cores, "date": ISO8601DateFormatter().string(from: Date())],
@@ -170,7 +170,8 @@ enum Bench {
                     uniqueKeysWithValues: verifiers.map { ($0.key.rawValue, $0.value) }),
                 "ed25519_fastest_verifier": fastest.rawValue, "ed25519_verifier_used": Ed25519.implementation.rawValue,
                 "ed25519_fastest_verify_per_second_one_core_each_window": ceilings,
-                "ed25519_sign_per_second_one_core": sign, "ed25519_signer_used": Signer.swiftCrypto.rawValue,
+                "ed25519_sign_per_second_one_core": sign,
+                "ed25519_signer_used": Ed25519.Implementation.swiftCrypto.rawValue,
                 "ed25519_sign_per_second_one_core_by_implementation": Dictionary(
                     uniqueKeysWithValues: signers.map { ($0.key.rawValue, $0.value) }),
                 "zmq_round_trips_per_second": roundTrips,
@@ -225,7 +226,7 @@ enum Bench {
                 ],
                 "first_completeness_page_bytes": console.completenessPage.bytes,
                 "district_page_ms": [
-                    "first": console.districtPage.first, "p50": console.districtPage.p50,
+                    "first": console.firstDistrictPageMilliseconds, "p50": console.districtPage.p50,
                     "p99": console.districtPage.p99,
                 ],
                 "district_page_bytes": console.districtPage.bytes,
@@ -302,8 +303,8 @@ enum Bench {
         }
         say(String(
             format: "| web console: a district's page, the first / the next 20 (p50/p99) | %.1f / %.1f / %.1f ms, "
-                + "%d bytes |", console.districtPage.first, console.districtPage.p50, console.districtPage.p99,
-            console.districtPage.bytes))
+                + "%d bytes |", console.firstDistrictPageMilliseconds, console.districtPage.p50,
+            console.districtPage.p99, console.districtPage.bytes))
         say(String(format: "| web console peak RSS | %.0f MB (goal < 200) |", console.peakRSSMegabytes))
         if abs(allCores - 1) > 0.1 {
             say(String(
@@ -360,40 +361,37 @@ enum Bench {
         /// A submission's signature checked, by the protocol's rule, with one implementation.
         case verify(Ed25519.Implementation)
         /// A receipt signed with one implementation (the aggregator signs with swift-crypto).
-        case sign(Signer)
+        case sign(Ed25519.Implementation)
     }
 
-    /// The Ed25519 signers the machine has: swift-crypto's, which the aggregator uses, and libsodium's.
-    enum Signer: String, CaseIterable {
-        case swiftCrypto = "swift-crypto"
-        case libsodium
-
-        /// Signs with `key`, its seed expanded once for libsodium (whose secret key is seed ‖ public key); libsodium's
-        /// signature of a probe is checked first to be swift-crypto's, byte for byte (Ed25519 is deterministic).
-        func signing(with key: Curve25519.Signing.PrivateKey) -> (Data) -> Data {
-            switch self {
-            case .swiftCrypto:
-                return { try! key.signature(for: $0) }
-            case .libsodium:
-                precondition(sodium_init() >= 0, "libsodium could not start")
-                var publicKey = [UInt8](repeating: 0, count: 32)
-                var secretKey = [UInt8](repeating: 0, count: 64)
-                let seed = [UInt8](key.rawRepresentation)
-                precondition(crypto_sign_seed_keypair(&publicKey, &secretKey, seed) == 0)
-                precondition(Data(publicKey) == key.publicKey.rawRepresentation)
-                let sign = { (message: Data) -> Data in
-                    var signature = [UInt8](repeating: 0, count: 64)
-                    message.withUnsafeBytes { message in
-                        _ = crypto_sign_detached(
-                            &signature, nil, message.bindMemory(to: UInt8.self).baseAddress!,
-                            UInt64(message.count), secretKey)
-                    }
-                    return Data(signature)
+    /// Signs with `key` by `implementation` (the aggregator signs with swift-crypto; libsodium's is timed beside it),
+    /// the seed expanded once for libsodium (whose secret key is seed ‖ public key); libsodium's signature of a probe
+    /// is checked first to be swift-crypto's, byte for byte (Ed25519 is deterministic).
+    static func signing(
+        _ implementation: Ed25519.Implementation, with key: Curve25519.Signing.PrivateKey
+    ) -> (Data) -> Data {
+        switch implementation {
+        case .swiftCrypto:
+            return { try! key.signature(for: $0) }
+        case .libsodium:
+            precondition(sodium_init() >= 0, "libsodium could not start")
+            var publicKey = [UInt8](repeating: 0, count: 32)
+            var secretKey = [UInt8](repeating: 0, count: 64)
+            let seed = [UInt8](key.rawRepresentation)
+            precondition(crypto_sign_seed_keypair(&publicKey, &secretKey, seed) == 0)
+            precondition(Data(publicKey) == key.publicKey.rawRepresentation)
+            let sign = { (message: Data) -> Data in
+                var signature = [UInt8](repeating: 0, count: 64)
+                message.withUnsafeBytes { message in
+                    _ = crypto_sign_detached(
+                        &signature, nil, message.bindMemory(to: UInt8.self).baseAddress!, UInt64(message.count),
+                        secretKey)
                 }
-                let probe = Data("kaoping signer agreement".utf8)
-                precondition(sign(probe) == (try! key.signature(for: probe)), "libsodium and swift-crypto disagree")
-                return sign
+                return Data(signature)
             }
+            let probe = Data("kaoping signer agreement".utf8)
+            precondition(sign(probe) == (try! key.signature(for: probe)), "libsodium and swift-crypto disagree")
+            return sign
         }
     }
 
@@ -413,14 +411,10 @@ enum Bench {
                 let messages = (0..<256).map {
                     Data("kaoping\($0) signing input of a typical submission size ........".utf8)
                 }
+                let sign: ((Data) -> Data)? =
+                    if case .sign(let implementation) = operation { signing(implementation, with: key) } else { nil }
                 // Signed ahead for verification only: this setup is inside the timed span.
-                var signatures: [Data] = []
-                var sign: (Data) -> Data = { _ in Data() }
-                if case .sign(let signer) = operation {
-                    sign = signer.signing(with: key)
-                } else {
-                    signatures = messages.map { try! key.signature(for: $0) }
-                }
+                let signatures = sign == nil ? messages.map { try! key.signature(for: $0) } : []
                 let publicKey = key.publicKey.rawRepresentation
                 var done = 0
                 for index in 0..<count {
@@ -432,7 +426,7 @@ enum Bench {
                         }
                         if valid { done += 1 }
                     case .sign:
-                        if sign(messages[index % 256]).count == 64 { done += 1 }
+                        if sign!(messages[index % 256]).count == 64 { done += 1 }
                     }
                 }
                 precondition(done == count)

@@ -575,23 +575,27 @@ public final class AggregatorStore: Sendable {
 
     /// The submissions stored at `positions` (ascending), voided ones included, in order of position.
     public func submissions(positions: [Int64]) throws -> [(submission: StoredSubmission, voided: Bool)] {
+        var found: [(submission: StoredSubmission, voided: Bool)] = []
+        try forEachRow(
+            "SELECT \(Self.storedColumns), voided_at_ms FROM submission WHERE position IN", keys: positions,
+            orderedBy: "position"
+        ) { row in found.append((Self.stored(row), (row["voided_at_ms"] as Int64?) != nil)) }
+        return found
+    }
+
+    /// Calls `body` with each row of `select` (ending in `… IN`) for `keys` (ascending), in order of `column`: in
+    /// statements of at most 500 keys, well under SQLite's limit on the parameters of one statement.
+    private func forEachRow(
+        _ select: String, keys: [Int64], orderedBy column: String, _ body: (Row) throws -> Void
+    ) throws {
         try database.read { db in
-            var found: [(submission: StoredSubmission, voided: Bool)] = []
-            // In slices, well under SQLite's limit on the parameters of one statement.
-            for start in stride(from: 0, to: positions.count, by: 500) {
-                let slice = positions[start..<min(start + 500, positions.count)]
+            for start in stride(from: 0, to: keys.count, by: 500) {
+                let slice = keys[start..<min(start + 500, keys.count)]
+                let marks = slice.map { _ in "?" }.joined(separator: ", ")
                 let rows = try Row.fetchCursor(
-                    db,
-                    sql: """
-                        SELECT \(Self.storedColumns), voided_at_ms FROM submission
-                        WHERE position IN (\(slice.map { _ in "?" }.joined(separator: ", "))) ORDER BY position
-                        """,
-                    arguments: StatementArguments(Array(slice)))
-                while let row = try rows.next() {
-                    found.append((Self.stored(row), (row["voided_at_ms"] as Int64?) != nil))
-                }
+                    db, sql: "\(select) (\(marks)) ORDER BY \(column)", arguments: StatementArguments(Array(slice)))
+                while let row = try rows.next() { try body(row) }
             }
-            return found
         }
     }
 
@@ -640,18 +644,8 @@ public final class AggregatorStore: Sendable {
     public func forEachAuditEntry(
         sequences: [Int64], _ body: (_ sequence: Int64, _ entry: AuditEntry, _ hash: Data) throws -> Void
     ) throws {
-        try database.read { db in
-            for start in stride(from: 0, to: sequences.count, by: 500) {
-                let slice = sequences[start..<min(start + 500, sequences.count)]
-                let rows = try Row.fetchCursor(
-                    db,
-                    sql: """
-                        SELECT * FROM audit WHERE sequence IN (\(slice.map { _ in "?" }.joined(separator: ", ")))
-                        ORDER BY sequence
-                        """,
-                    arguments: StatementArguments(Array(slice)))
-                while let row = try rows.next() { try body(row["sequence"], Self.auditEntry(row), row["hash"]) }
-            }
+        try forEachRow("SELECT * FROM audit WHERE sequence IN", keys: sequences, orderedBy: "sequence") { row in
+            try body(row["sequence"], Self.auditEntry(row), row["hash"])
         }
     }
 
